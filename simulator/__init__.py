@@ -1,0 +1,26 @@
+"""servicesim: a discrete-event simulator for service-delivery capacity planning.
+
+The flow runs one way: a scenario file is validated into immutable objects
+(:mod:`simulator.scenario`), simulated replication by replication on SimPy
+(:mod:`simulator.model`), recorded cheaply and turned into tables and KPIs
+(:mod:`simulator.metrics`), summarised with confidence intervals
+(:mod:`simulator.analysis`) and written out (:mod:`simulator.output`). The
+command line (:mod:`simulator.cli`) is a thin layer over :mod:`simulator.experiment`.
+"""
+
+__version__ = "0.1.0"
+
+from simulator.errors import InputError, ScenarioError, SimulatorError  # noqa: E402
+from simulator.scenario import Scenario, load_scenario  # noqa: E402
+from simulator.experiment import RunResult, run_scenario  # noqa: E402
+
+__all__ = [
+    "__version__",
+    "InputError",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "SimulatorError",
+    "load_scenario",
+    "run_scenario",
+]

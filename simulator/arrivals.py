@@ -1,0 +1,40 @@
+"""Arrival epochs of a non-homogeneous Poisson process with piecewise-constant rates.
+
+Within each period of the profile arrivals are Poisson at that period's rate.
+The whole horizon is drawn at once, exactly: the number of arrivals is Poisson
+with mean equal to the integrated rate, and their epochs are that many uniform
+points of the integrated-rate scale mapped back to time (the inverse of the
+cumulative rate function, which is piecewise linear).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.scenario.model import ArrivalProfile, Clock
+
+
+def rate_boundaries(profile: ArrivalProfile, clock: Clock) -> tuple[np.ndarray, np.ndarray]:
+    """Period boundaries over the whole horizon (minutes) and the cumulative expected arrivals there."""
+    period = profile.period_length(clock.day_length)
+    per_minute = np.tile(np.asarray(profile.per_hour, dtype=float) / 60.0, clock.days)
+    times = np.arange(len(per_minute) + 1) * period
+    cumulative = np.concatenate(([0.0], np.cumsum(per_minute * period)))
+    return times, cumulative
+
+
+def arrival_times(profile: ArrivalProfile, clock: Clock, rng: np.random.Generator) -> np.ndarray:
+    """Sorted arrival times in minutes within ``[0, clock.horizon)``."""
+    times, cumulative = rate_boundaries(profile, clock)
+    expected = cumulative[-1]
+    if expected <= 0:
+        return np.empty(0)
+    count = rng.poisson(expected)
+    scaled = np.sort(rng.uniform(0.0, expected, count))
+    # Period of each point: the last boundary whose cumulative value does not exceed it. A
+    # period with rate 0 is a flat stretch of the cumulative rate and so receives no points.
+    period = np.clip(np.searchsorted(cumulative, scaled, side="right") - 1, 0, len(times) - 2)
+    rise = cumulative[period + 1] - cumulative[period]
+    fraction = np.divide(scaled - cumulative[period], rise, out=np.zeros_like(scaled), where=rise > 0)
+    arrivals = times[period] + fraction * (times[period + 1] - times[period])
+    return np.minimum(arrivals, np.nextafter(clock.horizon, 0))

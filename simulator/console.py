@@ -1,0 +1,125 @@
+"""The KPI table a planner reads in the terminal: values in their units, 95% CIs, targets met or missed."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from simulator.experiment import RunResult
+from simulator.kpis import KPI_BY_NAME, KPIS
+from simulator.units import format_clock, format_duration
+
+
+def format_value(metric: str, value: float) -> str:
+    """A KPI value in the unit a planner expects: counts, percentages or durations."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    kind = KPI_BY_NAME[metric].kind if metric in KPI_BY_NAME else "count"
+    if kind == "share":
+        return f"{value * 100:.1f}%"
+    if kind == "duration":
+        return format_duration(value)
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
+def format_interval(metric: str, low: float, high: float) -> str:
+    if low != low or high != high:
+        return "-"
+    return f"[{format_value(metric, low)}, {format_value(metric, high)}]"
+
+
+def _table(headers: list[str], rows: list[list[str]], align_left: int = 1) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < align_left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
+    return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
+
+
+def render_run(result: RunResult) -> str:
+    """The whole console report of a run."""
+    scenario, clock = result.scenario, result.scenario.clock
+    hours = (f"{format_clock(clock.open_at)}-{format_clock(clock.open_at + clock.day_length)}"
+             if clock.open_at is not None else f"of {format_duration(clock.day_length)}")
+    days = f"{clock.days} day{'s' if clock.days > 1 else ''}"
+    lines = [f"{scenario.name}",
+             f"{scenario.replications} replications, seed {scenario.seed}, {days} {hours}"
+             f"{f', warm-up {format_duration(clock.warmup)}' if clock.warmup else ''}; "
+             f"service level = answered within {format_duration(scenario.service_level_threshold)}; "
+             f"{result.seconds:.1f} s", ""]
+    summary = result.summary.set_index(["metric", "scope"])
+    targets = {(t.metric, t.scope): t for t in result.targets.itertuples()}
+    rows = []
+    for kpi in KPIS:
+        if (kpi.name, "all") not in summary.index:
+            continue
+        row = summary.loc[(kpi.name, "all")]
+        target = targets.get((kpi.name, "all"))
+        status = ""
+        if target is not None:
+            status = f"{_bound(target)}: {target.status.upper()}"
+            if not target.ci_clear_of_target:
+                status += " (CI spans target)"
+        rows.append([kpi.name, format_value(kpi.name, row["mean"]),
+                     format_interval(kpi.name, row["ci_low"], row["ci_high"]), status])
+    lines += _table(["KPI (all contacts)", "mean", "95% CI", "target"], rows)
+    lines += _breakdowns(result.summary)
+    other_targets = [t for key, t in targets.items() if key[1] != "all"]
+    if other_targets:
+        lines += ["", "Targets in other scopes:"]
+        lines += [f"  {t.metric} {t.scope} {_bound(t)}: {format_value(t.metric, t.mean)} "
+                  f"{format_interval(t.metric, t.ci_low, t.ci_high)} {t.status.upper()}" for t in other_targets]
+    if result.flags:
+        lines += ["", "Capacity:"] + [f"  {'UNSTABLE' if f.kind == 'unstable' else 'peak'}: {f.message}"
+                                      for f in result.flags]
+    unfinished = _in_system_at_end(result)
+    if unfinished:
+        lines += ["", f"Note: on average {unfinished:,.1f} contacts were still waiting when the simulation ended "
+                      "(no staff could serve them); they count as offered but neither answered nor abandoned."]
+    return "\n".join(lines)
+
+
+def _bound(target) -> str:
+    word = ">=" if target.direction == "at_least" else "<="
+    return f"{word} {format_value(target.metric, target.bound)}"
+
+
+def _breakdowns(summary: pd.DataFrame) -> list[str]:
+    lines = []
+    columns = ["offered", "service_level", "wait_mean", "abandon_rate", "time_in_system_mean"]
+    for prefix, title in (("channel", "By channel"), ("segment", "By segment"), ("demand", "By demand stream")):
+        scopes = [s for s in summary.scope.unique() if s.startswith(prefix + ":")]
+        if not scopes:
+            continue
+        rows = []
+        for scope in scopes:
+            cells = [scope.split(":", 1)[1]]
+            for metric in columns:
+                match = summary[(summary.metric == metric) & (summary.scope == scope)]
+                cells.append(_mean_pm(metric, match.iloc[0]) if not match.empty else "-")
+            rows.append(cells)
+        lines += ["", *_table([title] + columns, rows)]
+    pools = summary[(summary.metric == "utilisation") & summary.scope.str.startswith("pool:")]
+    if not pools.empty:
+        rows = [[row.scope.split(":", 1)[1], _mean_pm("utilisation", row)] for row in pools.itertuples()]
+        lines += ["", *_table(["By pool", "utilisation"], rows)]
+    return lines
+
+
+def _mean_pm(metric: str, row) -> str:
+    mean, low, high = row["mean"] if isinstance(row, pd.Series) else row.mean, \
+        row["ci_low"] if isinstance(row, pd.Series) else row.ci_low, \
+        row["ci_high"] if isinstance(row, pd.Series) else row.ci_high
+    if mean != mean:
+        return "-"
+    if low != low:
+        return format_value(metric, mean)
+    return f"{format_value(metric, mean)} ±{format_value(metric, (high - low) / 2).lstrip('+')}"
+
+
+def _in_system_at_end(result: RunResult) -> float:
+    rows = result.summary[result.summary.scope == "all"].set_index("metric")["mean"]
+    offered, answered, abandoned = (rows.get(k, 0.0) for k in ("offered", "answered", "abandoned"))
+    return max(offered - answered - abandoned, 0.0) if offered == offered else 0.0

@@ -1,0 +1,135 @@
+"""Replications: seed each one, simulate it, compute its KPIs, and summarise them all.
+
+:func:`run_replication` is a plain top-level function of (scenario, replication
+number), so replications can later be spread over processes or a cluster and
+still give the same numbers: a replication's randomness depends only on the
+scenario's seed and its own number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis import evaluate_targets, summarise
+from simulator.capacity import CapacityFlag, capacity_flags
+from simulator.metrics.compute import interval_kpis, replication_kpis
+from simulator.metrics.recorder import ReplicationTables
+from simulator.model.customers import draw_customers
+from simulator.model.system import ServiceSystem
+from simulator.randomness import Streams, replication_seed
+from simulator.scenario.model import Scenario
+
+
+@dataclass
+class ReplicationOutput:
+    """The KPIs of one replication (and, on request, its full record)."""
+
+    replication: int
+    seed: int
+    kpis: list[tuple[str, str, float]]
+    intervals: list[tuple[int, str, str, float]]
+    events: int
+    tables: ReplicationTables | None = None
+
+
+def simulate(scenario: Scenario, seed: int) -> tuple[ReplicationTables, int]:
+    """Run the model once with ``seed``; return its recorded tables and the number of SimPy events."""
+    customers = draw_customers(scenario, Streams(seed))
+    system = ServiceSystem(scenario, customers)
+    recorder = system.run()
+    channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
+                                 dtype=np.int64)
+    agent_pool = np.array([agent.pool for agent in system.agents], dtype=np.int64)
+    tables = recorder.tables(customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
+                             agent_pool)
+    events = len(recorder.services) + 2 * len(customers)  # services, arrivals, departures (approximate)
+    return tables, events
+
+
+def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:
+    """Simulate replication number ``replication`` of ``scenario`` and compute its KPIs."""
+    seed = replication_seed(scenario.seed, replication)
+    tables, events = simulate(scenario, seed)
+    return ReplicationOutput(replication, seed, replication_kpis(tables, scenario), interval_kpis(tables, scenario),
+                             events, tables if keep_tables else None)
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, as pandas tables (columns documented in docs/outputs.md)."""
+
+    scenario: Scenario
+    replications: pd.DataFrame     # replication, seed, metric, scope, value
+    intervals: pd.DataFrame        # replication, seed, interval, metric, scope, value
+    summary: pd.DataFrame          # metric, scope, mean, ci_low, ci_high, replications
+    interval_summary: pd.DataFrame  # interval, start, end, metric, scope, mean, ci_low, ci_high, replications
+    targets: pd.DataFrame          # each target with its KPI's mean, CI and status
+    flags: list[CapacityFlag] = field(default_factory=list)
+    seconds: float = 0.0
+    outputs: list[ReplicationOutput] = field(default_factory=list, repr=False)
+
+    def kpi(self, metric: str, scope: str = "all") -> pd.Series:
+        """One row of the summary: mean, ci_low, ci_high, replications."""
+        rows = self.summary[(self.summary.metric == metric) & (self.summary.scope == scope)]
+        if rows.empty:
+            raise KeyError(f"no KPI {metric!r} in scope {scope!r}")
+        return rows.iloc[0]
+
+
+def with_overrides(scenario: Scenario, replications: int | None = None, seed: int | None = None) -> Scenario:
+    """The scenario with the run's replications and seed, so the saved scenario says what was run."""
+    changes = {}
+    if replications is not None:
+        changes["replications"] = replications
+    if seed is not None:
+        changes["seed"] = seed
+    return dataclasses.replace(scenario, **changes) if changes else scenario
+
+
+def run_scenario(scenario: Scenario, replications: int | None = None, seed: int | None = None,
+                 keep_tables: bool = False,
+                 on_replication: Callable[[ReplicationOutput], None] | None = None) -> RunResult:
+    """Run every replication of ``scenario`` and summarise its KPIs with 95% confidence intervals."""
+    scenario = with_overrides(scenario, replications, seed)
+    started = time.perf_counter()
+    outputs = []
+    for replication in range(scenario.replications):
+        output = run_replication(scenario, replication, keep_tables)
+        outputs.append(output)
+        if on_replication is not None:
+            on_replication(output)
+    return summarise_run(scenario, outputs, time.perf_counter() - started)
+
+
+def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds: float) -> RunResult:
+    """Tables and summaries from the replications' outputs."""
+    kpi_frames, interval_frames = [], []
+    for output in outputs:
+        kpis = pd.DataFrame(output.kpis, columns=["metric", "scope", "value"])
+        kpis.insert(0, "seed", output.seed)
+        kpis.insert(0, "replication", output.replication)
+        kpi_frames.append(kpis)
+        intervals = pd.DataFrame(output.intervals, columns=["interval", "metric", "scope", "value"])
+        intervals.insert(0, "seed", output.seed)
+        intervals.insert(0, "replication", output.replication)
+        interval_frames.append(intervals)
+    replications = pd.concat(kpi_frames, ignore_index=True)
+    intervals = pd.concat(interval_frames, ignore_index=True)
+    summary = summarise(replications, ["metric", "scope"])
+    interval_summary = summarise(intervals, ["interval", "metric", "scope"])
+    clock = scenario.clock
+    interval_summary.insert(1, "start", interval_summary["interval"].map(lambda k: clock.label(k * clock.interval)))
+    interval_summary.insert(2, "end", interval_summary["interval"].map(
+        lambda k: clock.label((k + 1) * clock.interval - 1e-9)
+        if (k + 1) % clock.intervals_per_day == 0 else clock.label((k + 1) * clock.interval)))
+    return RunResult(
+        scenario=scenario, replications=replications, intervals=intervals, summary=summary,
+        interval_summary=interval_summary, targets=evaluate_targets(summary, scenario.targets),
+        flags=capacity_flags(scenario), seconds=seconds, outputs=outputs,
+    )

@@ -1,0 +1,48 @@
+"""The catalogue of KPIs: one name, kind and definition each (docs/kpis.md explains them).
+
+The catalogue is plain data so that the scenario (targets), the metrics, the
+console table and the docs all use exactly the same names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    kind: str          # "count", "share" (0..1), "duration" (minutes)
+    better: str        # "higher", "lower" or "" (neither: a volume)
+    definition: str
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("offered", "count", "", "contacts that arrived after the warm-up"),
+    Kpi("answered", "count", "higher",
+        "offered contacts that reached the start of their first service"),
+    Kpi("abandoned", "count", "lower", "offered contacts that left while waiting (patience ran out)"),
+    Kpi("abandon_rate", "share", "lower", "abandoned / offered"),
+    Kpi("wait_mean", "duration", "lower",
+        "mean speed of answer: arrival to the start of the first service, over answered contacts"),
+    Kpi("wait_p50", "duration", "lower", "median speed of answer over answered contacts"),
+    Kpi("wait_p90", "duration", "lower", "90th percentile of the speed of answer"),
+    Kpi("wait_p95", "duration", "lower", "95th percentile of the speed of answer"),
+    Kpi("service_level", "share", "higher",
+        "answered within the threshold / (answered + abandoned before being answered)"),
+    Kpi("queue_time_mean", "duration", "lower",
+        "mean time spent waiting in queues over all steps, over every offered contact that left "
+        "(an abandoner's wait included)"),
+    Kpi("time_in_system_mean", "duration", "lower",
+        "mean time from arrival to departure (completion or abandonment), over every offered "
+        "contact that left"),
+    Kpi("utilisation", "share", "",
+        "busy agent-time / staffed agent-time after the warm-up, within the opening hours"),
+)
+
+KPI_BY_NAME: dict[str, Kpi] = {kpi.name: kpi for kpi in KPIS}
+
+# Words a planner may use in `targets:` for a KPI name.
+TARGET_ALIASES: dict[str, str] = {"abandonment": "abandon_rate", "wait": "wait_mean"}
+
+DEFAULT_SERVICE_LEVEL_THRESHOLD = 20 / 60  # minutes: 80/20 is the industry's default phrasing

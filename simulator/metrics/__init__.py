@@ -1,0 +1,1 @@
+"""Recording during a replication, and the KPIs computed from the records afterwards."""

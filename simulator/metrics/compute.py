@@ -1,0 +1,138 @@
+"""KPIs of one replication, from its recorded columns (definitions: simulator.kpis, docs/kpis.md).
+
+Everything here is vectorised numpy over whole columns; it runs once per
+replication, after the simulation, never per event.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.metrics.recorder import ReplicationTables
+from simulator.scenario.model import Scenario
+
+Row = tuple[str, str, float]                 # (metric, scope, value)
+IntervalRow = tuple[int, str, str, float]    # (interval, metric, scope, value)
+
+WAIT_PERCENTILES = (("wait_p50", 50), ("wait_p90", 90), ("wait_p95", 95))
+
+
+def contact_scopes(tables: ReplicationTables, scenario: Scenario) -> dict[str, np.ndarray]:
+    """Boolean masks over contacts: all, each channel, each segment, each demand stream."""
+    scopes = {"all": np.ones(len(tables.arrived_at), dtype=bool)}
+    for number, channel in enumerate(scenario.channels):
+        if any(d.channel == channel.name for d in scenario.demand):
+            scopes[f"channel:{channel.name}"] = tables.channel == number
+    for number, segment in enumerate(scenario.segments):
+        scopes[f"segment:{segment.name}"] = tables.segment == number
+    for number, demand in enumerate(scenario.demand):
+        scopes[f"demand:{demand.name}"] = tables.demand == number
+    return scopes
+
+
+def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float) -> dict[str, float]:
+    """Volume, waiting and abandonment KPIs over the contacts selected by ``mask``."""
+    offered = int(mask.sum())
+    answered_mask = mask & ~np.isnan(tables.answered_at)
+    abandoned_mask = mask & (tables.outcome == 1)
+    left_mask = mask & (tables.outcome != 2)
+    waits = tables.answered_at[answered_mask] - tables.arrived_at[answered_mask]
+    answered, abandoned = len(waits), int(abandoned_mask.sum())
+    abandoned_unanswered = int((abandoned_mask & ~answered_mask).sum())
+    kpis = {
+        "offered": float(offered),
+        "answered": float(answered),
+        "abandoned": float(abandoned),
+        "abandon_rate": abandoned / offered if offered else np.nan,
+        "wait_mean": float(waits.mean()) if answered else np.nan,
+    }
+    percentiles = np.percentile(waits, [p for _, p in WAIT_PERCENTILES]) if answered else [np.nan] * 3
+    kpis.update({name: float(value) for (name, _), value in zip(WAIT_PERCENTILES, percentiles)})
+    within = int((waits <= threshold + 1e-12).sum())
+    denominator = answered + abandoned_unanswered
+    kpis["service_level"] = within / denominator if denominator else np.nan
+    left = int(left_mask.sum())
+    kpis["queue_time_mean"] = float(tables.queue_time[left_mask].mean()) if left else np.nan
+    kpis["time_in_system_mean"] = float(
+        (tables.departed_at[left_mask] - tables.arrived_at[left_mask]).mean()) if left else np.nan
+    return kpis
+
+
+def busy_time_before(starts: np.ndarray, ends: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Total busy time of the given services before each of ``times`` (vectorised).
+
+    Busy time before t is the sum over services of ``max(0, min(t, end) - start)``,
+    which equals ``sum_{start<t} (t - start) - sum_{end<t} (t - end)``: two sorted
+    prefix sums and a binary search, whatever the number of services.
+    """
+    starts, ends = np.sort(starts), np.sort(ends)
+    start_sums = np.concatenate(([0.0], np.cumsum(starts)))
+    end_sums = np.concatenate(([0.0], np.cumsum(ends)))
+    n_started = np.searchsorted(starts, times, side="left")
+    n_ended = np.searchsorted(ends, times, side="left")
+    return (times * n_started - start_sums[n_started]) - (times * n_ended - end_sums[n_ended])
+
+
+def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]:
+    """Every KPI of one replication in every scope, after the warm-up."""
+    clock = scenario.clock
+    after_warmup = tables.arrived_at >= clock.warmup
+    rows: list[Row] = []
+    for scope, mask in contact_scopes(tables, scenario).items():
+        for metric, value in contact_kpis(tables, mask & after_warmup, scenario.service_level_threshold).items():
+            rows.append((metric, scope, value))
+    window = np.array([clock.warmup, clock.horizon])
+    total_busy = total_staffed = 0.0
+    for number, pool in enumerate(scenario.staff):
+        mine = tables.service_pool == number
+        busy = float(np.diff(busy_time_before(tables.service_start[mine], tables.service_end[mine], window))[0])
+        staffed = pool.headcount * (clock.horizon - clock.warmup)
+        rows.append(("utilisation", f"pool:{pool.name}", busy / staffed if staffed else np.nan))
+        total_busy += busy
+        total_staffed += staffed
+    rows.append(("utilisation", "all", total_busy / total_staffed if total_staffed else np.nan))
+    return rows
+
+
+def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[IntervalRow]:
+    """Per reporting interval: volumes, service level and wait by arrival; staffed and busy agents."""
+    clock = scenario.clock
+    count = clock.intervals_per_day * clock.days
+    bounds = np.arange(count + 1) * clock.interval
+    first = int(np.ceil(clock.warmup / clock.interval - 1e-9))
+    interval_of = np.minimum((tables.arrived_at // clock.interval).astype(np.int64), count - 1)
+    answered = ~np.isnan(tables.answered_at)
+    wait = tables.answered_at - tables.arrived_at
+    within = answered & (wait <= scenario.service_level_threshold + 1e-12)
+    abandoned = tables.outcome == 1
+    abandoned_unanswered = abandoned & ~answered
+    rows: list[IntervalRow] = []
+    channel_scopes = {k: v for k, v in contact_scopes(tables, scenario).items()
+                      if k == "all" or k.startswith("channel:")}
+    for scope, mask in channel_scopes.items():
+        offered = np.bincount(interval_of[mask], minlength=count)
+        n_answered = np.bincount(interval_of[mask & answered], minlength=count)
+        n_abandoned = np.bincount(interval_of[mask & abandoned], minlength=count)
+        n_within = np.bincount(interval_of[mask & within], minlength=count)
+        n_lost = np.bincount(interval_of[mask & abandoned_unanswered], minlength=count)
+        wait_sum = np.bincount(interval_of[mask & answered], weights=wait[mask & answered], minlength=count)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            level = n_within / (n_answered + n_lost)
+            mean_wait = wait_sum / n_answered
+        for k in range(first, count):
+            rows.extend([(k, "offered", scope, float(offered[k])), (k, "answered", scope, float(n_answered[k])),
+                         (k, "abandoned", scope, float(n_abandoned[k])),
+                         (k, "service_level", scope, float(level[k])), (k, "wait_mean", scope, float(mean_wait[k]))])
+    staffed_total = np.zeros(count)
+    busy_total = np.zeros(count)
+    for number, pool in enumerate(scenario.staff):
+        mine = tables.service_pool == number
+        busy = np.diff(busy_time_before(tables.service_start[mine], tables.service_end[mine], bounds)) / clock.interval
+        staffed = np.full(count, float(pool.headcount))
+        staffed_total += staffed
+        busy_total += busy
+        for k in range(first, count):
+            rows.extend([(k, "staffed", f"pool:{pool.name}", staffed[k]), (k, "busy", f"pool:{pool.name}", float(busy[k]))])
+    for k in range(first, count):
+        rows.extend([(k, "staffed", "all", float(staffed_total[k])), (k, "busy", "all", float(busy_total[k]))])
+    return rows

@@ -1,0 +1,108 @@
+"""Cheap recording on the per-event path, turned into columns once, at the end.
+
+During a replication the model appends one tuple per service and one per
+departure to plain lists: no pandas, no dictionaries, no logging per event.
+:meth:`Recorder.tables` then builds numpy columns (and, on request, pandas
+DataFrames) in one pass. Every column is documented in docs/outputs.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+OUTCOMES = ("completed", "abandoned", "in_system")  # code 2: still in the system when the run ended
+
+
+class Recorder:
+    """Append-only buffers: ``services`` and ``departures`` (tuples, see :meth:`tables`)."""
+
+    __slots__ = ("services", "departures")
+
+    def __init__(self):
+        # (contact, step, agent, queued_at, start, end)
+        self.services: list[tuple[int, int, int, float, float, float]] = []
+        # (contact, outcome, answered_at or -1, queue_time, departed_at)
+        self.departures: list[tuple[int, int, float, float, float]] = []
+
+    def tables(self, arrived_at: list[float], demand: np.ndarray, segment: np.ndarray,
+               channel_of_demand: np.ndarray, agent_pool: np.ndarray) -> ReplicationTables:
+        """Columns for every contact (in arrival order) and every service."""
+        count = len(arrived_at)
+        arrived = np.asarray(arrived_at, dtype=float)
+        outcome = np.full(count, 2, dtype=np.int8)
+        answered_at = np.full(count, np.nan)
+        queue_time = np.full(count, np.nan)
+        departed_at = np.full(count, np.nan)
+        if self.departures:
+            rows = np.array(self.departures, dtype=float)
+            ids = rows[:, 0].astype(np.int64)
+            outcome[ids] = rows[:, 1]
+            answered_at[ids] = np.where(rows[:, 2] >= 0, rows[:, 2], np.nan)
+            queue_time[ids] = rows[:, 3]
+            departed_at[ids] = rows[:, 4]
+        services = np.array(self.services, dtype=float).reshape(-1, 6)
+        agents = services[:, 2].astype(np.int64)
+        return ReplicationTables(
+            arrived_at=arrived, demand=demand, channel=channel_of_demand[demand] if count else demand,
+            segment=segment, outcome=outcome, answered_at=answered_at, queue_time=queue_time,
+            departed_at=departed_at,
+            service_contact=services[:, 0].astype(np.int64), service_step=services[:, 1].astype(np.int64),
+            service_agent=agents, service_pool=agent_pool[agents] if len(agents) else agents,
+            service_queued_at=services[:, 3], service_start=services[:, 4], service_end=services[:, 5],
+        )
+
+
+@dataclass
+class ReplicationTables:
+    """What happened in one replication, as numpy columns."""
+
+    # one entry per contact, in arrival order (index = contact id)
+    arrived_at: np.ndarray
+    demand: np.ndarray
+    channel: np.ndarray
+    segment: np.ndarray
+    outcome: np.ndarray        # 0 completed, 1 abandoned, 2 still in the system at the end
+    answered_at: np.ndarray    # NaN if never answered
+    queue_time: np.ndarray     # NaN if still in the system
+    departed_at: np.ndarray    # NaN if still in the system
+    # one entry per service (a step done by an agent)
+    service_contact: np.ndarray
+    service_step: np.ndarray
+    service_agent: np.ndarray
+    service_pool: np.ndarray
+    service_queued_at: np.ndarray
+    service_start: np.ndarray
+    service_end: np.ndarray
+
+    def contacts_frame(self, demand_names: list[str], channel_names: list[str],
+                       segment_names: list[str]) -> pd.DataFrame:
+        """One row per contact (documented in docs/outputs.md)."""
+        return pd.DataFrame({
+            "contact": np.arange(len(self.arrived_at)),
+            "demand": pd.Categorical.from_codes(self.demand, demand_names),
+            "channel": pd.Categorical.from_codes(self.channel, channel_names),
+            "segment": pd.Categorical.from_codes(self.segment, segment_names),
+            "arrived_at": self.arrived_at,
+            "outcome": pd.Categorical.from_codes(self.outcome, OUTCOMES),
+            "answered_at": self.answered_at,
+            "wait": self.answered_at - self.arrived_at,
+            "queue_time": self.queue_time,
+            "departed_at": self.departed_at,
+            "time_in_system": self.departed_at - self.arrived_at,
+        })
+
+    def services_frame(self, step_names: list[str], pool_names: list[str],
+                       agent_names: list[str]) -> pd.DataFrame:
+        """One row per service: which step of which contact, by whom, and when."""
+        return pd.DataFrame({
+            "contact": self.service_contact,
+            "step": pd.Categorical.from_codes(self.service_step, step_names),
+            "agent": pd.Categorical.from_codes(self.service_agent, agent_names),
+            "pool": pd.Categorical.from_codes(self.service_pool, pool_names),
+            "queued_at": self.service_queued_at,
+            "start": self.service_start,
+            "end": self.service_end,
+        })

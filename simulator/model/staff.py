@@ -1,0 +1,119 @@
+"""Staff and the two structures a dispatcher needs: who is free, and who is waiting.
+
+* :class:`IdleAgents` keeps, for one skill, the free agents in the order the
+  routing policy prefers them: groups by rank (most skilled first, say), and inside
+  a group the agent idle the longest first.
+* :class:`SkillQueue` keeps, for one skill, the waiting contacts: highest priority
+  (lowest value) first, then first come, first served.
+
+Both use lazy deletion: an agent taken through one skill, or a contact that
+abandoned, is left in the other structures and skipped when reached. That keeps
+every operation O(1) amortised, which matters because these run per event.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from simulator.scenario.model import Scenario
+
+
+class Agent:
+    """One member of staff."""
+
+    __slots__ = ("id", "name", "pool", "speed", "levels", "queues", "idle_lists", "idle", "idle_token",
+                 "contact", "started_at")
+
+    def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int]):
+        self.id = agent_id
+        self.name = name
+        self.pool = pool
+        self.speed = speed        # per skill number: work per minute relative to level 3 (0: no skill)
+        self.levels = levels      # per skill number: proficiency level (0: no skill)
+        self.queues: list[SkillQueue] = []        # the queues this agent serves
+        self.idle_lists: list[deque] = []         # where this agent waits when free
+        self.idle = False
+        self.idle_token = 0
+        self.contact = None       # the contact in hand
+        self.started_at = 0.0     # when the current service started
+
+
+class IdleAgents:
+    """Free agents with one skill, in the routing policy's order of preference."""
+
+    __slots__ = ("groups",)
+
+    def __init__(self, ranks: int):
+        self.groups = [deque() for _ in range(ranks)]
+
+    def take(self) -> Agent | None:
+        """The preferred free agent, now no longer free; None if nobody with the skill is free."""
+        for group in self.groups:
+            while group:
+                agent, token = group.popleft()
+                if agent.idle and agent.idle_token == token:
+                    agent.idle = False
+                    return agent
+        return None
+
+
+class SkillQueue:
+    """Contacts waiting for one skill: by priority, then first come, first served."""
+
+    __slots__ = ("skill", "lanes", "waiting")
+
+    def __init__(self, skill: int, priorities: int):
+        self.skill = skill
+        self.lanes = [deque() for _ in range(priorities)]
+        self.waiting = 0   # contacts really waiting (abandoned ones are not counted)
+
+    def join(self, contact) -> None:
+        self.lanes[contact.priority].append(contact)
+        self.waiting += 1
+
+    def head(self):
+        """The next contact to serve, or None; abandoned contacts at the front are dropped."""
+        for lane in self.lanes:
+            while lane:
+                contact = lane[0]
+                if contact.waiting:
+                    return contact
+                lane.popleft()
+        return None
+
+    def remove_head(self, contact) -> None:
+        self.lanes[contact.priority].popleft()
+        self.waiting -= 1
+
+
+def routing_rank(policy: str, level: int, cost_rank: int) -> int:
+    """Preference group of an agent for a skill under a routing policy (0 is tried first)."""
+    if policy == "most_skilled":
+        return 5 - level
+    if policy == "least_skilled":
+        return level - 1
+    if policy == "cheapest":
+        return cost_rank
+    return 0  # longest_idle: one group, ordered by idle time
+
+
+def build_staff(scenario: Scenario, skills: list[str]) -> tuple[list[Agent], list[IdleAgents]]:
+    """Every agent of every pool, and one IdleAgents per skill ordered by the routing policy."""
+    speeds = {level.level: level.speed for level in scenario.skill_levels}
+    costs = sorted({pool.cost_per_hour for pool in scenario.staff})
+    ranks = 5 if scenario.routing in ("most_skilled", "least_skilled") else max(len(costs), 1)
+    idle = [IdleAgents(ranks) for _ in skills]
+    agents: list[Agent] = []
+    for pool_number, pool in enumerate(scenario.staff):
+        levels = [0] * len(skills)
+        for skill, level in pool.skills:
+            levels[skills.index(skill)] = level
+        speed = [speeds[level] if level else 0.0 for level in levels]
+        for member in range(pool.headcount):
+            agent = Agent(len(agents), f"{pool.name}-{member + 1}", pool_number, speed, levels)
+            for skill_number, level in enumerate(levels):
+                if level:
+                    rank = routing_rank(scenario.routing, level, costs.index(pool.cost_per_hour))
+                    agent.idle_lists.append(idle[skill_number].groups[rank])
+            agents.append(agent)
+    return agents, idle

@@ -1,0 +1,84 @@
+"""The results folder: written whole into a temporary folder, then renamed into place.
+
+``<out>/<scenario-slug>/<run-id>/`` holds ``summary.csv``, ``replications.csv``,
+``intervals.csv``, ``targets.csv``, the resolved ``scenario.yaml`` and ``run.json``
+(provenance: seed, replications, versions, run time, capacity flags). A run that
+fails leaves no folder behind: results appear whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from simulator import __version__
+from simulator.errors import InputError
+from simulator.experiment import RunResult
+from simulator.scenario.resolve import resolved_yaml
+
+SUMMARY_COLUMNS = ["metric", "scope", "mean", "ci_low", "ci_high", "replications"]
+
+
+def provenance(result: RunResult) -> dict:
+    """What was run, with what, when: saved as run.json beside every result."""
+    scenario = result.scenario
+    return {
+        "scenario": scenario.name,
+        "source": str(scenario.source) if scenario.source else None,
+        "seed": scenario.seed,
+        "replications": scenario.replications,
+        "replication_seeds": [int(o.seed) for o in result.outputs],
+        "run_seconds": round(result.seconds, 3),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "versions": {"servicesim": __version__, "python": platform.python_version(), "simpy": simpy.__version__,
+                     "numpy": np.__version__, "pandas": pd.__version__},
+        "capacity_flags": [{"kind": f.kind, "skill": f.skill, "message": f.message} for f in result.flags],
+        "scenario_warnings": list(scenario.warnings),
+    }
+
+
+def summary_records(result: RunResult) -> list[dict]:
+    """The summary as JSON-ready records (NaN becomes null)."""
+    frame = result.summary[SUMMARY_COLUMNS].astype(object).where(result.summary[SUMMARY_COLUMNS].notna(), None)
+    return frame.to_dict(orient="records")
+
+
+def write_results(result: RunResult, out_dir: Path, run_id: str | None = None) -> Path:
+    """Write the run's files into ``out_dir/<slug>/<run-id>/`` atomically; return that folder."""
+    parent = Path(out_dir) / result.scenario.slug
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot create the results folder ({exc.strerror or exc})") from None
+    run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    staging = Path(tempfile.mkdtemp(prefix=f".{run_id}-", dir=parent))
+    try:
+        result.summary[SUMMARY_COLUMNS].to_csv(staging / "summary.csv", index=False)
+        result.replications.to_csv(staging / "replications.csv", index=False)
+        result.interval_summary.to_csv(staging / "intervals.csv", index=False)
+        result.targets.to_csv(staging / "targets.csv", index=False)
+        (staging / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
+        (staging / "run.json").write_text(json.dumps(provenance(result), indent=2) + "\n", encoding="utf-8")
+        final = _free_name(parent, run_id)
+        os.rename(staging, final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def _free_name(parent: Path, run_id: str) -> Path:
+    candidate, n = parent / run_id, 1
+    while candidate.exists():
+        n += 1
+        candidate = parent / f"{run_id}-{n}"
+    return candidate

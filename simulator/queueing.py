@@ -1,0 +1,101 @@
+"""Queueing theory formulas: the exact values the simulator is validated against.
+
+Planners know these as Erlang C and friends; they are also offered beside
+simulation results so users can see where the formula and the simulation differ
+(abandonment, several skills, variable arrivals). All times are in the caller's
+unit (minutes throughout the simulator); rates are per that unit.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def erlang_b(servers: int, load: float) -> float:
+    """Blocking probability of M/M/c/c with offered load ``load`` (Erlangs), by the stable recursion."""
+    blocking = 1.0
+    for k in range(1, servers + 1):
+        blocking = load * blocking / (k + load * blocking)
+    return blocking
+
+
+def erlang_c(servers: int, load: float) -> float:
+    """Probability that an arriving customer waits in M/M/c (load = arrival rate x mean service time)."""
+    if load >= servers:
+        return 1.0
+    blocking = erlang_b(servers, load)
+    return servers * blocking / (servers - load * (1 - blocking))
+
+
+def mmc_mean_wait(arrival_rate: float, service_rate: float, servers: int) -> float:
+    """Mean wait in queue of M/M/c (Erlang C): C / (c mu - lambda)."""
+    load = arrival_rate / service_rate
+    if load >= servers:
+        return math.inf
+    return erlang_c(servers, load) / (servers * service_rate - arrival_rate)
+
+
+def mmc_service_level(arrival_rate: float, service_rate: float, servers: int, threshold: float) -> float:
+    """P(wait <= threshold) in M/M/c: 1 - C exp(-(c mu - lambda) t)."""
+    load = arrival_rate / service_rate
+    if load >= servers:
+        return 0.0
+    return 1.0 - erlang_c(servers, load) * math.exp(-(servers * service_rate - arrival_rate) * threshold)
+
+
+def mm1_mean_wait(arrival_rate: float, service_rate: float) -> float:
+    """Mean wait in queue of M/M/1: rho / (mu - lambda)."""
+    return mmc_mean_wait(arrival_rate, service_rate, 1)
+
+
+def mg1_mean_wait(arrival_rate: float, mean_service: float, second_moment: float) -> float:
+    """Pollaczek-Khinchine mean wait in queue of M/G/1: lambda E[S^2] / (2 (1 - rho))."""
+    rho = arrival_rate * mean_service
+    if rho >= 1:
+        return math.inf
+    return arrival_rate * second_moment / (2 * (1 - rho))
+
+
+def erlang_a(arrival_rate: float, service_rate: float, servers: int, abandonment_rate: float,
+             tolerance: float = 1e-12) -> dict[str, float]:
+    """M/M/c+M (Erlang A): exponential patience with rate ``abandonment_rate``.
+
+    Solved exactly as a birth-death chain (births lambda; deaths min(n, c) mu +
+    max(n - c, 0) theta), truncated where the remaining probability is below
+    ``tolerance``. Returns the probability an arrival abandons, the probability it
+    waits, the mean queue length and the mean wait in queue over all arrivals
+    (Little's law: E[Q] / lambda).
+    """
+    if abandonment_rate <= 0:
+        raise ValueError("Erlang A needs an abandonment rate > 0; use Erlang C without abandonment")
+    # unnormalised log-probabilities, grown until the tail is negligible
+    log_p = [0.0]
+    n = 0
+    while True:
+        n += 1
+        death = min(n, servers) * service_rate + max(n - servers, 0) * abandonment_rate
+        log_p.append(log_p[-1] + math.log(arrival_rate) - math.log(death))
+        if n > servers and log_p[-1] - max(log_p) < math.log(tolerance):
+            break
+    logs = np.array(log_p)
+    p = np.exp(logs - logs.max())
+    p /= p.sum()
+    states = np.arange(len(p))
+    queue = np.maximum(states - servers, 0)
+    mean_queue = float((p * queue).sum())
+    return {
+        "abandon_probability": abandonment_rate * mean_queue / arrival_rate,
+        "wait_probability": float(p[servers:].sum()),   # PASTA: an arrival finds all servers busy
+        "mean_queue": mean_queue,
+        "mean_wait": mean_queue / arrival_rate,
+    }
+
+
+def erlang_c_agents(arrival_rate: float, service_rate: float, threshold: float, target: float) -> int:
+    """The fewest agents with which M/M/c reaches ``target`` service level within ``threshold``."""
+    servers = max(1, math.floor(arrival_rate / service_rate) + 1)
+    while mmc_service_level(arrival_rate, service_rate, servers, threshold) < target:
+        servers += 1
+    return servers

@@ -1,0 +1,133 @@
+"""Read a distribution from its one-key YAML mapping, reporting problems by path and line."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any, Callable
+
+from simulator.distributions import (Constant, Distribution, Empirical, Erlang, Exponential, Gamma,
+                                     LogNormal, TruncatedNormal, Triangular, Uniform)
+from simulator.scenario.reader import MISSING, Invalid, Node, duration, positive_duration
+from simulator.units import UnitError
+
+
+# -- reading ------------------------------------------------------------------------------
+
+
+def _cv(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    raise Invalid(f"must be a number >= 0, got {value!r}")
+
+
+def _phases(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise Invalid(f"must be a whole number >= 1, got {value!r}")
+
+
+# family -> (parameters in order with their parsers, builder)
+_FAMILIES: dict[str, tuple[dict[str, Callable[[Any], Any]], Callable[..., Distribution]]] = {
+    "exponential": ({"mean": positive_duration}, Exponential),
+    "constant": ({"value": duration}, Constant),
+    "uniform": ({"low": duration, "high": duration}, Uniform),
+    "triangular": ({"low": duration, "mode": duration, "high": duration}, Triangular),
+    "normal": ({"mean": duration, "sd": duration}, TruncatedNormal),
+    "lognormal": ({"mean": positive_duration, "sd": duration}, LogNormal),
+    "gamma": ({"mean": positive_duration, "cv": _cv}, Gamma),
+    "erlang": ({"mean": positive_duration, "k": _phases}, Erlang),
+}
+FAMILIES = tuple(_FAMILIES) + ("empirical",)
+
+
+def read_distribution(node: Node, base_dir: Path) -> Distribution | None:
+    """A distribution from its one-key mapping (or a bare duration, meaning constant)."""
+    value = node.value
+    if not isinstance(value, dict):
+        try:
+            return Constant(duration(value))
+        except (UnitError, Invalid):
+            node.problem(f"must be a duration or a one-key mapping naming a distribution "
+                         f"({', '.join(FAMILIES)}), got {value!r}")
+            return None
+    if len(value) != 1:
+        node.problem(f"must name exactly one distribution family ({', '.join(FAMILIES)}), "
+                     f"got {', '.join(map(str, value)) or 'nothing'}")
+        return None
+    family = next(iter(value))
+    params = node.child(family)
+    if family == "empirical":
+        return _read_empirical(params, base_dir)
+    if family not in _FAMILIES:
+        params.problem(f"unknown distribution; expected one of {', '.join(FAMILIES)}")
+        return None
+    parsers, build = _FAMILIES[family]
+    if not params.expect_map(f"a mapping with {', '.join(parsers)}"):
+        return None
+    params.check_keys({name: "" for name in parsers})
+    args = [params.read(name, parse) for name, parse in parsers.items()]
+    if any(arg is None for arg in args):
+        return None
+    return _checked(params, build(*args))
+
+
+def _checked(node: Node, dist: Distribution) -> Distribution | None:
+    if isinstance(dist, Uniform) and dist.low > dist.high:
+        node.problem(f"low must not exceed high, got low {dist.low:g} and high {dist.high:g}")
+        return None
+    if isinstance(dist, Triangular) and not dist.low <= dist.mode <= dist.high:
+        node.problem("must have low <= mode <= high, got "
+                     f"low {dist.low:g}, mode {dist.mode:g}, high {dist.high:g}")
+        return None
+    if isinstance(dist, TruncatedNormal) and dist.mean_ == 0 and dist.sd == 0:
+        return Constant(0.0)
+    return dist
+
+
+def _read_empirical(params: Node, base_dir: Path) -> Distribution | None:
+    if not params.expect_map("a mapping with values: [...] or csv: file and column: name"):
+        return None
+    params.check_keys({"values": "", "csv": "", "column": ""})
+    if "values" in params.value:
+        values_node = params.child("values")
+        if not isinstance(values_node.value, list) or not values_node.value:
+            values_node.problem("must be a non-empty list of durations")
+            return None
+        values = [values_node.parse(duration) for values_node in values_node.elements()]
+        return None if any(v is None for v in values) else Empirical(tuple(values))
+    csv_node = params.child("csv")
+    if csv_node.value is MISSING:
+        params.problem("needs values: [...] or csv: file with column: name")
+        return None
+    column = params.read("column", lambda v: v if isinstance(v, str) and v else _raise_column(v))
+    if column is None:
+        return None
+    return _empirical_from_csv(csv_node, base_dir, column)
+
+
+def _raise_column(value: Any) -> str:
+    raise Invalid(f"must name a column of the CSV file, got {value!r}")
+
+
+def _empirical_from_csv(node: Node, base_dir: Path, column: str) -> Distribution | None:
+    path = base_dir / str(node.value)
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        node.problem(f"cannot read the CSV file {path} ({exc.strerror or exc})")
+        return None
+    if not rows or column not in rows[0]:
+        found = ", ".join(rows[0]) if rows else "no rows"
+        node.problem(f"the CSV file {path} has no column '{column}' (found: {found})")
+        return None
+    values = []
+    for number_, row in enumerate(rows, start=2):
+        try:
+            values.append(duration(row[column].strip()))
+        except (UnitError, Invalid, AttributeError):
+            node.problem(f"{path}, line {number_}, column '{column}': must be a duration, got {row[column]!r}")
+            return None
+    return Empirical(tuple(values))
+

@@ -1,0 +1,508 @@
+"""The scenario schema: every key, its type, its default and its meaning, in one place.
+
+:func:`load_scenario` reads a YAML file, checks every key against this schema,
+collects every problem (file, line, dotted path, what was expected) and either
+raises one :class:`~simulator.errors.ScenarioError` or returns an immutable
+:class:`~simulator.scenario.model.Scenario`. Keys that a later release models
+(automation, training, shifts, ...) are accepted with a warning, never silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+from simulator.kpis import DEFAULT_SERVICE_LEVEL_THRESHOLD, KPI_BY_NAME, TARGET_ALIASES
+from simulator.scenario.distribution_reader import read_distribution
+from simulator.scenario.model import (DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
+                                      Clock, Demand, Pool, Process, Scenario, Segment, SkillLevel, Step,
+                                      Target)
+from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
+                                       positive_duration, share, text, whole_number)
+from simulator.scenario.yaml_source import read_yaml_file
+from simulator.units import UnitError, format_clock, parse_clock, parse_duration
+
+TOP_LEVEL = {
+    "name": "the scenario's title",
+    "description": "what it represents, in a sentence or two",
+    "clock": "opening hours or horizon, days, reporting interval, warm-up",
+    "replications": "independent runs to average over",
+    "seed": "the seed every random stream derives from",
+    "channels": "phone, chat, email, walk-in ...: customer patience per channel",
+    "segments": "customer segments: share, priority, patience factor",
+    "demand": "streams of contacts: channel, arrival rates, process",
+    "processes": "the steps each kind of contact goes through",
+    "skill_levels": "speed and error factor of proficiency levels 1-5",
+    "staff": "pools of staff: headcount, skills with levels, cost",
+    "routing": "which free agent takes a contact",
+    "targets": "KPI targets the output marks as met or missed",
+}
+LATER_TOP_LEVEL = {
+    "automation": "automation steps are skipped",
+    "training": "no training is applied",
+    "satisfaction": "no satisfaction proxy is computed",
+    "variants": "only the baseline is run (compare arrives with the experiments release)",
+}
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read, validate and build the scenario in ``path``; raise ScenarioError listing every problem."""
+    path = Path(path)
+    data = read_yaml_file(path)
+    return build_scenario(data, file_label=str(path), base_dir=path.parent, source=path)
+
+
+def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | None = None) -> Scenario:
+    """Validate an already parsed YAML tree (see :func:`load_scenario`)."""
+    report = Report(file_label)
+    root = Node(data, "", 1, report)
+    if not root.expect_map("a mapping with name, clock, demand, processes and staff"):
+        report.raise_if_any()
+    root.check_keys(TOP_LEVEL, LATER_TOP_LEVEL)
+
+    name = root.read("name", text)
+    description = root.read("description", lambda v: "" if v is None else str(v), "")
+    clock = _read_clock(root.child("clock"))
+    replications = root.read("replications", whole_number(1), 10)
+    seed = root.read("seed", whole_number(0), 1)
+    channels = _read_channels(root.child("channels"))
+    segments = _read_segments(root.child("segments"))
+    skill_levels = _read_skill_levels(root.child("skill_levels"))
+    processes = _read_processes(root.child("processes"), base_dir)
+    staff = _read_staff(root.child("staff"))
+    demand = _read_demand(root.child("demand"), clock, base_dir)
+    routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
+    targets, threshold = _read_targets(root.child("targets"))
+
+    _check_references(root, demand, channels, processes, staff)
+    report.raise_if_any()
+    return Scenario(
+        name=name, description=description.strip(), clock=clock, replications=replications, seed=seed,
+        channels=channels, segments=segments, demand=demand, processes=processes, staff=staff,
+        skill_levels=skill_levels, routing=routing, targets=targets,
+        service_level_threshold=threshold, source=source,
+        warnings=tuple(str(w) for w in report.warnings),
+    )
+
+
+# -- clock --------------------------------------------------------------------------------
+
+def _read_clock(node: Node) -> Clock | None:
+    if node.value is MISSING:
+        node.problem("is required: give horizon (minutes or e.g. \"10h\"), or open and close (\"08:00\")")
+        return None
+    if not node.expect_map():
+        return None
+    node.check_keys({
+        "open": "clock time the day opens", "close": "clock time the day closes",
+        "horizon": "length of a day's opening, if open/close are not given",
+        "days": "number of days", "interval": "reporting interval", "warmup": "minutes discarded",
+    })
+    open_at = node.read("open", parse_clock, None)
+    close_at = node.read("close", parse_clock, None)
+    horizon = node.read("horizon", positive_duration, None)
+    days = node.read("days", whole_number(1), 1)
+    interval = node.read("interval", positive_duration, 30.0)
+    warmup = node.read("warmup", duration, 0.0)
+
+    day_length = None
+    if close_at is not None and open_at is None:
+        node.child("close").problem("needs open as well")
+    elif open_at is not None and close_at is not None:
+        if close_at <= open_at:
+            node.child("close").problem(
+                f"must be after open ({format_clock(open_at)}), got {format_clock(close_at)}")
+        else:
+            day_length = close_at - open_at
+            if horizon is not None and abs(horizon - day_length) > 1e-9:
+                node.child("horizon").problem(
+                    f"disagrees with close - open ({day_length:g} min); give one or the other")
+    elif horizon is not None:
+        day_length = horizon
+    elif "horizon" not in node.value and "open" not in node.value:
+        node.problem("needs horizon (minutes or e.g. \"10h\"), or open and close (\"08:00\")")
+    elif open_at is not None and horizon is None and "horizon" not in node.value:
+        node.child("open").problem("needs close (or horizon) as well")
+
+    if day_length is None or days is None or interval is None or warmup is None:
+        return None
+    periods = day_length / interval
+    if abs(periods - round(periods)) > 1e-6:
+        node.child("interval").problem(
+            f"must divide a day's opening ({day_length:g} min) into whole intervals, got {interval:g} min")
+        return None
+    if warmup >= day_length * days:
+        node.child("warmup").problem(
+            f"must be shorter than the simulated time ({day_length * days:g} min), got {warmup:g}")
+        return None
+    return Clock(day_length=day_length, days=days, open_at=open_at, interval=interval, warmup=warmup)
+
+
+# -- channels and segments ------------------------------------------------------------------
+
+def _read_channels(node: Node) -> tuple[Channel, ...]:
+    if node.value is MISSING:
+        node.problem("is required: name each channel (phone, chat, email, walk_in ...), e.g. phone: {}")
+        return ()
+    if not node.expect_map("a mapping of channel names to their settings"):
+        return ()
+    channels = []
+    for name, entry in node.items():
+        if entry.value is None:
+            channels.append(Channel(name))
+            continue
+        if not entry.expect_map("a mapping (patience: ...) or {}"):
+            continue
+        entry.check_keys({"patience": "how long a customer waits before giving up"}, {
+            "concurrency": "an agent holds one contact at a time",
+            "deferrable": "the channel is treated as real time (no backlog)",
+            "response_target": "no response-time KPI yet",
+        })
+        patience = entry.child("patience")
+        dist = read_distribution(patience, Path(".")) if patience.value not in (MISSING, None) else None
+        channels.append(Channel(name, dist))
+    return tuple(channels)
+
+
+def _read_segments(node: Node) -> tuple[Segment, ...]:
+    if node.value in (MISSING, None):
+        return ()
+    if not node.expect_map("a mapping of segment names to share, priority, patience_factor"):
+        return ()
+    segments = []
+    for name, entry in node.items():
+        if not entry.expect_map("a mapping with share (and optionally priority, patience_factor)"):
+            continue
+        entry.check_keys({"share": "share of contacts", "priority": "lower is served first",
+                          "patience_factor": "multiplies the channel's patience"})
+        segment = Segment(
+            name=name,
+            share=entry.read("share", share),
+            priority=entry.read("priority", whole_number(), 0),
+            patience_factor=entry.read("patience_factor", number(above=0), 1.0),
+        )
+        segments.append(segment)
+    shares = [s.share for s in segments if s.share is not None]
+    if segments and len(shares) == len(segments) and abs(sum(shares) - 1) > 1e-6:
+        node.problem(f"shares must add up to 1, got {sum(shares):g}")
+    return tuple(segments)
+
+
+# -- processes --------------------------------------------------------------------------------
+
+def _read_processes(node: Node, base_dir: Path) -> tuple[Process, ...]:
+    if node.value is MISSING:
+        node.problem("is required: each process is a list of steps")
+        return ()
+    if not node.expect_map("a mapping of process names to {steps: [...]}"):
+        return ()
+    processes = []
+    for name, entry in node.items():
+        if not entry.expect_map("a mapping with steps: [...]"):
+            continue
+        entry.check_keys({"steps": "the steps in order"})
+        steps_node = entry.child("steps")
+        if not isinstance(steps_node.value, list) or not steps_node.value:
+            steps_node.problem("must be a non-empty list of steps (name, skill, duration)")
+            continue
+        steps: list[Step] = []
+        for step_node in steps_node.elements():
+            step = _read_step(step_node, base_dir)
+            if step is not None:
+                if any(s.name == step.name for s in steps):
+                    step_node.child("name").problem(f"another step of '{name}' has this name")
+                steps.append(step)
+        if not steps and not node.report.problems:
+            steps_node.problem("has no step a person does; at least one step needs a skill")
+        processes.append(Process(name, tuple(steps)))
+    return tuple(processes)
+
+
+def _read_step(node: Node, base_dir: Path) -> Step | None:
+    if not node.expect_map("a mapping with name, skill and duration"):
+        return None
+    node.check_keys({
+        "name": "the step's name", "skill": "the skill it needs",
+        "duration": "how long it takes at standard proficiency", "probability": "share that need it",
+    }, {
+        "automation": "the step is skipped", "containment": "nobody ends at this step",
+        "error_rate": "no errors occur", "on_error": "no errors occur",
+    })
+    name = node.read("name", text)
+    if "automation" in node.value and "skill" not in node.value:
+        return None  # warned above: automation steps arrive with the service-operations release
+    skill = node.read("skill", text)
+    duration = read_distribution(node.child("duration"), base_dir) if "duration" in node.value else None
+    if "duration" not in node.value:
+        node.child("duration").problem("is required, e.g. {exponential: {mean: 5}}")
+    probability = node.read("probability", share, 1.0)
+    if None in (name, skill, duration, probability):
+        return None
+    return Step(name=name, skill=skill, duration=duration, probability=probability)
+
+
+# -- staff ------------------------------------------------------------------------------------
+
+def _read_skill_levels(node: Node) -> tuple[SkillLevel, ...]:
+    if node.value in (MISSING, None):
+        return DEFAULT_SKILL_LEVELS
+    if not node.expect_map("a mapping of levels 1-5 to {speed, error_factor}"):
+        return DEFAULT_SKILL_LEVELS
+    levels = {level.level: level for level in DEFAULT_SKILL_LEVELS}
+    for key, entry in node.items():
+        level = _level_key(key)
+        if level is None:
+            entry.problem(f"must be a level from 1 to 5, got {key!r}")
+            continue
+        if not entry.expect_map("a mapping with speed and/or error_factor"):
+            continue
+        entry.check_keys({"speed": "work rate relative to level 3",
+                          "error_factor": "multiplies error rates"})
+        default = levels[level]
+        speed = entry.read("speed", number(above=0), default.speed)
+        factor = entry.read("error_factor", number(0), default.error_factor)
+        if speed is not None and factor is not None:
+            levels[level] = SkillLevel(level, speed, factor)
+    return tuple(levels[level] for level in sorted(levels))
+
+
+def _level_key(key: object) -> int | None:
+    try:
+        level = int(str(key))
+    except ValueError:
+        return None
+    return level if 1 <= level <= 5 else None
+
+
+def _read_staff(node: Node) -> tuple[Pool, ...]:
+    if node.value is MISSING:
+        node.problem("is required: pools of staff with headcount and skills")
+        return ()
+    if not node.expect_map("a mapping of pool names to headcount, skills, cost_per_hour"):
+        return ()
+    pools = []
+    for name, entry in node.items():
+        if not entry.expect_map("a mapping with headcount and skills"):
+            continue
+        entry.check_keys({"headcount": "number of staff", "skills": "skill: level (1-5)",
+                          "cost_per_hour": "cost of one person for one hour"},
+                         {"shifts": "the pool is staffed all day with its largest shift count",
+                          "breaks": "nobody takes breaks", "shrinkage": "no shrinkage is applied"})
+        headcount = _read_headcount(entry)
+        skills = _read_skills(entry.child("skills"))
+        cost = entry.read("cost_per_hour", number(0), 0.0)
+        if headcount is not None and skills is not None and cost is not None:
+            pools.append(Pool(name, headcount, skills, cost))
+    return tuple(pools)
+
+
+def _read_headcount(entry: Node) -> int | None:
+    if "headcount" in entry.value or "shifts" not in entry.value:
+        return entry.read("headcount", whole_number(0))
+    counts = []
+    shifts = entry.child("shifts")
+    for shift in shifts.elements():
+        if isinstance(shift.value, dict):
+            count = shift.read("count", whole_number(0))
+            counts.append(count or 0)
+    if not counts:
+        shifts.problem("must be a list of {start, end, count}")
+        return None
+    return max(counts)
+
+
+def _read_skills(node: Node) -> tuple[tuple[str, int], ...] | None:
+    if node.value is MISSING:
+        node.problem("is required: skill: level, e.g. {billing: 3}")
+        return None
+    if not node.expect_map("a mapping of skill names to levels 1-5") or not node.value:
+        if isinstance(node.value, dict):
+            node.problem("must name at least one skill")
+        return None
+    skills = []
+    for skill, entry in node.items():
+        level = entry.parse(whole_number(1, 5))
+        if level is not None:
+            skills.append((skill, level))
+    return tuple(skills) if len(skills) == len(node.value) else None
+
+
+# -- demand -----------------------------------------------------------------------------------
+
+def _read_demand(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Demand, ...]:
+    if node.value is MISSING:
+        node.problem("is required: streams of contacts with channel, arrivals and process")
+        return ()
+    if not node.expect_map("a mapping of demand-stream names to channel, arrivals, process"):
+        return ()
+    streams = []
+    for name, entry in node.items():
+        if not entry.expect_map("a mapping with channel, arrivals and process"):
+            continue
+        entry.check_keys({"channel": "the channel contacts come through",
+                          "arrivals": "arrival rates per hour", "process": "the process they follow"})
+        channel = entry.read("channel", text)
+        process = entry.read("process", text)
+        arrivals = _read_arrivals(entry.child("arrivals"), clock, base_dir)
+        if None not in (channel, process, arrivals):
+            streams.append(Demand(name, channel, arrivals, process))
+    return tuple(streams)
+
+
+def _read_arrivals(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
+    if node.value is MISSING:
+        node.problem("is required, e.g. {per_hour: 120} or {per_hour: [80, 120, ...]} or {csv: file}")
+        return None
+    if not node.expect_map("a mapping with per_hour: rate or list, or csv: file"):
+        return None
+    node.check_keys({"per_hour": "constant rate or list over equal periods of a day",
+                     "csv": "a forecast file with start and volume columns"},
+                    {"uncertainty": "the forecast is taken as exact"})
+    if ("per_hour" in node.value) == ("csv" in node.value):
+        node.problem("needs exactly one of per_hour or csv")
+        return None
+    if "per_hour" in node.value:
+        rates_node = node.child("per_hour")
+        rate = number(0)
+        if isinstance(rates_node.value, list):
+            if not rates_node.value:
+                rates_node.problem("must not be an empty list")
+                return None
+            rates = [element.parse(rate) for element in rates_node.elements()]
+        else:
+            rates = [rates_node.parse(rate)]
+        return None if None in rates else ArrivalProfile(tuple(rates))
+    return _read_forecast_csv(node.child("csv"), clock, base_dir)
+
+
+def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
+    """A forecast file: a ``start`` column (clock time or minutes after opening) and a ``volume``
+    column (contacts in the period). Periods must be equal and cover one day."""
+    if not isinstance(node.value, str):
+        node.problem(f"must be a CSV file name, got {node.value!r}")
+        return None
+    path = (base_dir / node.value).resolve()
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except OSError as exc:
+        node.problem(f"cannot read the forecast file {path} ({exc.strerror or exc})")
+        return None
+    columns = {c.strip().lower(): c for c in (rows[0].keys() if rows else [])}
+    if not rows or "start" not in columns or "volume" not in columns:
+        node.problem(f"the forecast file {path} needs columns start and volume and at least one row")
+        return None
+    if clock is None:
+        return None
+    starts, volumes = [], []
+    for line, row in enumerate(rows, start=2):
+        raw_start, raw_volume = row[columns["start"]].strip(), row[columns["volume"]].strip()
+        try:
+            start = parse_clock(raw_start) - (clock.open_at or 0.0) if ":" in raw_start \
+                else parse_duration(raw_start)
+            volume = float(raw_volume)
+            if volume < 0 or not math.isfinite(volume):
+                raise ValueError
+        except (UnitError, ValueError):
+            node.problem(f"{path}, line {line}: start must be a clock time or minutes and volume a "
+                         f"number >= 0, got {raw_start!r} and {raw_volume!r}")
+            return None
+        starts.append(start)
+        volumes.append(volume)
+    period = clock.day_length / len(rows)
+    expected = [i * period for i in range(len(rows))]
+    if any(abs(a - b) > 1e-6 for a, b in zip(starts, expected)):
+        node.problem(f"the forecast file {path} must have {len(rows)} equal periods covering the day from "
+                     f"opening: starts {', '.join(clock.label(t) for t in expected)}")
+        return None
+    return ArrivalProfile(tuple(v * 60 / period for v in volumes), source=str(path))
+
+
+# -- targets ------------------------------------------------------------------------------------
+
+def _read_targets(node: Node) -> tuple[tuple[Target, ...], float]:
+    threshold = DEFAULT_SERVICE_LEVEL_THRESHOLD
+    if node.value in (MISSING, None):
+        return (), threshold
+    if not node.expect_map("a mapping of KPI names to {at_least | at_most, scope}"):
+        return (), threshold
+    targets = []
+    for key, entry in node.items():
+        kpi = TARGET_ALIASES.get(key, key)
+        if kpi not in KPI_BY_NAME:
+            entry.problem(f"unknown KPI; expected one of {', '.join(list(KPI_BY_NAME) + list(TARGET_ALIASES))}")
+            continue
+        if not entry.expect_map("a mapping with at_least or at_most"):
+            continue
+        known = {"at_least": "lowest acceptable value", "at_most": "highest acceptable value",
+                 "scope": "all, channel:<name>, segment:<name>, demand:<name> or pool:<name>"}
+        if kpi == "service_level":
+            known["within"] = "the service-level threshold (e.g. 20s)"
+        entry.check_keys(known)
+        directions = [d for d in ("at_least", "at_most") if d in entry.value]
+        if len(directions) != 1:
+            entry.problem("needs exactly one of at_least or at_most")
+            continue
+        within = None
+        if kpi == "service_level":
+            within = entry.read("within", positive_duration, DEFAULT_SERVICE_LEVEL_THRESHOLD)
+            threshold = within if within is not None else threshold
+        kind = KPI_BY_NAME[kpi].kind
+        bound_parser = share if kind == "share" else (duration if kind == "duration" else number(0))
+        bound = entry.read(directions[0], bound_parser)
+        scope = entry.read("scope", _scope, "all")
+        if bound is not None and scope is not None:
+            targets.append(Target(kpi, bound, directions[0], scope, within))
+    return tuple(targets), threshold
+
+
+def _scope(value: Any) -> str:
+    if value == "all" or (isinstance(value, str) and value.split(":", 1)[0] in
+                          ("channel", "segment", "demand", "pool") and ":" in value):
+        return value
+    raise Invalid(f"must be all, channel:<name>, segment:<name>, demand:<name> or pool:<name>, got {value!r}")
+
+
+# -- cross references -----------------------------------------------------------------------------
+
+def _check_references(root: Node, demand: tuple[Demand, ...], channels: tuple[Channel, ...],
+                      processes: tuple[Process, ...], staff: tuple[Pool, ...]) -> None:
+    channel_names = {c.name for c in channels}
+    process_names = {p.name for p in processes}
+    for stream in demand:
+        entry = root.child("demand").child(stream.name)
+        if channels and stream.channel not in channel_names:
+            entry.child("channel").problem(
+                f"names no channel; expected one of {', '.join(sorted(channel_names))}, got '{stream.channel}'")
+        if processes and stream.process not in process_names:
+            entry.child("process").problem(
+                f"names no process; expected one of {', '.join(sorted(process_names))}, got '{stream.process}'")
+    skills_staffed = {skill for pool in staff for skill, _ in pool.skills}
+    for process in processes:
+        for step in process.steps:
+            if staff and step.skill not in skills_staffed:
+                root.child("processes").child(process.name).child("steps").child(step.name).child(
+                    "skill").problem(f"no staff pool has the skill '{step.skill}'")
+    scopes = {"all"} | {f"channel:{c}" for c in channel_names} | {f"demand:{d.name}" for d in demand} \
+        | {f"pool:{p.name}" for p in staff}
+    segments_node = root.child("segments")
+    if isinstance(segments_node.value, dict):
+        scopes |= {f"segment:{name}" for name in segments_node.value}
+    targets_node = root.child("targets")
+    if isinstance(targets_node.value, dict):
+        for key, entry in targets_node.items():
+            scope = entry.value.get("scope", "all") if isinstance(entry.value, dict) else "all"
+            if isinstance(scope, str) and scope not in scopes and _is_scope(scope):
+                entry.child("scope").problem(f"names nothing in this scenario; expected one of "
+                                             f"{', '.join(sorted(scopes))}")
+
+
+def _is_scope(value: str) -> bool:
+    try:
+        _scope(value)
+    except Invalid:
+        return False
+    return True
+

@@ -1,0 +1,197 @@
+"""The validated scenario: immutable objects that the model reads and nothing writes.
+
+Everything here is plain data (frozen dataclasses and tuples) so a scenario can be
+shared between replications and sent to worker processes unchanged. Names refer to
+each other (a demand stream names its channel and process); the loader has checked
+that every name resolves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import re
+from pathlib import Path
+
+from simulator.distributions import Distribution
+from simulator.units import format_clock
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Opening hours repeated over days; simulated time runs through opening hours only."""
+
+    day_length: float           # minutes a day is open (close - open, or horizon)
+    days: int = 1
+    open_at: float | None = None  # minutes after midnight when the day opens; labels only
+    interval: float = 30.0      # reporting and staffing interval, minutes
+    warmup: float = 0.0         # minutes discarded at the start of each replication
+
+    @property
+    def horizon(self) -> float:
+        """Total simulated opening time, minutes."""
+        return self.day_length * self.days
+
+    @property
+    def intervals_per_day(self) -> int:
+        return int(round(self.day_length / self.interval))
+
+    def label(self, minutes: float) -> str:
+        """Clock label of a simulated time: ``09:30`` (or ``d2 09:30`` when there are several days)."""
+        day = min(int(minutes // self.day_length), self.days - 1) if minutes > 0 else 0
+        offset = minutes - day * self.day_length
+        base = self.open_at if self.open_at is not None else 0.0
+        text = format_clock(base + offset)
+        return f"d{int(day) + 1} {text}" if self.days > 1 else text
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    patience: Distribution | None = None  # None: nobody abandons
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    share: float
+    priority: int = 0                 # lower value is served first
+    patience_factor: float = 1.0      # multiplies the channel's patience
+
+
+@dataclass(frozen=True)
+class ArrivalProfile:
+    """Poisson arrival rates per hour over equal periods of a day, repeated every day."""
+
+    per_hour: tuple[float, ...]
+    source: str = "per_hour"  # how it was given, for messages: per_hour, or the CSV path
+
+    def period_length(self, day_length: float) -> float:
+        return day_length / len(self.per_hour)
+
+    def expected_per_day(self, day_length: float) -> float:
+        return sum(self.per_hour) * self.period_length(day_length) / 60
+
+
+@dataclass(frozen=True)
+class Demand:
+    """A stream of contacts of one kind: a channel, an arrival profile and a process to follow."""
+
+    name: str
+    channel: str
+    arrivals: ArrivalProfile
+    process: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a process, done by a person with ``skill``; skipped with 1 - probability."""
+
+    name: str
+    skill: str
+    duration: Distribution        # at standard proficiency (level 3)
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class SkillLevel:
+    level: int
+    speed: float          # work per minute relative to level 3: durations are divided by it
+    error_factor: float   # multiplies a step's error rate (used from the service-operations release)
+
+
+DEFAULT_SKILL_LEVELS: tuple[SkillLevel, ...] = (
+    SkillLevel(1, 0.6, 2.0),
+    SkillLevel(2, 0.8, 1.5),
+    SkillLevel(3, 1.0, 1.0),
+    SkillLevel(4, 1.15, 0.7),
+    SkillLevel(5, 1.3, 0.5),
+)
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A group of interchangeable staff with the same skills, levels and cost."""
+
+    name: str
+    headcount: int
+    skills: tuple[tuple[str, int], ...]  # (skill, level 1-5)
+    cost_per_hour: float = 0.0
+
+    def level(self, skill: str) -> int | None:
+        return dict(self.skills).get(skill)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A KPI bound: ``at_least`` or ``at_most`` a value, in one scope (``all`` by default)."""
+
+    kpi: str
+    bound: float
+    direction: str            # "at_least" or "at_most"
+    scope: str = "all"
+    within: float | None = None  # service level threshold, minutes (service_level only)
+
+    def is_met(self, value: float) -> bool:
+        return value >= self.bound if self.direction == "at_least" else value <= self.bound
+
+    def describe(self) -> str:
+        word = ">=" if self.direction == "at_least" else "<="
+        return f"{word} {self.bound:g}"
+
+
+ROUTING_POLICIES = ("longest_idle", "most_skilled", "least_skilled", "cheapest")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, validated scenario. Build one with :func:`simulator.scenario.load_scenario`."""
+
+    name: str
+    clock: Clock
+    channels: tuple[Channel, ...]
+    demand: tuple[Demand, ...]
+    processes: tuple[Process, ...]
+    staff: tuple[Pool, ...]
+    description: str = ""
+    replications: int = 10
+    seed: int = 1
+    segments: tuple[Segment, ...] = ()
+    skill_levels: tuple[SkillLevel, ...] = DEFAULT_SKILL_LEVELS
+    routing: str = "longest_idle"
+    targets: tuple[Target, ...] = ()
+    service_level_threshold: float = 20 / 60
+    source: Path | None = field(default=None, compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # keys read but not modelled yet
+
+    def channel(self, name: str) -> Channel:
+        return next(c for c in self.channels if c.name == name)
+
+    def process(self, name: str) -> Process:
+        return next(p for p in self.processes if p.name == name)
+
+    def skill_level(self, level: int) -> SkillLevel:
+        return next(s for s in self.skill_levels if s.level == level)
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        """Every skill any step needs or any pool has, in first-seen order."""
+        seen: dict[str, None] = {}
+        for process in self.processes:
+            for step in process.steps:
+                seen.setdefault(step.skill, None)
+        for pool in self.staff:
+            for skill, _ in pool.skills:
+                seen.setdefault(skill, None)
+        return tuple(seen)
+
+    @property
+    def slug(self) -> str:
+        """A file-system-friendly form of the name, for the results folder."""
+        slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+        return slug or "scenario"
