@@ -21,7 +21,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("offered", "count", "", "contacts that arrived after the warm-up"),
     Kpi("answered", "count", "higher",
         "offered contacts that reached the start of their first service"),
-    Kpi("abandoned", "count", "lower", "offered contacts that left while waiting (patience ran out)"),
+    Kpi("abandoned", "count", "lower",
+        "offered contacts that gave up while waiting to be answered (patience ran out)"),
     Kpi("abandon_rate", "share", "lower", "abandoned / offered"),
     Kpi("wait_mean", "duration", "lower",
         "mean speed of answer: arrival to the start of the first service, over answered contacts"),
@@ -29,7 +30,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("wait_p90", "duration", "lower", "90th percentile of the speed of answer"),
     Kpi("wait_p95", "duration", "lower", "95th percentile of the speed of answer"),
     Kpi("service_level", "share", "higher",
-        "answered within the threshold / (answered + abandoned before being answered)"),
+        "answered within the threshold / (answered + abandoned)"),
     Kpi("queue_time_mean", "duration", "lower",
         "mean time spent waiting in queues over all steps, over every offered contact that left "
         "(an abandoner's wait included)"),

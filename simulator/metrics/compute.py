@@ -37,8 +37,7 @@ def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float) 
     abandoned_mask = mask & (tables.outcome == 1)
     left_mask = mask & (tables.outcome != 2)
     waits = tables.answered_at[answered_mask] - tables.arrived_at[answered_mask]
-    answered, abandoned = len(waits), int(abandoned_mask.sum())
-    abandoned_unanswered = int((abandoned_mask & ~answered_mask).sum())
+    answered, abandoned = len(waits), int(abandoned_mask.sum())  # abandoners were never answered
     kpis = {
         "offered": float(offered),
         "answered": float(answered),
@@ -49,7 +48,7 @@ def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float) 
     percentiles = np.percentile(waits, [p for _, p in WAIT_PERCENTILES]) if answered else [np.nan] * 3
     kpis.update({name: float(value) for (name, _), value in zip(WAIT_PERCENTILES, percentiles)})
     within = int((waits <= threshold + 1e-12).sum())
-    denominator = answered + abandoned_unanswered
+    denominator = answered + abandoned
     kpis["service_level"] = within / denominator if denominator else np.nan
     left = int(left_mask.sum())
     kpis["queue_time_mean"] = float(tables.queue_time[left_mask].mean()) if left else np.nan
@@ -105,7 +104,6 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
     wait = tables.answered_at - tables.arrived_at
     within = answered & (wait <= scenario.service_level_threshold + 1e-12)
     abandoned = tables.outcome == 1
-    abandoned_unanswered = abandoned & ~answered
     rows: list[IntervalRow] = []
     channel_scopes = {k: v for k, v in contact_scopes(tables, scenario).items()
                       if k == "all" or k.startswith("channel:")}
@@ -114,10 +112,9 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
         n_answered = np.bincount(interval_of[mask & answered], minlength=count)
         n_abandoned = np.bincount(interval_of[mask & abandoned], minlength=count)
         n_within = np.bincount(interval_of[mask & within], minlength=count)
-        n_lost = np.bincount(interval_of[mask & abandoned_unanswered], minlength=count)
         wait_sum = np.bincount(interval_of[mask & answered], weights=wait[mask & answered], minlength=count)
         with np.errstate(invalid="ignore", divide="ignore"):
-            level = n_within / (n_answered + n_lost)
+            level = n_within / (n_answered + n_abandoned)
             mean_wait = wait_sum / n_answered
         for k in range(first, count):
             rows.extend([(k, "offered", scope, float(offered[k])), (k, "answered", scope, float(n_answered[k])),

@@ -9,13 +9,13 @@ ABANDONED = 1   # outcome: the customer gave up while waiting
 class Contact:
     """The state of one contact while it is in the system (records are written when it leaves)."""
 
-    __slots__ = ("id", "priority", "patience_left", "route", "stage", "queue", "queued_at", "ticket",
+    __slots__ = ("id", "priority", "patience", "route", "stage", "queue", "queued_at", "ticket",
                  "waiting", "patience_timer", "answered_at", "queue_time")
 
     def __init__(self, contact_id: int, priority: int, patience: float, route: list[tuple[int, float]]):
         self.id = contact_id
         self.priority = priority          # rank of the segment's priority: 0 is served first
-        self.patience_left = patience     # minutes of waiting the customer will still accept
+        self.patience = patience          # minutes the customer waits to be answered before giving up
         self.route = route                # (step number, work at standard speed) for each step needed
         self.stage = 0                    # position in route of the current step
         self.queue = None                 # the skill queue the contact waits in, if any

@@ -4,7 +4,7 @@ The journey reads like the process it models::
 
     arrive -> next_step -> (a free agent? start_service : wait in the skill's queue)
     start_service -> finish_service -> next_step ... -> depart
-    wait -> (patience runs out before an agent is free) -> give_up -> depart
+    wait -> (patience runs out before the contact is first answered) -> give_up -> depart
 
 A free agent takes the most urgent contact waiting in any of its skills
 (priority, then first come, first served), or becomes idle.
@@ -87,20 +87,24 @@ class ServiceSystem:
             self.start_service(contact, agent)
 
     def wait(self, contact: Contact, queue: SkillQueue) -> None:
-        """Join the skill's queue; a customer with limited patience may give up."""
+        """Join the skill's queue; a customer not yet answered may run out of patience and give up.
+
+        Once answered, the customer is no longer on hold: later waits (a back-office
+        follow-up, say) count as queue time but nobody abandons them.
+        """
         contact.waiting = True
         contact.queue = queue
         contact.ticket = self.tickets
         self.tickets += 1
         queue.join(contact)
-        if contact.patience_left < math.inf:
-            contact.patience_timer = self.after(contact.patience_left, self.give_up, contact)
+        if contact.answered_at < 0 and contact.patience < math.inf:
+            contact.patience_timer = self.after(contact.patience, self.give_up, contact)
 
     def give_up(self, event: Timeout) -> None:
         """Patience ran out: if still waiting, the customer abandons."""
         contact = event.value
         if not contact.waiting or contact.patience_timer is not event:
-            return  # served (or waiting again at a later step) before the timer ran out
+            return  # answered before patience ran out
         contact.waiting = False
         contact.queue.waiting -= 1
         contact.queue_time += self.env.now - contact.queued_at
@@ -142,9 +146,7 @@ class ServiceSystem:
         chosen.queue.remove_head(chosen)
         chosen.waiting = False
         chosen.patience_timer = None
-        waited = self.env.now - chosen.queued_at
-        chosen.queue_time += waited
-        chosen.patience_left -= waited
+        chosen.queue_time += self.env.now - chosen.queued_at
         self.start_service(chosen, agent)
 
     def become_idle(self, agent: Agent) -> None:
