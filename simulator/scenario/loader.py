@@ -10,6 +10,7 @@ raises one :class:`~simulator.errors.ScenarioError` or returns an immutable
 from __future__ import annotations
 
 import csv
+import difflib
 import math
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
     targets, threshold = _read_targets(root.child("targets"))
 
-    _check_references(root, demand, channels, processes, staff)
+    _check_references(root, channels, processes, staff)
     report.raise_if_any()
     return Scenario(
         name=name, description=description.strip(), clock=clock, replications=replications, seed=seed,
@@ -432,7 +433,10 @@ def _read_targets(node: Node) -> tuple[tuple[Target, ...], float]:
     for key, entry in node.items():
         kpi = TARGET_ALIASES.get(key, key)
         if kpi not in KPI_BY_NAME:
-            entry.problem(f"unknown KPI; expected one of {', '.join(list(KPI_BY_NAME) + list(TARGET_ALIASES))}")
+            names = list(KPI_BY_NAME) + list(TARGET_ALIASES)
+            close = difflib.get_close_matches(key, names, n=1)
+            entry.problem(f"unknown KPI; did you mean '{close[0]}'?" if close else
+                          f"unknown KPI; expected one of {', '.join(names)}")
             continue
         if not entry.expect_map("a mapping with at_least or at_most"):
             continue
@@ -467,25 +471,28 @@ def _scope(value: Any) -> str:
 
 # -- cross references -----------------------------------------------------------------------------
 
-def _check_references(root: Node, demand: tuple[Demand, ...], channels: tuple[Channel, ...],
+def _check_references(root: Node, channels: tuple[Channel, ...],
                       processes: tuple[Process, ...], staff: tuple[Pool, ...]) -> None:
     channel_names = {c.name for c in channels}
     process_names = {p.name for p in processes}
-    for stream in demand:
-        entry = root.child("demand").child(stream.name)
-        if channels and stream.channel not in channel_names:
+    for name, entry in root.child("demand").items():   # raw entries: checked even if another field failed
+        if not entry.is_map():
+            continue
+        channel, process = entry.value.get("channel"), entry.value.get("process")
+        if channels and isinstance(channel, str) and channel not in channel_names:
             entry.child("channel").problem(
-                f"names no channel; expected one of {', '.join(sorted(channel_names))}, got '{stream.channel}'")
-        if processes and stream.process not in process_names:
+                f"names no channel; expected one of {', '.join(sorted(channel_names))}, got '{channel}'")
+        if processes and isinstance(process, str) and process not in process_names:
             entry.child("process").problem(
-                f"names no process; expected one of {', '.join(sorted(process_names))}, got '{stream.process}'")
+                f"names no process; expected one of {', '.join(sorted(process_names))}, got '{process}'")
     skills_staffed = {skill for pool in staff for skill, _ in pool.skills}
     for process in processes:
         for step in process.steps:
             if staff and step.skill not in skills_staffed:
                 root.child("processes").child(process.name).child("steps").child(step.name).child(
                     "skill").problem(f"no staff pool has the skill '{step.skill}'")
-    scopes = {"all"} | {f"channel:{c}" for c in channel_names} | {f"demand:{d.name}" for d in demand} \
+    demand_names = root.child("demand").value if isinstance(root.child("demand").value, dict) else {}
+    scopes = {"all"} | {f"channel:{c}" for c in channel_names} | {f"demand:{d}" for d in demand_names} \
         | {f"pool:{p.name}" for p in staff}
     segments_node = root.child("segments")
     if isinstance(segments_node.value, dict):

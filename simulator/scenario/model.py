@@ -63,7 +63,7 @@ class ArrivalProfile:
     """Poisson arrival rates per hour over equal periods of a day, repeated every day."""
 
     per_hour: tuple[float, ...]
-    source: str = "per_hour"  # how it was given, for messages: per_hour, or the CSV path
+    source: str = field(default="per_hour", compare=False)  # how it was given: per_hour, or the CSV path
 
     def period_length(self, day_length: float) -> float:
         return day_length / len(self.per_hour)

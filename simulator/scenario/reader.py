@@ -32,8 +32,8 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)
 
     def raise_if_any(self) -> None:
-        if self.problems:
-            raise ScenarioError(self.problems)
+        if self.problems:  # in file order, so the list reads top to bottom
+            raise ScenarioError(sorted(self.problems, key=lambda p: p.line or 0))
 
 
 class Node:

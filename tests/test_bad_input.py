@@ -1,0 +1,122 @@
+"""Every class of bad input: a clear message naming file, line and dotted path; exit 2; no traceback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import main
+
+VALID = """\
+name: Small centre
+clock: {open: "08:00", close: "12:00", interval: 30min}
+replications: 2
+channels:
+  phone: {patience: {exponential: {mean: 3}}}
+demand:
+  calls:
+    channel: phone
+    arrivals: {per_hour: [60, 90, 80, 50]}
+    process: answer
+processes:
+  answer:
+    steps:
+      - {name: talk, skill: general, duration: {exponential: {mean: 4}}}
+staff:
+  agents: {headcount: 6, skills: {general: 3}}
+"""
+
+
+def check(tmp_path: Path, text: str, *expected: str, command: str = "validate") -> str:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, [command, str(path), "--out", str(tmp_path / "out")]
+                                if command == "run" else [command, str(path)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for fragment in expected:
+        assert fragment in result.stderr, result.stderr
+    assert not (tmp_path / "out").exists()   # nothing half-written
+    return result.stderr
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("headcount: 6", "headcount: -3", "scenario.yaml:16: staff.agents.headcount: must be a whole number >= 0, got -3"),
+    ("headcount: 6", "headcount: six", "staff.agents.headcount: must be a whole number >= 0, got 'six'"),
+    ("replications: 2", "replications: 2\nreplicatons: 5", "scenario.yaml:4: replicatons: unknown key; did you mean 'replications'?"),
+    ("mean: 4", "mean: 4 parsecs", "processes.answer.steps.talk.duration.exponential.mean: must be a duration"),
+    ("{exponential: {mean: 4}}", "{expo: {mean: 4}}", "processes.answer.steps.talk.duration.expo: unknown distribution"),
+    ("{exponential: {mean: 4}}", "{gamma: {mean: 4}}", "duration.gamma.cv: is required"),
+    ("channel: phone", "channel: fone", "scenario.yaml:8: demand.calls.channel: names no channel; expected one of phone, got 'fone'"),
+    ("process: answer", "process: anser", "demand.calls.process: names no process"),
+    ("skills: {general: 3}", "skills: {general: 9}", "staff.agents.skills.general: must be a whole number from 1 to 5, got 9"),
+    ("skills: {general: 3}", "skills: {billing: 3}", "processes.answer.steps.talk.skill: no staff pool has the skill 'general'"),
+    ('close: "12:00"', 'close: "07:00"', "clock.close: must be after open (08:00), got 07:00"),
+    ("interval: 30min", "interval: 25min", "clock.interval: must divide a day's opening (240 min)"),
+    ("[60, 90, 80, 50]", "[60, -1]", "demand.calls.arrivals.per_hour.1: must be a number >= 0, got -1"),
+    ("arrivals: {per_hour: [60, 90, 80, 50]}", "arrivals: {}", "demand.calls.arrivals: needs exactly one of per_hour or csv"),
+    ("replications: 2", "replications: 2\nrouting: random", "routing: must be one of longest_idle"),
+    ("replications: 2", "replications: 2\ntargets: {servce_level: {at_least: 0.8}}", "targets.servce_level: unknown KPI; did you mean 'service_level'?"),
+    ("replications: 2", "replications: 2\ntargets: {service_level: {at_least: 80}}", "targets.service_level.at_least: must be a number from 0 to 1, got 80"),
+    ("replications: 2", "replications: 2\ntargets: {wait_mean: {at_most: 1, scope: 'channel:chat'}}", "targets.wait_mean.scope: names nothing in this scenario"),
+    ("replications: 2", "replications: 2\nsegments: {a: {share: 0.5}, b: {share: 0.2}}", "segments: shares must add up to 1, got 0.7"),
+    ("name: Small centre", "name: Small centre\nname: Again", "scenario.yaml:2: name: this key is given twice"),
+    ("name: Small centre\n", "", "name: is required"),
+    ("{name: talk, skill: general,", "{name: talk, skill: general, probability: 1.5,", "steps.talk.probability: must be a number from 0 to 1, got 1.5"),
+])
+def test_each_bad_value_is_named_with_its_line_and_path(tmp_path, old, new, expected):
+    assert old in VALID
+    check(tmp_path, VALID.replace(old, new, 1), expected)
+
+
+def test_every_problem_of_a_file_is_reported_at_once_in_file_order(tmp_path):
+    text = VALID.replace("headcount: 6", "headcount: -3").replace("replications: 2", "replications: 0") \
+        .replace("channel: phone", "channel: fone")
+    stderr = check(tmp_path, text, "3 problems in the scenario")
+    lines = [int(m) for m in re.findall(r"scenario\.yaml:(\d+):", stderr)]
+    assert lines == sorted(lines) and len(lines) == 3
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", "the file is empty"),
+    ("name: x\n  bad: [\n", "not valid YAML"),
+    ("- 1\n- 2\n", "must be a mapping with name, clock, demand, processes and staff, got a list"),
+])
+def test_empty_broken_and_misshapen_files(tmp_path, text, expected):
+    check(tmp_path, text, expected)
+
+
+def test_missing_file_and_folder(tmp_path):
+    for command in ("validate", "run"):
+        result = CliRunner().invoke(main, [command, str(tmp_path / "absent.yaml")])
+        assert result.exit_code == 2 and "absent.yaml: no such file" in result.stderr
+    result = CliRunner().invoke(main, ["run", str(tmp_path)])
+    assert result.exit_code == 2 and "is a folder" in result.stderr
+
+
+def test_bad_forecast_csv(tmp_path):
+    (tmp_path / "forecast.csv").write_text("start,volume\n08:00,10\n09:00,x\n")
+    text = VALID.replace("{per_hour: [60, 90, 80, 50]}", "{csv: forecast.csv}")
+    check(tmp_path, text, "demand.calls.arrivals.csv:", "forecast.csv, line 3")
+    check(tmp_path, VALID.replace("{per_hour: [60, 90, 80, 50]}", "{csv: missing.csv}"), "cannot read the forecast file")
+
+
+def test_bad_command_line_options_exit_2(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text(VALID)
+    result = CliRunner().invoke(main, ["run", str(path), "--replications", "0"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_keys_of_later_releases_are_accepted_with_a_warning_never_silently(tmp_path):
+    path = tmp_path / "later.yaml"
+    path.write_text(VALID.replace("replications: 2", "replications: 2\nautomation: {bot: {capacity: 3}}")
+                    .replace("phone: {patience", "phone: {concurrency: 2, patience"))
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "later.yaml:4: automation: not modelled yet" in result.stderr
+    assert "channels.phone.concurrency: not modelled yet" in result.stderr

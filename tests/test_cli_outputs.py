@@ -1,0 +1,131 @@
+"""The command line and the results folder: files, columns, JSON, atomic writing, provenance."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import simulator
+from simulator.cli import main
+from simulator.experiment import run_scenario
+from simulator.scenario import build_scenario, load_scenario
+from simulator.scenario.resolve import resolved_yaml
+from simulator.scenario.yaml_source import parse_yaml_text
+from tests.conftest import SCENARIOS
+
+TEXTBOOK = SCENARIOS / "mmc_textbook.yaml"
+
+
+def run_cli(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def only_run_folder(out):
+    folders = [p for p in out.glob("*/*") if p.is_dir()]
+    assert len(folders) == 1, folders
+    return folders[0]
+
+
+def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
+    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "--replications", "3")
+    assert result.exit_code == 0, result.output
+    for fragment in ("M/M/c textbook example", "3 replications, seed 42", "service_level", "95% CI",
+                     ">= 80.0%: MISSED", "By pool", "Results:"):
+        assert fragment in result.stdout
+    folder = only_run_folder(tmp_path)
+    assert folder.parent.name == "m-m-c-textbook-example"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "intervals.csv", "replications.csv", "run.json", "scenario.yaml", "summary.csv", "targets.csv"]
+    summary = pd.read_csv(folder / "summary.csv")
+    assert list(summary.columns) == ["metric", "scope", "mean", "ci_low", "ci_high", "replications"]
+    assert {"offered", "answered", "abandoned", "abandon_rate", "wait_mean", "wait_p50", "wait_p90", "wait_p95",
+            "service_level", "queue_time_mean", "time_in_system_mean", "utilisation"} <= set(summary.metric)
+    assert {"all", "channel:phone", "demand:calls", "pool:agents"} <= set(summary.scope)
+    replications = pd.read_csv(folder / "replications.csv")
+    assert list(replications.columns) == ["replication", "seed", "metric", "scope", "value"]
+    assert replications.replication.nunique() == 3 and replications.seed.nunique() == 3
+    intervals = pd.read_csv(folder / "intervals.csv")
+    assert {"interval", "start", "end", "metric", "scope", "mean", "ci_low", "ci_high"} <= set(intervals.columns)
+    assert {"offered", "answered", "abandoned", "service_level", "wait_mean", "staffed", "busy"} == set(intervals.metric)
+    provenance = json.loads((folder / "run.json").read_text())
+    assert provenance["seed"] == 42 and provenance["replications"] == 3
+    assert provenance["versions"]["servicesim"] == simulator.__version__
+
+
+def test_json_prints_only_the_summary(tmp_path):
+    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "-r", "2", "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    row = next(r for r in data["summary"] if r["metric"] == "wait_mean" and r["scope"] == "all")
+    assert set(row) == {"metric", "scope", "mean", "ci_low", "ci_high", "replications"}
+    assert row["replications"] == 2
+
+
+def test_quiet_prints_nothing_and_seed_overrides(tmp_path):
+    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "-r", "2", "--seed", "5", "--quiet")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "seed: 5" in (only_run_folder(tmp_path) / "scenario.yaml").read_text()
+
+
+def test_version_and_validate():
+    assert run_cli("--version").stdout.strip() == f"servicesim, version {simulator.__version__}"
+    result = run_cli("validate", str(TEXTBOOK))
+    assert result.exit_code == 0 and "valid" in result.stdout
+
+
+def test_a_failure_while_writing_leaves_no_folder(tmp_path, monkeypatch):
+    def broken(*_):
+        raise OSError("disk full")
+    monkeypatch.setattr("simulator.output.resolved_yaml", broken)
+    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "-r", "2")
+    assert result.exit_code == 1 and "disk full" in result.stderr and "Traceback" not in result.output
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_failure_while_running_exits_1_without_traceback(tmp_path, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("model exploded")
+    monkeypatch.setattr("simulator.experiment.run_scenario", broken)
+    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path))
+    assert result.exit_code == 1 and "model exploded" in result.stderr and "Traceback" not in result.output
+
+
+def test_resolved_scenario_reads_back_as_the_same_scenario():
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        scenario = load_scenario(path)
+        again = build_scenario(parse_yaml_text(resolved_yaml(scenario), "resolved.yaml"), "resolved.yaml",
+                               base_dir=SCENARIOS)
+        assert again == scenario, path.name
+
+
+def test_the_resolved_scenario_gives_identical_results(tmp_path):
+    first = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path / "a"), "-r", "2", "--json")
+    resolved = only_run_folder(tmp_path / "a") / "scenario.yaml"
+    second = run_cli("run", str(resolved), "--out", str(tmp_path / "b"), "-r", "2", "--json")
+    assert json.loads(first.stdout)["summary"] == json.loads(second.stdout)["summary"]
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_runs_quickly_with_sensible_kpis(path, tmp_path):
+    started = time.perf_counter()
+    result = run_cli("run", str(path), "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert time.perf_counter() - started < 30
+    summary = pd.read_csv(only_run_folder(tmp_path) / "summary.csv").set_index(["metric", "scope"])
+    offered, answered, abandoned = (summary.loc[(k, "all"), "mean"] for k in ("offered", "answered", "abandoned"))
+    assert offered > 100 and answered + abandoned == pytest.approx(offered)
+    assert 0.3 < summary.loc[("utilisation", "all"), "mean"] < 1.0
+    assert 0 <= summary.loc[("service_level", "all"), "mean"] <= 1
+    assert (summary["ci_low"] <= summary["mean"] + 1e-9).all() and (summary["mean"] <= summary["ci_high"] + 1e-9).all()
+
+
+def test_the_textbook_scenario_agrees_with_erlang_c():
+    from simulator.queueing import mmc_mean_wait
+    result = run_scenario(load_scenario(TEXTBOOK), replications=30)
+    row = result.kpi("wait_mean")
+    exact = mmc_mean_wait(6.0, 1 / 3, 20)
+    assert row["ci_low"] - 0.01 * exact <= exact <= row["ci_high"] + 0.01 * exact

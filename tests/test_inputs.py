@@ -1,0 +1,88 @@
+"""Units, distributions and arrival profiles: the building blocks of a scenario."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simulator.arrivals import arrival_times
+from simulator.distributions import (Constant, Empirical, Erlang, Exponential, Gamma, LogNormal,
+                                     TruncatedNormal, Triangular, Uniform)
+from simulator.scenario.model import ArrivalProfile, Clock
+from simulator.units import UnitError, format_duration, parse_clock, parse_duration
+
+
+@pytest.mark.parametrize("text, minutes", [
+    (5, 5.0), (2.5, 2.5), ("20s", 1 / 3), ("1.5min", 1.5), ("2h", 120.0), ("1d", 1440.0), ("90 sec", 1.5),
+    ("3", 3.0), ("24h", 1440.0),
+])
+def test_durations_with_units(text, minutes):
+    assert math.isclose(parse_duration(text), minutes)
+
+
+@pytest.mark.parametrize("bad", ["5 parsecs", "soon", "", True, [1], "nan"])
+def test_bad_durations_are_refused_with_the_value(bad):
+    with pytest.raises(UnitError, match="duration"):
+        parse_duration(bad)
+
+
+def test_clock_times():
+    assert parse_clock("08:30") == 510
+    assert parse_clock("24:00") == 1440
+    assert parse_clock(510) == 510          # YAML 1.1 reads an unquoted 08:30 as 510
+    for bad in ("25:00", "8h", "08:61"):
+        with pytest.raises(UnitError):
+            parse_clock(bad)
+
+
+def test_durations_are_printed_as_planners_say_them():
+    assert format_duration(0.5) == "30s"
+    assert format_duration(3.25) == "3.2 min"
+    assert format_duration(150) == "2.5 h"
+
+
+DISTRIBUTIONS = [Exponential(3.0), Constant(2.0), Uniform(1.0, 5.0), Triangular(1.0, 2.0, 6.0),
+                 TruncatedNormal(4.0, 1.0), TruncatedNormal(1.0, 2.0), LogNormal(10.0, 6.0), Gamma(6.0, 0.8),
+                 Gamma(1.0, 2.0), Erlang(5.0, 3), Empirical((1.0, 2.0, 4.0, 9.0))]
+
+
+@pytest.mark.parametrize("dist", DISTRIBUTIONS, ids=lambda d: d.family)
+def test_sample_moments_match_the_exact_ones(dist):
+    """Sample mean within 4 standard errors of the exact mean; the variance within 5%."""
+    values = dist.sample(np.random.default_rng(3), 400_000)
+    assert (values >= 0).all()
+    sd = math.sqrt(max(dist.second_moment - dist.mean ** 2, 0.0))
+    assert abs(values.mean() - dist.mean) <= 4 * sd / math.sqrt(len(values)) + 1e-12
+    if sd > 0 and dist.cv < 1.5:   # heavy-tailed sample variances converge too slowly to test cheaply
+        assert math.isclose(values.var(), sd ** 2, rel_tol=0.05)
+
+
+@pytest.mark.parametrize("dist", DISTRIBUTIONS, ids=lambda d: d.family)
+def test_scaling_multiplies_every_value(dist):
+    assert math.isclose(dist.scaled(2.0).mean, 2.0 * dist.mean)
+
+
+def test_arrivals_follow_the_day_profile_exactly_in_expectation():
+    """Counts per period over many replications: mean within 4 standard errors of rate x length."""
+    clock = Clock(day_length=600, days=2, interval=30)
+    profile = ArrivalProfile((60.0, 0.0, 240.0, 120.0, 30.0))
+    rng = np.random.default_rng(9)
+    runs = 400
+    counts = np.array([np.histogram(arrival_times(profile, clock, rng), bins=np.arange(11) * 120)[0]
+                       for _ in range(runs)])
+    expected = np.tile(np.array(profile.per_hour) * 2, 2)   # 2 hours per period, repeated each day
+    standard_error = np.sqrt(np.maximum(expected, 1) / runs)
+    assert np.all(np.abs(counts.mean(axis=0) - expected) <= 4 * standard_error)
+    assert counts[:, 1].sum() == 0 and counts[:, 6].sum() == 0   # a closed period gets nobody
+
+
+def test_arrivals_within_a_period_are_poisson():
+    """Interarrival times of a constant rate: exponential (mean and coefficient of variation 1)."""
+    clock = Clock(day_length=6000, interval=60)
+    times = arrival_times(ArrivalProfile((120.0,)), clock, np.random.default_rng(4))
+    gaps = np.diff(times)
+    assert math.isclose(gaps.mean(), 0.5, rel_tol=0.02)
+    assert math.isclose(gaps.std() / gaps.mean(), 1.0, rel_tol=0.03)
+    assert times.min() >= 0 and times.max() < clock.horizon
