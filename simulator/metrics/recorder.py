@@ -9,6 +9,7 @@ DataFrames) in one pass. Every column is documented in docs/outputs.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 import pandas as pd
@@ -37,13 +38,13 @@ class Recorder:
         queue_time = np.full(count, np.nan)
         departed_at = np.full(count, np.nan)
         if self.departures:
-            rows = np.array(self.departures, dtype=float)
+            rows = _columns(self.departures, 5)
             ids = rows[:, 0].astype(np.int64)
             outcome[ids] = rows[:, 1]
             answered_at[ids] = np.where(rows[:, 2] >= 0, rows[:, 2], np.nan)
             queue_time[ids] = rows[:, 3]
             departed_at[ids] = rows[:, 4]
-        services = np.array(self.services, dtype=float).reshape(-1, 6)
+        services = _columns(self.services, 6)
         agents = services[:, 2].astype(np.int64)
         return ReplicationTables(
             arrived_at=arrived, demand=demand, channel=channel_of_demand[demand] if count else demand,
@@ -53,6 +54,12 @@ class Recorder:
             service_agent=agents, service_pool=agent_pool[agents] if len(agents) else agents,
             service_queued_at=services[:, 3], service_start=services[:, 4], service_end=services[:, 5],
         )
+
+
+def _columns(rows: list[tuple], width: int) -> np.ndarray:
+    """A (len(rows), width) float array from a list of equal-length tuples, without per-row objects."""
+    flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width)
+    return flat.reshape(-1, width)
 
 
 @dataclass
