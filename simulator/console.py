@@ -98,25 +98,25 @@ def _breakdowns(summary: pd.DataFrame) -> list[str]:
             cells = [scope.split(":", 1)[1]]
             for metric in columns:
                 match = summary[(summary.metric == metric) & (summary.scope == scope)]
-                cells.append(_mean_pm(metric, match.iloc[0]) if not match.empty else "-")
+                row = match.iloc[0] if not match.empty else None
+                cells.append("-" if row is None else _mean_pm(metric, row["mean"], row["ci_low"], row["ci_high"]))
             rows.append(cells)
         lines += ["", *_table([title] + columns, rows)]
     pools = summary[(summary.metric == "utilisation") & summary.scope.str.startswith("pool:")]
     if not pools.empty:
-        rows = [[row.scope.split(":", 1)[1], _mean_pm("utilisation", row)] for row in pools.itertuples()]
+        rows = [[row.scope.split(":", 1)[1], _mean_pm("utilisation", row.mean, row.ci_low, row.ci_high)]
+                for row in pools.itertuples()]
         lines += ["", *_table(["By pool", "utilisation"], rows)]
     return lines
 
 
-def _mean_pm(metric: str, row) -> str:
-    mean, low, high = row["mean"] if isinstance(row, pd.Series) else row.mean, \
-        row["ci_low"] if isinstance(row, pd.Series) else row.ci_low, \
-        row["ci_high"] if isinstance(row, pd.Series) else row.ci_high
+def _mean_pm(metric: str, mean: float, low: float, high: float) -> str:
+    """``mean ±half-width`` in the KPI's unit (just the mean when there is no CI)."""
     if mean != mean:
         return "-"
     if low != low:
         return format_value(metric, mean)
-    return f"{format_value(metric, mean)} ±{format_value(metric, (high - low) / 2).lstrip('+')}"
+    return f"{format_value(metric, mean)} ±{format_value(metric, (high - low) / 2)}"
 
 
 def _in_system_at_end(result: RunResult) -> float:

@@ -34,30 +34,27 @@ class ReplicationOutput:
     seed: int
     kpis: list[tuple[str, str, float]]
     intervals: list[tuple[int, str, str, float]]
-    events: int
     tables: ReplicationTables | None = None
 
 
-def simulate(scenario: Scenario, seed: int) -> tuple[ReplicationTables, int]:
-    """Run the model once with ``seed``; return its recorded tables and the number of SimPy events."""
+def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
+    """Run the model once with ``seed``; return what it recorded, as columns."""
     customers = draw_customers(scenario, Streams(seed))
     system = ServiceSystem(scenario, customers)
     recorder = system.run()
     channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
                                  dtype=np.int64)
     agent_pool = np.array([agent.pool for agent in system.agents], dtype=np.int64)
-    tables = recorder.tables(customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
-                             agent_pool)
-    events = len(recorder.services) + 2 * len(customers)  # services, arrivals, departures (approximate)
-    return tables, events
+    return recorder.tables(customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
+                           agent_pool)
 
 
 def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:
     """Simulate replication number ``replication`` of ``scenario`` and compute its KPIs."""
     seed = replication_seed(scenario.seed, replication)
-    tables, events = simulate(scenario, seed)
+    tables = simulate(scenario, seed)
     return ReplicationOutput(replication, seed, replication_kpis(tables, scenario), interval_kpis(tables, scenario),
-                             events, tables if keep_tables else None)
+                             tables if keep_tables else None)
 
 
 @dataclass
@@ -123,11 +120,9 @@ def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds:
     intervals = pd.concat(interval_frames, ignore_index=True)
     summary = summarise(replications, ["metric", "scope"])
     interval_summary = summarise(intervals, ["interval", "metric", "scope"])
-    clock = scenario.clock
-    interval_summary.insert(1, "start", interval_summary["interval"].map(lambda k: clock.label(k * clock.interval)))
-    interval_summary.insert(2, "end", interval_summary["interval"].map(
-        lambda k: clock.label((k + 1) * clock.interval - 1e-9)
-        if (k + 1) % clock.intervals_per_day == 0 else clock.label((k + 1) * clock.interval)))
+    labels = interval_summary["interval"].map(scenario.clock.interval_labels)
+    interval_summary.insert(1, "start", labels.str[0])
+    interval_summary.insert(2, "end", labels.str[1])
     return RunResult(
         scenario=scenario, replications=replications, intervals=intervals, summary=summary,
         interval_summary=interval_summary, targets=evaluate_targets(summary, scenario.targets),

@@ -120,3 +120,13 @@ def test_keys_of_later_releases_are_accepted_with_a_warning_never_silently(tmp_p
     assert result.exit_code == 0, result.output
     assert "later.yaml:4: automation: not modelled yet" in result.stderr
     assert "channels.phone.concurrency: not modelled yet" in result.stderr
+
+
+def test_bad_empirical_sample_files(tmp_path):
+    (tmp_path / "times.csv").write_text("minutes\n3\nsoon\n")
+    text = VALID.replace("{exponential: {mean: 4}}", "{empirical: {csv: times.csv, column: minutes}}")
+    check(tmp_path, text, "times.csv, line 3, column 'minutes': must be a duration")
+    text = VALID.replace("{exponential: {mean: 4}}", "{empirical: {csv: times.csv, column: seconds}}")
+    check(tmp_path, text, "has no column 'seconds' (found: minutes)")
+    text = VALID.replace("{exponential: {mean: 4}}", "{empirical: {csv: absent.csv, column: minutes}}")
+    check(tmp_path, text, "cannot read the sample file")

@@ -86,3 +86,27 @@ def test_arrivals_within_a_period_are_poisson():
     assert math.isclose(gaps.mean(), 0.5, rel_tol=0.02)
     assert math.isclose(gaps.std() / gaps.mean(), 1.0, rel_tol=0.03)
     assert times.min() >= 0 and times.max() < clock.horizon
+
+
+def test_empirical_durations_from_a_csv_sample(tmp_path):
+    from simulator.scenario import build_scenario
+    from tests.conftest import single_queue
+    (tmp_path / "handle_times.csv").write_text("call,minutes\n1,2.5\n2,4\n3,\"90s\"\n")
+    mapping = single_queue(per_hour=60, duration={"empirical": {"csv": "handle_times.csv", "column": "minutes"}},
+                           headcount=2, horizon=60, warmup=0, replications=1)
+    scenario = build_scenario(mapping, "test.yaml", base_dir=tmp_path)
+    assert scenario.processes[0].steps[0].duration == Empirical((2.5, 4.0, 1.5))
+
+
+def test_multi_day_interval_labels_end_each_day_at_closing():
+    clock = Clock(day_length=600, days=2, open_at=480, interval=30)
+    assert clock.interval_labels(0) == ("d1 08:00", "d1 08:30")
+    assert clock.interval_labels(19) == ("d1 17:30", "d1 18:00")
+    assert clock.interval_labels(20) == ("d2 08:00", "d2 08:30")
+
+
+def test_erlang_c_staffing_is_the_fewest_agents_meeting_the_target():
+    from simulator.queueing import erlang_c_agents, mmc_service_level
+    agents = erlang_c_agents(6.0, 1 / 3, 20 / 60, 0.8)
+    assert mmc_service_level(6.0, 1 / 3, agents, 20 / 60) >= 0.8
+    assert mmc_service_level(6.0, 1 / 3, agents - 1, 20 / 60) < 0.8

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any, Callable
 
 from simulator.distributions import (Constant, Distribution, Empirical, Erlang, Exponential, Gamma,
                                      LogNormal, TruncatedNormal, Triangular, Uniform)
-from simulator.scenario.reader import MISSING, Invalid, Node, duration, positive_duration
+from simulator.scenario.reader import MISSING, Invalid, Node, duration, positive_duration, read_csv_rows
 from simulator.units import UnitError
 
 
@@ -111,13 +110,10 @@ def _raise_column(value: Any) -> str:
 
 
 def _empirical_from_csv(node: Node, base_dir: Path, column: str) -> Distribution | None:
-    path = base_dir / str(node.value)
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        node.problem(f"cannot read the CSV file {path} ({exc.strerror or exc})")
+    read = read_csv_rows(node, base_dir, "sample file")
+    if read is None:
         return None
+    path, rows = read
     if not rows or column not in rows[0]:
         found = ", ".join(rows[0]) if rows else "no rows"
         node.problem(f"the CSV file {path} has no column '{column}' (found: {found})")

@@ -9,7 +9,6 @@ raises one :class:`~simulator.errors.ScenarioError` or returns an immutable
 
 from __future__ import annotations
 
-import csv
 import difflib
 import math
 from pathlib import Path
@@ -21,7 +20,7 @@ from simulator.scenario.model import (DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, Ar
                                       Clock, Demand, Pool, Process, Scenario, Segment, SkillLevel, Step,
                                       Target)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
-                                       positive_duration, share, text, whole_number)
+                                       positive_duration, read_csv_rows, share, text, whole_number)
 from simulator.scenario.yaml_source import read_yaml_file
 from simulator.units import UnitError, format_clock, parse_clock, parse_duration
 
@@ -381,16 +380,10 @@ def _read_arrivals(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalPr
 def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
     """A forecast file: a ``start`` column (clock time or minutes after opening) and a ``volume``
     column (contacts in the period). Periods must be equal and cover one day."""
-    if not isinstance(node.value, str):
-        node.problem(f"must be a CSV file name, got {node.value!r}")
+    read = read_csv_rows(node, base_dir, "forecast file")
+    if read is None:
         return None
-    path = (base_dir / node.value).resolve()
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except OSError as exc:
-        node.problem(f"cannot read the forecast file {path} ({exc.strerror or exc})")
-        return None
+    path, rows = read
     columns = {c.strip().lower(): c for c in (rows[0].keys() if rows else [])}
     if not rows or "start" not in columns or "volume" not in columns:
         node.problem(f"the forecast file {path} needs columns start and volume and at least one row")

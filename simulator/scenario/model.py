@@ -35,9 +35,20 @@ class Clock:
     def intervals_per_day(self) -> int:
         return int(round(self.day_length / self.interval))
 
-    def label(self, minutes: float) -> str:
-        """Clock label of a simulated time: ``09:30`` (or ``d2 09:30`` when there are several days)."""
+    def interval_labels(self, interval: int) -> tuple[str, str]:
+        """Start and end labels of reporting interval number ``interval`` (the last ends at closing)."""
+        start = interval * self.interval
+        return self.label(start), self.label(start + self.interval, closing=True)
+
+    def label(self, minutes: float, closing: bool = False) -> str:
+        """Clock label of a simulated time: ``09:30`` (or ``d2 09:30`` when there are several days).
+
+        A time at the boundary between two days is the next day's opening, or, with ``closing``,
+        the previous day's closing time.
+        """
         day = min(int(minutes // self.day_length), self.days - 1) if minutes > 0 else 0
+        if closing and day > 0 and minutes == day * self.day_length:
+            day -= 1
         offset = minutes - day * self.day_length
         base = self.open_at if self.open_at is not None else 0.0
         text = format_clock(base + offset)
@@ -67,9 +78,6 @@ class ArrivalProfile:
 
     def period_length(self, day_length: float) -> float:
         return day_length / len(self.per_hour)
-
-    def expected_per_day(self, day_length: float) -> float:
-        return sum(self.per_hour) * self.period_length(day_length) / 60
 
 
 @dataclass(frozen=True)
@@ -174,9 +182,6 @@ class Scenario:
 
     def process(self, name: str) -> Process:
         return next(p for p in self.processes if p.name == name)
-
-    def skill_level(self, level: int) -> SkillLevel:
-        return next(s for s in self.skill_levels if s.level == level)
 
     @property
     def skills(self) -> tuple[str, ...]:

@@ -7,8 +7,10 @@ and returns ``None``, so one pass over a file reports all of its problems.
 
 from __future__ import annotations
 
+import csv
 import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from simulator.errors import Problem, ScenarioError
@@ -127,6 +129,20 @@ class Node:
             self.problem(str(exc))
         except ValueError as exc:  # UnitError and friends carry a user-facing message
             self.problem(str(exc))
+        return None
+
+
+def read_csv_rows(node: Node, base_dir: Path, what: str) -> tuple[Path, list[dict[str, str]]] | None:
+    """Rows of the CSV file named by ``node`` (relative to the scenario file), or None after a problem."""
+    if not isinstance(node.value, str) or not node.value.strip():
+        node.problem(f"must be the name of a CSV file, got {_describe(node.value)}")
+        return None
+    path = (base_dir / node.value).resolve()
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            return path, list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        node.problem(f"cannot read the {what} {path} ({getattr(exc, 'strerror', None) or exc})")
         return None
 
 
