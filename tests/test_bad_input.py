@@ -130,3 +130,9 @@ def test_bad_empirical_sample_files(tmp_path):
     check(tmp_path, text, "has no column 'seconds' (found: minutes)")
     text = VALID.replace("{exponential: {mean: 4}}", "{empirical: {csv: absent.csv, column: minutes}}")
     check(tmp_path, text, "cannot read the sample file")
+
+
+def test_a_process_of_automation_steps_only_is_refused_until_automation_is_modelled(tmp_path):
+    text = VALID.replace("{name: talk, skill: general, duration: {exponential: {mean: 4}}}",
+                         "{name: bot, automation: voicebot, duration: 1}")
+    check(tmp_path, text, "processes.answer.steps: has only automation steps")

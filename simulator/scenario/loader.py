@@ -208,14 +208,19 @@ def _read_processes(node: Node, base_dir: Path) -> tuple[Process, ...]:
             steps_node.problem("must be a non-empty list of steps (name, skill, duration)")
             continue
         steps: list[Step] = []
+        automated = 0
         for step_node in steps_node.elements():
+            if isinstance(step_node.value, dict) and "automation" in step_node.value \
+                    and "skill" not in step_node.value:
+                automated += 1
             step = _read_step(step_node, base_dir)
             if step is not None:
                 if any(s.name == step.name for s in steps):
                     step_node.child("name").problem(f"another step of '{name}' has this name")
                 steps.append(step)
-        if not steps and not node.report.problems:
-            steps_node.problem("has no step a person does; at least one step needs a skill")
+        if automated == len(steps_node.value):
+            steps_node.problem("has only automation steps, which are not modelled yet; "
+                               "at least one step needs a skill")
         processes.append(Process(name, tuple(steps)))
     return tuple(processes)
 
