@@ -2,7 +2,7 @@
 
 For each skill, the offered load (Erlangs: agents' worth of work at standard
 proficiency) is compared with the capacity of the staff who have that skill
-(headcount x speed of their level). Over the whole horizon, load above capacity
+(agents expected on duty in each interval x speed of their level). Over the whole horizon, load above capacity
 means queues grow without limit: the system is unstable, and is flagged. Within
 single intervals it is reported as a peak overload, which queues can absorb.
 Agents with several skills are counted in each, so the check cannot see every
@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.arrivals import rate_boundaries
-from simulator.scenario.model import Scenario
+from simulator.metrics.compute import busy_time_before
+from simulator.model.roster import scheduled_duty
+from simulator.scenario.model import Clock, Pool, Scenario
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,26 @@ def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
     return load
 
 
-def capacity(scenario: Scenario) -> dict[str, float]:
-    """Per skill, agents' worth of work the staff can do at standard proficiency."""
+def expected_staffed(pool: Pool, clock: Clock) -> np.ndarray:
+    """Agents the pool is expected to have on duty in each reporting interval (shrinkage taken off)."""
+    bounds = np.arange(clock.intervals_per_day * clock.days + 1) * clock.interval
+    periods = [period for day in range(clock.days)
+               for agent in scheduled_duty(pool, clock.day_length, day) for period in agent]
+    if not periods:
+        return np.zeros(len(bounds) - 1)
+    starts, ends = np.array(periods, dtype=float).T
+    return np.diff(busy_time_before(starts, ends, bounds)) / clock.interval * (1 - pool.shrinkage)
+
+
+def capacity(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Per skill and reporting interval, agents' worth of work the staff can do at standard proficiency."""
     speeds = {level.level: level.speed for level in scenario.skill_levels}
-    result = {skill: 0.0 for skill in scenario.skills}
+    clock = scenario.clock
+    result = {skill: np.zeros(clock.intervals_per_day * clock.days) for skill in scenario.skills}
     for pool in scenario.staff:
+        staffed = expected_staffed(pool, clock)
         for skill, level in pool.skills:
-            result[skill] += pool.headcount * speeds[level]
+            result[skill] = result[skill] + staffed * speeds[level]
     return result
 
 
@@ -57,18 +72,19 @@ def capacity_flags(scenario: Scenario) -> list[CapacityFlag]:
     for skill, load in offered_load(scenario).items():
         if not load.any():
             continue
-        average = float(load.mean())
-        staff = available[skill]
-        if average > staff:
+        average, staff = float(load.mean()), available[skill]
+        if average > float(staff.mean()):
             flags.append(CapacityFlag("unstable", skill, (
                 f"skill '{skill}': offered load {average:.1f} Erlangs over the day exceeds the capacity of "
-                f"{staff:.1f} agents at standard speed; queues grow without limit (unstable)")))
+                f"{staff.mean():.1f} agents at standard speed; queues grow without limit (unstable)")))
             continue
-        over = np.flatnonzero(load > staff)
+        over = np.flatnonzero(load > staff + 1e-9)
         if len(over):
             first, last = int(over[0]), int(over[-1])
+            worst = int(np.argmax(load - staff))
             flags.append(CapacityFlag("peak", skill, (
-                f"skill '{skill}': offered load exceeds capacity ({staff:.1f}) in {len(over)} interval(s) "
-                f"between {clock.label(first * clock.interval)} and {clock.label((last + 1) * clock.interval)}, "
-                f"peaking at {load.max():.1f} Erlangs")))
+                f"skill '{skill}': offered load exceeds capacity in {len(over)} interval(s) between "
+                f"{clock.label(first * clock.interval)} and {clock.label((last + 1) * clock.interval, closing=True)}"
+                f"; worst at {clock.label(worst * clock.interval)}: {load[worst]:.1f} Erlangs for "
+                f"{staff[worst]:.1f} agents")))
     return flags

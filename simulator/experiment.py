@@ -19,8 +19,9 @@ import pandas as pd
 from simulator.analysis import evaluate_targets, summarise
 from simulator.capacity import CapacityFlag, capacity_flags
 from simulator.metrics.compute import interval_kpis, replication_kpis
-from simulator.metrics.recorder import ReplicationTables
+from simulator.metrics.tables import ReplicationTables, build_tables
 from simulator.model.customers import draw_customers
+from simulator.model.roster import build_roster
 from simulator.model.system import ServiceSystem
 from simulator.randomness import Streams, replication_seed
 from simulator.scenario.model import Scenario
@@ -39,14 +40,16 @@ class ReplicationOutput:
 
 def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
     """Run the model once with ``seed``; return what it recorded, as columns."""
-    customers = draw_customers(scenario, Streams(seed))
-    system = ServiceSystem(scenario, customers)
+    streams = Streams(seed)
+    customers = draw_customers(scenario, streams)
+    roster = build_roster(scenario, streams)
+    system = ServiceSystem(scenario, customers, roster)
     recorder = system.run()
     channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
                                  dtype=np.int64)
     agent_pool = np.array([agent.pool for agent in system.agents], dtype=np.int64)
-    return recorder.tables(customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
-                           agent_pool)
+    return build_tables(recorder, customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
+                        agent_pool, roster)
 
 
 def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:

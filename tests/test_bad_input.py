@@ -136,3 +136,18 @@ def test_a_process_of_automation_steps_only_is_refused_until_automation_is_model
     text = VALID.replace("{name: talk, skill: general, duration: {exponential: {mean: 4}}}",
                          "{name: bot, automation: voicebot, duration: 1}")
     check(tmp_path, text, "processes.answer.steps: has only automation steps")
+
+
+@pytest.mark.parametrize("pool, expected", [
+    ("{headcount: 6, shifts: [{start: '08:00', end: '12:00', count: 2}], skills: {general: 3}}",
+     "staff.agents: needs exactly one of headcount (on duty all the time) or shifts"),
+    ("{shifts: [{start: '07:00', end: '12:00', count: 2}], skills: {general: 3}}",
+     "staff.agents.shifts.0: must start before it ends, within the opening hours 08:00-12:00, got 07:00-12:00"),
+    ("{shifts: [{start: '08:00', end: '12:00', count: -2}], skills: {general: 3}}",
+     "staff.agents.shifts.0.count: must be a whole number >= 0, got -2"),
+    ("{shifts: [], skills: {general: 3}}", "staff.agents.shifts: must be a non-empty list"),
+    ("{headcount: 6, breaks: [{after: 2h}], skills: {general: 3}}", "staff.agents.breaks.0.length: is required"),
+    ("{headcount: 6, shrinkage: 1.5, skills: {general: 3}}", "staff.agents.shrinkage: must be a number from 0 to 0.99"),
+])
+def test_bad_shifts_breaks_and_shrinkage(tmp_path, pool, expected):
+    check(tmp_path, VALID.replace("{headcount: 6, skills: {general: 3}}", pool), expected)

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from simulator.experiment import run_replication, run_scenario
 from simulator.model.customers import Customers
+from simulator.model.roster import build_roster
 from simulator.model.system import ServiceSystem
+from simulator.randomness import Streams
 from tests.conftest import build, single_queue
 
 
@@ -26,6 +28,10 @@ def two_segment_scenario(headcount: int = 1, routing: str = "longest_idle", pool
         "staff": pools or {"agents": {"headcount": headcount, "skills": {"s": 3}}},
         "routing": routing,
     }
+
+
+def system(scenario, people: Customers) -> ServiceSystem:
+    return ServiceSystem(scenario, people, build_roster(scenario, Streams(0)))
 
 
 def customers(arrivals, segments, patience, work) -> Customers:
@@ -43,9 +49,9 @@ def test_exact_timeline_with_priority_and_abandonment():
     t=4.0 #2 leaves; #1 is served 4-6.         t=6.0 #1 leaves.
     """
     scenario = build(two_segment_scenario())
-    system = ServiceSystem(scenario, customers([0.0, 0.5, 1.0, 1.2], [1, 1, 0, 1],
+    model = system(scenario, customers([0.0, 0.5, 1.0, 1.2], [1, 1, 0, 1],
                                                [math.inf, math.inf, math.inf, 0.5], [2.0] * 4))
-    recorder = system.run()
+    recorder = model.run()
     assert recorder.services == [(0, 0, 0, 0.0, 0.0, 2.0), (2, 0, 0, 1.0, 2.0, 4.0), (1, 0, 0, 0.5, 4.0, 6.0)]
     # (contact, outcome 0 completed / 1 abandoned, answered_at, queue_time, departed_at)
     assert [(c, o, a, round(q, 9), round(d, 9)) for c, o, a, q, d in recorder.departures] == [
@@ -58,9 +64,9 @@ def test_multi_step_contact_keeps_its_place_and_skips_unneeded_steps():
     mapping["processes"]["serve"]["steps"].append({"name": "check", "skill": "b", "duration": 3})
     scenario = build(mapping)
     routes = [[(0, 2.0), (1, 3.0)], [(0, 2.0)]]   # contact 1 does not need the check
-    system = ServiceSystem(scenario, Customers([0.0, 0.5], np.zeros(2, dtype=np.int64), np.array([1, 1]),
+    model = system(scenario, Customers([0.0, 0.5], np.zeros(2, dtype=np.int64), np.array([1, 1]),
                                                [math.inf] * 2, routes))
-    services = system.run().services
+    services = model.run().services
     assert services == [(0, 0, 0, 0.0, 0.0, 2.0), (1, 0, 0, 0.5, 2.0, 4.0), (0, 1, 1, 2.0, 2.0, 5.0)]
 
 
@@ -69,9 +75,9 @@ def first_server(routing: str) -> str:
              "senior": {"headcount": 1, "skills": {"s": 5}, "cost_per_hour": 50},
              "expert": {"headcount": 1, "skills": {"s": 4}, "cost_per_hour": 10}}
     scenario = build(two_segment_scenario(routing=routing, pools=pools))
-    system = ServiceSystem(scenario, customers([1.0], [0], [math.inf], [2.0]))
-    agent = system.run().services[0][2]
-    return system.agents[agent].name
+    model = system(scenario, customers([1.0], [0], [math.inf], [2.0]))
+    agent = model.run().services[0][2]
+    return model.agents[agent].name
 
 
 def test_routing_policies_choose_the_agent_they_promise():
@@ -84,8 +90,8 @@ def test_routing_policies_choose_the_agent_they_promise():
 def test_longest_idle_agent_gets_the_next_contact():
     scenario = build(two_segment_scenario(headcount=2))
     # #0 goes to agent 0 (0-2), #1 to agent 1 (0.5-2.5); at 3.0 agent 0 has been idle longest
-    system = ServiceSystem(scenario, customers([0.0, 0.5, 3.0], [1, 1, 1], [math.inf] * 3, [2.0] * 3))
-    assert [s[2] for s in system.run().services] == [0, 1, 0]
+    model = system(scenario, customers([0.0, 0.5, 3.0], [1, 1, 1], [math.inf] * 3, [2.0] * 3))
+    assert [s[2] for s in model.run().services] == [0, 1, 0]
 
 
 def mmc(headcount: int, seed: int = 5, replications: int = 3) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.metrics.recorder import ReplicationTables
+from simulator.metrics.tables import ReplicationTables
 from simulator.scenario.model import Scenario
 
 Row = tuple[str, str, float]                 # (metric, scope, value)
@@ -72,6 +72,16 @@ def busy_time_before(starts: np.ndarray, ends: np.ndarray, times: np.ndarray) ->
     return (times * n_started - start_sums[n_started]) - (times * n_ended - end_sums[n_ended])
 
 
+def _pool_time(pools: np.ndarray, starts: np.ndarray, ends: np.ndarray, pool: int,
+               bounds: np.ndarray) -> np.ndarray:
+    """Agent-time of one pool's periods (services, duty) between consecutive ``bounds``."""
+    mine = pools == pool
+    if not mine.any():
+        return np.zeros(len(bounds) - 1)
+    ends = np.minimum(ends[mine], bounds[-1])   # duty may run on to infinity; only the window counts
+    return np.diff(busy_time_before(np.minimum(starts[mine], bounds[-1]), ends, bounds))
+
+
 def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]:
     """Every KPI of one replication in every scope, after the warm-up."""
     clock = scenario.clock
@@ -83,9 +93,8 @@ def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]
     window = np.array([clock.warmup, clock.horizon])
     total_busy = total_staffed = 0.0
     for number, pool in enumerate(scenario.staff):
-        mine = tables.service_pool == number
-        busy = float(np.diff(busy_time_before(tables.service_start[mine], tables.service_end[mine], window))[0])
-        staffed = pool.headcount * (clock.horizon - clock.warmup)
+        busy = _pool_time(tables.service_pool, tables.service_start, tables.service_end, number, window)[0]
+        staffed = _pool_time(tables.duty_pool, tables.duty_start, tables.duty_end, number, window)[0]
         rows.append(("utilisation", f"pool:{pool.name}", busy / staffed if staffed else np.nan))
         total_busy += busy
         total_staffed += staffed
@@ -123,13 +132,13 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
     staffed_total = np.zeros(count)
     busy_total = np.zeros(count)
     for number, pool in enumerate(scenario.staff):
-        mine = tables.service_pool == number
-        busy = np.diff(busy_time_before(tables.service_start[mine], tables.service_end[mine], bounds)) / clock.interval
-        staffed = np.full(count, float(pool.headcount))
+        busy = _pool_time(tables.service_pool, tables.service_start, tables.service_end, number, bounds) / clock.interval
+        staffed = _pool_time(tables.duty_pool, tables.duty_start, tables.duty_end, number, bounds) / clock.interval
         staffed_total += staffed
         busy_total += busy
         for k in range(first, count):
-            rows.extend([(k, "staffed", f"pool:{pool.name}", staffed[k]), (k, "busy", f"pool:{pool.name}", float(busy[k]))])
+            rows.extend([(k, "staffed", f"pool:{pool.name}", float(staffed[k])),
+                         (k, "busy", f"pool:{pool.name}", float(busy[k]))])
     for k in range(first, count):
         rows.extend([(k, "staffed", "all", float(staffed_total[k])), (k, "busy", "all", float(busy_total[k]))])
     return rows

@@ -22,7 +22,7 @@ class Agent:
     """One member of staff."""
 
     __slots__ = ("id", "name", "pool", "speed", "levels", "queues", "idle_lists", "idle", "idle_token",
-                 "contact", "started_at")
+                 "on_duty", "contact", "started_at")
 
     def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int]):
         self.id = agent_id
@@ -34,6 +34,7 @@ class Agent:
         self.idle_lists: list[deque] = []         # where this agent waits when free
         self.idle = False
         self.idle_token = 0
+        self.on_duty = False
         self.contact = None       # the contact in hand
         self.started_at = 0.0     # when the current service started
 

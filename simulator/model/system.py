@@ -7,7 +7,9 @@ The journey reads like the process it models::
     wait -> (patience runs out before the contact is first answered) -> give_up -> depart
 
 A free agent takes the most urgent contact waiting in any of its skills
-(priority, then first come, first served), or becomes idle.
+(priority, then first come, first served), or becomes idle. Agents come on and
+go off duty as the roster says (shifts, breaks, absences); an agent whose shift
+or break starts finishes the contact in hand first.
 
 Speed matters here: this is the per-event path. Each service is one SimPy
 timeout with a callback (no process per contact, no Resource request per step),
@@ -22,9 +24,10 @@ import math
 import simpy
 from simpy.events import Timeout
 
-from simulator.metrics.recorder import Recorder
+from simulator.model.records import Recorder
 from simulator.model.contact import ABANDONED, COMPLETED, Contact
 from simulator.model.customers import Customers, step_index
+from simulator.model.roster import Roster
 from simulator.model.staff import Agent, SkillQueue, build_staff
 from simulator.scenario.model import Scenario
 
@@ -32,9 +35,10 @@ from simulator.scenario.model import Scenario
 class ServiceSystem:
     """Staff, queues and the journey of every contact of one replication."""
 
-    def __init__(self, scenario: Scenario, customers: Customers):
+    def __init__(self, scenario: Scenario, customers: Customers, roster: Roster):
         self.env = simpy.Environment()
         self.customers = customers
+        self.roster = roster
         self.recorder = Recorder()
         skills = list(scenario.skills)
         self.skills = skills
@@ -52,9 +56,16 @@ class ServiceSystem:
         self.tickets = 0
 
     def run(self) -> Recorder:
-        """Simulate until every contact has left (arrivals stop at closing time)."""
-        for agent in self.agents:
-            self.become_idle(agent)
+        """Simulate until nothing more can happen (arrivals stop at closing time)."""
+        for agent, periods in zip(self.agents, self.roster.duty):
+            for on, off in periods:
+                if on <= 0:
+                    agent.on_duty = True
+                    self.become_idle(agent)
+                else:
+                    self.after(on, self.start_duty, agent)
+                if off < math.inf:
+                    self.after(off, self.end_duty, agent)
         self.schedule_arrival(0)
         self.env.run()
         return self.recorder
@@ -134,6 +145,8 @@ class ServiceSystem:
 
     def take_next_contact(self, agent: Agent) -> None:
         """Serve the most urgent contact waiting in any of the agent's skills, or become idle."""
+        if not agent.on_duty:
+            return  # the shift or a break started while the agent finished the last contact
         chosen = None
         for queue in agent.queues:
             head = queue.head()
@@ -156,6 +169,20 @@ class ServiceSystem:
         entry = (agent, agent.idle_token)
         for idle_list in agent.idle_lists:
             idle_list.append(entry)
+
+    # -- the roster --------------------------------------------------------------------------------
+    def start_duty(self, event: Timeout) -> None:
+        """A shift starts or a break ends: the agent looks for work (unless still busy)."""
+        agent = event.value
+        agent.on_duty = True
+        if agent.contact is None:
+            self.take_next_contact(agent)
+
+    def end_duty(self, event: Timeout) -> None:
+        """A shift ends or a break starts: no new work; a contact in hand is finished first."""
+        agent = event.value
+        agent.on_duty = False
+        agent.idle = False   # its entries in the idle lists are now stale and will be skipped
 
     def depart(self, contact: Contact, outcome: int) -> None:
         self.recorder.departures.append(

@@ -17,8 +17,8 @@ from typing import Any
 from simulator.kpis import DEFAULT_SERVICE_LEVEL_THRESHOLD, KPI_BY_NAME, TARGET_ALIASES
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
-                                      Clock, Demand, Pool, Process, Scenario, Segment, SkillLevel, Step,
-                                      Target)
+                                      Break, Clock, Demand, Pool, Process, Scenario, Segment, Shift,
+                                      SkillLevel, Step, Target)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
 from simulator.scenario.yaml_source import read_yaml_file
@@ -71,7 +71,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     segments = _read_segments(root.child("segments"))
     skill_levels = _read_skill_levels(root.child("skill_levels"))
     processes = _read_processes(root.child("processes"), base_dir)
-    staff = _read_staff(root.child("staff"))
+    staff = _read_staff(root.child("staff"), clock)
     demand = _read_demand(root.child("demand"), clock, base_dir)
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
     targets, threshold = _read_targets(root.child("targets"))
@@ -281,41 +281,79 @@ def _level_key(key: object) -> int | None:
     return level if 1 <= level <= 5 else None
 
 
-def _read_staff(node: Node) -> tuple[Pool, ...]:
+def _read_staff(node: Node, clock: Clock | None) -> tuple[Pool, ...]:
     if node.value is MISSING:
-        node.problem("is required: pools of staff with headcount and skills")
+        node.problem("is required: pools of staff with headcount (or shifts) and skills")
         return ()
-    if not node.expect_map("a mapping of pool names to headcount, skills, cost_per_hour"):
+    if not node.expect_map("a mapping of pool names to headcount or shifts, skills, cost_per_hour"):
         return ()
     pools = []
     for name, entry in node.items():
-        if not entry.expect_map("a mapping with headcount and skills"):
+        if not entry.expect_map("a mapping with headcount (or shifts) and skills"):
             continue
-        entry.check_keys({"headcount": "number of staff", "skills": "skill: level (1-5)",
-                          "cost_per_hour": "cost of one person for one hour"},
-                         {"shifts": "the pool is staffed all day with its largest shift count",
-                          "breaks": "nobody takes breaks", "shrinkage": "no shrinkage is applied"})
-        headcount = _read_headcount(entry)
+        entry.check_keys({"headcount": "staff on duty all the time", "shifts": "who is on duty when",
+                          "skills": "skill: level (1-5)", "cost_per_hour": "cost of one person for one hour",
+                          "breaks": "breaks in every shift", "shrinkage": "share of paid shifts lost"})
+        if ("headcount" in entry.value) == ("shifts" in entry.value):
+            entry.problem("needs exactly one of headcount (on duty all the time) or shifts")
+            continue
+        shifts: tuple[Shift, ...] = ()
+        if "shifts" in entry.value:
+            shifts = _read_shifts(entry.child("shifts"), clock)
+            headcount = sum(s.count for s in shifts) if shifts is not None else None
+        else:
+            headcount = entry.read("headcount", whole_number(0))
         skills = _read_skills(entry.child("skills"))
         cost = entry.read("cost_per_hour", number(0), 0.0)
-        if headcount is not None and skills is not None and cost is not None:
-            pools.append(Pool(name, headcount, skills, cost))
+        breaks = _read_breaks(entry.child("breaks"))
+        shrinkage = entry.read("shrinkage", number(0, 0.99), 0.0)
+        if None not in (headcount, skills, cost, shifts, breaks, shrinkage):
+            pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage))
     return tuple(pools)
 
 
-def _read_headcount(entry: Node) -> int | None:
-    if "headcount" in entry.value or "shifts" not in entry.value:
-        return entry.read("headcount", whole_number(0))
-    counts = []
-    shifts = entry.child("shifts")
-    for shift in shifts.elements():
-        if isinstance(shift.value, dict):
-            count = shift.read("count", whole_number(0))
-            counts.append(count or 0)
-    if not counts:
-        shifts.problem("must be a list of {start, end, count}")
+def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
+    """Shifts as clock times within the opening hours (or, without open/close, times of the day)."""
+    if not isinstance(node.value, list) or not node.value:
+        node.problem("must be a non-empty list of {start: \"08:00\", end: \"14:00\", count: 8}")
         return None
-    return max(counts)
+    shifts = []
+    for shift in node.elements():
+        if not shift.expect_map("a mapping with start, end and count"):
+            continue
+        shift.check_keys({"start": "clock time the shift starts", "end": "clock time it ends",
+                          "count": "agents on the shift"})
+        start, end = shift.read("start", parse_clock), shift.read("end", parse_clock)
+        count = shift.read("count", whole_number(0))
+        if None in (start, end, count) or clock is None:
+            continue
+        opening = clock.open_at or 0.0
+        if not opening <= start < end <= opening + clock.day_length:
+            shift.problem(f"must start before it ends, within the opening hours "
+                          f"{clock.label(0)}-{clock.label(clock.day_length, closing=True)}, got "
+                          f"{format_clock(start)}-{format_clock(end)}")
+            continue
+        shifts.append(Shift(start - opening, end - opening, count))
+    return tuple(shifts) if len(shifts) == len(node.value) else None
+
+
+def _read_breaks(node: Node) -> tuple[Break, ...] | None:
+    if node.value in (MISSING, None):
+        return ()
+    if not isinstance(node.value, list):
+        node.problem("must be a list of {after: 2h, length: 15min}")
+        return None
+    breaks = []
+    for entry in node.elements():
+        if not entry.expect_map("a mapping with after and length"):
+            continue
+        entry.check_keys({"after": "time into the shift", "length": "how long",
+                          "stagger": "window over which the shift's agents spread their breaks"})
+        after, length = entry.read("after", duration), entry.read("length", positive_duration)
+        stagger = entry.read("stagger", duration, 30.0)
+        if None not in (after, length, stagger):
+            breaks.append(Break(after, length, stagger))
+    return tuple(breaks) if len(breaks) == len(node.value) else None
 
 
 def _read_skills(node: Node) -> tuple[tuple[str, int], ...] | None:

@@ -123,13 +123,41 @@ DEFAULT_SKILL_LEVELS: tuple[SkillLevel, ...] = (
 
 
 @dataclass(frozen=True)
+class Shift:
+    """``count`` agents on duty from ``start`` to ``end`` (minutes after opening), every day."""
+
+    start: float
+    end: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Break:
+    """A break ``after`` minutes into every shift, ``length`` long; the shift's agents take it one
+    after another, their start times spread evenly over ``stagger`` minutes."""
+
+    after: float
+    length: float
+    stagger: float = 30.0
+
+
+@dataclass(frozen=True)
 class Pool:
-    """A group of interchangeable staff with the same skills, levels and cost."""
+    """A group of staff with the same skills, levels and cost.
+
+    Either ``headcount`` agents are on duty all the time (and stay until the last contact
+    has left), or ``shifts`` say who is on duty when; an agent finishes the contact in hand
+    when a shift or break starts. ``shrinkage`` is the share of paid shifts lost to absence,
+    meetings and coaching: each agent misses a day's shift with that probability.
+    """
 
     name: str
-    headcount: int
-    skills: tuple[tuple[str, int], ...]  # (skill, level 1-5)
+    headcount: int                        # agents: with shifts, the sum of their counts
+    skills: tuple[tuple[str, int], ...]   # (skill, level 1-5)
     cost_per_hour: float = 0.0
+    shifts: tuple[Shift, ...] = ()        # empty: on duty all the time
+    breaks: tuple[Break, ...] = ()
+    shrinkage: float = 0.0
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Pool, Scenario
 from simulator.units import format_clock
 
 
@@ -43,8 +43,7 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
         for s in p.steps]} for p in scenario.processes}
     document["skill_levels"] = {level.level: {"speed": level.speed, "error_factor": level.error_factor}
                                 for level in scenario.skill_levels}
-    document["staff"] = {p.name: {"headcount": p.headcount, "skills": dict(p.skills),
-                                  "cost_per_hour": p.cost_per_hour} for p in scenario.staff}
+    document["staff"] = {p.name: _pool_document(p, clock.open_at or 0.0) for p in scenario.staff}
     document["routing"] = scenario.routing
     targets: dict[str, Any] = {}
     for target in scenario.targets:
@@ -55,6 +54,19 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     if targets:
         document["targets"] = targets
     return document
+
+
+def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
+    entry: dict[str, Any] = {}
+    if pool.shifts:
+        entry["shifts"] = [{"start": format_clock(opening + shift.start), "end": format_clock(opening + shift.end),
+                            "count": shift.count} for shift in pool.shifts]
+    else:
+        entry["headcount"] = pool.headcount
+    entry.update(skills=dict(pool.skills), cost_per_hour=pool.cost_per_hour, shrinkage=pool.shrinkage)
+    if pool.breaks:
+        entry["breaks"] = [{"after": b.after, "length": b.length, "stagger": b.stagger} for b in pool.breaks]
+    return entry
 
 
 def resolved_yaml(scenario: Scenario) -> str:

@@ -1,9 +1,6 @@
-"""Cheap recording on the per-event path, turned into columns once, at the end.
+"""A replication's records as numpy columns (and pandas DataFrames), built once at the end.
 
-During a replication the model appends one tuple per service and one per
-departure to plain lists: no pandas, no dictionaries, no logging per event.
-:meth:`Recorder.tables` then builds numpy columns (and, on request, pandas
-DataFrames) in one pass. Every column is documented in docs/outputs.md.
+Every column is documented in docs/outputs.md.
 """
 
 from __future__ import annotations
@@ -14,46 +11,43 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
+from simulator.model.records import Recorder
+from simulator.model.roster import Roster
+
 OUTCOMES = ("completed", "abandoned", "in_system")  # code 2: still in the system when the run ended
 
 
-class Recorder:
-    """Append-only buffers: ``services`` and ``departures`` (tuples, see :meth:`tables`)."""
-
-    __slots__ = ("services", "departures")
-
-    def __init__(self):
-        # (contact, step, agent, queued_at, start, end)
-        self.services: list[tuple[int, int, int, float, float, float]] = []
-        # (contact, outcome, answered_at or -1, queue_time, departed_at)
-        self.departures: list[tuple[int, int, float, float, float]] = []
-
-    def tables(self, arrived_at: list[float], demand: np.ndarray, segment: np.ndarray,
-               channel_of_demand: np.ndarray, agent_pool: np.ndarray) -> ReplicationTables:
-        """Columns for every contact (in arrival order) and every service."""
-        count = len(arrived_at)
-        arrived = np.asarray(arrived_at, dtype=float)
-        outcome = np.full(count, 2, dtype=np.int8)
-        answered_at = np.full(count, np.nan)
-        queue_time = np.full(count, np.nan)
-        departed_at = np.full(count, np.nan)
-        if self.departures:
-            rows = _columns(self.departures, 5)
-            ids = rows[:, 0].astype(np.int64)
-            outcome[ids] = rows[:, 1]
-            answered_at[ids] = np.where(rows[:, 2] >= 0, rows[:, 2], np.nan)
-            queue_time[ids] = rows[:, 3]
-            departed_at[ids] = rows[:, 4]
-        services = _columns(self.services, 6)
-        agents = services[:, 2].astype(np.int64)
-        return ReplicationTables(
-            arrived_at=arrived, demand=demand, channel=channel_of_demand[demand] if count else demand,
-            segment=segment, outcome=outcome, answered_at=answered_at, queue_time=queue_time,
-            departed_at=departed_at,
-            service_contact=services[:, 0].astype(np.int64), service_step=services[:, 1].astype(np.int64),
-            service_agent=agents, service_pool=agent_pool[agents] if len(agents) else agents,
-            service_queued_at=services[:, 3], service_start=services[:, 4], service_end=services[:, 5],
-        )
+def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray, segment: np.ndarray,
+                 channel_of_demand: np.ndarray, agent_pool: np.ndarray, roster: Roster) -> ReplicationTables:
+    """Columns for every contact (in arrival order), every service and every duty period."""
+    count = len(arrived_at)
+    arrived = np.asarray(arrived_at, dtype=float)
+    outcome = np.full(count, 2, dtype=np.int8)
+    answered_at = np.full(count, np.nan)
+    queue_time = np.full(count, np.nan)
+    departed_at = np.full(count, np.nan)
+    if records.departures:
+        rows = _columns(records.departures, 5)
+        ids = rows[:, 0].astype(np.int64)
+        outcome[ids] = rows[:, 1]
+        answered_at[ids] = np.where(rows[:, 2] >= 0, rows[:, 2], np.nan)
+        queue_time[ids] = rows[:, 3]
+        departed_at[ids] = rows[:, 4]
+    services = _columns(records.services, 6)
+    agents = services[:, 2].astype(np.int64)
+    duty = [(agent, on, off) for agent, periods in enumerate(roster.duty) for on, off in periods]
+    duty_agent = np.array([d[0] for d in duty], dtype=np.int64)
+    return ReplicationTables(
+        arrived_at=arrived, demand=demand, channel=channel_of_demand[demand] if count else demand,
+        segment=segment, outcome=outcome, answered_at=answered_at, queue_time=queue_time,
+        departed_at=departed_at,
+        service_contact=services[:, 0].astype(np.int64), service_step=services[:, 1].astype(np.int64),
+        service_agent=agents, service_pool=agent_pool[agents] if len(agents) else agents,
+        service_queued_at=services[:, 3], service_start=services[:, 4], service_end=services[:, 5],
+        duty_pool=agent_pool[duty_agent] if len(duty) else duty_agent,
+        duty_start=np.array([d[1] for d in duty], dtype=float), duty_end=np.array([d[2] for d in duty], dtype=float),
+        paid_pool=roster.paid_pool, paid_start=roster.paid_start, paid_end=roster.paid_end,
+    )
 
 
 def _columns(rows: list[tuple], width: int) -> np.ndarray:
@@ -83,6 +77,14 @@ class ReplicationTables:
     service_queued_at: np.ndarray
     service_start: np.ndarray
     service_end: np.ndarray
+    # one entry per period an agent is on duty (available for work); the last may end at infinity
+    duty_pool: np.ndarray
+    duty_start: np.ndarray
+    duty_end: np.ndarray
+    # one entry per paid shift (breaks and absences included): for cost
+    paid_pool: np.ndarray
+    paid_start: np.ndarray
+    paid_end: np.ndarray
 
     def contacts_frame(self, demand_names: list[str], channel_names: list[str],
                        segment_names: list[str]) -> pd.DataFrame:

@@ -1,0 +1,20 @@
+"""What the model writes down as it runs: append-only buffers, cheap on the per-event path.
+
+One tuple per service and one per departure, appended to plain lists: no pandas,
+no dictionaries, no logging per event. :func:`simulator.metrics.tables.build_tables`
+turns them into columns once, at the end of the replication.
+"""
+
+from __future__ import annotations
+
+
+class Recorder:
+    """Append-only buffers: ``services`` and ``departures`` (tuples described below)."""
+
+    __slots__ = ("services", "departures")
+
+    def __init__(self):
+        # (contact, step, agent, queued_at, start, end)
+        self.services: list[tuple[int, int, int, float, float, float]] = []
+        # (contact, outcome, answered_at or -1, queue_time, departed_at)
+        self.departures: list[tuple[int, int, float, float, float]] = []

@@ -1,0 +1,99 @@
+"""Who is on duty when: each agent's duty periods, and the time each pool is paid for.
+
+A pool with a ``headcount`` is on duty all the time, and stays after the last
+closing until every contact has left. A pool with ``shifts`` has, every day, each
+shift's agents on duty from its start to its end, minus their breaks (staggered
+across the shift's agents) and minus the days they are absent (``shrinkage``:
+each agent misses a day's shift with that probability, drawn from the pool's own
+random stream, so changing another pool's roster changes nothing here).
+
+Agents are numbered pool by pool, shift by shift, in the order of the scenario:
+:func:`simulator.model.staff.build_staff` numbers them the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.randomness import Streams
+from simulator.scenario.model import Pool, Scenario, Shift
+
+
+@dataclass
+class Roster:
+    duty: list[list[tuple[float, float]]]   # per agent: sorted, non-overlapping (on, off) periods
+    paid_pool: np.ndarray                    # per paid period: its pool
+    paid_start: np.ndarray                   # paid periods: shifts, breaks included, absences included
+    paid_end: np.ndarray
+
+
+def pool_shifts(pool: Pool, day_length: float) -> tuple[Shift, ...]:
+    """The pool's shifts; a headcount pool is one shift covering the whole day."""
+    return pool.shifts or (Shift(0.0, day_length, pool.headcount),)
+
+
+def scheduled_duty(pool: Pool, day_length: float, day: int) -> list[list[tuple[float, float]]]:
+    """Per agent of the pool, the duty periods its shift and breaks give on ``day`` (nobody absent)."""
+    periods = []
+    for shift in pool_shifts(pool, day_length):
+        start, end = day * day_length + shift.start, day * day_length + shift.end
+        for position in range(shift.count):
+            periods.append(_minus_breaks(pool, start, end, position, shift.count))
+    return periods
+
+
+def build_roster(scenario: Scenario, streams: Streams) -> Roster:
+    clock = scenario.clock
+    duty: list[list[tuple[float, float]]] = []
+    paid_pool, paid_start, paid_end = [], [], []
+    for pool_number, pool in enumerate(scenario.staff):
+        absent = streams.generator(f"staff/{pool.name}/absence").random((clock.days, pool.headcount)) \
+            < pool.shrinkage
+        agents: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
+        for day in range(clock.days):
+            for member, periods in enumerate(scheduled_duty(pool, clock.day_length, day)):
+                if not absent[day, member]:
+                    agents[member].extend(periods)
+        for shift in pool_shifts(pool, clock.day_length):
+            for day in range(clock.days):
+                paid_pool.extend([pool_number] * shift.count)
+                paid_start.extend([day * clock.day_length + shift.start] * shift.count)
+                paid_end.extend([day * clock.day_length + shift.end] * shift.count)
+        for periods in agents:
+            if not pool.shifts and periods and periods[-1][1] == clock.horizon:
+                periods[-1] = (periods[-1][0], math.inf)   # stays until the last contact has left
+            duty.append(_merged(periods))
+    return Roster(duty, np.array(paid_pool, dtype=np.int64), np.array(paid_start, dtype=float),
+                  np.array(paid_end, dtype=float))
+
+
+def _minus_breaks(pool: Pool, start: float, end: float, position: int, count: int) -> list[tuple[float, float]]:
+    """The shift [start, end) of the agent at ``position`` among ``count``, with its breaks cut out."""
+    holes = []
+    for pause in pool.breaks:
+        offset = pause.stagger * position / count if count > 1 else 0.0
+        begin = start + pause.after + offset
+        if begin < end:
+            holes.append((begin, min(begin + pause.length, end)))
+    periods, cursor = [], start
+    for begin, finish in sorted(holes):
+        if begin > cursor:
+            periods.append((cursor, begin))
+        cursor = max(cursor, finish)
+    if cursor < end:
+        periods.append((cursor, end))
+    return periods
+
+
+def _merged(periods: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Adjacent periods joined (a headcount pool's days follow each other without a gap)."""
+    merged: list[tuple[float, float]] = []
+    for start, end in periods:
+        if merged and merged[-1][1] >= start:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged

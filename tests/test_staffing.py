@@ -1,0 +1,96 @@
+"""Staffing over time: shifts, breaks and shrinkage, checked against what the schedule says exactly."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from simulator.experiment import run_replication, run_scenario
+from simulator.model.customers import Customers
+from simulator.model.roster import build_roster
+from simulator.model.system import ServiceSystem
+from simulator.randomness import Streams
+from tests.conftest import build
+
+
+def shift_scenario(pool: dict, days: int = 1, per_hour: float = 30, replications: int = 2) -> dict:
+    return {
+        "name": "shifts",
+        "clock": {"open": "08:00", "close": "18:00", "days": days, "interval": "30min"},
+        "replications": replications, "seed": 3,
+        "channels": {"phone": {}},
+        "demand": {"calls": {"channel": "phone", "arrivals": {"per_hour": per_hour}, "process": "serve"}},
+        "processes": {"serve": {"steps": [{"name": "talk", "skill": "s", "duration": {"exponential": {"mean": 3}}}]}},
+        "staff": {"agents": pool},
+    }
+
+
+POOL = {"shifts": [{"start": "08:00", "end": "12:00", "count": 3}, {"start": "10:00", "end": "18:00", "count": 2}],
+        "breaks": [{"after": "2h", "length": "30min", "stagger": 0}], "skills": {"s": 3}, "cost_per_hour": 20}
+
+
+def expected_staffed_per_half_hour() -> list[float]:
+    """By hand: shift A (3 agents) 08-12 with a break 10:00-10:30; shift B (2) 10-18, break 12:00-12:30."""
+    staffed = []
+    for k in range(20):
+        t = 8 + k / 2
+        a = 3 if 8 <= t < 12 and not 10 <= t < 10.5 else 0
+        b = 2 if 10 <= t < 18 and not 12 <= t < 12.5 else 0
+        staffed.append(float(a + b))
+    return staffed
+
+
+def test_staffed_agents_per_interval_equal_the_schedule_on_every_day():
+    result = run_scenario(build(shift_scenario(POOL, days=2)))
+    staffed = result.intervals[(result.intervals.metric == "staffed") & (result.intervals.scope == "pool:agents")]
+    for replication, rows in staffed.groupby("replication"):
+        assert rows.sort_values("interval")["value"].tolist() == expected_staffed_per_half_hour() * 2
+
+
+def test_breaks_are_staggered_across_a_shifts_agents():
+    pool = {**POOL, "breaks": [{"after": "2h", "length": "15min", "stagger": "30min"}]}
+    roster = build_roster(build(shift_scenario(pool)), Streams(1))
+    # shift A's three agents break at 10:00, 10:10 and 10:20 (minutes 120, 130, 140 after opening)
+    assert [periods[0][1] for periods in roster.duty[:3]] == [120.0, 130.0, 140.0]
+    assert [periods[1][0] for periods in roster.duty[:3]] == [135.0, 145.0, 155.0]
+
+
+def test_utilisation_is_busy_time_over_staffed_time():
+    result = run_scenario(build(shift_scenario(POOL, per_hour=40)))
+    staffed_minutes = sum(expected_staffed_per_half_hour()) * 30
+    for output in result.outputs:
+        busy = dict(((m, s), v) for m, s, v in output.kpis)[("utilisation", "all")] * staffed_minutes
+        intervals = [v for k, m, s, v in output.intervals if m == "busy" and s == "all"]
+        assert math.isclose(busy, sum(intervals) * 30, rel_tol=1e-9)
+
+
+def test_shrinkage_removes_that_share_of_agent_days():
+    pool = {"shifts": [{"start": "08:00", "end": "18:00", "count": 40}], "shrinkage": 0.25, "skills": {"s": 3}}
+    scenario = build(shift_scenario(pool, days=5))
+    shares = []
+    for replication in range(20):
+        roster = build_roster(scenario, Streams(replication))
+        worked = sum(end - start for periods in roster.duty for start, end in periods)
+        shares.append(1 - worked / (40 * 5 * 600))
+    mean, half = np.mean(shares), 2.093 * np.std(shares, ddof=1) / math.sqrt(len(shares))
+    assert mean - half <= 0.25 <= mean + half
+
+
+def test_an_agent_finishes_the_contact_in_hand_when_the_shift_ends_and_takes_no_more():
+    pool = {"shifts": [{"start": "08:00", "end": "08:05", "count": 1}], "skills": {"s": 3}}
+    scenario = build(shift_scenario(pool))
+    people = Customers([1.0, 2.0], np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64), [math.inf] * 2,
+                       [[(0, 6.0)], [(0, 1.0)]])
+    model = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)))
+    recorder = model.run()
+    assert recorder.services == [(0, 0, 0, 1.0, 1.0, 7.0)]   # overran the shift end at 5; #1 never served
+    assert [d[0] for d in recorder.departures] == [0]
+
+
+def test_nobody_is_served_before_the_first_shift_starts():
+    pool = {"shifts": [{"start": "10:00", "end": "18:00", "count": 5}], "skills": {"s": 3}}
+    tables = run_replication(build(shift_scenario(pool)), 0, keep_tables=True).tables
+    assert tables.service_start.min() >= 120
+    early = tables.arrived_at < 120
+    assert np.all(tables.answered_at[early] >= 120)
