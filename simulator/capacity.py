@@ -29,15 +29,25 @@ class CapacityFlag:
 
 
 def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
-    """Per skill, the offered load in Erlangs (standard proficiency) for each reporting interval."""
+    """Per resource (skill or ``automation:<name>``), the offered load in Erlangs (standard proficiency)
+    for each reporting interval.
+
+    Contacts an automation step contains do not go on to later steps; a step that reworks itself on
+    error is done 1 / (1 - error rate) times on average (rework to an earlier step is counted once: a
+    slight underestimate the simulation does not share).
+    """
     clock = scenario.clock
     bounds = np.arange(clock.intervals_per_day * clock.days + 1) * clock.interval
-    load = {skill: np.zeros(len(bounds) - 1) for skill in scenario.skills}
+    resources = list(scenario.skills) + [f"automation:{tool.name}" for tool in scenario.automation]
+    load = {resource: np.zeros(len(bounds) - 1) for resource in resources}
     for demand in scenario.demand:
         times, cumulative = rate_boundaries(demand.arrivals, clock)
         arrivals_per_minute = np.diff(np.interp(bounds, times, cumulative)) / clock.interval
+        flow = 1.0   # share of contacts still in the process at this step
         for step in scenario.process(demand.process).steps:
-            load[step.skill] += arrivals_per_minute * step.probability * step.duration.mean
+            repeats = 1 / (1 - step.error_rate) if step.rework == step.name and step.error_rate < 1 else 1.0
+            load[step.resource] += arrivals_per_minute * flow * step.probability * step.duration.mean * repeats
+            flow *= 1 - step.probability * step.containment
     return load
 
 
@@ -53,7 +63,7 @@ def expected_staffed(pool: Pool, clock: Clock) -> np.ndarray:
 
 
 def capacity(scenario: Scenario) -> dict[str, np.ndarray]:
-    """Per skill and reporting interval, agents' worth of work the staff can do at standard proficiency."""
+    """Per resource and reporting interval, agents' (or bots') worth of work at standard proficiency."""
     speeds = {level.level: level.speed for level in scenario.skill_levels}
     clock = scenario.clock
     result = {skill: np.zeros(clock.intervals_per_day * clock.days) for skill in scenario.skills}
@@ -61,6 +71,8 @@ def capacity(scenario: Scenario) -> dict[str, np.ndarray]:
         staffed = expected_staffed(pool, clock)
         for skill, level in pool.skills:
             result[skill] = result[skill] + staffed * speeds[level]
+    for tool in scenario.automation:
+        result[f"automation:{tool.name}"] = np.full(clock.intervals_per_day * clock.days, float(tool.capacity))
     return result
 
 
@@ -75,7 +87,7 @@ def capacity_flags(scenario: Scenario) -> list[CapacityFlag]:
         average, staff = float(load.mean()), available[skill]
         if average > float(staff.mean()):
             flags.append(CapacityFlag("unstable", skill, (
-                f"skill '{skill}': offered load {average:.1f} Erlangs over the day exceeds the capacity of "
+                f"{_name(skill)}: offered load {average:.1f} Erlangs over the day exceeds the capacity of "
                 f"{staff.mean():.1f} agents at standard speed; queues grow without limit (unstable)")))
             continue
         over = np.flatnonzero(load > staff + 1e-9)
@@ -83,8 +95,12 @@ def capacity_flags(scenario: Scenario) -> list[CapacityFlag]:
             first, last = int(over[0]), int(over[-1])
             worst = int(np.argmax(load - staff))
             flags.append(CapacityFlag("peak", skill, (
-                f"skill '{skill}': offered load exceeds capacity in {len(over)} interval(s) between "
+                f"{_name(skill)}: offered load exceeds capacity in {len(over)} interval(s) between "
                 f"{clock.label(first * clock.interval)} and {clock.label((last + 1) * clock.interval, closing=True)}"
                 f"; worst at {clock.label(worst * clock.interval)}: {load[worst]:.1f} Erlangs for "
                 f"{staff[worst]:.1f} agents")))
     return flags
+
+
+def _name(resource: str) -> str:
+    return f"automation '{resource.split(':', 1)[1]}'" if resource.startswith("automation:") else f"skill '{resource}'"

@@ -43,7 +43,7 @@ def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
     streams = Streams(seed)
     customers = draw_customers(scenario, streams)
     roster = build_roster(scenario, streams)
-    system = ServiceSystem(scenario, customers, roster)
+    system = ServiceSystem(scenario, customers, roster, streams)
     recorder = system.run()
     channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
                                  dtype=np.int64)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Kpi:
     name: str
-    kind: str          # "count", "share" (0..1), "duration" (minutes)
+    kind: str          # "count", "share" (0..1), "duration" (minutes), "money"
     better: str        # "higher", "lower" or "" (neither: a volume)
     definition: str
 
@@ -39,6 +39,22 @@ KPIS: tuple[Kpi, ...] = (
         "contact that left"),
     Kpi("utilisation", "share", "",
         "busy agent-time / staffed agent-time after the warm-up, within the opening hours"),
+    Kpi("error_rate", "share", "lower",
+        "completed contacts with at least one error reaching the customer / completed contacts"),
+    Kpi("rework_rate", "share", "lower", "completed contacts with at least one step redone / completed contacts"),
+    Kpi("recontact_rate", "share", "lower",
+        "completed contacts whose error brings the customer back / completed contacts"),
+    Kpi("fcr", "share", "higher",
+        "first-contact resolution: completed first contacts (not repeats) with no error reaching the customer "
+        "and no recontact / completed first contacts"),
+    Kpi("repeat_contacts", "count", "lower", "offered contacts that are customers coming back after an error"),
+    Kpi("containment_rate", "share", "higher",
+        "contacts resolved by an automation step / contacts that went through an automation step"),
+    Kpi("cost_staff", "money", "lower",
+        "paid staff hours after the warm-up (breaks and absences included) x cost_per_hour"),
+    Kpi("cost_automation", "money", "lower", "contacts handled by each automation x its cost_per_contact"),
+    Kpi("cost_total", "money", "lower", "cost_staff + cost_automation"),
+    Kpi("cost_per_contact", "money", "lower", "cost_total / completed contacts"),
 )
 
 KPI_BY_NAME: dict[str, Kpi] = {kpi.name: kpi for kpi in KPIS}

@@ -114,11 +114,11 @@ def test_bad_command_line_options_exit_2(tmp_path):
 
 def test_keys_of_later_releases_are_accepted_with_a_warning_never_silently(tmp_path):
     path = tmp_path / "later.yaml"
-    path.write_text(VALID.replace("replications: 2", "replications: 2\nautomation: {bot: {capacity: 3}}")
+    path.write_text(VALID.replace("replications: 2", "replications: 2\ntraining: {course: {pool: agents}}")
                     .replace("phone: {patience", "phone: {concurrency: 2, patience"))
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert "later.yaml:4: automation: not modelled yet" in result.stderr
+    assert "later.yaml:4: training: not modelled yet" in result.stderr
     assert "channels.phone.concurrency: not modelled yet" in result.stderr
 
 
@@ -132,10 +132,23 @@ def test_bad_empirical_sample_files(tmp_path):
     check(tmp_path, text, "cannot read the sample file")
 
 
-def test_a_process_of_automation_steps_only_is_refused_until_automation_is_modelled(tmp_path):
-    text = VALID.replace("{name: talk, skill: general, duration: {exponential: {mean: 4}}}",
-                         "{name: bot, automation: voicebot, duration: 1}")
-    check(tmp_path, text, "processes.answer.steps: has only automation steps")
+@pytest.mark.parametrize("step, expected", [
+    ("{name: bot, automation: voicebot, duration: 1}", "steps.bot.automation: names no automation"),
+    ("{name: talk, skill: general, automation: bot, duration: 1}", "steps.talk: needs exactly one of skill"),
+    ("{name: talk, skill: general, duration: 1, containment: 0.3}", "steps.talk.containment: applies to automation steps only"),
+    ("{name: talk, skill: general, duration: 1, error_rate: 0.1, on_error: {rework: check}}",
+     "steps.talk.on_error.rework: must name this step or an earlier one of 'answer' (talk), got 'check'"),
+    ("{name: talk, skill: general, duration: 1, on_error: {rework: talk, recontact_after: 2d}}",
+     "steps.talk.on_error: needs exactly one of rework or recontact_after"),
+    ("{name: talk, skill: general, duration: 1, error_rate: 2}", "steps.talk.error_rate: must be a number from 0 to 1"),
+])
+def test_bad_automation_and_error_settings(tmp_path, step, expected):
+    check(tmp_path, VALID.replace("{name: talk, skill: general, duration: {exponential: {mean: 4}}}", step), expected)
+
+
+def test_bad_automation_resources(tmp_path):
+    text = VALID.replace("replications: 2", "replications: 2\nautomation: {bot: {capacity: 0}}")
+    check(tmp_path, text, "automation.bot.capacity: must be a whole number >= 1, got 0")
 
 
 @pytest.mark.parametrize("pool, expected", [

@@ -31,13 +31,13 @@ def two_segment_scenario(headcount: int = 1, routing: str = "longest_idle", pool
 
 
 def system(scenario, people: Customers) -> ServiceSystem:
-    return ServiceSystem(scenario, people, build_roster(scenario, Streams(0)))
+    return ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0))
 
 
 def customers(arrivals, segments, patience, work) -> Customers:
     return Customers(arrived_at=list(arrivals), demand=np.zeros(len(arrivals), dtype=np.int64),
                      segment=np.array(segments, dtype=np.int64), patience=list(patience),
-                     routes=[[(0, w)] for w in work])
+                     routes=[[(0, w, 1.0, 1.0)] for w in work])
 
 
 def test_exact_timeline_with_priority_and_abandonment():
@@ -54,7 +54,7 @@ def test_exact_timeline_with_priority_and_abandonment():
     recorder = model.run()
     assert recorder.services == [(0, 0, 0, 0.0, 0.0, 2.0), (2, 0, 0, 1.0, 2.0, 4.0), (1, 0, 0, 0.5, 4.0, 6.0)]
     # (contact, outcome 0 completed / 1 abandoned, answered_at, queue_time, departed_at)
-    assert [(c, o, a, round(q, 9), round(d, 9)) for c, o, a, q, d in recorder.departures] == [
+    assert [(c, o, a, round(q, 9), round(d, 9)) for c, o, a, q, d, *_ in recorder.departures] == [
         (3, 1, -1.0, 0.5, 1.7), (0, 0, 0.0, 0.0, 2.0), (2, 0, 2.0, 1.0, 4.0), (1, 0, 4.0, 3.5, 6.0)]
 
 
@@ -63,7 +63,7 @@ def test_multi_step_contact_keeps_its_place_and_skips_unneeded_steps():
                                           "back": {"headcount": 1, "skills": {"b": 3}}})
     mapping["processes"]["serve"]["steps"].append({"name": "check", "skill": "b", "duration": 3})
     scenario = build(mapping)
-    routes = [[(0, 2.0), (1, 3.0)], [(0, 2.0)]]   # contact 1 does not need the check
+    routes = [[(0, 2.0, 1.0, 1.0), (1, 3.0, 1.0, 1.0)], [(0, 2.0, 1.0, 1.0)]]   # contact 1 does not need the check
     model = system(scenario, Customers([0.0, 0.5], np.zeros(2, dtype=np.int64), np.array([1, 1]),
                                                [math.inf] * 2, routes))
     services = model.run().services

@@ -81,8 +81,8 @@ def test_an_agent_finishes_the_contact_in_hand_when_the_shift_ends_and_takes_no_
     pool = {"shifts": [{"start": "08:00", "end": "08:05", "count": 1}], "skills": {"s": 3}}
     scenario = build(shift_scenario(pool))
     people = Customers([1.0, 2.0], np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64), [math.inf] * 2,
-                       [[(0, 6.0)], [(0, 1.0)]])
-    model = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)))
+                       [[(0, 6.0, 1.0, 1.0)], [(0, 1.0, 1.0, 1.0)]])
+    model = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0))
     recorder = model.run()
     assert recorder.services == [(0, 0, 0, 1.0, 1.0, 7.0)]   # overran the shift end at 5; #1 never served
     assert [d[0] for d in recorder.departures] == [0]

@@ -50,6 +50,18 @@ def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float) 
     within = int((waits <= threshold + 1e-12).sum())
     denominator = answered + abandoned
     kpis["service_level"] = within / denominator if denominator else np.nan
+    completed = mask & (tables.outcome == 0)
+    n_completed = int(completed.sum())
+    first = completed & (tables.repeat_of < 0)
+    kpis["error_rate"] = float((completed & (tables.errors > 0)).sum()) / n_completed if n_completed else np.nan
+    kpis["rework_rate"] = float((completed & (tables.reworks > 0)).sum()) / n_completed if n_completed else np.nan
+    kpis["recontact_rate"] = float((completed & tables.recontacted).sum()) / n_completed if n_completed else np.nan
+    resolved = first & (tables.errors == 0) & ~tables.recontacted
+    kpis["fcr"] = float(resolved.sum()) / first.sum() if first.any() else np.nan
+    kpis["repeat_contacts"] = float((mask & (tables.repeat_of >= 0)).sum())
+    automated = mask & (tables.bot_served > 0)
+    kpis["containment_rate"] = float((automated & tables.contained).sum()) / automated.sum() \
+        if automated.any() else np.nan
     left = int(left_mask.sum())
     kpis["queue_time_mean"] = float(tables.queue_time[left_mask].mean()) if left else np.nan
     kpis["time_in_system_mean"] = float(
@@ -91,14 +103,29 @@ def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]
         for metric, value in contact_kpis(tables, mask & after_warmup, scenario.service_level_threshold).items():
             rows.append((metric, scope, value))
     window = np.array([clock.warmup, clock.horizon])
-    total_busy = total_staffed = 0.0
+    total_busy = total_staffed = cost_staff = 0.0
     for number, pool in enumerate(scenario.staff):
         busy = _pool_time(tables.service_pool, tables.service_start, tables.service_end, number, window)[0]
         staffed = _pool_time(tables.duty_pool, tables.duty_start, tables.duty_end, number, window)[0]
+        paid = _pool_time(tables.paid_pool, tables.paid_start, tables.paid_end, number, window)[0]
         rows.append(("utilisation", f"pool:{pool.name}", busy / staffed if staffed else np.nan))
+        rows.append(("cost_staff", f"pool:{pool.name}", paid / 60 * pool.cost_per_hour))
         total_busy += busy
         total_staffed += staffed
+        cost_staff += paid / 60 * pool.cost_per_hour
     rows.append(("utilisation", "all", total_busy / total_staffed if total_staffed else np.nan))
+    cost_automation = 0.0
+    counted = tables.service_start >= clock.warmup
+    for number, tool in enumerate(scenario.automation):
+        handled = int((counted & (tables.service_pool == len(scenario.staff) + number)).sum())
+        rows.append(("cost_automation", f"automation:{tool.name}", handled * tool.cost_per_contact))
+        cost_automation += handled * tool.cost_per_contact
+    completed = int(((tables.outcome == 0) & after_warmup).sum())
+    total = cost_staff + cost_automation
+    rows.extend([("cost_staff", "all", cost_staff), ("cost_automation", "all", cost_automation),
+                 ("cost_total", "all", total), ("cost_per_contact", "all", total / completed if completed else np.nan)])
+    if not scenario.automation:
+        rows = [row for row in rows if row[0] not in ("containment_rate", "cost_automation")]
     return rows
 
 

@@ -19,28 +19,41 @@ OUTCOMES = ("completed", "abandoned", "in_system")  # code 2: still in the syste
 
 def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray, segment: np.ndarray,
                  channel_of_demand: np.ndarray, agent_pool: np.ndarray, roster: Roster) -> ReplicationTables:
-    """Columns for every contact (in arrival order), every service and every duty period."""
-    count = len(arrived_at)
-    arrived = np.asarray(arrived_at, dtype=float)
+    """Columns for every contact (first contacts in arrival order, then repeats), every service and
+    every duty period."""
+    repeats = _columns(records.repeats, 5)
+    arrived = np.concatenate((np.asarray(arrived_at, dtype=float), repeats[:, 1]))
+    demand = np.concatenate((demand, repeats[:, 2].astype(np.int64)))
+    segment = np.concatenate((segment, repeats[:, 3].astype(np.int64)))
+    repeat_of = np.concatenate((np.full(len(arrived_at), -1, dtype=np.int64), repeats[:, 4].astype(np.int64)))
+    count = len(arrived)
     outcome = np.full(count, 2, dtype=np.int8)
-    answered_at = np.full(count, np.nan)
-    queue_time = np.full(count, np.nan)
-    departed_at = np.full(count, np.nan)
+    answered_at, queue_time, departed_at, mean_level = (np.full(count, np.nan) for _ in range(4))
+    errors, reworks, bot_served = (np.zeros(count, dtype=np.int64) for _ in range(3))
+    contained, recontacted = (np.zeros(count, dtype=bool) for _ in range(2))
     if records.departures:
-        rows = _columns(records.departures, 5)
+        rows = _columns(records.departures, 12)
         ids = rows[:, 0].astype(np.int64)
         outcome[ids] = rows[:, 1]
         answered_at[ids] = np.where(rows[:, 2] >= 0, rows[:, 2], np.nan)
         queue_time[ids] = rows[:, 3]
         departed_at[ids] = rows[:, 4]
+        errors[ids] = rows[:, 5]
+        reworks[ids] = rows[:, 6]
+        contained[ids] = rows[:, 7] > 0
+        recontacted[ids] = rows[:, 8] > 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_level[ids] = np.where(rows[:, 10] > 0, rows[:, 9] / rows[:, 10], np.nan)
+        bot_served[ids] = rows[:, 11]
     services = _columns(records.services, 6)
     agents = services[:, 2].astype(np.int64)
     duty = [(agent, on, off) for agent, periods in enumerate(roster.duty) for on, off in periods]
     duty_agent = np.array([d[0] for d in duty], dtype=np.int64)
     return ReplicationTables(
         arrived_at=arrived, demand=demand, channel=channel_of_demand[demand] if count else demand,
-        segment=segment, outcome=outcome, answered_at=answered_at, queue_time=queue_time,
-        departed_at=departed_at,
+        segment=segment, repeat_of=repeat_of, outcome=outcome, answered_at=answered_at, queue_time=queue_time,
+        departed_at=departed_at, errors=errors, reworks=reworks, contained=contained, recontacted=recontacted,
+        mean_level=mean_level, bot_served=bot_served,
         service_contact=services[:, 0].astype(np.int64), service_step=services[:, 1].astype(np.int64),
         service_agent=agents, service_pool=agent_pool[agents] if len(agents) else agents,
         service_queued_at=services[:, 3], service_start=services[:, 4], service_end=services[:, 5],
@@ -51,7 +64,9 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
 
 
 def _columns(rows: list[tuple], width: int) -> np.ndarray:
-    """A (len(rows), width) float array from a list of equal-length tuples, without per-row objects."""
+    """A (len(rows), width) float array from a list of equal-length tuples, without per-row objects.
+
+    Booleans become 0/1 and -1 marks 'none' in the buffers; callers turn them back into types."""
     flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width)
     return flat.reshape(-1, width)
 
@@ -60,15 +75,22 @@ def _columns(rows: list[tuple], width: int) -> np.ndarray:
 class ReplicationTables:
     """What happened in one replication, as numpy columns."""
 
-    # one entry per contact, in arrival order (index = contact id)
+    # one entry per contact (index = contact id): first contacts in arrival order, then repeats
     arrived_at: np.ndarray
     demand: np.ndarray
     channel: np.ndarray
     segment: np.ndarray
+    repeat_of: np.ndarray      # the contact this one repeats; -1 for a first contact
     outcome: np.ndarray        # 0 completed, 1 abandoned, 2 still in the system at the end
     answered_at: np.ndarray    # NaN if never answered
     queue_time: np.ndarray     # NaN if still in the system
     departed_at: np.ndarray    # NaN if still in the system
+    errors: np.ndarray         # errors that reached the customer
+    reworks: np.ndarray        # steps redone after a caught error
+    contained: np.ndarray      # resolved by an automation step
+    recontacted: np.ndarray    # an error will bring the customer back (a repeat contact)
+    mean_level: np.ndarray     # mean proficiency level of the people who served it (NaN: nobody)
+    bot_served: np.ndarray     # automation steps it went through
     # one entry per service (a step done by an agent)
     service_contact: np.ndarray
     service_step: np.ndarray
@@ -101,6 +123,12 @@ class ReplicationTables:
             "queue_time": self.queue_time,
             "departed_at": self.departed_at,
             "time_in_system": self.departed_at - self.arrived_at,
+            "repeat_of": self.repeat_of,
+            "errors": self.errors,
+            "reworks": self.reworks,
+            "contained": self.contained,
+            "recontacted": self.recontacted,
+            "mean_level": self.mean_level,
         })
 
     def services_frame(self, step_names: list[str], pool_names: list[str],

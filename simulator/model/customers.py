@@ -4,6 +4,14 @@ Drawing every customer's needs up front, each from its own named stream, is what
 makes comparisons sharp: two scenarios that differ only in staffing or routing
 meet exactly the same customers (common random numbers). It also keeps random
 number generation, which numpy does fastest in bulk, off the per-event path.
+
+A contact's needs are its patience and its route: for each step it needs, in
+order, ``(step number, work at standard proficiency, error draw, containment
+draw)``. The two draws are uniform on [0, 1): the step goes wrong when the error
+draw is below the step's error rate times the agent's error factor, and an
+automation step resolves the contact when the containment draw is below its
+containment share. Repeat contacts and reworked steps draw from streams of
+their own (``.../repeat``, ``.../rework``), one contact at a time, as they happen.
 """
 
 from __future__ import annotations
@@ -16,6 +24,8 @@ from simulator.arrivals import arrival_times
 from simulator.randomness import Streams
 from simulator.scenario.model import Scenario
 
+Route = list[tuple[int, float, float, float]]   # (step number, work, error draw, containment draw)
+
 
 @dataclass
 class Customers:
@@ -25,54 +35,10 @@ class Customers:
     demand: np.ndarray            # index into scenario.demand
     segment: np.ndarray           # index into scenario.segments (0 when there are none)
     patience: list[float]         # minutes; inf for customers who never abandon
-    routes: list[list[tuple[int, float]]]  # per contact: (step number, work at standard speed) needed
+    routes: list[Route]
 
     def __len__(self) -> int:
         return len(self.arrived_at)
-
-
-def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
-    """Draw arrivals, segments, patience and per-step needs for every demand stream, then merge."""
-    times, demand_ids, segment_ids, patience, routes = [], [], [], [], []
-    shares = np.array([s.share for s in scenario.segments]) if scenario.segments else None
-    patience_factor = np.array([s.patience_factor for s in scenario.segments] or [1.0])
-    step_numbers = step_index(scenario)
-    for number, demand in enumerate(scenario.demand):
-        prefix = f"demand/{demand.name}"
-        arrivals = arrival_times(demand.arrivals, scenario.clock, streams.generator(f"{prefix}/arrivals"))
-        count = len(arrivals)
-        if shares is not None:
-            segments = streams.generator(f"{prefix}/segment").choice(len(shares), size=count, p=shares)
-        else:
-            segments = np.zeros(count, dtype=np.int64)
-        channel = scenario.channel(demand.channel)
-        if channel.patience is None:
-            tolerance = np.full(count, np.inf)
-        else:
-            tolerance = channel.patience.sample(streams.generator(f"{prefix}/patience"), count)
-            tolerance = tolerance * patience_factor[segments]
-        process = scenario.process(demand.process)
-        work_columns, needed_columns = [], []
-        for step in process.steps:
-            work_columns.append(step.duration.sample(streams.generator(f"{prefix}/step/{step.name}/work"), count))
-            needed = streams.generator(f"{prefix}/step/{step.name}/needed").random(count) < step.probability
-            needed_columns.append(needed)
-        numbers = [step_numbers[(process.name, step.name)] for step in process.steps]
-        routes.extend(_routes(numbers, work_columns, needed_columns, count))
-        times.append(arrivals)
-        demand_ids.append(np.full(count, number, dtype=np.int64))
-        segment_ids.append(segments)
-        patience.append(tolerance)
-
-    all_times = np.concatenate(times) if times else np.empty(0)
-    order = np.argsort(all_times, kind="stable")
-    return Customers(
-        arrived_at=all_times[order].tolist(),
-        demand=np.concatenate(demand_ids)[order] if times else np.empty(0, dtype=np.int64),
-        segment=np.concatenate(segment_ids)[order] if times else np.empty(0, dtype=np.int64),
-        patience=np.concatenate(patience)[order].tolist() if times else [],
-        routes=[routes[i] for i in order.tolist()],
-    )
 
 
 def step_index(scenario: Scenario) -> dict[tuple[str, str], int]:
@@ -84,13 +50,75 @@ def step_index(scenario: Scenario) -> dict[tuple[str, str], int]:
     return numbers
 
 
-def _routes(numbers: list[int], work: list[np.ndarray], needed: list[np.ndarray],
-            count: int) -> list[list[tuple[int, float]]]:
-    """Per contact, the steps it needs in order, each with its work at standard proficiency."""
-    if all(bool(column.all()) for column in needed) and len(numbers) == 1:
-        step = numbers[0]
-        return [[(step, w)] for w in work[0].tolist()]
-    work_rows = np.column_stack(work).tolist()
-    needed_rows = np.column_stack(needed).tolist()
-    return [[(numbers[k], w) for k, (w, n) in enumerate(zip(works, needs)) if n]
-            for works, needs in zip(work_rows, needed_rows)]
+class NeedsDrawer:
+    """Draws the needs of contacts of one demand stream from that stream's own generators."""
+
+    def __init__(self, scenario: Scenario, demand_number: int, streams: Streams, family: str = ""):
+        demand = scenario.demand[demand_number]
+        prefix = f"demand/{demand.name}{family}"
+        self.patience = scenario.channel(demand.channel).patience
+        self.patience_rng = streams.generator(f"{prefix}/patience")
+        self.patience_factor = np.array([s.patience_factor for s in scenario.segments] or [1.0])
+        numbers = step_index(scenario)
+        process = scenario.process(demand.process)
+        self.steps = [(numbers[(process.name, step.name)], step,
+                       streams.generator(f"{prefix}/step/{step.name}/work"),
+                       streams.generator(f"{prefix}/step/{step.name}/needed"),
+                       streams.generator(f"{prefix}/step/{step.name}/error"),
+                       streams.generator(f"{prefix}/step/{step.name}/containment")) for step in process.steps]
+
+    def draw(self, segments: np.ndarray, every_step: bool = False) -> tuple[list[float], list[Route]]:
+        """Patience and route of ``len(segments)`` contacts (``every_step``: ignore step probabilities)."""
+        count = len(segments)
+        if self.patience is None:
+            patience = np.full(count, np.inf)
+        else:
+            patience = self.patience.sample(self.patience_rng, count) * self.patience_factor[segments]
+        columns, needed = [], []
+        for number, step, work_rng, needed_rng, error_rng, containment_rng in self.steps:
+            columns.append((np.full(count, number, dtype=float), step.duration.sample(work_rng, count),
+                            error_rng.random(count), containment_rng.random(count)))
+            needs = needed_rng.random(count) < step.probability
+            needed.append(np.ones(count, dtype=bool) if every_step else needs)
+        return patience.tolist(), _routes(columns, needed, count)
+
+
+def _routes(columns: list[tuple[np.ndarray, ...]], needed: list[np.ndarray], count: int) -> list[Route]:
+    """Per contact, the entries of the steps it needs, in process order."""
+    entries = [list(zip(number.astype(int).tolist(), work.tolist(), error.tolist(), contain.tolist()))
+               for number, work, error, contain in columns]
+    if all(bool(n.all()) for n in needed):
+        if len(entries) == 1:
+            return [[entry] for entry in entries[0]]
+        return [list(row) for row in zip(*entries)]
+    flags = np.column_stack(needed).tolist()
+    return [[entry for entry, need in zip(row, flag) if need] for row, flag in zip(zip(*entries), flags)]
+
+
+def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
+    """Draw arrivals, segments, patience and needs for every demand stream, then merge by arrival time."""
+    times, demand_ids, segment_ids, patience, routes = [], [], [], [], []
+    shares = np.array([s.share for s in scenario.segments]) if scenario.segments else None
+    for number, demand in enumerate(scenario.demand):
+        prefix = f"demand/{demand.name}"
+        arrivals = arrival_times(demand.arrivals, scenario.clock, streams.generator(f"{prefix}/arrivals"))
+        count = len(arrivals)
+        if shares is not None:
+            segments = streams.generator(f"{prefix}/segment").choice(len(shares), size=count, p=shares)
+        else:
+            segments = np.zeros(count, dtype=np.int64)
+        tolerance, needs = NeedsDrawer(scenario, number, streams).draw(segments)
+        times.append(arrivals)
+        demand_ids.append(np.full(count, number, dtype=np.int64))
+        segment_ids.append(segments)
+        patience.extend(tolerance)
+        routes.extend(needs)
+    all_times = np.concatenate(times) if times else np.empty(0)
+    order = np.argsort(all_times, kind="stable")
+    return Customers(
+        arrived_at=all_times[order].tolist(),
+        demand=np.concatenate(demand_ids)[order] if times else np.empty(0, dtype=np.int64),
+        segment=np.concatenate(segment_ids)[order] if times else np.empty(0, dtype=np.int64),
+        patience=[patience[i] for i in order.tolist()],
+        routes=[routes[i] for i in order.tolist()],
+    )

@@ -11,10 +11,13 @@ from __future__ import annotations
 class Recorder:
     """Append-only buffers: ``services`` and ``departures`` (tuples described below)."""
 
-    __slots__ = ("services", "departures")
+    __slots__ = ("services", "departures", "repeats")
 
     def __init__(self):
         # (contact, step, agent, queued_at, start, end)
         self.services: list[tuple[int, int, int, float, float, float]] = []
-        # (contact, outcome, answered_at or -1, queue_time, departed_at)
-        self.departures: list[tuple[int, int, float, float, float]] = []
+        # (contact, outcome, answered_at or -1, queue_time, departed_at, errors, reworks, contained,
+        #  coming_back, level_sum, people_served, bot_served)
+        self.departures: list[tuple] = []
+        # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of)
+        self.repeats: list[tuple[int, float, int, int, int]] = []

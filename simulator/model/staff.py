@@ -21,15 +21,17 @@ from simulator.scenario.model import Scenario
 class Agent:
     """One member of staff."""
 
-    __slots__ = ("id", "name", "pool", "speed", "levels", "queues", "idle_lists", "idle", "idle_token",
-                 "on_duty", "contact", "started_at")
+    __slots__ = ("id", "name", "pool", "speed", "levels", "error_factor", "queues", "idle_lists", "idle",
+                 "idle_token", "on_duty", "contact", "started_at")
 
-    def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int]):
+    def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int],
+                 error_factor: list[float]):
         self.id = agent_id
         self.name = name
-        self.pool = pool
-        self.speed = speed        # per skill number: work per minute relative to level 3 (0: no skill)
-        self.levels = levels      # per skill number: proficiency level (0: no skill)
+        self.pool = pool          # staff pools first, then one pool per automation
+        self.speed = speed        # per resource number: work per minute relative to level 3 (0: cannot)
+        self.levels = levels      # per resource number: proficiency level (0: cannot)
+        self.error_factor = error_factor  # per resource number: multiplies a step's error rate
         self.queues: list[SkillQueue] = []        # the queues this agent serves
         self.idle_lists: list[deque] = []         # where this agent waits when free
         self.idle = False
@@ -98,23 +100,35 @@ def routing_rank(policy: str, level: int, cost_rank: int) -> int:
     return 0  # longest_idle: one group, ordered by idle time
 
 
-def build_staff(scenario: Scenario, skills: list[str]) -> tuple[list[Agent], list[IdleAgents]]:
-    """Every agent of every pool, and one IdleAgents per skill ordered by the routing policy."""
+def build_staff(scenario: Scenario, resources: list[str]) -> tuple[list[Agent], list[IdleAgents]]:
+    """Every agent of every pool, then every automation's bots (one per unit of capacity), and one
+    IdleAgents per resource (skill or ``automation:<name>``) ordered by the routing policy."""
     speeds = {level.level: level.speed for level in scenario.skill_levels}
+    factors = {level.level: level.error_factor for level in scenario.skill_levels}
     costs = sorted({pool.cost_per_hour for pool in scenario.staff})
     ranks = 5 if scenario.routing in ("most_skilled", "least_skilled") else max(len(costs), 1)
-    idle = [IdleAgents(ranks) for _ in skills]
+    idle = [IdleAgents(ranks) for _ in resources]
     agents: list[Agent] = []
     for pool_number, pool in enumerate(scenario.staff):
-        levels = [0] * len(skills)
+        levels = [0] * len(resources)
         for skill, level in pool.skills:
-            levels[skills.index(skill)] = level
+            levels[resources.index(skill)] = level
         speed = [speeds[level] if level else 0.0 for level in levels]
+        error_factor = [factors[level] if level else 0.0 for level in levels]
         for member in range(pool.headcount):
-            agent = Agent(len(agents), f"{pool.name}-{member + 1}", pool_number, speed, levels)
-            for skill_number, level in enumerate(levels):
+            agent = Agent(len(agents), f"{pool.name}-{member + 1}", pool_number, speed, levels, error_factor)
+            for number, level in enumerate(levels):
                 if level:
                     rank = routing_rank(scenario.routing, level, costs.index(pool.cost_per_hour))
-                    agent.idle_lists.append(idle[skill_number].groups[rank])
+                    agent.idle_lists.append(idle[number].groups[rank])
             agents.append(agent)
+    for tool_number, tool in enumerate(scenario.automation):
+        number = resources.index(f"automation:{tool.name}")
+        levels = [3 if n == number else 0 for n in range(len(resources))]
+        speed = [1.0 if n == number else 0.0 for n in range(len(resources))]
+        for unit in range(tool.capacity):
+            bot = Agent(len(agents), f"{tool.name}-{unit + 1}", len(scenario.staff) + tool_number, speed, levels,
+                        list(speed))
+            bot.idle_lists.append(idle[number].groups[0])
+            agents.append(bot)
     return agents, idle

@@ -2,14 +2,16 @@
 
 The journey reads like the process it models::
 
-    arrive -> next_step -> (a free agent? start_service : wait in the skill's queue)
-    start_service -> finish_service -> next_step ... -> depart
+    arrive -> next_step -> (someone free? start_service : wait in the queue for that skill or bot)
+    start_service -> finish_service -> (went wrong? handle_error) -> next_step ... -> depart
     wait -> (patience runs out before the contact is first answered) -> give_up -> depart
+    depart -> (an error sends the customer back?) ... later: arrive_again
 
 A free agent takes the most urgent contact waiting in any of its skills
 (priority, then first come, first served), or becomes idle. Agents come on and
 go off duty as the roster says (shifts, breaks, absences); an agent whose shift
-or break starts finishes the contact in hand first.
+or break starts finishes the contact in hand first. An automation is a set of
+bots, one per unit of capacity, that never go off duty.
 
 Speed matters here: this is the per-event path. Each service is one SimPy
 timeout with a callback (no process per contact, no Resource request per step),
@@ -21,38 +23,56 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import simpy
 from simpy.events import Timeout
 
-from simulator.model.records import Recorder
 from simulator.model.contact import ABANDONED, COMPLETED, Contact
-from simulator.model.customers import Customers, step_index
+from simulator.model.customers import Customers, NeedsDrawer, step_index
+from simulator.model.records import Recorder
 from simulator.model.roster import Roster
 from simulator.model.staff import Agent, SkillQueue, build_staff
+from simulator.randomness import Streams
 from simulator.scenario.model import Scenario
+
+MAX_REWORKS = 20   # after this many redone steps an error reaches the customer instead (no endless loops)
 
 
 class ServiceSystem:
-    """Staff, queues and the journey of every contact of one replication."""
+    """Staff, bots, queues and the journey of every contact of one replication."""
 
-    def __init__(self, scenario: Scenario, customers: Customers, roster: Roster):
+    def __init__(self, scenario: Scenario, customers: Customers, roster: Roster, streams: Streams):
         self.env = simpy.Environment()
+        self.scenario = scenario
         self.customers = customers
         self.roster = roster
         self.recorder = Recorder()
-        skills = list(scenario.skills)
-        self.skills = skills
+        resources = list(scenario.skills) + [f"automation:{tool.name}" for tool in scenario.automation]
         numbers = step_index(scenario)
-        self.step_skill = [0] * len(numbers)
+        steps = [step for process in scenario.processes for step in process.steps]
+        self.step_resource = [resources.index(step.resource) for step in steps]
+        self.step_error_rate = [step.error_rate for step in steps]
+        self.step_containment = [step.containment for step in steps]
+        self.step_recontact = [self.opening_time(step.recontact_after) if step.recontact_after else -1.0
+                               for step in steps]
+        # the step numbers a rework goes back over: from the rework target to the step itself
+        self.step_redo: list[list[int]] = [[] for _ in steps]
         for process in scenario.processes:
-            for step in process.steps:
-                self.step_skill[numbers[(process.name, step.name)]] = skills.index(step.skill)
+            names = [step.name for step in process.steps]
+            for position, step in enumerate(process.steps):
+                if step.rework is not None:
+                    self.step_redo[numbers[(process.name, step.name)]] = [
+                        numbers[(process.name, name)] for name in names[names.index(step.rework):position + 1]]
         priorities = sorted({s.priority for s in scenario.segments} or {0})
         self.segment_priority = [priorities.index(s.priority) for s in scenario.segments] or [0]
-        self.queues = [SkillQueue(number, len(priorities)) for number in range(len(skills))]
-        self.agents, self.idle = build_staff(scenario, skills)
+        self.queues = [SkillQueue(number, len(priorities)) for number in range(len(resources))]
+        self.agents, self.idle = build_staff(scenario, resources)
+        self.bots_from = sum(pool.headcount for pool in scenario.staff)
         for agent in self.agents:
-            agent.queues = [self.queues[s] for s, level in enumerate(agent.levels) if level]
+            agent.queues = [self.queues[r] for r, level in enumerate(agent.levels) if level]
+        self.repeat_needs = [NeedsDrawer(scenario, d, streams, "/repeat") for d in range(len(scenario.demand))]
+        self.rework_needs = [NeedsDrawer(scenario, d, streams, "/rework") for d in range(len(scenario.demand))]
+        self.next_id = len(customers)
         self.tickets = 0
 
     def run(self) -> Recorder:
@@ -66,6 +86,9 @@ class ServiceSystem:
                     self.after(on, self.start_duty, agent)
                 if off < math.inf:
                     self.after(off, self.end_duty, agent)
+        for bot in self.agents[self.bots_from:]:
+            bot.on_duty = True
+            self.become_idle(bot)
         self.schedule_arrival(0)
         self.env.run()
         return self.recorder
@@ -80,7 +103,8 @@ class ServiceSystem:
         number = event.value
         self.schedule_arrival(number + 1)
         customers = self.customers
-        contact = Contact(number, self.segment_priority[customers.segment[number]],
+        segment = customers.segment[number]
+        contact = Contact(number, customers.demand[number], segment, self.segment_priority[segment],
                           customers.patience[number], customers.routes[number])
         self.next_step(contact)
 
@@ -90,15 +114,15 @@ class ServiceSystem:
             self.depart(contact, COMPLETED)
             return
         contact.queued_at = self.env.now
-        skill = self.step_skill[contact.route[contact.stage][0]]
-        agent = self.idle[skill].take()
+        resource = self.step_resource[contact.route[contact.stage][0]]
+        agent = self.idle[resource].take()
         if agent is None:
-            self.wait(contact, self.queues[skill])
+            self.wait(contact, self.queues[resource])
         else:
             self.start_service(contact, agent)
 
     def wait(self, contact: Contact, queue: SkillQueue) -> None:
-        """Join the skill's queue; a customer not yet answered may run out of patience and give up.
+        """Join the queue; a customer not yet answered may run out of patience and give up.
 
         Once answered, the customer is no longer on hold: later waits (a back-office
         follow-up, say) count as queue time but nobody abandons them.
@@ -126,22 +150,50 @@ class ServiceSystem:
         now = self.env.now
         if contact.answered_at < 0:
             contact.answered_at = now
-        step, work = contact.route[contact.stage]
+        step = contact.route[contact.stage][0]
         agent.contact = contact
         agent.started_at = now
-        self.after(work / agent.speed[self.step_skill[step]], self.finish_service, agent)
+        self.after(contact.route[contact.stage][1] / agent.speed[self.step_resource[step]], self.finish_service,
+                   agent)
 
     def finish_service(self, event: Timeout) -> None:
-        """The step is done: the contact moves on, the agent takes the next contact or goes idle."""
+        """The step is done (perhaps wrongly); the contact moves on, the agent takes the next contact."""
         agent = event.value
         contact = agent.contact
+        step, _, error_draw, containment_draw = contact.route[contact.stage]
         self.recorder.services.append(
-            (contact.id, contact.route[contact.stage][0], agent.id, contact.queued_at, agent.started_at,
-             self.env.now))
+            (contact.id, step, agent.id, contact.queued_at, agent.started_at, self.env.now))
         agent.contact = None
-        contact.stage += 1
+        resource = self.step_resource[step]
+        if agent.id < self.bots_from:
+            contact.level_sum += agent.levels[resource]
+            contact.people_served += 1
+        else:
+            contact.bot_served += 1
+        if error_draw < self.step_error_rate[step] * agent.error_factor[resource]:
+            self.handle_error(contact, step)
+        if containment_draw < self.step_containment[step]:
+            contact.contained = True           # the automation resolved it: nothing more to do
+            contact.stage = len(contact.route)
+        else:
+            contact.stage += 1
         self.next_step(contact)
         self.take_next_contact(agent)
+
+    def handle_error(self, contact: Contact, step: int) -> None:
+        """Rework the steps back to the named one, or let the error reach the customer (who may come back)."""
+        redo = self.step_redo[step]
+        if redo and contact.reworks < MAX_REWORKS:
+            contact.reworks += 1
+            needed = {entry[0] for entry in contact.route}
+            _, fresh = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True)
+            again = [entry for entry in fresh[0] if entry[0] in redo and entry[0] in needed]
+            position = contact.stage + 1
+            contact.route = contact.route[:position] + again + contact.route[position:]
+            return
+        contact.errors += 1
+        if self.step_recontact[step] >= 0:
+            contact.recontact_after = max(contact.recontact_after, self.step_recontact[step])
 
     def take_next_contact(self, agent: Agent) -> None:
         """Serve the most urgent contact waiting in any of the agent's skills, or become idle."""
@@ -170,6 +222,25 @@ class ServiceSystem:
         for idle_list in agent.idle_lists:
             idle_list.append(entry)
 
+    def depart(self, contact: Contact, outcome: int) -> None:
+        """The contact leaves; an error that sends the customer back brings a new contact later."""
+        coming_back = outcome == COMPLETED and contact.recontact_after >= 0
+        self.recorder.departures.append(
+            (contact.id, outcome, contact.answered_at, contact.queue_time, self.env.now, contact.errors,
+             contact.reworks, contact.contained, coming_back, contact.level_sum, contact.people_served,
+             contact.bot_served))
+        if coming_back and self.env.now + contact.recontact_after < self.scenario.clock.horizon:
+            self.after(contact.recontact_after, self.arrive_again, contact)
+
+    def arrive_again(self, event: Timeout) -> None:
+        """The customer of an earlier contact comes back about the same matter: a repeat contact."""
+        first = event.value
+        number, self.next_id = self.next_id, self.next_id + 1
+        patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]))
+        self.recorder.repeats.append((number, self.env.now, first.demand, first.segment, first.id))
+        contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0], first.id)
+        self.next_step(contact)
+
     # -- the roster --------------------------------------------------------------------------------
     def start_duty(self, event: Timeout) -> None:
         """A shift starts or a break ends: the agent looks for work (unless still busy)."""
@@ -184,11 +255,13 @@ class ServiceSystem:
         agent.on_duty = False
         agent.idle = False   # its entries in the idle lists are now stale and will be skipped
 
-    def depart(self, contact: Contact, outcome: int) -> None:
-        self.recorder.departures.append(
-            (contact.id, outcome, contact.answered_at, contact.queue_time, self.env.now))
+    # -- time -----------------------------------------------------------------------------------------
+    def opening_time(self, minutes: float) -> float:
+        """A calendar delay as simulated (opening) time: whole days are whole opening days later, at
+        the same time of day; the rest counts in opening minutes (at most one day's opening)."""
+        days, rest = divmod(minutes, 1440.0)
+        return days * self.scenario.clock.day_length + min(rest, self.scenario.clock.day_length)
 
-    # -- scheduling -------------------------------------------------------------------------------
     def after(self, delay: float, callback, value) -> Timeout:
         """Call ``callback(event)`` after ``delay`` minutes; ``event.value`` is ``value``."""
         timeout = Timeout(self.env, delay, value)

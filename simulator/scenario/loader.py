@@ -17,7 +17,7 @@ from typing import Any
 from simulator.kpis import DEFAULT_SERVICE_LEVEL_THRESHOLD, KPI_BY_NAME, TARGET_ALIASES
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
-                                      Break, Clock, Demand, Pool, Process, Scenario, Segment, Shift,
+                                      Automation, Break, Clock, Demand, Pool, Process, Scenario, Segment, Shift,
                                       SkillLevel, Step, Target)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
@@ -38,9 +38,9 @@ TOP_LEVEL = {
     "staff": "pools of staff: headcount, skills with levels, cost",
     "routing": "which free agent takes a contact",
     "targets": "KPI targets the output marks as met or missed",
+    "automation": "bots, IVR and self-service tools: capacity and cost per contact",
 }
 LATER_TOP_LEVEL = {
-    "automation": "automation steps are skipped",
     "training": "no training is applied",
     "satisfaction": "no satisfaction proxy is computed",
     "variants": "only the baseline is run (compare arrives with the experiments release)",
@@ -70,7 +70,11 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     channels = _read_channels(root.child("channels"))
     segments = _read_segments(root.child("segments"))
     skill_levels = _read_skill_levels(root.child("skill_levels"))
+    automation = _read_automation(root.child("automation"))
     processes = _read_processes(root.child("processes"), base_dir)
+    for process in processes:
+        _check_steps(root.child("processes").child(process.name).child("steps"), process,
+                     {tool.name: tool for tool in automation})
     staff = _read_staff(root.child("staff"), clock)
     demand = _read_demand(root.child("demand"), clock, base_dir)
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
@@ -81,7 +85,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     return Scenario(
         name=name, description=description.strip(), clock=clock, replications=replications, seed=seed,
         channels=channels, segments=segments, demand=demand, processes=processes, staff=staff,
-        skill_levels=skill_levels, routing=routing, targets=targets,
+        skill_levels=skill_levels, routing=routing, targets=targets, automation=automation,
         service_level_threshold=threshold, source=source,
         warnings=tuple(str(w) for w in report.warnings),
     )
@@ -208,44 +212,90 @@ def _read_processes(node: Node, base_dir: Path) -> tuple[Process, ...]:
             steps_node.problem("must be a non-empty list of steps (name, skill, duration)")
             continue
         steps: list[Step] = []
-        automated = 0
         for step_node in steps_node.elements():
-            if isinstance(step_node.value, dict) and "automation" in step_node.value \
-                    and "skill" not in step_node.value:
-                automated += 1
             step = _read_step(step_node, base_dir)
             if step is not None:
                 if any(s.name == step.name for s in steps):
                     step_node.child("name").problem(f"another step of '{name}' has this name")
                 steps.append(step)
-        if automated == len(steps_node.value):
-            steps_node.problem("has only automation steps, which are not modelled yet; "
-                               "at least one step needs a skill")
         processes.append(Process(name, tuple(steps)))
     return tuple(processes)
 
 
 def _read_step(node: Node, base_dir: Path) -> Step | None:
-    if not node.expect_map("a mapping with name, skill and duration"):
+    if not node.expect_map("a mapping with name, skill (or automation) and duration"):
         return None
     node.check_keys({
-        "name": "the step's name", "skill": "the skill it needs",
+        "name": "the step's name", "skill": "the skill it needs", "automation": "the automation that does it",
         "duration": "how long it takes at standard proficiency", "probability": "share that need it",
-    }, {
-        "automation": "the step is skipped", "containment": "nobody ends at this step",
-        "error_rate": "no errors occur", "on_error": "no errors occur",
+        "error_rate": "share that go wrong at standard proficiency",
+        "on_error": "{rework: step} or {recontact_after: duration}",
+        "containment": "share of contacts an automation step resolves",
     })
     name = node.read("name", text)
-    if "automation" in node.value and "skill" not in node.value:
-        return None  # warned above: automation steps arrive with the service-operations release
-    skill = node.read("skill", text)
+    if ("skill" in node.value) == ("automation" in node.value):
+        node.problem("needs exactly one of skill (a person does it) or automation (a bot or tool does it)")
+        return None
+    skill = node.read("skill", text, None)
+    automation = node.read("automation", text, None)
     duration = read_distribution(node.child("duration"), base_dir) if "duration" in node.value else None
     if "duration" not in node.value:
         node.child("duration").problem("is required, e.g. {exponential: {mean: 5}}")
     probability = node.read("probability", share, 1.0)
-    if None in (name, skill, duration, probability):
+    error_rate = node.read("error_rate", share, 0.0)
+    containment = node.read("containment", share, 0.0)
+    if containment and automation is None:
+        node.child("containment").problem("applies to automation steps only")
+    rework, recontact_after = _read_on_error(node.child("on_error"))
+    if None in (name, duration, probability, error_rate, containment) or (skill is None and automation is None):
         return None
-    return Step(name=name, skill=skill, duration=duration, probability=probability)
+    return Step(name=name, duration=duration, skill=skill, automation=automation, probability=probability,
+                error_rate=error_rate, rework=rework, recontact_after=recontact_after, containment=containment)
+
+
+def _read_on_error(node: Node) -> tuple[str | None, float | None]:
+    """``{rework: step}`` or ``{recontact_after: 2d}``; absent, an error simply reaches the customer."""
+    if node.value in (MISSING, None):
+        return None, None
+    if not node.expect_map("{rework: <step name>} or {recontact_after: <duration>}"):
+        return None, None
+    node.check_keys({"rework": "the step to go back to", "recontact_after": "when the customer comes back"})
+    if len(node.value) != 1:
+        node.problem("needs exactly one of rework or recontact_after")
+        return None, None
+    return node.read("rework", text, None), node.read("recontact_after", positive_duration, None)
+
+
+def _check_steps(node: Node, process: Process, automation: dict[str, Automation]) -> None:
+    """Rework goes back to this step or an earlier one; automation steps name a defined automation."""
+    names = [step.name for step in process.steps]
+    for position, step in enumerate(process.steps):
+        step_node = node.child(step.name)
+        if step.rework is not None and step.rework not in names[:position + 1]:
+            step_node.child("on_error").child("rework").problem(
+                f"must name this step or an earlier one of '{process.name}' ({', '.join(names[:position + 1])}), "
+                f"got '{step.rework}'")
+        if step.automation is not None and step.automation not in automation:
+            known = ", ".join(automation) or "none is defined under automation:"
+            step_node.child("automation").problem(f"names no automation; expected one of {known}")
+
+
+def _read_automation(node: Node) -> tuple[Automation, ...]:
+    if node.value in (MISSING, None):
+        return ()
+    if not node.expect_map("a mapping of automation names to {capacity, cost_per_contact}"):
+        return ()
+    tools = []
+    for name, entry in node.items():
+        if not entry.expect_map("a mapping with capacity (and cost_per_contact)"):
+            continue
+        entry.check_keys({"capacity": "contacts it handles at once",
+                          "cost_per_contact": "cost of each contact it handles"})
+        capacity = entry.read("capacity", whole_number(1))
+        cost = entry.read("cost_per_contact", number(0), 0.0)
+        if capacity is not None and cost is not None:
+            tools.append(Automation(name, capacity, cost))
+    return tuple(tools)
 
 
 # -- staff ------------------------------------------------------------------------------------
@@ -524,7 +574,7 @@ def _check_references(root: Node, channels: tuple[Channel, ...],
     skills_staffed = {skill for pool in staff for skill, _ in pool.skills}
     for process in processes:
         for step in process.steps:
-            if staff and step.skill not in skills_staffed:
+            if staff and step.skill is not None and step.skill not in skills_staffed:
                 root.child("processes").child(process.name).child("steps").child(step.name).child(
                     "skill").problem(f"no staff pool has the skill '{step.skill}'")
     demand_names = root.child("demand").value if isinstance(root.child("demand").value, dict) else {}

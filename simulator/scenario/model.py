@@ -92,12 +92,30 @@ class Demand:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a process, done by a person with ``skill``; skipped with 1 - probability."""
+    """One step of a process, done by a person with ``skill`` or by an ``automation``.
+
+    A share ``1 - probability`` of contacts skip it. With ``error_rate`` (at standard
+    proficiency; an agent's level scales it) the step goes wrong, and then, by
+    ``on_error``: ``rework`` goes back to the named step (queueing again), ``recontact``
+    sends the customer back as a new contact ``recontact_after`` later; with neither,
+    the error simply reaches the customer. An automation step ends the contact for a
+    share ``containment`` of those it handles.
+    """
 
     name: str
-    skill: str
     duration: Distribution        # at standard proficiency (level 3)
+    skill: str | None = None
+    automation: str | None = None
     probability: float = 1.0
+    error_rate: float = 0.0
+    rework: str | None = None             # step to go back to after an error
+    recontact_after: float | None = None  # minutes until the customer contacts again after an error
+    containment: float = 0.0
+
+    @property
+    def resource(self) -> str:
+        """What does the step: a skill, or ``automation:<name>``."""
+        return self.skill if self.skill is not None else f"automation:{self.automation}"
 
 
 @dataclass(frozen=True)
@@ -181,6 +199,15 @@ class Target:
         return f"{word} {self.bound:g}"
 
 
+@dataclass(frozen=True)
+class Automation:
+    """A bot, IVR or self-service tool: ``capacity`` contacts at once, a cost for each one handled."""
+
+    name: str
+    capacity: int
+    cost_per_contact: float = 0.0
+
+
 ROUTING_POLICIES = ("longest_idle", "most_skilled", "least_skilled", "cheapest")
 
 
@@ -201,6 +228,7 @@ class Scenario:
     skill_levels: tuple[SkillLevel, ...] = DEFAULT_SKILL_LEVELS
     routing: str = "longest_idle"
     targets: tuple[Target, ...] = ()
+    automation: tuple[Automation, ...] = ()
     service_level_threshold: float = 20 / 60
     source: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # keys read but not modelled yet
@@ -213,11 +241,12 @@ class Scenario:
 
     @property
     def skills(self) -> tuple[str, ...]:
-        """Every skill any step needs or any pool has, in first-seen order."""
+        """Every skill any step needs or any pool has, in first-seen order (automation excluded)."""
         seen: dict[str, None] = {}
         for process in self.processes:
             for step in process.steps:
-                seen.setdefault(step.skill, None)
+                if step.skill is not None:
+                    seen.setdefault(step.skill, None)
         for pool in self.staff:
             for skill, _ in pool.skills:
                 seen.setdefault(skill, None)

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.model import Pool, Scenario
+from simulator.scenario.model import Pool, Scenario, Step
 from simulator.units import format_clock
 
 
@@ -38,9 +38,10 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
                                          "patience_factor": s.patience_factor} for s in scenario.segments}
     document["demand"] = {d.name: {"channel": d.channel, "arrivals": {"per_hour": list(d.arrivals.per_hour)},
                                    "process": d.process} for d in scenario.demand}
-    document["processes"] = {p.name: {"steps": [
-        {"name": s.name, "skill": s.skill, "duration": s.duration.spec(), "probability": s.probability}
-        for s in p.steps]} for p in scenario.processes}
+    document["processes"] = {p.name: {"steps": [_step_document(s) for s in p.steps]} for p in scenario.processes}
+    if scenario.automation:
+        document["automation"] = {a.name: {"capacity": a.capacity, "cost_per_contact": a.cost_per_contact}
+                                  for a in scenario.automation}
     document["skill_levels"] = {level.level: {"speed": level.speed, "error_factor": level.error_factor}
                                 for level in scenario.skill_levels}
     document["staff"] = {p.name: _pool_document(p, clock.open_at or 0.0) for p in scenario.staff}
@@ -54,6 +55,19 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     if targets:
         document["targets"] = targets
     return document
+
+
+def _step_document(step: Step) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": step.name}
+    entry.update({"skill": step.skill} if step.skill is not None else {"automation": step.automation})
+    entry.update(duration=step.duration.spec(), probability=step.probability, error_rate=step.error_rate)
+    if step.rework is not None:
+        entry["on_error"] = {"rework": step.rework}
+    elif step.recontact_after is not None:
+        entry["on_error"] = {"recontact_after": step.recontact_after}
+    if step.automation is not None:
+        entry["containment"] = step.containment
+    return entry
 
 
 def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
