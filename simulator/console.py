@@ -79,7 +79,7 @@ def render_run(result: RunResult) -> str:
     unfinished = _in_system_at_end(result)
     if unfinished:
         lines += ["", f"Note: on average {unfinished:,.1f} contacts were still waiting when the simulation ended "
-                      "(no staff could serve them); they count as offered but neither answered nor abandoned."]
+                      "(nobody on duty could serve them): see the KPI unfinished."]
     return "\n".join(lines)
 
 
@@ -122,6 +122,5 @@ def _mean_pm(metric: str, mean: float, low: float, high: float) -> str:
 
 
 def _in_system_at_end(result: RunResult) -> float:
-    rows = result.summary[result.summary.scope == "all"].set_index("metric")["mean"]
-    offered, answered, abandoned = (rows.get(k, 0.0) for k in ("offered", "answered", "abandoned"))
-    return max(offered - answered - abandoned, 0.0) if offered == offered else 0.0
+    rows = result.summary[(result.summary.scope == "all") & (result.summary.metric == "unfinished")]
+    return float(rows["mean"].iloc[0]) if not rows.empty else 0.0

@@ -37,18 +37,20 @@ def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float) 
     abandoned_mask = mask & (tables.outcome == 1)
     left_mask = mask & (tables.outcome != 2)
     waits = tables.answered_at[answered_mask] - tables.arrived_at[answered_mask]
-    answered, abandoned = len(waits), int(abandoned_mask.sum())  # abandoners were never answered
+    answered, abandoned = len(waits), int(abandoned_mask.sum())
+    abandoned_unanswered = int((abandoned_mask & ~answered_mask).sum())   # not those a bot had answered
     kpis = {
         "offered": float(offered),
         "answered": float(answered),
         "abandoned": float(abandoned),
         "abandon_rate": abandoned / offered if offered else np.nan,
+        "unfinished": float((mask & (tables.outcome == 2)).sum()),
         "wait_mean": float(waits.mean()) if answered else np.nan,
     }
     percentiles = np.percentile(waits, [p for _, p in WAIT_PERCENTILES]) if answered else [np.nan] * 3
     kpis.update({name: float(value) for (name, _), value in zip(WAIT_PERCENTILES, percentiles)})
     within = int((waits <= threshold + 1e-12).sum())
-    denominator = answered + abandoned
+    denominator = answered + abandoned_unanswered
     kpis["service_level"] = within / denominator if denominator else np.nan
     completed = mask & (tables.outcome == 0)
     n_completed = int(completed.sum())
@@ -94,14 +96,26 @@ def _pool_time(pools: np.ndarray, starts: np.ndarray, ends: np.ndarray, pool: in
     return np.diff(busy_time_before(np.minimum(starts[mine], bounds[-1]), ends, bounds))
 
 
+def _scopes_with_automation(scenario: Scenario) -> set[str]:
+    """Scopes whose contacts can meet an automation step (containment is defined only there)."""
+    streams = [d for d in scenario.demand
+               if any(step.automation for step in scenario.process(d.process).steps)]
+    if not streams:
+        return set()
+    return ({"all"} | {f"segment:{s.name}" for s in scenario.segments}
+            | {f"channel:{d.channel}" for d in streams} | {f"demand:{d.name}" for d in streams})
+
+
 def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]:
     """Every KPI of one replication in every scope, after the warm-up."""
     clock = scenario.clock
     after_warmup = tables.arrived_at >= clock.warmup
     rows: list[Row] = []
+    automated = _scopes_with_automation(scenario)
     for scope, mask in contact_scopes(tables, scenario).items():
         for metric, value in contact_kpis(tables, mask & after_warmup, scenario.service_level_threshold).items():
-            rows.append((metric, scope, value))
+            if metric != "containment_rate" or scope in automated:
+                rows.append((metric, scope, value))
     window = np.array([clock.warmup, clock.horizon])
     total_busy = total_staffed = cost_staff = 0.0
     for number, pool in enumerate(scenario.staff):
@@ -125,7 +139,7 @@ def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]
     rows.extend([("cost_staff", "all", cost_staff), ("cost_automation", "all", cost_automation),
                  ("cost_total", "all", total), ("cost_per_contact", "all", total / completed if completed else np.nan)])
     if not scenario.automation:
-        rows = [row for row in rows if row[0] not in ("containment_rate", "cost_automation")]
+        rows = [row for row in rows if row[0] != "cost_automation"]
     return rows
 
 
@@ -140,6 +154,7 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
     wait = tables.answered_at - tables.arrived_at
     within = answered & (wait <= scenario.service_level_threshold + 1e-12)
     abandoned = tables.outcome == 1
+    abandoned_unanswered = abandoned & ~answered
     rows: list[IntervalRow] = []
     channel_scopes = {k: v for k, v in contact_scopes(tables, scenario).items()
                       if k == "all" or k.startswith("channel:")}
@@ -148,9 +163,10 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
         n_answered = np.bincount(interval_of[mask & answered], minlength=count)
         n_abandoned = np.bincount(interval_of[mask & abandoned], minlength=count)
         n_within = np.bincount(interval_of[mask & within], minlength=count)
+        n_lost = np.bincount(interval_of[mask & abandoned_unanswered], minlength=count)
         wait_sum = np.bincount(interval_of[mask & answered], weights=wait[mask & answered], minlength=count)
         with np.errstate(invalid="ignore", divide="ignore"):
-            level = n_within / (n_answered + n_abandoned)
+            level = n_within / (n_answered + n_lost)
             mean_wait = wait_sum / n_answered
         for k in range(first, count):
             rows.extend([(k, "offered", scope, float(offered[k])), (k, "answered", scope, float(n_answered[k])),

@@ -4,7 +4,7 @@ The journey reads like the process it models::
 
     arrive -> next_step -> (someone free? start_service : wait in the queue for that skill or bot)
     start_service -> finish_service -> (went wrong? handle_error) -> next_step ... -> depart
-    wait -> (patience runs out before the contact is first answered) -> give_up -> depart
+    wait -> (patience runs out before a person has served the contact) -> give_up -> depart
     depart -> (an error sends the customer back?) ... later: arrive_again
 
 A free agent takes the most urgent contact waiting in any of its skills
@@ -122,24 +122,26 @@ class ServiceSystem:
             self.start_service(contact, agent)
 
     def wait(self, contact: Contact, queue: SkillQueue) -> None:
-        """Join the queue; a customer not yet answered may run out of patience and give up.
+        """Join the queue; a customer on hold may run out of patience and give up.
 
-        Once answered, the customer is no longer on hold: later waits (a back-office
-        follow-up, say) count as queue time but nobody abandons them.
+        A customer is on hold until a person has served the contact: waiting for a bot, or
+        for an agent after a bot handed over, can end in abandonment. After a person has
+        served it, later waits (a back-office follow-up, say) count as queue time but
+        nobody abandons them.
         """
         contact.waiting = True
         contact.queue = queue
         contact.ticket = self.tickets
         self.tickets += 1
         queue.join(contact)
-        if contact.answered_at < 0 and contact.patience < math.inf:
+        if contact.people_served == 0 and contact.patience < math.inf:
             contact.patience_timer = self.after(contact.patience, self.give_up, contact)
 
     def give_up(self, event: Timeout) -> None:
         """Patience ran out: if still waiting, the customer abandons."""
         contact = event.value
         if not contact.waiting or contact.patience_timer is not event:
-            return  # answered before patience ran out
+            return  # served before patience ran out
         contact.waiting = False
         contact.queue.waiting -= 1
         contact.queue_time += self.env.now - contact.queued_at
