@@ -48,8 +48,11 @@ def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
     channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
                                  dtype=np.int64)
     agent_pool = np.array([agent.pool for agent in system.agents], dtype=np.int64)
+    agent_levels = np.array([agent.levels for agent in system.agents], dtype=np.int64).reshape(
+        len(system.agents), len(system.queues))
     return build_tables(recorder, customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
-                        agent_pool, roster)
+                        agent_pool, agent_levels, np.array(system.step_resource, dtype=np.int64),
+                        len(scenario.staff), roster)
 
 
 def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:

@@ -9,6 +9,7 @@ import pytest
 
 from simulator.experiment import run_replication, run_scenario
 from simulator.model.customers import Customers, draw_customers
+from simulator.model.records import REACHED_CUSTOMER, REWORKED
 from simulator.model.roster import build_roster
 from simulator.model.system import MAX_REWORKS, ServiceSystem
 from simulator.randomness import Streams, replication_seed
@@ -140,8 +141,8 @@ def test_endless_rework_stops_and_the_error_reaches_the_customer():
                           build_roster(build(mapping), Streams(0)), Streams(0))
     recorder = model.run()
     assert len(recorder.services) == MAX_REWORKS + 1
-    departure = recorder.departures[0]
-    assert departure[5] == 1 and departure[6] == MAX_REWORKS    # one error reached the customer
+    outcomes = [what for _, _, what in recorder.errors]
+    assert outcomes == [REWORKED] * MAX_REWORKS + [REACHED_CUSTOMER]   # then the error reached the customer
 
 
 def test_calendar_delays_become_opening_time():

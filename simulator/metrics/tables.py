@@ -11,16 +11,17 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from simulator.model.records import Recorder
+from simulator.model.records import COMING_BACK, REWORKED, Recorder
 from simulator.model.roster import Roster
 
 OUTCOMES = ("completed", "abandoned", "in_system")  # code 2: still in the system when the run ended
 
 
 def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray, segment: np.ndarray,
-                 channel_of_demand: np.ndarray, agent_pool: np.ndarray, roster: Roster) -> ReplicationTables:
+                 channel_of_demand: np.ndarray, agent_pool: np.ndarray, agent_levels: np.ndarray,
+                 step_resource: np.ndarray, staff_pools: int, roster: Roster) -> ReplicationTables:
     """Columns for every contact (first contacts in arrival order, then repeats), every service and
-    every duty period."""
+    every duty period. ``agent_levels[agent, resource]`` is an agent's level (0: cannot)."""
     repeats = _columns(records.repeats, 5)
     arrived = np.concatenate((np.asarray(arrived_at, dtype=float), repeats[:, 1]))
     demand = np.concatenate((demand, repeats[:, 2].astype(np.int64)))
@@ -28,34 +29,36 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     repeat_of = np.concatenate((np.full(len(arrived_at), -1, dtype=np.int64), repeats[:, 4].astype(np.int64)))
     count = len(arrived)
     outcome = np.full(count, 2, dtype=np.int8)
-    answered_at, queue_time, departed_at, mean_level = (np.full(count, np.nan) for _ in range(4))
-    errors, reworks, bot_served = (np.zeros(count, dtype=np.int64) for _ in range(3))
-    contained, recontacted = (np.zeros(count, dtype=bool) for _ in range(2))
+    answered_at, queue_time, departed_at = (np.full(count, np.nan) for _ in range(3))
     if records.departures:
-        rows = _columns(records.departures, 12)
+        rows = _columns(records.departures, 5)
         ids = rows[:, 0].astype(np.int64)
         outcome[ids] = rows[:, 1]
         answered_at[ids] = np.where(rows[:, 2] >= 0, rows[:, 2], np.nan)
         queue_time[ids] = rows[:, 3]
         departed_at[ids] = rows[:, 4]
-        errors[ids] = rows[:, 5]
-        reworks[ids] = rows[:, 6]
-        contained[ids] = rows[:, 7] > 0
-        recontacted[ids] = rows[:, 8] > 0
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_level[ids] = np.where(rows[:, 10] > 0, rows[:, 9] / rows[:, 10], np.nan)
-        bot_served[ids] = rows[:, 11]
+    errors = _columns(records.errors, 3).astype(np.int64)
+    reached = errors[:, 2] != REWORKED
     services = _columns(records.services, 6)
-    agents = services[:, 2].astype(np.int64)
+    contacts, steps, agents = (services[:, k].astype(np.int64) for k in range(3))
+    pools = agent_pool[agents] if len(agents) else agents
+    by_person = pools < staff_pools
+    levels = agent_levels[agents, step_resource[steps]] if len(agents) else np.zeros(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_level = np.bincount(contacts[by_person], weights=levels[by_person], minlength=count) \
+            / np.bincount(contacts[by_person], minlength=count)
     duty = [(agent, on, off) for agent, periods in enumerate(roster.duty) for on, off in periods]
     duty_agent = np.array([d[0] for d in duty], dtype=np.int64)
     return ReplicationTables(
         arrived_at=arrived, demand=demand, channel=channel_of_demand[demand] if count else demand,
         segment=segment, repeat_of=repeat_of, outcome=outcome, answered_at=answered_at, queue_time=queue_time,
-        departed_at=departed_at, errors=errors, reworks=reworks, contained=contained, recontacted=recontacted,
-        mean_level=mean_level, bot_served=bot_served,
-        service_contact=services[:, 0].astype(np.int64), service_step=services[:, 1].astype(np.int64),
-        service_agent=agents, service_pool=agent_pool[agents] if len(agents) else agents,
+        departed_at=departed_at,
+        errors=np.bincount(errors[reached, 0], minlength=count),
+        reworks=np.bincount(errors[~reached, 0], minlength=count),
+        contained=np.isin(np.arange(count), np.asarray(records.contained, dtype=np.int64)),
+        recontacted=np.isin(np.arange(count), errors[errors[:, 2] == COMING_BACK, 0]) & (outcome == 0),
+        mean_level=mean_level, bot_served=np.bincount(contacts[~by_person], minlength=count),
+        service_contact=contacts, service_step=steps, service_agent=agents, service_pool=pools,
         service_queued_at=services[:, 3], service_start=services[:, 4], service_end=services[:, 5],
         duty_pool=agent_pool[duty_agent] if len(duty) else duty_agent,
         duty_start=np.array([d[1] for d in duty], dtype=float), duty_end=np.array([d[2] for d in duty], dtype=float),

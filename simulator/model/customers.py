@@ -75,21 +75,29 @@ class NeedsDrawer:
         else:
             patience = self.patience.sample(self.patience_rng, count) * self.patience_factor[segments]
         columns, needed = [], []
+        never = np.ones(count)   # a draw of 1 is never below a rate: no error, not contained
         for number, step, work_rng, needed_rng, error_rng, containment_rng in self.steps:
+            # a step that cannot go wrong or contain draws nothing: its streams are its own, so
+            # this shifts no other stream's numbers
             columns.append((np.full(count, number, dtype=float), step.duration.sample(work_rng, count),
-                            error_rng.random(count), containment_rng.random(count)))
-            needs = needed_rng.random(count) < step.probability
-            needed.append(np.ones(count, dtype=bool) if every_step else needs)
+                            error_rng.random(count) if step.error_rate > 0 else never,
+                            containment_rng.random(count) if step.containment > 0 else never))
+            if every_step or step.probability >= 1:
+                needed.append(np.ones(count, dtype=bool))
+            else:
+                needed.append(needed_rng.random(count) < step.probability)
         return patience.tolist(), _routes(columns, needed, count)
 
 
 def _routes(columns: list[tuple[np.ndarray, ...]], needed: list[np.ndarray], count: int) -> list[Route]:
     """Per contact, the entries of the steps it needs, in process order."""
+    if len(columns) == 1 and needed[0].all():   # the common one-step process: one pass
+        number, work, error, contain = columns[0]
+        step = int(number[0]) if count else 0
+        return [[(step, w, e, c)] for w, e, c in zip(work.tolist(), error.tolist(), contain.tolist())]
     entries = [list(zip(number.astype(int).tolist(), work.tolist(), error.tolist(), contain.tolist()))
                for number, work, error, contain in columns]
     if all(bool(n.all()) for n in needed):
-        if len(entries) == 1:
-            return [[entry] for entry in entries[0]]
         return [list(row) for row in zip(*entries)]
     flags = np.column_stack(needed).tolist()
     return [[entry for entry, need in zip(row, flag) if need] for row, flag in zip(zip(*entries), flags)]

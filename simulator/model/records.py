@@ -7,17 +7,23 @@ turns them into columns once, at the end of the replication.
 
 from __future__ import annotations
 
+REACHED_CUSTOMER, REWORKED, COMING_BACK = 0, 1, 2   # what followed an error
+
 
 class Recorder:
     """Append-only buffers: ``services`` and ``departures`` (tuples described below)."""
 
-    __slots__ = ("services", "departures", "repeats")
+    __slots__ = ("services", "departures", "repeats", "errors", "contained")
 
     def __init__(self):
         # (contact, step, agent, queued_at, start, end)
         self.services: list[tuple[int, int, int, float, float, float]] = []
-        # (contact, outcome, answered_at or -1, queue_time, departed_at, errors, reworks, contained,
-        #  coming_back, level_sum, people_served, bot_served)
-        self.departures: list[tuple] = []
+        # (contact, outcome, answered_at or -1, queue_time, departed_at)
+        self.departures: list[tuple[int, int, float, float, float]] = []
+        # rare events, written only when they happen:
+        # errors as (contact, step, what followed: REACHED_CUSTOMER, REWORKED or COMING_BACK)
+        self.errors: list[tuple[int, int, int]] = []
+        # contacts an automation step resolved
+        self.contained: list[int] = []
         # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of)
         self.repeats: list[tuple[int, float, int, int, int]] = []

@@ -21,14 +21,15 @@ from simulator.scenario.model import Scenario
 class Agent:
     """One member of staff."""
 
-    __slots__ = ("id", "name", "pool", "speed", "levels", "error_factor", "queues", "idle_lists", "idle",
-                 "idle_token", "on_duty", "contact", "started_at")
+    __slots__ = ("id", "name", "pool", "person", "speed", "levels", "error_factor", "queues", "idle_lists",
+                 "idle", "idle_token", "on_duty", "contact", "started_at")
 
     def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int],
-                 error_factor: list[float]):
+                 error_factor: list[float], person: bool = True):
         self.id = agent_id
         self.name = name
         self.pool = pool          # staff pools first, then one pool per automation
+        self.person = person      # False for a bot
         self.speed = speed        # per resource number: work per minute relative to level 3 (0: cannot)
         self.levels = levels      # per resource number: proficiency level (0: cannot)
         self.error_factor = error_factor  # per resource number: multiplies a step's error rate
@@ -75,11 +76,11 @@ class SkillQueue:
         self.waiting += 1
 
     def head(self):
-        """The next contact to serve, or None; abandoned contacts at the front are dropped."""
+        """The next contact to serve, or None; contacts that abandoned are dropped from the front."""
         for lane in self.lanes:
             while lane:
                 contact = lane[0]
-                if contact.waiting:
+                if contact.queue is self:
                     return contact
                 lane.popleft()
         return None
@@ -128,7 +129,7 @@ def build_staff(scenario: Scenario, resources: list[str]) -> tuple[list[Agent], 
         speed = [1.0 if n == number else 0.0 for n in range(len(resources))]
         for unit in range(tool.capacity):
             bot = Agent(len(agents), f"{tool.name}-{unit + 1}", len(scenario.staff) + tool_number, speed, levels,
-                        list(speed))
+                        list(speed), person=False)
             bot.idle_lists.append(idle[number].groups[0])
             agents.append(bot)
     return agents, idle

@@ -29,7 +29,7 @@ from simpy.events import Timeout
 
 from simulator.model.contact import ABANDONED, COMPLETED, Contact
 from simulator.model.customers import Customers, NeedsDrawer, step_index
-from simulator.model.records import Recorder
+from simulator.model.records import COMING_BACK, REACHED_CUSTOMER, REWORKED, Recorder
 from simulator.model.roster import Roster
 from simulator.model.staff import Agent, SkillQueue, build_staff
 from simulator.randomness import Streams
@@ -68,12 +68,15 @@ class ServiceSystem:
         self.queues = [SkillQueue(number, len(priorities)) for number in range(len(resources))]
         self.agents, self.idle = build_staff(scenario, resources)
         self.bots_from = sum(pool.headcount for pool in scenario.staff)
+        self.reworks: dict[int, int] = {}   # contact -> steps redone so far (rare: a dict is fine)
         for agent in self.agents:
             agent.queues = [self.queues[r] for r, level in enumerate(agent.levels) if level]
         self.repeat_needs = [NeedsDrawer(scenario, d, streams, "/repeat") for d in range(len(scenario.demand))]
         self.rework_needs = [NeedsDrawer(scenario, d, streams, "/rework") for d in range(len(scenario.demand))]
         self.next_id = len(customers)
         self.tickets = 0
+        self.demand_of = customers.demand.tolist()     # lists: cheaper per event than numpy scalars
+        self.segment_of = customers.segment.tolist()
 
     def run(self) -> Recorder:
         """Simulate until nothing more can happen (arrivals stop at closing time)."""
@@ -102,10 +105,9 @@ class ServiceSystem:
         """A customer makes contact; the next one is due at their own arrival time."""
         number = event.value
         self.schedule_arrival(number + 1)
-        customers = self.customers
-        segment = customers.segment[number]
-        contact = Contact(number, customers.demand[number], segment, self.segment_priority[segment],
-                          customers.patience[number], customers.routes[number])
+        segment = self.segment_of[number]
+        contact = Contact(number, self.demand_of[number], segment, self.segment_priority[segment],
+                          self.customers.patience[number], self.customers.routes[number])
         self.next_step(contact)
 
     def next_step(self, contact: Contact) -> None:
@@ -129,21 +131,20 @@ class ServiceSystem:
         served it, later waits (a back-office follow-up, say) count as queue time but
         nobody abandons them.
         """
-        contact.waiting = True
         contact.queue = queue
         contact.ticket = self.tickets
         self.tickets += 1
         queue.join(contact)
-        if contact.people_served == 0 and contact.patience < math.inf:
+        if contact.on_hold and contact.patience < math.inf:
             contact.patience_timer = self.after(contact.patience, self.give_up, contact)
 
     def give_up(self, event: Timeout) -> None:
         """Patience ran out: if still waiting, the customer abandons."""
         contact = event.value
-        if not contact.waiting or contact.patience_timer is not event:
+        if contact.queue is None or contact.patience_timer is not event:
             return  # served before patience ran out
-        contact.waiting = False
         contact.queue.waiting -= 1
+        contact.queue = None
         contact.queue_time += self.env.now - contact.queued_at
         self.depart(contact, ABANDONED)
 
@@ -166,16 +167,13 @@ class ServiceSystem:
         self.recorder.services.append(
             (contact.id, step, agent.id, contact.queued_at, agent.started_at, self.env.now))
         agent.contact = None
-        resource = self.step_resource[step]
-        if agent.id < self.bots_from:
-            contact.level_sum += agent.levels[resource]
-            contact.people_served += 1
-        else:
-            contact.bot_served += 1
-        if error_draw < self.step_error_rate[step] * agent.error_factor[resource]:
+        if agent.person:
+            contact.on_hold = False
+        error_rate = self.step_error_rate[step]
+        if error_rate and error_draw < error_rate * agent.error_factor[self.step_resource[step]]:
             self.handle_error(contact, step)
         if containment_draw < self.step_containment[step]:
-            contact.contained = True           # the automation resolved it: nothing more to do
+            self.recorder.contained.append(contact.id)   # the automation resolved it: nothing more to do
             contact.stage = len(contact.route)
         else:
             contact.stage += 1
@@ -185,17 +183,20 @@ class ServiceSystem:
     def handle_error(self, contact: Contact, step: int) -> None:
         """Rework the steps back to the named one, or let the error reach the customer (who may come back)."""
         redo = self.step_redo[step]
-        if redo and contact.reworks < MAX_REWORKS:
-            contact.reworks += 1
+        if redo and self.reworks.get(contact.id, 0) < MAX_REWORKS:
+            self.reworks[contact.id] = self.reworks.get(contact.id, 0) + 1
+            self.recorder.errors.append((contact.id, step, REWORKED))
             needed = {entry[0] for entry in contact.route}
             _, fresh = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True)
             again = [entry for entry in fresh[0] if entry[0] in redo and entry[0] in needed]
             position = contact.stage + 1
             contact.route = contact.route[:position] + again + contact.route[position:]
             return
-        contact.errors += 1
         if self.step_recontact[step] >= 0:
             contact.recontact_after = max(contact.recontact_after, self.step_recontact[step])
+            self.recorder.errors.append((contact.id, step, COMING_BACK))
+        else:
+            self.recorder.errors.append((contact.id, step, REACHED_CUSTOMER))
 
     def take_next_contact(self, agent: Agent) -> None:
         """Serve the most urgent contact waiting in any of the agent's skills, or become idle."""
@@ -211,7 +212,7 @@ class ServiceSystem:
             self.become_idle(agent)
             return
         chosen.queue.remove_head(chosen)
-        chosen.waiting = False
+        chosen.queue = None
         chosen.patience_timer = None
         chosen.queue_time += self.env.now - chosen.queued_at
         self.start_service(chosen, agent)
@@ -226,12 +227,9 @@ class ServiceSystem:
 
     def depart(self, contact: Contact, outcome: int) -> None:
         """The contact leaves; an error that sends the customer back brings a new contact later."""
-        coming_back = outcome == COMPLETED and contact.recontact_after >= 0
-        self.recorder.departures.append(
-            (contact.id, outcome, contact.answered_at, contact.queue_time, self.env.now, contact.errors,
-             contact.reworks, contact.contained, coming_back, contact.level_sum, contact.people_served,
-             contact.bot_served))
-        if coming_back and self.env.now + contact.recontact_after < self.scenario.clock.horizon:
+        self.recorder.departures.append((contact.id, outcome, contact.answered_at, contact.queue_time, self.env.now))
+        if outcome == COMPLETED and 0 <= contact.recontact_after \
+                and self.env.now + contact.recontact_after < self.scenario.clock.horizon:
             self.after(contact.recontact_after, self.arrive_again, contact)
 
     def arrive_again(self, event: Timeout) -> None:
@@ -240,7 +238,7 @@ class ServiceSystem:
         number, self.next_id = self.next_id, self.next_id + 1
         patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]))
         self.recorder.repeats.append((number, self.env.now, first.demand, first.segment, first.id))
-        contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0], first.id)
+        contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0])
         self.next_step(contact)
 
     # -- the roster --------------------------------------------------------------------------------
