@@ -52,6 +52,10 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("repeat_contacts", "count", "lower", "offered contacts that are customers coming back after an error"),
     Kpi("containment_rate", "share", "higher",
         "contacts resolved by an automation step / contacts that went through an automation step"),
+    Kpi("backlog_end", "count", "lower",
+        "deferrable contacts (email, back office) offered but not yet answered at the last closing time"),
+    Kpi("response_within_target", "share", "higher",
+        "deferrable contacts answered within the channel's response_target / deferrable contacts offered"),
     Kpi("cost_staff", "money", "lower",
         "paid staff hours after the warm-up (breaks and absences included) x cost_per_hour"),
     Kpi("cost_automation", "money", "lower", "contacts handled by each automation x its cost_per_contact"),
@@ -65,3 +69,13 @@ KPI_BY_NAME: dict[str, Kpi] = {kpi.name: kpi for kpi in KPIS}
 TARGET_ALIASES: dict[str, str] = {"abandonment": "abandon_rate", "wait": "wait_mean"}
 
 DEFAULT_SERVICE_LEVEL_THRESHOLD = 20 / 60  # minutes: 80/20 is the industry's default phrasing
+
+
+def markdown_table() -> str:
+    """The catalogue as the Markdown table in docs/kpis.md (``python -m simulator.kpis`` prints it)."""
+    rows = [f"| `{kpi.name}` | {kpi.kind} | {kpi.definition} |" for kpi in KPIS]
+    return "\n".join(["| KPI | kind | definition |", "| --- | --- | --- |", *rows]) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown_table(), end="")

@@ -164,3 +164,14 @@ def test_bad_automation_resources(tmp_path):
 ])
 def test_bad_shifts_breaks_and_shrinkage(tmp_path, pool, expected):
     check(tmp_path, VALID.replace("{headcount: 6, skills: {general: 3}}", pool), expected)
+
+
+def test_deferrable_channels_do_not_abandon_and_targets_need_deferrable(tmp_path):
+    text = VALID.replace("phone: {patience: {exponential: {mean: 3}}}",
+                         "phone: {deferrable: true, patience: {exponential: {mean: 3}}}")
+    check(tmp_path, text, "channels.phone.patience: a deferrable channel's contacts do not abandon")
+    text = VALID.replace("phone: {patience: {exponential: {mean: 3}}}",
+                         "phone: {response_target: 8h, patience: {exponential: {mean: 3}}}")
+    check(tmp_path, text, "channels.phone.response_target: applies to deferrable channels only")
+    text = VALID.replace("phone: {patience: {exponential: {mean: 3}}}", "phone: {deferrable: yes please}")
+    check(tmp_path, text, "channels.phone.deferrable: must be true or false")

@@ -146,9 +146,8 @@ def test_endless_rework_stops_and_the_error_reaches_the_customer():
 
 
 def test_calendar_delays_become_opening_time():
-    mapping = scenario([TALK])
-    model = ServiceSystem(build(mapping), Customers([], np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64),
-                                                    [], []), build_roster(build(mapping), Streams(0)), Streams(0))
-    assert model.opening_time(2 * 1440) == 2 * 600      # two days later, at the same time of day
-    assert model.opening_time(90) == 90
-    assert model.opening_time(1440 + 30) == 600 + 30
+    clock = build(scenario([TALK])).clock                # 600 minutes open a day
+    assert clock.opening_time(2 * 1440) == 2 * 600      # two days later, at the same time of day
+    assert clock.opening_time(90) == 90
+    assert clock.opening_time(1440 + 30) == 600 + 30
+    assert clock.opening_time(20 * 60) == 600           # the rest of a day counts at most one opening

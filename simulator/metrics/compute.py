@@ -96,6 +96,31 @@ def _pool_time(pools: np.ndarray, starts: np.ndarray, ends: np.ndarray, pool: in
     return np.diff(busy_time_before(np.minimum(starts[mine], bounds[-1]), ends, bounds))
 
 
+def _deferrable_contacts(tables: ReplicationTables, scenario: Scenario) -> tuple[np.ndarray, np.ndarray] | None:
+    """Which contacts are on a deferrable channel, and each one's response target in opening time."""
+    channels = [c for c in scenario.channels if c.deferrable]
+    if not channels:
+        return None
+    names = [c.name for c in scenario.channels]
+    target = np.full(len(scenario.channels), np.inf)
+    for channel in channels:
+        if channel.response_target is not None:
+            target[names.index(channel.name)] = scenario.clock.opening_time(channel.response_target)
+    is_deferrable = np.isin(tables.channel, [names.index(c.name) for c in channels])
+    return is_deferrable, target[tables.channel]
+
+
+def backlog_kpis(tables: ReplicationTables, mask: np.ndarray, target: np.ndarray, horizon: float) -> dict[str, float]:
+    """Backlog left at the last closing, and the share answered within the response target."""
+    arrived, answered = tables.arrived_at[mask], tables.answered_at[mask]
+    waiting_at_close = (arrived < horizon) & ~(answered <= horizon)
+    within = answered - arrived <= target[mask]          # NaN (never answered) compares False
+    kpis = {"backlog_end": float(waiting_at_close.sum())}
+    if np.isfinite(target[mask]).any():
+        kpis["response_within_target"] = float(within.mean()) if len(arrived) else np.nan
+    return kpis
+
+
 def _scopes_with_automation(scenario: Scenario) -> set[str]:
     """Scopes whose contacts can meet an automation step (containment is defined only there)."""
     streams = [d for d in scenario.demand
@@ -112,10 +137,14 @@ def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]
     after_warmup = tables.arrived_at >= clock.warmup
     rows: list[Row] = []
     automated = _scopes_with_automation(scenario)
+    deferrable = _deferrable_contacts(tables, scenario)
     for scope, mask in contact_scopes(tables, scenario).items():
         for metric, value in contact_kpis(tables, mask & after_warmup, scenario.service_level_threshold).items():
             if metric != "containment_rate" or scope in automated:
                 rows.append((metric, scope, value))
+        if deferrable is not None and not scope.startswith("segment:") and (mask & deferrable[0]).any():
+            backlog = backlog_kpis(tables, mask & after_warmup & deferrable[0], deferrable[1], clock.horizon)
+            rows.extend((metric, scope, value) for metric, value in backlog.items())
     window = np.array([clock.warmup, clock.horizon])
     total_busy = total_staffed = cost_staff = 0.0
     for number, pool in enumerate(scenario.staff):

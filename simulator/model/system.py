@@ -53,7 +53,7 @@ class ServiceSystem:
         self.step_resource = [resources.index(step.resource) for step in steps]
         self.step_error_rate = [step.error_rate for step in steps]
         self.step_containment = [step.containment for step in steps]
-        self.step_recontact = [self.opening_time(step.recontact_after) if step.recontact_after else -1.0
+        self.step_recontact = [scenario.clock.opening_time(step.recontact_after) if step.recontact_after else -1.0
                                for step in steps]
         # the step numbers a rework goes back over: from the rework target to the step itself
         self.step_redo: list[list[int]] = [[] for _ in steps]
@@ -63,9 +63,14 @@ class ServiceSystem:
                 if step.rework is not None:
                     self.step_redo[numbers[(process.name, step.name)]] = [
                         numbers[(process.name, name)] for name in names[names.index(step.rework):position + 1]]
+        # queue lanes: real-time contacts by segment priority, then deferrable ones (a backlog worked
+        # only when no real-time contact waits), again by segment priority
         priorities = sorted({s.priority for s in scenario.segments} or {0})
-        self.segment_priority = [priorities.index(s.priority) for s in scenario.segments] or [0]
-        self.queues = [SkillQueue(number, len(priorities)) for number in range(len(resources))]
+        segment_rank = [priorities.index(s.priority) for s in scenario.segments] or [0]
+        deferrable = {c.name for c in scenario.channels if c.deferrable}
+        self.priority_of = [[rank + (len(priorities) if d.channel in deferrable else 0) for rank in segment_rank]
+                            for d in scenario.demand]   # per demand stream and segment
+        self.queues = [SkillQueue(number, 2 * len(priorities)) for number in range(len(resources))]
         self.agents, self.idle = build_staff(scenario, resources)
         self.bots_from = sum(pool.headcount for pool in scenario.staff)
         self.reworks: dict[int, int] = {}   # contact -> steps redone so far (rare: a dict is fine)
@@ -105,8 +110,8 @@ class ServiceSystem:
         """A customer makes contact; the next one is due at their own arrival time."""
         number = event.value
         self.schedule_arrival(number + 1)
-        segment = self.segment_of[number]
-        contact = Contact(number, self.demand_of[number], segment, self.segment_priority[segment],
+        demand, segment = self.demand_of[number], self.segment_of[number]
+        contact = Contact(number, demand, segment, self.priority_of[demand][segment],
                           self.customers.patience[number], self.customers.routes[number])
         self.next_step(contact)
 
@@ -255,13 +260,7 @@ class ServiceSystem:
         agent.on_duty = False
         agent.idle = False   # its entries in the idle lists are now stale and will be skipped
 
-    # -- time -----------------------------------------------------------------------------------------
-    def opening_time(self, minutes: float) -> float:
-        """A calendar delay as simulated (opening) time: whole days are whole opening days later, at
-        the same time of day; the rest counts in opening minutes (at most one day's opening)."""
-        days, rest = divmod(minutes, 1440.0)
-        return days * self.scenario.clock.day_length + min(rest, self.scenario.clock.day_length)
-
+    # -- scheduling ----------------------------------------------------------------------------------
     def after(self, delay: float, callback, value) -> Timeout:
         """Call ``callback(event)`` after ``delay`` minutes; ``event.value`` is ``value``."""
         timeout = Timeout(self.env, delay, value)

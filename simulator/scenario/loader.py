@@ -159,15 +159,27 @@ def _read_channels(node: Node) -> tuple[Channel, ...]:
             continue
         if not entry.expect_map("a mapping (patience: ...) or {}"):
             continue
-        entry.check_keys({"patience": "how long a customer waits before giving up"}, {
+        entry.check_keys({"patience": "how long a customer waits before giving up",
+                          "deferrable": "worked from a backlog when no real-time contact waits",
+                          "response_target": "time within which a deferrable contact should be answered"}, {
             "concurrency": "an agent holds one contact at a time",
-            "deferrable": "the channel is treated as real time (no backlog)",
-            "response_target": "no response-time KPI yet",
         })
         patience = entry.child("patience")
         dist = read_distribution(patience, Path(".")) if patience.value not in (MISSING, None) else None
-        channels.append(Channel(name, dist))
+        deferrable = entry.read("deferrable", _flag, False)
+        target = entry.read("response_target", positive_duration, None)
+        if deferrable and dist is not None:
+            patience.problem("a deferrable channel's contacts do not abandon; remove patience or deferrable")
+        if target is not None and not deferrable:
+            entry.child("response_target").problem("applies to deferrable channels only (add deferrable: true)")
+        channels.append(Channel(name, dist, bool(deferrable), target))
     return tuple(channels)
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise Invalid(f"must be true or false, got {value!r}")
 
 
 def _read_segments(node: Node) -> tuple[Segment, ...]:

@@ -35,6 +35,12 @@ class Clock:
     def intervals_per_day(self) -> int:
         return int(round(self.day_length / self.interval))
 
+    def opening_time(self, minutes: float) -> float:
+        """A calendar delay as simulated opening time: whole days become whole opening days (same time
+        of day, that many days later); the rest counts in opening minutes, at most one day's opening."""
+        days, rest = divmod(minutes, 1440.0)
+        return days * self.day_length + min(rest, self.day_length)
+
     def interval_labels(self, interval: int) -> tuple[str, str]:
         """Start and end labels of reporting interval number ``interval`` (the last ends at closing)."""
         start = interval * self.interval
@@ -57,8 +63,17 @@ class Clock:
 
 @dataclass(frozen=True)
 class Channel:
+    """How customers reach the organisation.
+
+    A ``deferrable`` channel (email, back-office work) is worked from a backlog: its
+    contacts never abandon and are served only when no real-time contact waits for the
+    same agents; ``response_target`` is the time within which they should be answered.
+    """
+
     name: str
     patience: Distribution | None = None  # None: nobody abandons
+    deferrable: bool = False
+    response_target: float | None = None  # minutes (calendar); deferrable channels only
 
 
 @dataclass(frozen=True)

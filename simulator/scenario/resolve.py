@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.model import Pool, Scenario, Step
+from simulator.scenario.model import Channel, Pool, Scenario, Step
 from simulator.units import format_clock
 
 
@@ -31,7 +31,7 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
         "clock": clock_doc,
         "replications": scenario.replications,
         "seed": scenario.seed,
-        "channels": {c.name: ({"patience": c.patience.spec()} if c.patience else {}) for c in scenario.channels},
+        "channels": {c.name: _channel_document(c) for c in scenario.channels},
     }
     if scenario.segments:
         document["segments"] = {s.name: {"share": s.share, "priority": s.priority,
@@ -55,6 +55,15 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     if targets:
         document["targets"] = targets
     return document
+
+
+def _channel_document(channel: Channel) -> dict[str, Any]:
+    entry: dict[str, Any] = {"patience": channel.patience.spec()} if channel.patience else {}
+    if channel.deferrable:
+        entry["deferrable"] = True
+        if channel.response_target is not None:
+            entry["response_target"] = channel.response_target
+    return entry
 
 
 def _step_document(step: Step) -> dict[str, Any]:
