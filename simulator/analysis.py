@@ -45,6 +45,18 @@ def summarise(values: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         {"replications": int})
 
 
+def clip_to_range(summary: pd.DataFrame) -> pd.DataFrame:
+    """Intersect each confidence interval with its KPI's possible values (every KPI is >= 0; shares
+    are <= 1): a t interval around a small count can otherwise reach below zero."""
+    from simulator.kpis import KPI_BY_NAME
+
+    summary = summary.copy()
+    summary["ci_low"] = summary["ci_low"].clip(lower=0.0)
+    shares = summary["metric"].map(lambda m: KPI_BY_NAME[m].kind == "share" if m in KPI_BY_NAME else False)
+    summary.loc[shares, "ci_high"] = summary.loc[shares, "ci_high"].clip(upper=1.0)
+    return summary
+
+
 def evaluate_targets(summary: pd.DataFrame, targets: tuple[Target, ...]) -> pd.DataFrame:
     """Each target with the KPI's mean and CI, ``met`` by the mean, and whether the CI is clear of it."""
     rows = []

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from simulator.analysis import evaluate_targets, summarise
+from simulator.analysis import clip_to_range, evaluate_targets, summarise
 from simulator.capacity import CapacityFlag, capacity_flags
 from simulator.metrics.compute import interval_kpis, replication_kpis
 from simulator.metrics.tables import ReplicationTables, build_tables
@@ -124,8 +124,8 @@ def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds:
         interval_frames.append(intervals)
     replications = pd.concat(kpi_frames, ignore_index=True)
     intervals = pd.concat(interval_frames, ignore_index=True)
-    summary = summarise(replications, ["metric", "scope"])
-    interval_summary = summarise(intervals, ["interval", "metric", "scope"])
+    summary = clip_to_range(summarise(replications, ["metric", "scope"]))
+    interval_summary = clip_to_range(summarise(intervals, ["interval", "metric", "scope"]))
     labels = interval_summary["interval"].map(scenario.clock.interval_labels)
     interval_summary.insert(1, "start", labels.str[0])
     interval_summary.insert(2, "end", labels.str[1])

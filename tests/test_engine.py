@@ -171,3 +171,12 @@ def test_interval_table_adds_up_to_the_totals_and_staffing_matches_headcount():
     mean_busy = busy.groupby("replication")["value"].mean().to_numpy()
     utilisation = result.replications[result.replications.metric == "utilisation"]
     assert np.allclose(mean_busy / 6, utilisation[utilisation.scope == "all"]["value"].to_numpy())
+
+
+def test_confidence_intervals_stay_within_what_a_kpi_can_be():
+    from simulator.analysis import clip_to_range, summarise
+    values = pd.DataFrame({"metric": ["backlog_end"] * 3 + ["service_level"] * 3, "scope": "all",
+                           "value": [0.0, 0.0, 3.0, 1.0, 1.0, 0.9]})
+    summary = clip_to_range(summarise(values, ["metric", "scope"])).set_index("metric")
+    assert summary.loc["backlog_end", "ci_low"] == 0.0 and summary.loc["backlog_end", "ci_high"] > 3.0
+    assert summary.loc["service_level", "ci_high"] == 1.0 and summary.loc["service_level", "ci_low"] < 0.9
