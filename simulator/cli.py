@@ -97,5 +97,19 @@ def validate(scenario_file: Path) -> None:
         click.echo(f"{'UNSTABLE' if flag.kind == 'unstable' else 'peak'}: {flag.message}")
 
 
+@main.command()
+@click.option("--markdown", is_flag=True, help="Print the table of docs/kpis.md.")
+def kpis(markdown: bool) -> None:
+    """List every KPI with its definition."""
+    from simulator.kpis import KPIS, markdown_table
+
+    if markdown:
+        click.echo(markdown_table(), nl=False)
+        return
+    width = max(len(kpi.name) for kpi in KPIS)
+    for kpi in KPIS:
+        click.echo(f"{kpi.name.ljust(width)}  {kpi.kind:<8}  {kpi.definition}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

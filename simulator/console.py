@@ -20,6 +20,8 @@ def format_value(metric: str, value: float) -> str:
         return f"{value * 100:.1f}%"
     if kind == "duration":
         return format_duration(value)
+    if kind == "score":
+        return f"{value:.2f}"
     if kind == "money":
         return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"

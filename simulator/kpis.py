@@ -12,7 +12,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Kpi:
     name: str
-    kind: str          # "count", "share" (0..1), "duration" (minutes), "money"
+    kind: str          # "count", "share" (0..1), "duration" (minutes), "money", "score" (1..5)
     better: str        # "higher", "lower" or "" (neither: a volume)
     definition: str
 
@@ -52,6 +52,9 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("repeat_contacts", "count", "lower", "offered contacts that are customers coming back after an error"),
     Kpi("containment_rate", "share", "higher",
         "contacts resolved by an automation step / contacts that went through an automation step"),
+    Kpi("satisfaction_mean", "score", "higher",
+        "mean satisfaction proxy (1 to 5) over contacts that left: see docs/satisfaction.md"),
+    Kpi("satisfied_share", "share", "higher", "contacts that left with a satisfaction proxy of 4 or more"),
     Kpi("backlog_end", "count", "lower",
         "deferrable contacts (email, back office) offered but not yet answered at the last closing time"),
     Kpi("response_within_target", "share", "higher",
@@ -72,10 +75,6 @@ DEFAULT_SERVICE_LEVEL_THRESHOLD = 20 / 60  # minutes: 80/20 is the industry's de
 
 
 def markdown_table() -> str:
-    """The catalogue as the Markdown table in docs/kpis.md (``python -m simulator.kpis`` prints it)."""
+    """The catalogue as the Markdown table in docs/kpis.md (``servicesim kpis --markdown`` prints it)."""
     rows = [f"| `{kpi.name}` | {kpi.kind} | {kpi.definition} |" for kpi in KPIS]
     return "\n".join(["| KPI | kind | definition |", "| --- | --- | --- |", *rows]) + "\n"
-
-
-if __name__ == "__main__":
-    print(markdown_table(), end="")

@@ -175,3 +175,13 @@ def test_deferrable_channels_do_not_abandon_and_targets_need_deferrable(tmp_path
     check(tmp_path, text, "channels.phone.response_target: applies to deferrable channels only")
     text = VALID.replace("phone: {patience: {exponential: {mean: 3}}}", "phone: {deferrable: yes please}")
     check(tmp_path, text, "channels.phone.deferrable: must be true or false")
+
+
+@pytest.mark.parametrize("feel, expected", [
+    ("{tolerance: {fone: 1min}}", "satisfaction.tolerance.fone: names no channel"),
+    ("{weights: {responsiveness: 0, reliability: 0, assurance: 0}}", "satisfaction.weights: must give at least one"),
+    ("{abandoned: 7}", "satisfaction.abandoned: must be a number from 1 to 5, got 7"),
+    ("{tolerence: {phone: 1min}}", "satisfaction.tolerence: unknown key; did you mean 'tolerance'?"),
+])
+def test_bad_satisfaction_settings(tmp_path, feel, expected):
+    check(tmp_path, VALID.replace("replications: 2", f"replications: 2\nsatisfaction: {feel}"), expected)

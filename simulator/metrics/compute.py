@@ -30,7 +30,31 @@ def contact_scopes(tables: ReplicationTables, scenario: Scenario) -> dict[str, n
     return scopes
 
 
-def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float) -> dict[str, float]:
+def satisfaction_scores(tables: ReplicationTables, scenario: Scenario) -> np.ndarray:
+    """The satisfaction proxy of every contact, 1 to 5 (NaN while still in the system).
+
+    A weighted mean of three components, each 0 to 1, mapped onto 1 to 5:
+    responsiveness (1 up to the channel's tolerance of waiting, falling linearly to 0 at three
+    times it), reliability (0 if an error reached the customer, ``repeat_reliability`` for a repeat
+    contact, else 1) and assurance ((mean level of the people who served - 1) / 4, or
+    ``bot_assurance`` when only automation served). A customer who gave up scores ``abandoned``.
+    """
+    settings, clock = scenario.satisfaction, scenario.clock
+    tolerance = np.array([clock.opening_time(settings.tolerance_of(c.name)) for c in scenario.channels])[
+        tables.channel] if len(tables.channel) else np.zeros(0)
+    waited = np.nan_to_num(tables.queue_time)
+    responsiveness = np.clip(1 - (waited - tolerance) / (2 * tolerance), 0.0, 1.0)
+    reliability = np.where(tables.errors > 0, 0.0, np.where(tables.repeat_of >= 0, settings.repeat_reliability, 1.0))
+    assurance = np.where(np.isnan(tables.mean_level), settings.bot_assurance, (tables.mean_level - 1) / 4)
+    total = settings.responsiveness + settings.reliability + settings.assurance
+    score = 1 + 4 * (settings.responsiveness * responsiveness + settings.reliability * reliability
+                     + settings.assurance * assurance) / total
+    score = np.where(tables.outcome == 1, settings.abandoned, score)
+    return np.where(tables.outcome == 2, np.nan, score)
+
+
+def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float,
+                 satisfaction: np.ndarray | None = None) -> dict[str, float]:
     """Volume, waiting and abandonment KPIs over the contacts selected by ``mask``."""
     offered = int(mask.sum())
     answered_mask = mask & ~np.isnan(tables.answered_at)
@@ -65,6 +89,10 @@ def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float) 
     kpis["containment_rate"] = float((automated & tables.contained).sum()) / automated.sum() \
         if automated.any() else np.nan
     left = int(left_mask.sum())
+    if satisfaction is not None:
+        scores = satisfaction[left_mask]
+        kpis["satisfaction_mean"] = float(scores.mean()) if left else np.nan
+        kpis["satisfied_share"] = float((scores >= 4).mean()) if left else np.nan
     kpis["queue_time_mean"] = float(tables.queue_time[left_mask].mean()) if left else np.nan
     kpis["time_in_system_mean"] = float(
         (tables.departed_at[left_mask] - tables.arrived_at[left_mask]).mean()) if left else np.nan
@@ -138,8 +166,10 @@ def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]
     rows: list[Row] = []
     automated = _scopes_with_automation(scenario)
     deferrable = _deferrable_contacts(tables, scenario)
+    scores = satisfaction_scores(tables, scenario)
     for scope, mask in contact_scopes(tables, scenario).items():
-        for metric, value in contact_kpis(tables, mask & after_warmup, scenario.service_level_threshold).items():
+        kpis = contact_kpis(tables, mask & after_warmup, scenario.service_level_threshold, scores)
+        for metric, value in kpis.items():
             if metric != "containment_rate" or scope in automated:
                 rows.append((metric, scope, value))
         if deferrable is not None and not scope.startswith("segment:") and (mask & deferrable[0]).any():

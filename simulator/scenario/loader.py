@@ -17,7 +17,8 @@ from typing import Any
 from simulator.kpis import DEFAULT_SERVICE_LEVEL_THRESHOLD, KPI_BY_NAME, TARGET_ALIASES
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
-                                      Automation, Break, Clock, Demand, Pool, Process, Scenario, Segment, Shift,
+                                      Automation, Break, Clock, Demand, Pool, Process, Satisfaction, Scenario,
+                                      Segment, Shift,
                                       SkillLevel, Step, Target)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
@@ -39,10 +40,10 @@ TOP_LEVEL = {
     "routing": "which free agent takes a contact",
     "targets": "KPI targets the output marks as met or missed",
     "automation": "bots, IVR and self-service tools: capacity and cost per contact",
+    "satisfaction": "weights and tolerances of the satisfaction proxy",
 }
 LATER_TOP_LEVEL = {
     "training": "no training is applied",
-    "satisfaction": "no satisfaction proxy is computed",
     "variants": "only the baseline is run (compare arrives with the experiments release)",
 }
 
@@ -79,6 +80,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     demand = _read_demand(root.child("demand"), clock, base_dir)
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
     targets, threshold = _read_targets(root.child("targets"))
+    satisfaction = _read_satisfaction(root.child("satisfaction"), channels)
 
     _check_references(root, channels, processes, staff)
     report.raise_if_any()
@@ -86,6 +88,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
         name=name, description=description.strip(), clock=clock, replications=replications, seed=seed,
         channels=channels, segments=segments, demand=demand, processes=processes, staff=staff,
         skill_levels=skill_levels, routing=routing, targets=targets, automation=automation,
+        satisfaction=satisfaction,
         service_level_threshold=threshold, source=source,
         warnings=tuple(str(w) for w in report.warnings),
     )
@@ -517,6 +520,46 @@ def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path) -> Arriv
                      f"opening: starts {', '.join(clock.label(t) for t in expected)}")
         return None
     return ArrivalProfile(tuple(v * 60 / period for v in volumes), source=str(path))
+
+
+# -- satisfaction -------------------------------------------------------------------------------
+
+def _read_satisfaction(node: Node, channels: tuple[Channel, ...]) -> Satisfaction:
+    default = Satisfaction()
+    if node.value in (MISSING, None) or not node.expect_map("a mapping with tolerance, weights, ..."):
+        return default
+    node.check_keys({"tolerance": "channel: wait accepted without complaint",
+                     "default_tolerance": "tolerance of channels not listed", "weights": "of the three components",
+                     "abandoned": "score of a customer who gave up",
+                     "bot_assurance": "assurance of a contact served only by automation",
+                     "repeat_reliability": "reliability of a repeat contact"})
+    tolerance: list[tuple[str, float]] = []
+    tolerance_node = node.child("tolerance")
+    if tolerance_node.value not in (MISSING, None) and tolerance_node.expect_map("a mapping of channel: duration"):
+        names = {c.name for c in channels}
+        for channel, entry in tolerance_node.items():
+            if channels and channel not in names:
+                entry.problem(f"names no channel; expected one of {', '.join(sorted(names))}")
+            minutes = entry.parse(positive_duration)
+            if minutes is not None:
+                tolerance.append((channel, minutes))
+    weights = node.child("weights")
+    values = {"responsiveness": default.responsiveness, "reliability": default.reliability,
+              "assurance": default.assurance}
+    if weights.value not in (MISSING, None) and weights.expect_map("a mapping of component: weight"):
+        weights.check_keys({k: "" for k in values})
+        for key in values:
+            values[key] = weights.read(key, number(0), values[key])
+        if all(v is not None for v in values.values()) and sum(values.values()) <= 0:
+            weights.problem("must give at least one component a weight above 0")
+    result = Satisfaction(
+        tolerance=tuple(tolerance),
+        default_tolerance=node.read("default_tolerance", positive_duration, default.default_tolerance),
+        abandoned=node.read("abandoned", number(1, 5), default.abandoned),
+        bot_assurance=node.read("bot_assurance", share, default.bot_assurance),
+        repeat_reliability=node.read("repeat_reliability", share, default.repeat_reliability),
+        **{k: v for k, v in values.items()})
+    return result
 
 
 # -- targets ------------------------------------------------------------------------------------

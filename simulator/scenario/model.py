@@ -223,6 +223,23 @@ class Automation:
     cost_per_contact: float = 0.0
 
 
+@dataclass(frozen=True)
+class Satisfaction:
+    """Weights and tolerances of the satisfaction proxy (docs/satisfaction.md explains each)."""
+
+    tolerance: tuple[tuple[str, float], ...] = ()   # (channel, minutes of waiting accepted without complaint)
+    default_tolerance: float = 2.0
+    responsiveness: float = 0.4
+    reliability: float = 0.4
+    assurance: float = 0.2
+    abandoned: float = 1.0        # the score of a customer who gave up
+    bot_assurance: float = 0.6    # assurance (0 to 1) of a contact served by automation only
+    repeat_reliability: float = 0.5   # reliability (0 to 1) of a contact that is itself a repeat
+
+    def tolerance_of(self, channel: str) -> float:
+        return dict(self.tolerance).get(channel, self.default_tolerance)
+
+
 ROUTING_POLICIES = ("longest_idle", "most_skilled", "least_skilled", "cheapest")
 
 
@@ -244,6 +261,7 @@ class Scenario:
     routing: str = "longest_idle"
     targets: tuple[Target, ...] = ()
     automation: tuple[Automation, ...] = ()
+    satisfaction: Satisfaction = Satisfaction()
     service_level_threshold: float = 20 / 60
     source: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # keys read but not modelled yet

@@ -46,6 +46,13 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
                                 for level in scenario.skill_levels}
     document["staff"] = {p.name: _pool_document(p, clock.open_at or 0.0) for p in scenario.staff}
     document["routing"] = scenario.routing
+    feel = scenario.satisfaction
+    document["satisfaction"] = {
+        "tolerance": dict(feel.tolerance), "default_tolerance": feel.default_tolerance,
+        "weights": {"responsiveness": feel.responsiveness, "reliability": feel.reliability,
+                    "assurance": feel.assurance},
+        "abandoned": feel.abandoned, "bot_assurance": feel.bot_assurance,
+        "repeat_reliability": feel.repeat_reliability}
     targets: dict[str, Any] = {}
     for target in scenario.targets:
         entry: dict[str, Any] = {target.direction: target.bound, "scope": target.scope}
