@@ -71,6 +71,12 @@ def capacity(scenario: Scenario) -> dict[str, np.ndarray]:
         staffed = expected_staffed(pool, clock)
         for skill, level in pool.skills:
             result[skill] = result[skill] + staffed * speeds[level]
+    pools = {pool.name: pool for pool in scenario.staff}
+    for course in scenario.training:   # trainees work at their new level's speed
+        pool = pools[course.pool]
+        before = speeds.get(pool.level(course.skill) or 0, 0.0)
+        gain = max(speeds[course.to_level] - before, 0.0)
+        result[course.skill] = result[course.skill] + expected_staffed(pool, clock) * course.share * gain
     for tool in scenario.automation:
         result[f"automation:{tool.name}"] = np.full(clock.intervals_per_day * clock.days, float(tool.capacity))
     return result

@@ -22,6 +22,7 @@ from simulator.metrics.compute import interval_kpis, replication_kpis
 from simulator.metrics.tables import ReplicationTables, build_tables
 from simulator.model.customers import draw_customers
 from simulator.model.roster import build_roster
+from simulator.model.training import plan_training
 from simulator.model.system import ServiceSystem
 from simulator.randomness import Streams, replication_seed
 from simulator.scenario.model import Scenario
@@ -42,8 +43,9 @@ def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
     """Run the model once with ``seed``; return what it recorded, as columns."""
     streams = Streams(seed)
     customers = draw_customers(scenario, streams)
-    roster = build_roster(scenario, streams)
-    system = ServiceSystem(scenario, customers, roster, streams)
+    training = plan_training(scenario, streams)
+    roster = build_roster(scenario, streams, training.off_floor)
+    system = ServiceSystem(scenario, customers, roster, streams, training.levels)
     recorder = system.run()
     channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
                                  dtype=np.int64)
@@ -52,7 +54,7 @@ def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
         len(system.agents), len(system.queues))
     return build_tables(recorder, customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
                         agent_pool, agent_levels, np.array(system.step_resource, dtype=np.int64),
-                        len(scenario.staff), roster)
+                        len(scenario.staff), roster, training.cost)
 
 
 def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:

@@ -62,7 +62,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("cost_staff", "money", "lower",
         "paid staff hours after the warm-up (breaks and absences included) x cost_per_hour"),
     Kpi("cost_automation", "money", "lower", "contacts handled by each automation x its cost_per_contact"),
-    Kpi("cost_total", "money", "lower", "cost_staff + cost_automation"),
+    Kpi("cost_training", "money", "lower", "trainees of each course x its cost_per_person"),
+    Kpi("cost_total", "money", "lower", "cost_staff + cost_automation + cost_training"),
     Kpi("cost_per_contact", "money", "lower", "cost_total / completed contacts"),
 )
 

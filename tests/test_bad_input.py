@@ -114,11 +114,11 @@ def test_bad_command_line_options_exit_2(tmp_path):
 
 def test_keys_of_later_releases_are_accepted_with_a_warning_never_silently(tmp_path):
     path = tmp_path / "later.yaml"
-    path.write_text(VALID.replace("replications: 2", "replications: 2\ntraining: {course: {pool: agents}}")
+    path.write_text(VALID.replace("replications: 2", "replications: 2\nvariants: {more: {staff.agents.headcount: 8}}")
                     .replace("phone: {patience", "phone: {concurrency: 2, patience"))
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert "later.yaml:4: training: not modelled yet" in result.stderr
+    assert "later.yaml:4: variants: not modelled yet" in result.stderr
     assert "channels.phone.concurrency: not modelled yet" in result.stderr
 
 
@@ -185,3 +185,14 @@ def test_deferrable_channels_do_not_abandon_and_targets_need_deferrable(tmp_path
 ])
 def test_bad_satisfaction_settings(tmp_path, feel, expected):
     check(tmp_path, VALID.replace("replications: 2", f"replications: 2\nsatisfaction: {feel}"), expected)
+
+
+@pytest.mark.parametrize("course, expected", [
+    ("{pool: agnts, skill: general, to_level: 4, share: 0.5}", "training.c.pool: names no pool; expected one of agents"),
+    ("{pool: agents, skill: general, to_level: 6, share: 0.5}", "training.c.to_level: must be a whole number from 1 to 5"),
+    ("{pool: agents, skill: general, to_level: 4, share: 1.5}", "training.c.share: must be a number from 0 to 1"),
+    ("{pool: agents, skill: general, to_level: 4, share: 0.5, off_floor: {start: '19:00', length: 1h}}",
+     "training.c.off_floor.start: must be within the opening hours"),
+])
+def test_bad_training_courses(tmp_path, course, expected):
+    check(tmp_path, VALID.replace("replications: 2", f"replications: 2\ntraining: {{c: {course}}}"), expected)

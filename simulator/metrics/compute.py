@@ -194,11 +194,13 @@ def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]
         rows.append(("cost_automation", f"automation:{tool.name}", handled * tool.cost_per_contact))
         cost_automation += handled * tool.cost_per_contact
     completed = int(((tables.outcome == 0) & after_warmup).sum())
-    total = cost_staff + cost_automation
+    total = cost_staff + cost_automation + tables.training_cost
     rows.extend([("cost_staff", "all", cost_staff), ("cost_automation", "all", cost_automation),
-                 ("cost_total", "all", total), ("cost_per_contact", "all", total / completed if completed else np.nan)])
+                 ("cost_training", "all", tables.training_cost), ("cost_total", "all", total), ("cost_per_contact", "all", total / completed if completed else np.nan)])
     if not scenario.automation:
         rows = [row for row in rows if row[0] != "cost_automation"]
+    if not scenario.training:
+        rows = [row for row in rows if row[0] != "cost_training"]
     return rows
 
 

@@ -19,7 +19,8 @@ OUTCOMES = ("completed", "abandoned", "in_system")  # code 2: still in the syste
 
 def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray, segment: np.ndarray,
                  channel_of_demand: np.ndarray, agent_pool: np.ndarray, agent_levels: np.ndarray,
-                 step_resource: np.ndarray, staff_pools: int, roster: Roster) -> ReplicationTables:
+                 step_resource: np.ndarray, staff_pools: int, roster: Roster,
+                 training_cost: float = 0.0) -> ReplicationTables:
     """Columns for every contact (first contacts in arrival order, then repeats), every service and
     every duty period. ``agent_levels[agent, resource]`` is an agent's level (0: cannot)."""
     repeats = _columns(records.repeats, 5)
@@ -63,6 +64,7 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
         duty_pool=agent_pool[duty_agent] if len(duty) else duty_agent,
         duty_start=np.array([d[1] for d in duty], dtype=float), duty_end=np.array([d[2] for d in duty], dtype=float),
         paid_pool=roster.paid_pool, paid_start=roster.paid_start, paid_end=roster.paid_end,
+        training_cost=training_cost,
     )
 
 
@@ -110,6 +112,7 @@ class ReplicationTables:
     paid_pool: np.ndarray
     paid_start: np.ndarray
     paid_end: np.ndarray
+    training_cost: float = 0.0     # the replication's training courses
 
     def contacts_frame(self, demand_names: list[str], channel_names: list[str],
                        segment_names: list[str]) -> pd.DataFrame:

@@ -45,8 +45,11 @@ def scheduled_duty(pool: Pool, day_length: float, day: int) -> list[list[tuple[f
     return periods
 
 
-def build_roster(scenario: Scenario, streams: Streams) -> Roster:
+def build_roster(scenario: Scenario, streams: Streams,
+                 away: dict[int, list[tuple[float, float]]] | None = None) -> Roster:
+    """Duty periods of every agent; ``away`` holds periods agents spend off the floor (training)."""
     clock = scenario.clock
+    away = away or {}
     duty: list[list[tuple[float, float]]] = []
     paid_pool, paid_start, paid_end = [], [], []
     for pool_number, pool in enumerate(scenario.staff):
@@ -63,9 +66,10 @@ def build_roster(scenario: Scenario, streams: Streams) -> Roster:
                 paid_start.extend([day * clock.day_length + shift.start] * shift.count)
                 paid_end.extend([day * clock.day_length + shift.end] * shift.count)
         for periods in agents:
+            periods = _minus(_merged(periods), away.get(len(duty), []))
             if not pool.shifts and periods and periods[-1][1] == clock.horizon:
                 periods[-1] = (periods[-1][0], math.inf)   # stays until the last contact has left
-            duty.append(_merged(periods))
+            duty.append(periods)
     return Roster(duty, np.array(paid_pool, dtype=np.int64), np.array(paid_start, dtype=float),
                   np.array(paid_end, dtype=float))
 
@@ -85,6 +89,22 @@ def _minus_breaks(pool: Pool, start: float, end: float, position: int, count: in
         cursor = max(cursor, finish)
     if cursor < end:
         periods.append((cursor, end))
+    return periods
+
+
+def _minus(periods: list[tuple[float, float]], holes: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The periods with the holes cut out."""
+    for begin, finish in holes:
+        cut = []
+        for start, end in periods:
+            if finish <= start or begin >= end:
+                cut.append((start, end))
+                continue
+            if start < begin:
+                cut.append((start, begin))
+            if finish < end:
+                cut.append((finish, end))
+        periods = cut
     return periods
 
 

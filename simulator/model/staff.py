@@ -101,9 +101,12 @@ def routing_rank(policy: str, level: int, cost_rank: int) -> int:
     return 0  # longest_idle: one group, ordered by idle time
 
 
-def build_staff(scenario: Scenario, resources: list[str]) -> tuple[list[Agent], list[IdleAgents]]:
-    """Every agent of every pool, then every automation's bots (one per unit of capacity), and one
-    IdleAgents per resource (skill or ``automation:<name>``) ordered by the routing policy."""
+def build_staff(scenario: Scenario, resources: list[str],
+                trained: dict[int, dict[str, int]] | None = None) -> tuple[list[Agent], list[IdleAgents]]:
+    """Every agent of every pool (with the levels training gave them), then every automation's bots
+    (one per unit of capacity), and one IdleAgents per resource (skill or ``automation:<name>``)
+    ordered by the routing policy."""
+    trained = trained or {}
     speeds = {level.level: level.speed for level in scenario.skill_levels}
     factors = {level.level: level.error_factor for level in scenario.skill_levels}
     costs = sorted({pool.cost_per_hour for pool in scenario.staff})
@@ -111,12 +114,15 @@ def build_staff(scenario: Scenario, resources: list[str]) -> tuple[list[Agent], 
     idle = [IdleAgents(ranks) for _ in resources]
     agents: list[Agent] = []
     for pool_number, pool in enumerate(scenario.staff):
-        levels = [0] * len(resources)
+        pool_levels = [0] * len(resources)
         for skill, level in pool.skills:
-            levels[resources.index(skill)] = level
-        speed = [speeds[level] if level else 0.0 for level in levels]
-        error_factor = [factors[level] if level else 0.0 for level in levels]
+            pool_levels[resources.index(skill)] = level
         for member in range(pool.headcount):
+            levels = list(pool_levels)
+            for skill, level in trained.get(len(agents), {}).items():
+                levels[resources.index(skill)] = level
+            speed = [speeds[level] if level else 0.0 for level in levels]
+            error_factor = [factors[level] if level else 0.0 for level in levels]
             agent = Agent(len(agents), f"{pool.name}-{member + 1}", pool_number, speed, levels, error_factor)
             for number, level in enumerate(levels):
                 if level:

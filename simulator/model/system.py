@@ -41,7 +41,8 @@ MAX_REWORKS = 20   # after this many redone steps an error reaches the customer 
 class ServiceSystem:
     """Staff, bots, queues and the journey of every contact of one replication."""
 
-    def __init__(self, scenario: Scenario, customers: Customers, roster: Roster, streams: Streams):
+    def __init__(self, scenario: Scenario, customers: Customers, roster: Roster, streams: Streams,
+                 trained: dict[int, dict[str, int]] | None = None):
         self.env = simpy.Environment()
         self.scenario = scenario
         self.customers = customers
@@ -71,7 +72,7 @@ class ServiceSystem:
         self.priority_of = [[rank + (len(priorities) if d.channel in deferrable else 0) for rank in segment_rank]
                             for d in scenario.demand]   # per demand stream and segment
         self.queues = [SkillQueue(number, 2 * len(priorities)) for number in range(len(resources))]
-        self.agents, self.idle = build_staff(scenario, resources)
+        self.agents, self.idle = build_staff(scenario, resources, trained)
         self.bots_from = sum(pool.headcount for pool in scenario.staff)
         self.reworks: dict[int, int] = {}   # contact -> steps redone so far (rare: a dict is fine)
         for agent in self.agents:

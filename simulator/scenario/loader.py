@@ -18,8 +18,7 @@ from simulator.kpis import DEFAULT_SERVICE_LEVEL_THRESHOLD, KPI_BY_NAME, TARGET_
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
                                       Automation, Break, Clock, Demand, Pool, Process, Satisfaction, Scenario,
-                                      Segment, Shift,
-                                      SkillLevel, Step, Target)
+                                      Segment, Shift, SkillLevel, Step, Target, Training)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
 from simulator.scenario.yaml_source import read_yaml_file
@@ -41,9 +40,9 @@ TOP_LEVEL = {
     "targets": "KPI targets the output marks as met or missed",
     "automation": "bots, IVR and self-service tools: capacity and cost per contact",
     "satisfaction": "weights and tolerances of the satisfaction proxy",
+    "training": "courses that raise a share of a pool to a level in a skill",
 }
 LATER_TOP_LEVEL = {
-    "training": "no training is applied",
     "variants": "only the baseline is run (compare arrives with the experiments release)",
 }
 
@@ -81,6 +80,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
     targets, threshold = _read_targets(root.child("targets"))
     satisfaction = _read_satisfaction(root.child("satisfaction"), channels)
+    training = _read_training(root.child("training"), staff, clock)
 
     _check_references(root, channels, processes, staff)
     report.raise_if_any()
@@ -88,7 +88,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
         name=name, description=description.strip(), clock=clock, replications=replications, seed=seed,
         channels=channels, segments=segments, demand=demand, processes=processes, staff=staff,
         skill_levels=skill_levels, routing=routing, targets=targets, automation=automation,
-        satisfaction=satisfaction,
+        satisfaction=satisfaction, training=training,
         service_level_threshold=threshold, source=source,
         warnings=tuple(str(w) for w in report.warnings),
     )
@@ -520,6 +520,42 @@ def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path) -> Arriv
                      f"opening: starts {', '.join(clock.label(t) for t in expected)}")
         return None
     return ArrivalProfile(tuple(v * 60 / period for v in volumes), source=str(path))
+
+
+# -- training -------------------------------------------------------------------------------------
+
+def _read_training(node: Node, staff: tuple[Pool, ...], clock: Clock | None) -> tuple[Training, ...]:
+    if node.value in (MISSING, None):
+        return ()
+    if not node.expect_map("a mapping of course names to {pool, skill, to_level, share, ...}"):
+        return ()
+    pools = {pool.name for pool in staff}
+    courses = []
+    for name, entry in node.items():
+        if not entry.expect_map("a mapping with pool, skill, to_level and share"):
+            continue
+        entry.check_keys({"pool": "who is trained", "skill": "what they learn", "to_level": "the level reached",
+                          "share": "share of the pool trained", "cost_per_person": "cost per trainee",
+                          "off_floor": "{start, length}: time trainees spend away on the first day"})
+        pool = entry.read("pool", text)
+        if pool is not None and staff and pool not in pools:
+            entry.child("pool").problem(f"names no pool; expected one of {', '.join(sorted(pools))}")
+        skill = entry.read("skill", text)
+        to_level = entry.read("to_level", whole_number(1, 5))
+        fraction = entry.read("share", share)
+        cost = entry.read("cost_per_person", number(0), 0.0)
+        start, length = None, 0.0
+        away = entry.child("off_floor")
+        if away.value not in (MISSING, None) and away.expect_map("a mapping with start and length"):
+            away.check_keys({"start": "clock time it starts", "length": "how long"})
+            start, length = away.read("start", parse_clock), away.read("length", positive_duration)
+            if start is not None and clock is not None:
+                start -= clock.open_at or 0.0
+                if not 0 <= start < clock.day_length:
+                    away.child("start").problem("must be within the opening hours")
+        if None not in (pool, skill, to_level, fraction, cost, length):
+            courses.append(Training(name, pool, skill, to_level, fraction, cost, start, length))
+    return tuple(courses)
 
 
 # -- satisfaction -------------------------------------------------------------------------------

@@ -224,6 +224,25 @@ class Automation:
 
 
 @dataclass(frozen=True)
+class Training:
+    """A course: a ``share`` of a pool's agents reach ``to_level`` in ``skill`` (gaining it if new).
+
+    Which agents is drawn from the course's own random stream, so it is the same for a given
+    seed. Trainees may spend ``off_floor_length`` minutes off the floor from ``off_floor_start``
+    (minutes after opening) on the first day; the course costs ``cost_per_person`` per trainee.
+    """
+
+    name: str
+    pool: str
+    skill: str
+    to_level: int
+    share: float
+    cost_per_person: float = 0.0
+    off_floor_start: float | None = None
+    off_floor_length: float = 0.0
+
+
+@dataclass(frozen=True)
 class Satisfaction:
     """Weights and tolerances of the satisfaction proxy (docs/satisfaction.md explains each)."""
 
@@ -262,6 +281,7 @@ class Scenario:
     targets: tuple[Target, ...] = ()
     automation: tuple[Automation, ...] = ()
     satisfaction: Satisfaction = Satisfaction()
+    training: tuple[Training, ...] = ()
     service_level_threshold: float = 20 / 60
     source: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # keys read but not modelled yet
@@ -283,6 +303,8 @@ class Scenario:
         for pool in self.staff:
             for skill, _ in pool.skills:
                 seen.setdefault(skill, None)
+        for course in self.training:
+            seen.setdefault(course.skill, None)
         return tuple(seen)
 
     @property

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.model import Channel, Pool, Scenario, Step
+from simulator.scenario.model import Channel, Pool, Scenario, Step, Training
 from simulator.units import format_clock
 
 
@@ -46,6 +46,9 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
                                 for level in scenario.skill_levels}
     document["staff"] = {p.name: _pool_document(p, clock.open_at or 0.0) for p in scenario.staff}
     document["routing"] = scenario.routing
+    if scenario.training:
+        document["training"] = {course.name: _course_document(course, clock.open_at or 0.0)
+                                for course in scenario.training}
     feel = scenario.satisfaction
     document["satisfaction"] = {
         "tolerance": dict(feel.tolerance), "default_tolerance": feel.default_tolerance,
@@ -62,6 +65,15 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     if targets:
         document["targets"] = targets
     return document
+
+
+def _course_document(course: Training, opening: float) -> dict[str, Any]:
+    entry: dict[str, Any] = {"pool": course.pool, "skill": course.skill, "to_level": course.to_level,
+                             "share": course.share, "cost_per_person": course.cost_per_person}
+    if course.off_floor_start is not None:
+        entry["off_floor"] = {"start": format_clock(opening + course.off_floor_start),
+                              "length": course.off_floor_length}
+    return entry
 
 
 def _channel_document(channel: Channel) -> dict[str, Any]:
