@@ -14,18 +14,31 @@ import numpy as np
 from simulator.scenario.model import ArrivalProfile, Clock
 
 
-def rate_boundaries(profile: ArrivalProfile, clock: Clock) -> tuple[np.ndarray, np.ndarray]:
-    """Period boundaries over the whole horizon (minutes) and the cumulative expected arrivals there."""
+def rate_boundaries(profile: ArrivalProfile, clock: Clock,
+                    day_factors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Period boundaries over the whole horizon (minutes) and the cumulative expected arrivals there.
+    ``day_factors`` multiply each day's rates (forecast error); without them the forecast holds."""
     period = profile.period_length(clock.day_length)
     per_minute = np.tile(np.asarray(profile.per_hour, dtype=float) / 60.0, clock.days)
+    if day_factors is not None:
+        per_minute = per_minute * np.repeat(day_factors, len(profile.per_hour))
     times = np.arange(len(per_minute) + 1) * period
     cumulative = np.concatenate(([0.0], np.cumsum(per_minute * period)))
     return times, cumulative
 
 
-def arrival_times(profile: ArrivalProfile, clock: Clock, rng: np.random.Generator) -> np.ndarray:
+def forecast_factors(profile: ArrivalProfile, days: int, rng: np.random.Generator) -> np.ndarray | None:
+    """Each day's forecast-error multiplier: gamma with mean 1 and cv ``profile.uncertainty``."""
+    if not profile.uncertainty:
+        return None
+    shape = 1 / profile.uncertainty ** 2
+    return rng.gamma(shape, 1 / shape, days)
+
+
+def arrival_times(profile: ArrivalProfile, clock: Clock, rng: np.random.Generator,
+                  day_factors: np.ndarray | None = None) -> np.ndarray:
     """Sorted arrival times in minutes within ``[0, clock.horizon)``."""
-    times, cumulative = rate_boundaries(profile, clock)
+    times, cumulative = rate_boundaries(profile, clock, day_factors)
     expected = cumulative[-1]
     if expected <= 0:
         return np.empty(0)

@@ -50,6 +50,8 @@ KPIS: tuple[Kpi, ...] = (
         "first-contact resolution: completed first contacts (not repeats) with no error reaching the customer "
         "and no recontact / completed first contacts"),
     Kpi("repeat_contacts", "count", "lower", "offered contacts that are customers coming back after an error"),
+    Kpi("retrial_contacts", "count", "lower", "offered contacts that are customers trying again after abandoning"),
+    Kpi("callback_rate", "share", "", "offered contacts that took a call back instead of waiting on the line"),
     Kpi("containment_rate", "share", "higher",
         "contacts resolved by an automation step / contacts that went through an automation step"),
     Kpi("satisfaction_mean", "score", "higher",

@@ -196,3 +196,20 @@ def test_bad_satisfaction_settings(tmp_path, feel, expected):
 ])
 def test_bad_training_courses(tmp_path, course, expected):
     check(tmp_path, VALID.replace("replications: 2", f"replications: 2\ntraining: {{c: {course}}}"), expected)
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("phone: {patience: {exponential: {mean: 3}}}", "phone: {retrial: {share: 0.5, after: 10}}",
+     "channels.phone: retrial and callback need patience"),
+    ("phone: {patience: {exponential: {mean: 3}}}",
+     "phone: {patience: {exponential: {mean: 3}}, retrial: {share: 0.5}}", "channels.phone.retrial.after: is required"),
+    ("phone: {patience: {exponential: {mean: 3}}}",
+     "phone: {patience: {exponential: {mean: 3}}, callback: {offer_above: 2min, accept: 2}}",
+     "channels.phone.callback.accept: must be a number from 0 to 1, got 2"),
+    ("process: answer", "process: answer\n    backlog: -4", "demand.calls.backlog: must be a whole number >= 0, got -4"),
+    ("{per_hour: [60, 90, 80, 50]}", "{per_hour: [60, 90, 80, 50], uncertainty: -0.1}",
+     "demand.calls.arrivals.uncertainty: must be a number from 0 to 2"),
+])
+def test_bad_customer_behaviour_settings(tmp_path, old, new, expected):
+    assert old in VALID
+    check(tmp_path, VALID.replace(old, new, 1), expected)

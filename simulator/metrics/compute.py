@@ -84,7 +84,9 @@ def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float,
     kpis["recontact_rate"] = float((completed & tables.recontacted).sum()) / n_completed if n_completed else np.nan
     resolved = first & (tables.errors == 0) & ~tables.recontacted
     kpis["fcr"] = float(resolved.sum()) / first.sum() if first.any() else np.nan
-    kpis["repeat_contacts"] = float((mask & (tables.repeat_of >= 0)).sum())
+    kpis["repeat_contacts"] = float((mask & (tables.repeat_of >= 0) & ~tables.retrial).sum())
+    kpis["retrial_contacts"] = float((mask & tables.retrial).sum())
+    kpis["callback_rate"] = float((mask & tables.callback).sum()) / offered if offered else np.nan
     automated = mask & (tables.bot_served > 0)
     kpis["containment_rate"] = float((automated & tables.contained).sum()) / automated.sum() \
         if automated.any() else np.nan
@@ -149,6 +151,23 @@ def backlog_kpis(tables: ReplicationTables, mask: np.ndarray, target: np.ndarray
     return kpis
 
 
+def unused_kpis(scenario: Scenario) -> set[str]:
+    """KPIs of features the scenario does not use: left out rather than reported as zeros."""
+    steps = [step for process in scenario.processes for step in process.steps]
+    unused = set()
+    if not any(step.error_rate for step in steps):
+        unused |= {"error_rate", "rework_rate", "recontact_rate", "fcr", "repeat_contacts"}
+    if not scenario.automation:
+        unused |= {"containment_rate", "cost_automation"}
+    if not scenario.training:
+        unused.add("cost_training")
+    if not any(c.retrial_share for c in scenario.channels):
+        unused.add("retrial_contacts")
+    if not any(c.callback_above is not None for c in scenario.channels):
+        unused.add("callback_rate")
+    return unused
+
+
 def _scopes_with_automation(scenario: Scenario) -> set[str]:
     """Scopes whose contacts can meet an automation step (containment is defined only there)."""
     streams = [d for d in scenario.demand
@@ -197,10 +216,8 @@ def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]
     total = cost_staff + cost_automation + tables.training_cost
     rows.extend([("cost_staff", "all", cost_staff), ("cost_automation", "all", cost_automation),
                  ("cost_training", "all", tables.training_cost), ("cost_total", "all", total), ("cost_per_contact", "all", total / completed if completed else np.nan)])
-    if not scenario.automation:
-        rows = [row for row in rows if row[0] != "cost_automation"]
-    if not scenario.training:
-        rows = [row for row in rows if row[0] != "cost_training"]
+    unused = unused_kpis(scenario)
+    rows = [row for row in rows if row[0] not in unused]
     return rows
 
 

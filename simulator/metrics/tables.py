@@ -11,7 +11,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from simulator.model.records import COMING_BACK, REWORKED, Recorder
+from simulator.model.records import COMING_BACK, RETRIAL, REWORKED, Recorder
 from simulator.model.roster import Roster
 
 OUTCOMES = ("completed", "abandoned", "in_system")  # code 2: still in the system when the run ended
@@ -23,11 +23,12 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
                  training_cost: float = 0.0) -> ReplicationTables:
     """Columns for every contact (first contacts in arrival order, then repeats), every service and
     every duty period. ``agent_levels[agent, resource]`` is an agent's level (0: cannot)."""
-    repeats = _columns(records.repeats, 5)
+    repeats = _columns(records.repeats, 6)
     arrived = np.concatenate((np.asarray(arrived_at, dtype=float), repeats[:, 1]))
     demand = np.concatenate((demand, repeats[:, 2].astype(np.int64)))
     segment = np.concatenate((segment, repeats[:, 3].astype(np.int64)))
     repeat_of = np.concatenate((np.full(len(arrived_at), -1, dtype=np.int64), repeats[:, 4].astype(np.int64)))
+    retrial = np.concatenate((np.zeros(len(arrived_at), dtype=bool), repeats[:, 5] == RETRIAL))
     count = len(arrived)
     outcome = np.full(count, 2, dtype=np.int8)
     answered_at, queue_time, departed_at = (np.full(count, np.nan) for _ in range(3))
@@ -52,7 +53,8 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     duty_agent = np.array([d[0] for d in duty], dtype=np.int64)
     return ReplicationTables(
         arrived_at=arrived, demand=demand, channel=channel_of_demand[demand] if count else demand,
-        segment=segment, repeat_of=repeat_of, outcome=outcome, answered_at=answered_at, queue_time=queue_time,
+        segment=segment, repeat_of=repeat_of, retrial=retrial,
+        callback=np.isin(np.arange(count), np.asarray(records.callbacks, dtype=np.int64)), outcome=outcome, answered_at=answered_at, queue_time=queue_time,
         departed_at=departed_at,
         errors=np.bincount(errors[reached, 0], minlength=count),
         reworks=np.bincount(errors[~reached, 0], minlength=count),
@@ -86,6 +88,8 @@ class ReplicationTables:
     channel: np.ndarray
     segment: np.ndarray
     repeat_of: np.ndarray      # the contact this one repeats; -1 for a first contact
+    retrial: np.ndarray        # a repeat attempt after abandoning (other repeats follow an error)
+    callback: np.ndarray       # took a call back instead of waiting on the line
     outcome: np.ndarray        # 0 completed, 1 abandoned, 2 still in the system at the end
     answered_at: np.ndarray    # NaN if never answered
     queue_time: np.ndarray     # NaN if still in the system
@@ -130,6 +134,8 @@ class ReplicationTables:
             "departed_at": self.departed_at,
             "time_in_system": self.departed_at - self.arrived_at,
             "repeat_of": self.repeat_of,
+            "retrial": self.retrial,
+            "callback": self.callback,
             "errors": self.errors,
             "reworks": self.reworks,
             "contained": self.contained,

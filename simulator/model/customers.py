@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.arrivals import arrival_times
+from simulator.arrivals import arrival_times, forecast_factors
 from simulator.randomness import Streams
 from simulator.scenario.model import Scenario
 
@@ -109,18 +109,24 @@ def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
     shares = np.array([s.share for s in scenario.segments]) if scenario.segments else None
     for number, demand in enumerate(scenario.demand):
         prefix = f"demand/{demand.name}"
-        arrivals = arrival_times(demand.arrivals, scenario.clock, streams.generator(f"{prefix}/arrivals"))
-        count = len(arrivals)
-        if shares is not None:
-            segments = streams.generator(f"{prefix}/segment").choice(len(shares), size=count, p=shares)
-        else:
-            segments = np.zeros(count, dtype=np.int64)
-        tolerance, needs = NeedsDrawer(scenario, number, streams).draw(segments)
-        times.append(arrivals)
-        demand_ids.append(np.full(count, number, dtype=np.int64))
-        segment_ids.append(segments)
-        patience.extend(tolerance)
-        routes.extend(needs)
+        factors = forecast_factors(demand.arrivals, scenario.clock.days, streams.generator(f"{prefix}/forecast"))
+        arrivals = arrival_times(demand.arrivals, scenario.clock, streams.generator(f"{prefix}/arrivals"), factors)
+        # the initial backlog (contacts already waiting when the first day opens, first in line) draws
+        # from streams of its own, so its size does not change what any other customer needs
+        for family, when in (("/backlog", np.zeros(demand.backlog)), ("", arrivals)):
+            count = len(when)
+            if count == 0 and family:
+                continue
+            if shares is not None:
+                segments = streams.generator(f"{prefix}{family}/segment").choice(len(shares), size=count, p=shares)
+            else:
+                segments = np.zeros(count, dtype=np.int64)
+            tolerance, needs = NeedsDrawer(scenario, number, streams, family).draw(segments)
+            times.append(when)
+            demand_ids.append(np.full(count, number, dtype=np.int64))
+            segment_ids.append(segments)
+            patience.extend(tolerance)
+            routes.extend(needs)
     all_times = np.concatenate(times) if times else np.empty(0)
     order = np.argsort(all_times, kind="stable")
     return Customers(

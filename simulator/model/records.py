@@ -8,12 +8,13 @@ turns them into columns once, at the end of the replication.
 from __future__ import annotations
 
 REACHED_CUSTOMER, REWORKED, COMING_BACK = 0, 1, 2   # what followed an error
+RECONTACT, RETRIAL = 0, 1                            # why a customer contacts again
 
 
 class Recorder:
     """Append-only buffers: ``services`` and ``departures`` (tuples described below)."""
 
-    __slots__ = ("services", "departures", "repeats", "errors", "contained")
+    __slots__ = ("services", "departures", "repeats", "errors", "contained", "callbacks")
 
     def __init__(self):
         # (contact, step, agent, queued_at, start, end)
@@ -25,5 +26,7 @@ class Recorder:
         self.errors: list[tuple[int, int, int]] = []
         # contacts an automation step resolved
         self.contained: list[int] = []
-        # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of)
-        self.repeats: list[tuple[int, float, int, int, int]] = []
+        # contacts that took a call back
+        self.callbacks: list[int] = []
+        # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of, RECONTACT/RETRIAL)
+        self.repeats: list[tuple[int, float, int, int, int, int]] = []

@@ -5,7 +5,8 @@ The journey reads like the process it models::
     arrive -> next_step -> (someone free? start_service : wait in the queue for that skill or bot)
     start_service -> finish_service -> (went wrong? handle_error) -> next_step ... -> depart
     wait -> (patience runs out before a person has served the contact) -> give_up -> depart
-    depart -> (an error sends the customer back?) ... later: arrive_again
+    depart -> (an error sends the customer back, or an abandoner tries again?) ... later: arrive_again
+    wait -> (a long expected wait: takes_callback) -> keeps its place without abandoning
 
 A free agent takes the most urgent contact waiting in any of its skills
 (priority, then first come, first served), or becomes idle. Agents come on and
@@ -29,7 +30,7 @@ from simpy.events import Timeout
 
 from simulator.model.contact import ABANDONED, COMPLETED, Contact
 from simulator.model.customers import Customers, NeedsDrawer, step_index
-from simulator.model.records import COMING_BACK, REACHED_CUSTOMER, REWORKED, Recorder
+from simulator.model.records import COMING_BACK, REACHED_CUSTOMER, RECONTACT, RETRIAL, REWORKED, Recorder
 from simulator.model.roster import Roster
 from simulator.model.staff import Agent, SkillQueue, build_staff
 from simulator.randomness import Streams
@@ -78,6 +79,13 @@ class ServiceSystem:
         for agent in self.agents:
             agent.queues = [self.queues[r] for r, level in enumerate(agent.levels) if level]
         self.repeat_needs = [NeedsDrawer(scenario, d, streams, "/repeat") for d in range(len(scenario.demand))]
+        channels = [scenario.channel(d.channel) for d in scenario.demand]
+        self.retrial = [(c.retrial_share, c.retrial_after, streams.generator(f"demand/{d.name}/retrial"))
+                        for c, d in zip(channels, scenario.demand)]
+        self.callback = [(c.callback_above, c.callback_accept, streams.generator(f"demand/{d.name}/callback"))
+                         for c, d in zip(channels, scenario.demand)]
+        self.step_mean_work = [step.duration.mean for step in steps]
+        self.on_duty = [0] * len(resources)   # agents on duty per resource, for expected waits
         self.rework_needs = [NeedsDrawer(scenario, d, streams, "/rework") for d in range(len(scenario.demand))]
         self.next_id = len(customers)
         self.tickets = 0
@@ -90,6 +98,7 @@ class ServiceSystem:
             for on, off in periods:
                 if on <= 0:
                     agent.on_duty = True
+                    self.count_on_duty(agent, 1)
                     self.become_idle(agent)
                 else:
                     self.after(on, self.start_duty, agent)
@@ -97,6 +106,7 @@ class ServiceSystem:
                     self.after(off, self.end_duty, agent)
         for bot in self.agents[self.bots_from:]:
             bot.on_duty = True
+            self.count_on_duty(bot, 1)
             self.become_idle(bot)
         self.schedule_arrival(0)
         self.env.run()
@@ -141,8 +151,21 @@ class ServiceSystem:
         contact.ticket = self.tickets
         self.tickets += 1
         queue.join(contact)
-        if contact.on_hold and contact.patience < math.inf:
+        if contact.on_hold and contact.patience < math.inf and not self.takes_callback(contact, queue):
             contact.patience_timer = self.after(contact.patience, self.give_up, contact)
+
+    def takes_callback(self, contact: Contact, queue: SkillQueue) -> bool:
+        """Offered a call back when the expected wait is long, the customer may take it: they keep
+        their place in the queue but are no longer on the line, so they do not abandon."""
+        threshold, accept, rng = self.callback[contact.demand]
+        if threshold is None or contact.answered_at >= 0:
+            return False
+        step = contact.route[contact.stage][0]
+        expected = queue.waiting * self.step_mean_work[step] / max(self.on_duty[queue.skill], 1)
+        if expected <= threshold or rng.random() >= accept:
+            return False
+        self.recorder.callbacks.append(contact.id)
+        return True
 
     def give_up(self, event: Timeout) -> None:
         """Patience ran out: if still waiting, the customer abandons."""
@@ -234,16 +257,23 @@ class ServiceSystem:
     def depart(self, contact: Contact, outcome: int) -> None:
         """The contact leaves; an error that sends the customer back brings a new contact later."""
         self.recorder.departures.append((contact.id, outcome, contact.answered_at, contact.queue_time, self.env.now))
-        if outcome == COMPLETED and 0 <= contact.recontact_after \
-                and self.env.now + contact.recontact_after < self.scenario.clock.horizon:
-            self.after(contact.recontact_after, self.arrive_again, contact)
+        horizon = self.scenario.clock.horizon
+        if outcome == COMPLETED and 0 <= contact.recontact_after and self.env.now + contact.recontact_after < horizon:
+            self.after(contact.recontact_after, self.arrive_again, (contact, RECONTACT))
+        elif outcome == ABANDONED:
+            share, after, rng = self.retrial[contact.demand]
+            if share and rng.random() < share:
+                delay = float(after.sample(rng, 1)[0])
+                if self.env.now + delay < horizon:
+                    self.after(delay, self.arrive_again, (contact, RETRIAL))
 
     def arrive_again(self, event: Timeout) -> None:
-        """The customer of an earlier contact comes back about the same matter: a repeat contact."""
-        first = event.value
+        """The customer of an earlier contact tries again (after abandoning) or comes back about the
+        same matter (after an error): a repeat contact of the same demand stream and segment."""
+        first, kind = event.value
         number, self.next_id = self.next_id, self.next_id + 1
         patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]))
-        self.recorder.repeats.append((number, self.env.now, first.demand, first.segment, first.id))
+        self.recorder.repeats.append((number, self.env.now, first.demand, first.segment, first.id, kind))
         contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0])
         self.next_step(contact)
 
@@ -251,6 +281,7 @@ class ServiceSystem:
     def start_duty(self, event: Timeout) -> None:
         """A shift starts or a break ends: the agent looks for work (unless still busy)."""
         agent = event.value
+        self.count_on_duty(agent, 1)
         agent.on_duty = True
         if agent.contact is None:
             self.take_next_contact(agent)
@@ -258,8 +289,14 @@ class ServiceSystem:
     def end_duty(self, event: Timeout) -> None:
         """A shift ends or a break starts: no new work; a contact in hand is finished first."""
         agent = event.value
+        self.count_on_duty(agent, -1)
         agent.on_duty = False
         agent.idle = False   # its entries in the idle lists are now stale and will be skipped
+
+    def count_on_duty(self, agent: Agent, change: int) -> None:
+        for resource, level in enumerate(agent.levels):
+            if level:
+                self.on_duty[resource] += change
 
     # -- scheduling ----------------------------------------------------------------------------------
     def after(self, delay: float, callback, value) -> Timeout:

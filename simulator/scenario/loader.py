@@ -9,6 +9,7 @@ raises one :class:`~simulator.errors.ScenarioError` or returns an immutable
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 from pathlib import Path
@@ -164,7 +165,9 @@ def _read_channels(node: Node) -> tuple[Channel, ...]:
             continue
         entry.check_keys({"patience": "how long a customer waits before giving up",
                           "deferrable": "worked from a backlog when no real-time contact waits",
-                          "response_target": "time within which a deferrable contact should be answered"}, {
+                          "response_target": "time within which a deferrable contact should be answered",
+                          "retrial": "{share, after}: abandoners who try again later",
+                          "callback": "{offer_above, accept}: call backs offered when the wait is long"}, {
             "concurrency": "an agent holds one contact at a time",
         })
         patience = entry.child("patience")
@@ -175,7 +178,24 @@ def _read_channels(node: Node) -> tuple[Channel, ...]:
             patience.problem("a deferrable channel's contacts do not abandon; remove patience or deferrable")
         if target is not None and not deferrable:
             entry.child("response_target").problem("applies to deferrable channels only (add deferrable: true)")
-        channels.append(Channel(name, dist, bool(deferrable), target))
+        retrial_share, retrial_after = 0.0, None
+        retrial = entry.child("retrial")
+        if retrial.value not in (MISSING, None) and retrial.expect_map("a mapping with share and after"):
+            retrial.check_keys({"share": "share of abandoners who try again", "after": "how long after"})
+            retrial_share = retrial.read("share", share)
+            retrial_after = read_distribution(retrial.child("after"), Path(".")) if "after" in retrial.value \
+                else retrial.child("after").problem("is required, e.g. {exponential: {mean: 10}}")
+        callback_above, callback_accept = None, 0.0
+        callback = entry.child("callback")
+        if callback.value not in (MISSING, None) and callback.expect_map("a mapping with offer_above and accept"):
+            callback.check_keys({"offer_above": "expected wait above which a call back is offered",
+                                 "accept": "share of customers offered who take it"})
+            callback_above = callback.read("offer_above", duration)
+            callback_accept = callback.read("accept", share)
+        if (retrial_share or callback_above is not None) and dist is None:
+            entry.problem("retrial and callback need patience (customers who never give up never need them)")
+        channels.append(Channel(name, dist, bool(deferrable), target, retrial_share or 0.0, retrial_after,
+                                callback_above, callback_accept or 0.0))
     return tuple(channels)
 
 
@@ -450,12 +470,14 @@ def _read_demand(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Deman
         if not entry.expect_map("a mapping with channel, arrivals and process"):
             continue
         entry.check_keys({"channel": "the channel contacts come through",
-                          "arrivals": "arrival rates per hour", "process": "the process they follow"})
+                          "arrivals": "arrival rates per hour", "process": "the process they follow",
+                          "backlog": "contacts already waiting at the first opening"})
         channel = entry.read("channel", text)
         process = entry.read("process", text)
         arrivals = _read_arrivals(entry.child("arrivals"), clock, base_dir)
-        if None not in (channel, process, arrivals):
-            streams.append(Demand(name, channel, arrivals, process))
+        backlog = entry.read("backlog", whole_number(0), 0)
+        if None not in (channel, process, arrivals, backlog):
+            streams.append(Demand(name, channel, arrivals, process, backlog))
     return tuple(streams)
 
 
@@ -466,11 +488,19 @@ def _read_arrivals(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalPr
     if not node.expect_map("a mapping with per_hour: rate or list, or csv: file"):
         return None
     node.check_keys({"per_hour": "constant rate or list over equal periods of a day",
-                     "csv": "a forecast file with start and volume columns"},
-                    {"uncertainty": "the forecast is taken as exact"})
+                     "csv": "a forecast file with start and volume columns",
+                     "uncertainty": "coefficient of variation of each day's forecast error"})
     if ("per_hour" in node.value) == ("csv" in node.value):
         node.problem("needs exactly one of per_hour or csv")
         return None
+    uncertainty = node.read("uncertainty", number(0, 2), 0.0)
+    profile = _read_rates(node, clock, base_dir)
+    if profile is None or uncertainty is None:
+        return None
+    return dataclasses.replace(profile, uncertainty=uncertainty)
+
+
+def _read_rates(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
     if "per_hour" in node.value:
         rates_node = node.child("per_hour")
         rate = number(0)

@@ -68,12 +68,19 @@ class Channel:
     A ``deferrable`` channel (email, back-office work) is worked from a backlog: its
     contacts never abandon and are served only when no real-time contact waits for the
     same agents; ``response_target`` is the time within which they should be answered.
+    A share of customers who abandon may try again later (``retrial``); customers facing an
+    expected wait above a threshold may be offered a call back (``callback``), keeping their
+    place in the queue without waiting on the line.
     """
 
     name: str
     patience: Distribution | None = None  # None: nobody abandons
     deferrable: bool = False
     response_target: float | None = None  # minutes (calendar); deferrable channels only
+    retrial_share: float = 0.0            # share of abandoners who try again ...
+    retrial_after: Distribution | None = None   # ... this long after giving up
+    callback_above: float | None = None   # offer a call back when the expected wait exceeds this
+    callback_accept: float = 0.0          # share of customers offered a call back who take it
 
 
 @dataclass(frozen=True)
@@ -86,10 +93,16 @@ class Segment:
 
 @dataclass(frozen=True)
 class ArrivalProfile:
-    """Poisson arrival rates per hour over equal periods of a day, repeated every day."""
+    """Poisson arrival rates per hour over equal periods of a day, repeated every day.
+
+    With ``uncertainty`` (a coefficient of variation) each day's rates are multiplied by a random
+    factor with mean 1, drawn per replication and day (gamma): forecast error, so that confidence
+    intervals carry forecast risk as well as chance.
+    """
 
     per_hour: tuple[float, ...]
     source: str = field(default="per_hour", compare=False)  # how it was given: per_hour, or the CSV path
+    uncertainty: float = 0.0
 
     def period_length(self, day_length: float) -> float:
         return day_length / len(self.per_hour)
@@ -103,6 +116,7 @@ class Demand:
     channel: str
     arrivals: ArrivalProfile
     process: str
+    backlog: int = 0      # contacts already waiting when the first day opens (e.g. overnight email)
 
 
 @dataclass(frozen=True)

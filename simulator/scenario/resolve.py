@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.model import Channel, Pool, Scenario, Step, Training
+from simulator.scenario.model import Channel, Demand, Pool, Scenario, Step, Training
 from simulator.units import format_clock
 
 
@@ -36,8 +36,7 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     if scenario.segments:
         document["segments"] = {s.name: {"share": s.share, "priority": s.priority,
                                          "patience_factor": s.patience_factor} for s in scenario.segments}
-    document["demand"] = {d.name: {"channel": d.channel, "arrivals": {"per_hour": list(d.arrivals.per_hour)},
-                                   "process": d.process} for d in scenario.demand}
+    document["demand"] = {d.name: _demand_document(d) for d in scenario.demand}
     document["processes"] = {p.name: {"steps": [_step_document(s) for s in p.steps]} for p in scenario.processes}
     if scenario.automation:
         document["automation"] = {a.name: {"capacity": a.capacity, "cost_per_contact": a.cost_per_contact}
@@ -67,6 +66,16 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     return document
 
 
+def _demand_document(demand: Demand) -> dict[str, Any]:
+    arrivals: dict[str, Any] = {"per_hour": list(demand.arrivals.per_hour)}
+    if demand.arrivals.uncertainty:
+        arrivals["uncertainty"] = demand.arrivals.uncertainty
+    entry = {"channel": demand.channel, "arrivals": arrivals, "process": demand.process}
+    if demand.backlog:
+        entry["backlog"] = demand.backlog
+    return entry
+
+
 def _course_document(course: Training, opening: float) -> dict[str, Any]:
     entry: dict[str, Any] = {"pool": course.pool, "skill": course.skill, "to_level": course.to_level,
                              "share": course.share, "cost_per_person": course.cost_per_person}
@@ -82,6 +91,10 @@ def _channel_document(channel: Channel) -> dict[str, Any]:
         entry["deferrable"] = True
         if channel.response_target is not None:
             entry["response_target"] = channel.response_target
+    if channel.retrial_after is not None:
+        entry["retrial"] = {"share": channel.retrial_share, "after": channel.retrial_after.spec()}
+    if channel.callback_above is not None:
+        entry["callback"] = {"offer_above": channel.callback_above, "accept": channel.callback_accept}
     return entry
 
 
