@@ -44,9 +44,11 @@ def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
         times, cumulative = rate_boundaries(demand.arrivals, clock)
         arrivals_per_minute = np.diff(np.interp(bounds, times, cumulative)) / clock.interval
         flow = 1.0   # share of contacts still in the process at this step
+        slots = scenario.channel(demand.channel).concurrency   # an agent holds this many chats at once
         for step in scenario.process(demand.process).steps:
             repeats = 1 / (1 - step.error_rate) if step.rework == step.name and step.error_rate < 1 else 1.0
-            load[step.resource] += arrivals_per_minute * flow * step.probability * step.duration.mean * repeats
+            load[step.resource] += (arrivals_per_minute * flow * step.probability * step.duration.mean * repeats
+                                    / (slots if step.skill is not None else 1))
             flow *= 1 - step.probability * step.containment
     return load
 

@@ -106,11 +106,18 @@ def _breakdowns(summary: pd.DataFrame) -> list[str]:
                 cells.append("-" if row is None else _mean_pm(metric, row["mean"], row["ci_low"], row["ci_high"]))
             rows.append(cells)
         lines += ["", *_table([title] + columns, rows)]
-    pools = summary[(summary.metric == "utilisation") & summary.scope.str.startswith("pool:")]
-    if not pools.empty:
-        rows = [[row.scope.split(":", 1)[1], _mean_pm("utilisation", row.mean, row.ci_low, row.ci_high)]
-                for row in pools.itertuples()]
-        lines += ["", *_table(["By pool", "utilisation"], rows)]
+    pool_scopes = [s for s in summary.scope.unique() if s.startswith("pool:")]
+    if pool_scopes:
+        metrics = [m for m in ("utilisation", "slot_utilisation", "cost_staff") if m in set(summary.metric)]
+        rows = []
+        for scope in pool_scopes:
+            cells = [scope.split(":", 1)[1]]
+            for metric in metrics:
+                match = summary[(summary.metric == metric) & (summary.scope == scope)]
+                row = match.iloc[0] if not match.empty else None
+                cells.append("-" if row is None else _mean_pm(metric, row["mean"], row["ci_low"], row["ci_high"]))
+            rows.append(cells)
+        lines += ["", *_table(["By pool", *metrics], rows)]
     return lines
 
 

@@ -54,7 +54,8 @@ def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
         len(system.agents), len(system.queues))
     return build_tables(recorder, customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
                         agent_pool, agent_levels, np.array(system.step_resource, dtype=np.int64),
-                        len(scenario.staff), roster, training.cost)
+                        len(scenario.staff), roster, training.cost,
+                        np.array([c.concurrency for c in scenario.channels], dtype=np.int64))
 
 
 def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:

@@ -40,7 +40,11 @@ KPIS: tuple[Kpi, ...] = (
         "mean time from arrival to departure (completion or abandonment), over every offered "
         "contact that left"),
     Kpi("utilisation", "share", "",
-        "busy agent-time / staffed agent-time after the warm-up, within the opening hours"),
+        "busy agent-time / staffed agent-time after the warm-up, within the opening hours (an agent holding "
+        "any chat is busy)"),
+    Kpi("slot_utilisation", "share", "",
+        "busy slot-time / staffed slot-time: a contact of a channel where agents hold k at once (chat) "
+        "counts 1/k of an agent; shown when a channel has concurrency"),
     Kpi("error_rate", "share", "lower",
         "completed contacts with at least one error reaching the customer / completed contacts"),
     Kpi("rework_rate", "share", "lower", "completed contacts with at least one step redone / completed contacts"),

@@ -114,22 +114,10 @@ def test_bad_command_line_options_exit_2(tmp_path):
 
 def test_keys_of_later_releases_are_accepted_with_a_warning_never_silently(tmp_path):
     path = tmp_path / "later.yaml"
-    path.write_text(VALID.replace("replications: 2", "replications: 2\nvariants: {more: {staff.agents.headcount: 8}}")
-                    .replace("phone: {patience", "phone: {concurrency: 2, patience"))
+    path.write_text(VALID.replace("replications: 2", "replications: 2\nvariants: {more: {staff.agents.headcount: 8}}"))
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert "later.yaml:4: variants: not modelled yet" in result.stderr
-    assert "channels.phone.concurrency: not modelled yet" in result.stderr
-
-
-def test_bad_empirical_sample_files(tmp_path):
-    (tmp_path / "times.csv").write_text("minutes\n3\nsoon\n")
-    text = VALID.replace("{exponential: {mean: 4}}", "{empirical: {csv: times.csv, column: minutes}}")
-    check(tmp_path, text, "times.csv, line 3, column 'minutes': must be a duration")
-    text = VALID.replace("{exponential: {mean: 4}}", "{empirical: {csv: times.csv, column: seconds}}")
-    check(tmp_path, text, "has no column 'seconds' (found: minutes)")
-    text = VALID.replace("{exponential: {mean: 4}}", "{empirical: {csv: absent.csv, column: minutes}}")
-    check(tmp_path, text, "cannot read the sample file")
 
 
 @pytest.mark.parametrize("step, expected", [
@@ -213,3 +201,10 @@ def test_bad_training_courses(tmp_path, course, expected):
 def test_bad_customer_behaviour_settings(tmp_path, old, new, expected):
     assert old in VALID
     check(tmp_path, VALID.replace(old, new, 1), expected)
+
+
+def test_bad_concurrency(tmp_path):
+    check(tmp_path, VALID.replace("phone: {patience: {exponential: {mean: 3}}}", "phone: {concurrency: 0}"),
+          "channels.phone.concurrency: must be a whole number from 1 to 20, got 0")
+    check(tmp_path, VALID.replace("phone: {patience: {exponential: {mean: 3}}}", "phone: {deferrable: true, concurrency: 3}"),
+          "channels.phone.concurrency: applies to real-time channels only")

@@ -116,6 +116,25 @@ def busy_time_before(starts: np.ndarray, ends: np.ndarray, times: np.ndarray) ->
     return (times * n_started - start_sums[n_started]) - (times * n_ended - end_sums[n_ended])
 
 
+def busy_time(tables: ReplicationTables, pool: int, bounds: np.ndarray) -> np.ndarray:
+    """Agent-time a pool was busy between consecutive ``bounds``: serving one contact, or holding at
+    least one chat (chats overlap, so they count through the periods an agent held any)."""
+    single = tables.service_slots == 1
+    return (_pool_time(tables.service_pool[single], tables.service_start[single], tables.service_end[single],
+                       pool, bounds)
+            + _pool_time(tables.held_pool, tables.held_start, tables.held_end, pool, bounds))
+
+
+def slot_time(tables: ReplicationTables, pool: int, bounds: np.ndarray) -> np.ndarray:
+    """Busy slot-time: each contact of a channel with concurrency k counts 1/k of an agent."""
+    total = np.zeros(len(bounds) - 1)
+    for slots in np.unique(tables.service_slots):
+        mine = tables.service_slots == slots
+        total += _pool_time(tables.service_pool[mine], tables.service_start[mine], tables.service_end[mine],
+                            pool, bounds) / slots
+    return total
+
+
 def _pool_time(pools: np.ndarray, starts: np.ndarray, ends: np.ndarray, pool: int,
                bounds: np.ndarray) -> np.ndarray:
     """Agent-time of one pool's periods (services, duty) between consecutive ``bounds``."""
@@ -196,11 +215,15 @@ def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]
             rows.extend((metric, scope, value) for metric, value in backlog.items())
     window = np.array([clock.warmup, clock.horizon])
     total_busy = total_staffed = cost_staff = 0.0
+    concurrent = any(c.concurrency > 1 for c in scenario.channels)
     for number, pool in enumerate(scenario.staff):
-        busy = _pool_time(tables.service_pool, tables.service_start, tables.service_end, number, window)[0]
+        busy = busy_time(tables, number, window)[0]
         staffed = _pool_time(tables.duty_pool, tables.duty_start, tables.duty_end, number, window)[0]
         paid = _pool_time(tables.paid_pool, tables.paid_start, tables.paid_end, number, window)[0]
         rows.append(("utilisation", f"pool:{pool.name}", busy / staffed if staffed else np.nan))
+        if concurrent:
+            slots = slot_time(tables, number, window)[0]
+            rows.append(("slot_utilisation", f"pool:{pool.name}", slots / staffed if staffed else np.nan))
         rows.append(("cost_staff", f"pool:{pool.name}", paid / 60 * pool.cost_per_hour))
         total_busy += busy
         total_staffed += staffed
@@ -253,7 +276,7 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
     staffed_total = np.zeros(count)
     busy_total = np.zeros(count)
     for number, pool in enumerate(scenario.staff):
-        busy = _pool_time(tables.service_pool, tables.service_start, tables.service_end, number, bounds) / clock.interval
+        busy = busy_time(tables, number, bounds) / clock.interval
         staffed = _pool_time(tables.duty_pool, tables.duty_start, tables.duty_end, number, bounds) / clock.interval
         staffed_total += staffed
         busy_total += busy

@@ -20,7 +20,7 @@ OUTCOMES = ("completed", "abandoned", "in_system")  # code 2: still in the syste
 def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray, segment: np.ndarray,
                  channel_of_demand: np.ndarray, agent_pool: np.ndarray, agent_levels: np.ndarray,
                  step_resource: np.ndarray, staff_pools: int, roster: Roster,
-                 training_cost: float = 0.0) -> ReplicationTables:
+                 training_cost: float = 0.0, channel_slots: np.ndarray | None = None) -> ReplicationTables:
     """Columns for every contact (first contacts in arrival order, then repeats), every service and
     every duty period. ``agent_levels[agent, resource]`` is an agent's level (0: cannot)."""
     repeats = _columns(records.repeats, 6)
@@ -49,10 +49,14 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_level = np.bincount(contacts[by_person], weights=levels[by_person], minlength=count) \
             / np.bincount(contacts[by_person], minlength=count)
+    slots = (channel_slots if channel_slots is not None else np.ones(len(channel_of_demand), dtype=np.int64))
+    channel = channel_of_demand[demand] if count else demand
+    service_slots = slots[channel[contacts]] if len(contacts) else np.ones(0, dtype=np.int64)
+    busy = _columns(records.busy, 3)
     duty = [(agent, on, off) for agent, periods in enumerate(roster.duty) for on, off in periods]
     duty_agent = np.array([d[0] for d in duty], dtype=np.int64)
     return ReplicationTables(
-        arrived_at=arrived, demand=demand, channel=channel_of_demand[demand] if count else demand,
+        arrived_at=arrived, demand=demand, channel=channel,
         segment=segment, repeat_of=repeat_of, retrial=retrial,
         callback=np.isin(np.arange(count), np.asarray(records.callbacks, dtype=np.int64)), outcome=outcome, answered_at=answered_at, queue_time=queue_time,
         departed_at=departed_at,
@@ -63,6 +67,8 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
         mean_level=mean_level, bot_served=np.bincount(contacts[~by_person], minlength=count),
         service_contact=contacts, service_step=steps, service_agent=agents, service_pool=pools,
         service_queued_at=services[:, 3], service_start=services[:, 4], service_end=services[:, 5],
+        service_slots=service_slots, held_pool=agent_pool[busy[:, 0].astype(np.int64)] if len(busy) else
+        np.zeros(0, dtype=np.int64), held_start=busy[:, 1], held_end=busy[:, 2],
         duty_pool=agent_pool[duty_agent] if len(duty) else duty_agent,
         duty_start=np.array([d[1] for d in duty], dtype=float), duty_end=np.array([d[2] for d in duty], dtype=float),
         paid_pool=roster.paid_pool, paid_start=roster.paid_start, paid_end=roster.paid_end,
@@ -108,6 +114,11 @@ class ReplicationTables:
     service_queued_at: np.ndarray
     service_start: np.ndarray
     service_end: np.ndarray
+    service_slots: np.ndarray    # contacts of its channel an agent can hold at once (1, or k for chat)
+    # one entry per period an agent held at least one chat (concurrent services overlap within it)
+    held_pool: np.ndarray
+    held_start: np.ndarray
+    held_end: np.ndarray
     # one entry per period an agent is on duty (available for work); the last may end at infinity
     duty_pool: np.ndarray
     duty_start: np.ndarray

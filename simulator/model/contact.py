@@ -13,15 +13,16 @@ class Contact:
     errors, whether a bot resolved it) is written to the recorder as it happens.
     """
 
-    __slots__ = ("id", "demand", "segment", "priority", "patience", "route", "stage", "queue", "queued_at",
+    __slots__ = ("id", "demand", "segment", "priority", "group", "patience", "route", "stage", "queue", "queued_at",
                  "ticket", "patience_timer", "answered_at", "queue_time", "on_hold", "recontact_after")
 
     def __init__(self, contact_id: int, demand: int, segment: int, priority: int, patience: float,
-                 route: list[tuple[int, float, float, float]]):
+                 route: list[tuple[int, float, float, float]], group: int = 0):
         self.id = contact_id
         self.demand = demand
         self.segment = segment
         self.priority = priority          # rank of the segment's priority: 0 is served first
+        self.group = group                # queue group: 0, or the concurrent channel (chat) it belongs to
         self.patience = patience          # minutes the customer waits on hold before giving up
         self.route = route                # (step number, work, error draw, containment draw) per step needed
         self.stage = 0                    # position in route of the current step

@@ -14,7 +14,7 @@ RECONTACT, RETRIAL = 0, 1                            # why a customer contacts a
 class Recorder:
     """Append-only buffers: ``services`` and ``departures`` (tuples described below)."""
 
-    __slots__ = ("services", "departures", "repeats", "errors", "contained", "callbacks")
+    __slots__ = ("services", "departures", "repeats", "errors", "contained", "callbacks", "busy")
 
     def __init__(self):
         # (contact, step, agent, queued_at, start, end)
@@ -28,5 +28,7 @@ class Recorder:
         self.contained: list[int] = []
         # contacts that took a call back
         self.callbacks: list[int] = []
+        # periods an agent held at least one contact of a concurrent channel: (agent, start, end)
+        self.busy: list[tuple[int, float, float]] = []
         # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of, RECONTACT/RETRIAL)
         self.repeats: list[tuple[int, float, int, int, int, int]] = []

@@ -21,8 +21,9 @@ from simulator.scenario.model import Scenario
 class Agent:
     """One member of staff."""
 
-    __slots__ = ("id", "name", "pool", "person", "speed", "levels", "error_factor", "queues", "idle_lists",
-                 "idle", "idle_token", "on_duty", "contact", "started_at")
+    __slots__ = ("id", "name", "pool", "person", "speed", "levels", "error_factor", "queues", "group_queues",
+                 "idle_lists", "slot_lists", "idle", "idle_token", "on_duty", "contact", "started_at", "held",
+                 "held_group", "slot_token", "busy_since")
 
     def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int],
                  error_factor: list[float], person: bool = True):
@@ -34,10 +35,16 @@ class Agent:
         self.levels = levels      # per resource number: proficiency level (0: cannot)
         self.error_factor = error_factor  # per resource number: multiplies a step's error rate
         self.queues: list[SkillQueue] = []        # the queues this agent serves
+        self.group_queues: list[list[SkillQueue]] = []   # the same, per queue group (concurrent channels)
         self.idle_lists: list[deque] = []         # where this agent waits when free
+        self.slot_lists: list[list[deque]] = []   # per queue group: where it offers a free slot
         self.idle = False
         self.idle_token = 0
         self.on_duty = False
+        self.held = 0             # contacts of a concurrent channel in hand (chats)
+        self.held_group = 0       # the queue group of those contacts
+        self.slot_token = 0
+        self.busy_since = 0.0     # when the agent took its first chat of the current run of chats
         self.contact = None       # the contact in hand
         self.started_at = 0.0     # when the current service started
 
@@ -58,6 +65,24 @@ class IdleAgents:
                 if agent.idle and agent.idle_token == token:
                     agent.idle = False
                     return agent
+        return None
+
+
+class PartlyBusyAgents:
+    """Agents holding some, but fewer than the maximum, contacts of one concurrent channel (chats)."""
+
+    __slots__ = ("agents",)
+
+    def __init__(self):
+        self.agents = deque()
+
+    def take(self, limit: int) -> Agent | None:
+        """The agent that offered a free slot first and still has one; None if nobody has."""
+        agents = self.agents
+        while agents:
+            agent, token = agents.popleft()
+            if agent.on_duty and agent.slot_token == token and 0 < agent.held < limit:
+                return agent
         return None
 
 

@@ -32,7 +32,7 @@ from simulator.model.contact import ABANDONED, COMPLETED, Contact
 from simulator.model.customers import Customers, NeedsDrawer, step_index
 from simulator.model.records import COMING_BACK, REACHED_CUSTOMER, RECONTACT, RETRIAL, REWORKED, Recorder
 from simulator.model.roster import Roster
-from simulator.model.staff import Agent, SkillQueue, build_staff
+from simulator.model.staff import Agent, PartlyBusyAgents, SkillQueue, build_staff
 from simulator.randomness import Streams
 from simulator.scenario.model import Scenario
 
@@ -72,12 +72,24 @@ class ServiceSystem:
         deferrable = {c.name for c in scenario.channels if c.deferrable}
         self.priority_of = [[rank + (len(priorities) if d.channel in deferrable else 0) for rank in segment_rank]
                             for d in scenario.demand]   # per demand stream and segment
-        self.queues = [SkillQueue(number, 2 * len(priorities)) for number in range(len(resources))]
+        # queue groups: 0 for ordinary contacts, then one per concurrent channel (chat): an agent
+        # holding chats may take another chat of the same channel, but nothing else
+        concurrent = [c for c in scenario.channels if c.concurrency > 1]
+        self.group_of_demand = [1 + [c.name for c in concurrent].index(d.channel)
+                                if d.channel in [c.name for c in concurrent] else 0 for d in scenario.demand]
+        self.concurrency = [(1, 0.0)] + [(c.concurrency, c.concurrency_slowdown) for c in concurrent]
+        groups = len(self.concurrency)
+        self.queues = [[SkillQueue(number, 2 * len(priorities)) for _ in range(groups)]
+                       for number in range(len(resources))]
+        self.partly_busy = [[PartlyBusyAgents() for _ in range(groups)] for _ in resources]
         self.agents, self.idle = build_staff(scenario, resources, trained)
         self.bots_from = sum(pool.headcount for pool in scenario.staff)
         self.reworks: dict[int, int] = {}   # contact -> steps redone so far (rare: a dict is fine)
         for agent in self.agents:
-            agent.queues = [self.queues[r] for r, level in enumerate(agent.levels) if level]
+            mine = [r for r, level in enumerate(agent.levels) if level]
+            agent.group_queues = [[self.queues[r][g] for r in mine] for g in range(groups)]
+            agent.queues = [queue for group in agent.group_queues for queue in group]
+            agent.slot_lists = [[self.partly_busy[r][g].agents for r in mine] for g in range(groups)]
         self.repeat_needs = [NeedsDrawer(scenario, d, streams, "/repeat") for d in range(len(scenario.demand))]
         channels = [scenario.channel(d.channel) for d in scenario.demand]
         self.retrial = [(c.retrial_share, c.retrial_after, streams.generator(f"demand/{d.name}/retrial"))
@@ -123,7 +135,7 @@ class ServiceSystem:
         self.schedule_arrival(number + 1)
         demand, segment = self.demand_of[number], self.segment_of[number]
         contact = Contact(number, demand, segment, self.priority_of[demand][segment],
-                          self.customers.patience[number], self.customers.routes[number])
+                          self.customers.patience[number], self.customers.routes[number], self.group_of_demand[demand])
         self.next_step(contact)
 
     def next_step(self, contact: Contact) -> None:
@@ -134,8 +146,10 @@ class ServiceSystem:
         contact.queued_at = self.env.now
         resource = self.step_resource[contact.route[contact.stage][0]]
         agent = self.idle[resource].take()
+        if agent is None and contact.group:   # a chat: an agent with a free slot will do
+            agent = self.partly_busy[resource][contact.group].take(self.concurrency[contact.group][0])
         if agent is None:
-            self.wait(contact, self.queues[resource])
+            self.wait(contact, self.queues[resource][contact.group])
         else:
             self.start_service(contact, agent)
 
@@ -183,19 +197,48 @@ class ServiceSystem:
         if contact.answered_at < 0:
             contact.answered_at = now
         step = contact.route[contact.stage][0]
+        duration = contact.route[contact.stage][1] / agent.speed[self.step_resource[step]]
+        if contact.group:
+            self.start_concurrent(contact, agent, duration, now)
+            return
         agent.contact = contact
         agent.started_at = now
-        self.after(contact.route[contact.stage][1] / agent.speed[self.step_resource[step]], self.finish_service,
-                   agent)
+        self.after(duration, self.finish_service, agent)
+
+    def start_concurrent(self, contact: Contact, agent: Agent, duration: float, now: float) -> None:
+        """One more chat in the agent's hands; each one already held makes this one slower."""
+        limit, slowdown = self.concurrency[contact.group]
+        if agent.held == 0:
+            agent.busy_since = now
+            agent.held_group = contact.group
+        agent.held += 1
+        self.after(duration * (1 + slowdown * (agent.held - 1)), self.finish_concurrent, (agent, contact, now))
+        if agent.held < limit:
+            self.offer_slot(agent)
 
     def finish_service(self, event: Timeout) -> None:
         """The step is done (perhaps wrongly); the contact moves on, the agent takes the next contact."""
         agent = event.value
         contact = agent.contact
-        step, _, error_draw, containment_draw = contact.route[contact.stage]
-        self.recorder.services.append(
-            (contact.id, step, agent.id, contact.queued_at, agent.started_at, self.env.now))
         agent.contact = None
+        self.complete_step(contact, agent, agent.started_at)
+        self.take_next_contact(agent)
+
+    def finish_concurrent(self, event: Timeout) -> None:
+        """A chat is done; the agent takes another chat, or, with none left in hand, any work."""
+        agent, contact, started = event.value
+        agent.held -= 1
+        self.complete_step(contact, agent, started)
+        if agent.held == 0:
+            self.recorder.busy.append((agent.id, agent.busy_since, self.env.now))
+            self.take_next_contact(agent)
+        elif agent.on_duty:
+            self.take_next_chat(agent)
+
+    def complete_step(self, contact: Contact, agent: Agent, started: float) -> None:
+        """Record the service, see whether it went wrong or resolved the contact, and move the contact on."""
+        step, _, error_draw, containment_draw = contact.route[contact.stage]
+        self.recorder.services.append((contact.id, step, agent.id, contact.queued_at, started, self.env.now))
         if agent.person:
             contact.on_hold = False
         error_rate = self.step_error_rate[step]
@@ -207,7 +250,6 @@ class ServiceSystem:
         else:
             contact.stage += 1
         self.next_step(contact)
-        self.take_next_contact(agent)
 
     def handle_error(self, contact: Contact, step: int) -> None:
         """Rework the steps back to the named one, or let the error reach the customer (who may come back)."""
@@ -246,6 +288,30 @@ class ServiceSystem:
         chosen.queue_time += self.env.now - chosen.queued_at
         self.start_service(chosen, agent)
 
+    def take_next_chat(self, agent: Agent) -> None:
+        """An agent with chats in hand and a free slot takes the most urgent waiting chat of that channel."""
+        chosen = None
+        for queue in agent.group_queues[agent.held_group]:
+            head = queue.head()
+            if head is not None and (chosen is None or (head.priority, head.ticket) <
+                                     (chosen.priority, chosen.ticket)):
+                chosen = head
+        if chosen is None:
+            self.offer_slot(agent)
+            return
+        chosen.queue.remove_head(chosen)
+        chosen.queue = None
+        chosen.patience_timer = None
+        chosen.queue_time += self.env.now - chosen.queued_at
+        self.start_service(chosen, agent)
+
+    def offer_slot(self, agent: Agent) -> None:
+        """The agent can take one more chat of the channel it holds."""
+        agent.slot_token += 1
+        entry = (agent, agent.slot_token)
+        for slot_list in agent.slot_lists[agent.held_group]:
+            slot_list.append(entry)
+
     def become_idle(self, agent: Agent) -> None:
         """The agent waits for work in every skill it has (longest idle is offered work first)."""
         agent.idle = True
@@ -274,7 +340,7 @@ class ServiceSystem:
         number, self.next_id = self.next_id, self.next_id + 1
         patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]))
         self.recorder.repeats.append((number, self.env.now, first.demand, first.segment, first.id, kind))
-        contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0])
+        contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0], first.group)
         self.next_step(contact)
 
     # -- the roster --------------------------------------------------------------------------------
@@ -283,7 +349,7 @@ class ServiceSystem:
         agent = event.value
         self.count_on_duty(agent, 1)
         agent.on_duty = True
-        if agent.contact is None:
+        if agent.contact is None and agent.held == 0:
             self.take_next_contact(agent)
 
     def end_duty(self, event: Timeout) -> None:

@@ -167,9 +167,9 @@ def _read_channels(node: Node) -> tuple[Channel, ...]:
                           "deferrable": "worked from a backlog when no real-time contact waits",
                           "response_target": "time within which a deferrable contact should be answered",
                           "retrial": "{share, after}: abandoners who try again later",
-                          "callback": "{offer_above, accept}: call backs offered when the wait is long"}, {
-            "concurrency": "an agent holds one contact at a time",
-        })
+                          "callback": "{offer_above, accept}: call backs offered when the wait is long",
+                          "concurrency": "contacts of this channel an agent can hold at once",
+                          "concurrency_slowdown": "extra duration per extra contact held"})
         patience = entry.child("patience")
         dist = read_distribution(patience, Path(".")) if patience.value not in (MISSING, None) else None
         deferrable = entry.read("deferrable", _flag, False)
@@ -192,10 +192,14 @@ def _read_channels(node: Node) -> tuple[Channel, ...]:
                                  "accept": "share of customers offered who take it"})
             callback_above = callback.read("offer_above", duration)
             callback_accept = callback.read("accept", share)
+        concurrency = entry.read("concurrency", whole_number(1, 20), 1)
+        slowdown = entry.read("concurrency_slowdown", number(0, 1), 0.0)
+        if deferrable and concurrency and concurrency > 1:
+            entry.child("concurrency").problem("applies to real-time channels only, not deferrable ones")
         if (retrial_share or callback_above is not None) and dist is None:
             entry.problem("retrial and callback need patience (customers who never give up never need them)")
         channels.append(Channel(name, dist, bool(deferrable), target, retrial_share or 0.0, retrial_after,
-                                callback_above, callback_accept or 0.0))
+                                callback_above, callback_accept or 0.0, concurrency or 1, slowdown or 0.0))
     return tuple(channels)
 
 

@@ -81,6 +81,8 @@ class Channel:
     retrial_after: Distribution | None = None   # ... this long after giving up
     callback_above: float | None = None   # offer a call back when the expected wait exceeds this
     callback_accept: float = 0.0          # share of customers offered a call back who take it
+    concurrency: int = 1                  # contacts of this channel an agent can hold at once (chat)
+    concurrency_slowdown: float = 0.0     # each extra contact held makes a new one this much longer
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,8 @@ def _channel_document(channel: Channel) -> dict[str, Any]:
         entry["retrial"] = {"share": channel.retrial_share, "after": channel.retrial_after.spec()}
     if channel.callback_above is not None:
         entry["callback"] = {"offer_above": channel.callback_above, "accept": channel.callback_accept}
+    if channel.concurrency > 1:
+        entry.update(concurrency=channel.concurrency, concurrency_slowdown=channel.concurrency_slowdown)
     return entry
 
 
