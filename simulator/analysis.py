@@ -47,12 +47,14 @@ def summarise(values: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def clip_to_range(summary: pd.DataFrame) -> pd.DataFrame:
     """Intersect each confidence interval with its KPI's possible values (every KPI is >= 0; shares
-    are <= 1): a t interval around a small count can otherwise reach below zero."""
+    are <= 1, except utilisation, which overtime after a shift can push above 1): a t interval around
+    a small count can otherwise reach below zero."""
     from simulator.kpis import KPI_BY_NAME
 
     summary = summary.copy()
     summary["ci_low"] = summary["ci_low"].clip(lower=0.0)
-    shares = summary["metric"].map(lambda m: KPI_BY_NAME[m].kind == "share" if m in KPI_BY_NAME else False)
+    shares = summary["metric"].map(lambda m: KPI_BY_NAME[m].kind == "share" and "utilisation" not in m
+                                   if m in KPI_BY_NAME else False)
     summary.loc[shares, "ci_high"] = summary.loc[shares, "ci_high"].clip(upper=1.0)
     return summary
 

@@ -175,9 +175,15 @@ def unused_kpis(scenario: Scenario) -> set[str]:
     steps = [step for process in scenario.processes for step in process.steps]
     unused = set()
     if not any(step.error_rate for step in steps):
-        unused |= {"error_rate", "rework_rate", "recontact_rate", "fcr", "repeat_contacts"}
+        unused |= {"error_rate", "fcr"}
+    if not any(step.error_rate and step.rework for step in steps):
+        unused.add("rework_rate")
+    if not any(step.error_rate and step.recontact_after for step in steps):
+        unused |= {"recontact_rate", "repeat_contacts"}
+    if not any(step.containment for step in steps):
+        unused.add("containment_rate")
     if not scenario.automation:
-        unused |= {"containment_rate", "cost_automation"}
+        unused.add("cost_automation")
     if not scenario.training:
         unused.add("cost_training")
     if not any(c.retrial_share for c in scenario.channels):
@@ -188,9 +194,9 @@ def unused_kpis(scenario: Scenario) -> set[str]:
 
 
 def _scopes_with_automation(scenario: Scenario) -> set[str]:
-    """Scopes whose contacts can meet an automation step (containment is defined only there)."""
+    """Scopes whose contacts can meet an automation step that contains (containment is defined there)."""
     streams = [d for d in scenario.demand
-               if any(step.automation for step in scenario.process(d.process).steps)]
+               if any(step.containment for step in scenario.process(d.process).steps)]
     if not streams:
         return set()
     return ({"all"} | {f"segment:{s.name}" for s in scenario.segments}
