@@ -16,6 +16,7 @@ MINUTES_PER_UNIT = {
 }
 
 _DURATION = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-zA-Z]*)\s*$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]+)")
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
 
@@ -30,16 +31,23 @@ def parse_duration(value: object) -> float:
     if isinstance(value, (int, float)):
         minutes = float(value)
     elif isinstance(value, str):
-        match = _DURATION.match(value)
-        if not match or match.group(2).lower() not in MINUTES_PER_UNIT and match.group(2):
-            raise UnitError(
-                f"must be a duration such as 5, \"20s\", \"1.5min\" or \"2h\", got {value!r}")
-        minutes = float(match.group(1)) * MINUTES_PER_UNIT.get(match.group(2).lower() or "min")
+        minutes = _parse_duration_text(value)
     else:
         raise UnitError(f"must be a duration such as 5, \"20s\", \"1.5min\" or \"2h\", got {value!r}")
     if not math.isfinite(minutes):
         raise UnitError(f"must be a finite duration, got {value!r}")
     return minutes
+
+
+def _parse_duration_text(text: str) -> float:
+    """``"20s"``, ``"1.5min"``, ``"2h"``, or parts added up: ``"1h30min"``, ``"1h 30m"``."""
+    match = _DURATION.match(text)
+    if match and (not match.group(2) or match.group(2).lower() in MINUTES_PER_UNIT):
+        return float(match.group(1)) * MINUTES_PER_UNIT.get(match.group(2).lower() or "min")
+    parts = _PART.findall(text)
+    if parts and _PART.sub("", text).strip() == "" and all(unit.lower() in MINUTES_PER_UNIT for _, unit in parts):
+        return sum(float(number) * MINUTES_PER_UNIT[unit.lower()] for number, unit in parts)
+    raise UnitError(f"must be a duration such as 5, \"20s\", \"1.5min\", \"2h\" or \"1h30min\", got {text!r}")
 
 
 def parse_clock(value: object) -> float:

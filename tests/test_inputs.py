@@ -16,13 +16,13 @@ from simulator.units import UnitError, format_duration, parse_clock, parse_durat
 
 @pytest.mark.parametrize("text, minutes", [
     (5, 5.0), (2.5, 2.5), ("20s", 1 / 3), ("1.5min", 1.5), ("2h", 120.0), ("1d", 1440.0), ("90 sec", 1.5),
-    ("3", 3.0), ("24h", 1440.0),
+    ("3", 3.0), ("24h", 1440.0), ("1h30min", 90.0), ("1h 30m", 90.0), ("2min 30s", 2.5),
 ])
 def test_durations_with_units(text, minutes):
     assert math.isclose(parse_duration(text), minutes)
 
 
-@pytest.mark.parametrize("bad", ["5 parsecs", "soon", "", True, [1], "nan"])
+@pytest.mark.parametrize("bad", ["5 parsecs", "soon", "", True, [1], "nan", "1h30", "1h 30 parsecs"])
 def test_bad_durations_are_refused_with_the_value(bad):
     with pytest.raises(UnitError, match="duration"):
         parse_duration(bad)
