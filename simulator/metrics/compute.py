@@ -171,7 +171,8 @@ def backlog_kpis(tables: ReplicationTables, mask: np.ndarray, target: np.ndarray
 
 
 def unused_kpis(scenario: Scenario) -> set[str]:
-    """KPIs of features the scenario does not use: left out rather than reported as zeros."""
+    """KPIs of features the scenario does not use: left out rather than reported as zeros. Costs are
+    always reported: zero is the true cost of what is not used, and comparisons need it."""
     steps = [step for process in scenario.processes for step in process.steps]
     unused = set()
     if not any(step.error_rate for step in steps):
@@ -182,10 +183,6 @@ def unused_kpis(scenario: Scenario) -> set[str]:
         unused |= {"recontact_rate", "repeat_contacts"}
     if not any(step.containment for step in steps):
         unused.add("containment_rate")
-    if not scenario.automation:
-        unused.add("cost_automation")
-    if not scenario.training:
-        unused.add("cost_training")
     if not any(c.retrial_share for c in scenario.channels):
         unused.add("retrial_contacts")
     if not any(c.callback_above is not None for c in scenario.channels):

@@ -103,6 +103,9 @@ class ServiceSystem:
         self.tickets = 0
         self.demand_of = customers.demand.tolist()     # lists: cheaper per event than numpy scalars
         self.segment_of = customers.segment.tolist()
+        self.patience_of = customers.patience
+        self.route_of = customers.routes
+        self.arrival_times = customers.arrived_at
 
     def run(self) -> Recorder:
         """Simulate until nothing more can happen (arrivals stop at closing time)."""
@@ -126,16 +129,16 @@ class ServiceSystem:
 
     # -- the journey ----------------------------------------------------------------------------
     def schedule_arrival(self, number: int) -> None:
-        if number < len(self.customers.arrived_at):
-            self.after(self.customers.arrived_at[number] - self.env.now, self.arrive, number)
+        if number < len(self.arrival_times):
+            self.after(self.arrival_times[number] - self.env.now, self.arrive, number)
 
     def arrive(self, event: Timeout) -> None:
         """A customer makes contact; the next one is due at their own arrival time."""
         number = event.value
         self.schedule_arrival(number + 1)
         demand, segment = self.demand_of[number], self.segment_of[number]
-        contact = Contact(number, demand, segment, self.priority_of[demand][segment],
-                          self.customers.patience[number], self.customers.routes[number], self.group_of_demand[demand])
+        contact = Contact(number, demand, segment, self.priority_of[demand][segment], self.patience_of[number],
+                          self.route_of[number], self.group_of_demand[demand])
         self.next_step(contact)
 
     def next_step(self, contact: Contact) -> None:
