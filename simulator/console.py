@@ -94,32 +94,26 @@ def _bound(target) -> str:
 def _breakdowns(summary: pd.DataFrame) -> list[str]:
     lines = []
     columns = ["offered", "service_level", "wait_mean", "abandon_rate", "time_in_system_mean"]
-    for prefix, title in (("channel", "By channel"), ("segment", "By segment"), ("demand", "By demand stream")):
+    pool_columns = [m for m in ("utilisation", "slot_utilisation", "cost_staff") if m in set(summary.metric)]
+    for prefix, title, metrics in (("channel", "By channel", columns), ("segment", "By segment", columns),
+                                   ("demand", "By demand stream", columns), ("pool", "By pool", pool_columns)):
         scopes = [s for s in summary.scope.unique() if s.startswith(prefix + ":")]
-        if not scopes:
-            continue
-        rows = []
-        for scope in scopes:
-            cells = [scope.split(":", 1)[1]]
-            for metric in columns:
-                match = summary[(summary.metric == metric) & (summary.scope == scope)]
-                row = match.iloc[0] if not match.empty else None
-                cells.append("-" if row is None else _mean_pm(metric, row["mean"], row["ci_low"], row["ci_high"]))
-            rows.append(cells)
-        lines += ["", *_table([title] + columns, rows)]
-    pool_scopes = [s for s in summary.scope.unique() if s.startswith("pool:")]
-    if pool_scopes:
-        metrics = [m for m in ("utilisation", "slot_utilisation", "cost_staff") if m in set(summary.metric)]
-        rows = []
-        for scope in pool_scopes:
-            cells = [scope.split(":", 1)[1]]
-            for metric in metrics:
-                match = summary[(summary.metric == metric) & (summary.scope == scope)]
-                row = match.iloc[0] if not match.empty else None
-                cells.append("-" if row is None else _mean_pm(metric, row["mean"], row["ci_low"], row["ci_high"]))
-            rows.append(cells)
-        lines += ["", *_table(["By pool", *metrics], rows)]
+        if scopes:
+            lines += ["", *_scope_table(summary, title, scopes, metrics)]
     return lines
+
+
+def _scope_table(summary: pd.DataFrame, title: str, scopes: list[str], metrics: list[str]) -> list[str]:
+    """A row per scope, a column per metric, each cell ``mean ±half-width``."""
+    rows = []
+    for scope in scopes:
+        cells = [scope.split(":", 1)[1]]
+        for metric in metrics:
+            match = summary[(summary.metric == metric) & (summary.scope == scope)]
+            row = match.iloc[0] if not match.empty else None
+            cells.append("-" if row is None else _mean_pm(metric, row["mean"], row["ci_low"], row["ci_high"]))
+        rows.append(cells)
+    return _table([title, *metrics], rows)
 
 
 def _mean_pm(metric: str, mean: float, low: float, high: float) -> str:

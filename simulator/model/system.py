@@ -276,37 +276,38 @@ class ServiceSystem:
         """Serve the most urgent contact waiting in any of the agent's skills, or become idle."""
         if not agent.on_duty:
             return  # the shift or a break started while the agent finished the last contact
-        chosen = None
-        for queue in agent.queues:
-            head = queue.head()
-            if head is not None and (chosen is None or (head.priority, head.ticket) <
-                                     (chosen.priority, chosen.ticket)):
-                chosen = head
+        chosen = self.most_urgent(agent.queues)
         if chosen is None:
             self.become_idle(agent)
-            return
-        chosen.queue.remove_head(chosen)
-        chosen.queue = None
-        chosen.patience_timer = None
-        chosen.queue_time += self.env.now - chosen.queued_at
-        self.start_service(chosen, agent)
+        else:
+            self.serve_from_queue(chosen, agent)
 
     def take_next_chat(self, agent: Agent) -> None:
         """An agent with chats in hand and a free slot takes the most urgent waiting chat of that channel."""
+        chosen = self.most_urgent(agent.group_queues[agent.held_group])
+        if chosen is None:
+            self.offer_slot(agent)
+        else:
+            self.serve_from_queue(chosen, agent)
+
+    @staticmethod
+    def most_urgent(queues: list[SkillQueue]) -> Contact | None:
+        """The waiting contact to serve first: highest priority, then the one that joined a queue first."""
         chosen = None
-        for queue in agent.group_queues[agent.held_group]:
+        for queue in queues:
             head = queue.head()
             if head is not None and (chosen is None or (head.priority, head.ticket) <
                                      (chosen.priority, chosen.ticket)):
                 chosen = head
-        if chosen is None:
-            self.offer_slot(agent)
-            return
-        chosen.queue.remove_head(chosen)
-        chosen.queue = None
-        chosen.patience_timer = None
-        chosen.queue_time += self.env.now - chosen.queued_at
-        self.start_service(chosen, agent)
+        return chosen
+
+    def serve_from_queue(self, contact: Contact, agent: Agent) -> None:
+        """Take the contact out of its queue (its patience no longer counts) and start serving it."""
+        contact.queue.remove_head(contact)
+        contact.queue = None
+        contact.patience_timer = None
+        contact.queue_time += self.env.now - contact.queued_at
+        self.start_service(contact, agent)
 
     def offer_slot(self, agent: Agent) -> None:
         """The agent can take one more chat of the channel it holds."""
