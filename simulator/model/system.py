@@ -50,62 +50,76 @@ class ServiceSystem:
         self.roster = roster
         self.recorder = Recorder()
         resources = list(scenario.skills) + [f"automation:{tool.name}" for tool in scenario.automation]
+        self.index_steps(resources)
+        self.lay_out_queues(len(resources))
+        self.agents, self.idle = build_staff(scenario, resources, trained)
+        self.bots_from = sum(pool.headcount for pool in scenario.staff)
+        groups = len(self.concurrency)
+        for agent in self.agents:
+            mine = [r for r, level in enumerate(agent.levels) if level]
+            agent.group_queues = [[self.queues[r][g] for r in mine] for g in range(groups)]
+            agent.queues = [queue for group in agent.group_queues for queue in group]
+            agent.slot_lists = [[self.partly_busy[r][g].agents for r in mine] for g in range(groups)]
+        self.on_duty = [0] * len(resources)   # agents on duty per resource, for expected waits
+        self.prepare_customer_behaviour(streams)
+        self.next_id = len(customers)
+        self.tickets = 0
+        self.reworks: dict[int, int] = {}   # contact -> steps redone so far (rare: a dict is fine)
+        self.demand_of = customers.demand.tolist()     # lists: cheaper per event than numpy scalars
+        self.segment_of = customers.segment.tolist()
+        self.patience_of = customers.patience
+        self.route_of = customers.routes
+        self.arrival_times = customers.arrived_at
+
+    def index_steps(self, resources: list[str]) -> None:
+        """Per step number: who does it, how it can go wrong, what rework goes back over."""
+        scenario = self.scenario
         numbers = step_index(scenario)
         steps = [step for process in scenario.processes for step in process.steps]
         self.step_resource = [resources.index(step.resource) for step in steps]
         self.step_error_rate = [step.error_rate for step in steps]
         self.step_containment = [step.containment for step in steps]
+        self.step_mean_work = [step.duration.mean for step in steps]
         self.step_recontact = [scenario.clock.opening_time(step.recontact_after) if step.recontact_after else -1.0
                                for step in steps]
-        # the step numbers a rework goes back over: from the rework target to the step itself
-        self.step_redo: list[list[int]] = [[] for _ in steps]
+        self.step_redo: list[list[int]] = [[] for _ in steps]   # from the rework target to the step itself
         for process in scenario.processes:
             names = [step.name for step in process.steps]
             for position, step in enumerate(process.steps):
                 if step.rework is not None:
                     self.step_redo[numbers[(process.name, step.name)]] = [
                         numbers[(process.name, name)] for name in names[names.index(step.rework):position + 1]]
-        # queue lanes: real-time contacts by segment priority, then deferrable ones (a backlog worked
-        # only when no real-time contact waits), again by segment priority
+
+    def lay_out_queues(self, resources: int) -> None:
+        """Queues per resource. Lanes: real-time contacts by segment priority, then deferrable ones (a
+        backlog worked only when no real-time contact waits). Groups: 0 for ordinary contacts, then one
+        per concurrent channel (chat): an agent holding chats takes more of that channel, nothing else."""
+        scenario = self.scenario
         priorities = sorted({s.priority for s in scenario.segments} or {0})
         segment_rank = [priorities.index(s.priority) for s in scenario.segments] or [0]
         deferrable = {c.name for c in scenario.channels if c.deferrable}
         self.priority_of = [[rank + (len(priorities) if d.channel in deferrable else 0) for rank in segment_rank]
                             for d in scenario.demand]   # per demand stream and segment
-        # queue groups: 0 for ordinary contacts, then one per concurrent channel (chat): an agent
-        # holding chats may take another chat of the same channel, but nothing else
-        concurrent = [c for c in scenario.channels if c.concurrency > 1]
-        self.group_of_demand = [1 + [c.name for c in concurrent].index(d.channel)
-                                if d.channel in [c.name for c in concurrent] else 0 for d in scenario.demand]
-        self.concurrency = [(1, 0.0)] + [(c.concurrency, c.concurrency_slowdown) for c in concurrent]
+        concurrent = [c.name for c in scenario.channels if c.concurrency > 1]
+        self.group_of_demand = [1 + concurrent.index(d.channel) if d.channel in concurrent else 0
+                                for d in scenario.demand]
+        self.concurrency = [(1, 0.0)] + [(scenario.channel(name).concurrency,
+                                          scenario.channel(name).concurrency_slowdown) for name in concurrent]
         groups = len(self.concurrency)
-        self.queues = [[SkillQueue(number, 2 * len(priorities)) for _ in range(groups)]
-                       for number in range(len(resources))]
-        self.partly_busy = [[PartlyBusyAgents() for _ in range(groups)] for _ in resources]
-        self.agents, self.idle = build_staff(scenario, resources, trained)
-        self.bots_from = sum(pool.headcount for pool in scenario.staff)
-        self.reworks: dict[int, int] = {}   # contact -> steps redone so far (rare: a dict is fine)
-        for agent in self.agents:
-            mine = [r for r, level in enumerate(agent.levels) if level]
-            agent.group_queues = [[self.queues[r][g] for r in mine] for g in range(groups)]
-            agent.queues = [queue for group in agent.group_queues for queue in group]
-            agent.slot_lists = [[self.partly_busy[r][g].agents for r in mine] for g in range(groups)]
-        self.repeat_needs = [NeedsDrawer(scenario, d, streams, "/repeat") for d in range(len(scenario.demand))]
+        self.queues = [[SkillQueue(number, 2 * len(priorities)) for _ in range(groups)] for number in range(resources)]
+        self.partly_busy = [[PartlyBusyAgents() for _ in range(groups)] for _ in range(resources)]
+
+    def prepare_customer_behaviour(self, streams: Streams) -> None:
+        """Per demand stream: retrials, call backs, and where repeat contacts and rework draw their needs."""
+        scenario = self.scenario
+        demands = range(len(scenario.demand))
         channels = [scenario.channel(d.channel) for d in scenario.demand]
         self.retrial = [(c.retrial_share, c.retrial_after, streams.generator(f"demand/{d.name}/retrial"))
                         for c, d in zip(channels, scenario.demand)]
         self.callback = [(c.callback_above, c.callback_accept, streams.generator(f"demand/{d.name}/callback"))
                          for c, d in zip(channels, scenario.demand)]
-        self.step_mean_work = [step.duration.mean for step in steps]
-        self.on_duty = [0] * len(resources)   # agents on duty per resource, for expected waits
-        self.rework_needs = [NeedsDrawer(scenario, d, streams, "/rework") for d in range(len(scenario.demand))]
-        self.next_id = len(customers)
-        self.tickets = 0
-        self.demand_of = customers.demand.tolist()     # lists: cheaper per event than numpy scalars
-        self.segment_of = customers.segment.tolist()
-        self.patience_of = customers.patience
-        self.route_of = customers.routes
-        self.arrival_times = customers.arrived_at
+        self.repeat_needs = [NeedsDrawer(scenario, d, streams, "/repeat") for d in demands]
+        self.rework_needs = [NeedsDrawer(scenario, d, streams, "/rework") for d in demands]
 
     def run(self) -> Recorder:
         """Simulate until nothing more can happen (arrivals stop at closing time)."""
