@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from simulator import __version__
-from simulator.errors import SimulatorError
+from simulator.errors import InputError, SimulatorError
 
 
 class _CleanErrors(click.Group):
@@ -46,6 +46,15 @@ def main() -> None:
     """Simulate service delivery: staffing, waits, abandonment and utilisation, with confidence intervals."""
 
 
+SET_HELP = "Change the scenario before running: a dotted path and a YAML value (repeatable)."
+
+
+def _overrides(assignments: tuple[str, ...]) -> dict:
+    from simulator.scenario.overrides import parse_assignment
+
+    return dict(parse_assignment(text) for text in assignments)
+
+
 def _warn(scenario, quiet: bool) -> None:
     if not quiet:
         for warning in scenario.warnings:
@@ -60,15 +69,16 @@ def _warn(scenario, quiet: bool) -> None:
               help="Folder that receives <scenario-slug>/<run-id>/.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout (no table).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
+@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir: Path, as_json: bool,
-        quiet: bool) -> None:
+        quiet: bool, assignments: tuple[str, ...]) -> None:
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
     from simulator.console import render_run
     from simulator.experiment import run_scenario
     from simulator.output import summary_records, write_results
     from simulator.scenario import load_scenario
 
-    scenario = load_scenario(scenario_file)
+    scenario = load_scenario(scenario_file, _overrides(assignments))
     _warn(scenario, quiet or as_json)
     result = run_scenario(scenario, replications=replications, seed=seed)
     folder = write_results(result, out_dir)
@@ -82,19 +92,63 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
-def validate(scenario_file: Path) -> None:
-    """Check SCENARIO without running it; exit 2 and list every problem if it is invalid."""
+@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+def validate(scenario_file: Path, assignments: tuple[str, ...]) -> None:
+    """Check SCENARIO (and its variants) without running it; exit 2 and list every problem if invalid."""
     from simulator.capacity import capacity_flags
-    from simulator.scenario import load_scenario
+    from simulator.scenario import load_variants
 
-    scenario = load_scenario(scenario_file)
+    variants = load_variants(scenario_file, _overrides(assignments))
+    scenario = variants["baseline"]
     _warn(scenario, False)
     streams = len(scenario.demand)
     agents = sum(p.headcount for p in scenario.staff)
     click.echo(f"{scenario_file}: valid. '{scenario.name}': {streams} demand stream{'s' * (streams != 1)}, "
                f"{len(scenario.processes)} process(es), {agents} staff in {len(scenario.staff)} pool(s).")
+    if len(variants) > 1:
+        click.echo(f"Variants: {', '.join(name for name in variants if name != 'baseline')}: valid.")
     for flag in capacity_flags(scenario):
         click.echo(f"{'UNSTABLE' if flag.kind == 'unstable' else 'peak'}: {flag.message}")
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.argument("others", metavar="[OTHER ...]", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the baseline's replications.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the baseline's seed.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
+              help="Folder that receives <scenario-slug>/<run-id>-compare/.")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout (no table).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
+@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | None, seed: int | None,
+            out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...]) -> None:
+    """Compare SCENARIO's baseline with each of its variants (and any OTHER scenario files), on the same
+    customers, by paired differences with 95% confidence intervals."""
+    from simulator.console import render_comparison
+    from simulator.experiment import compare_scenarios
+    from simulator.output import write_comparison
+    from simulator.scenario import load_scenario, load_variants
+
+    overrides = _overrides(assignments)
+    scenarios = load_variants(scenario_file, overrides)
+    for other in others:
+        name = other.stem if other.stem not in scenarios else f"{other.stem}-{len(scenarios)}"
+        scenarios[name] = load_scenario(other, overrides)
+    if len(scenarios) < 2:
+        raise InputError(f"{scenario_file}: nothing to compare: give the scenario variants: or name other "
+                         "scenario files")
+    for scenario in scenarios.values():
+        _warn(scenario, quiet or as_json)
+    comparison = compare_scenarios(scenarios, replications=replications, seed=seed)
+    folder = write_comparison(comparison, out_dir)
+    if as_json:
+        table = comparison.table.astype(object).where(comparison.table.notna(), None)
+        click.echo(json.dumps({"baseline": comparison.baseline, "results": str(folder),
+                               "comparison": table.to_dict(orient="records")}, indent=1))
+    elif not quiet:
+        click.echo(render_comparison(comparison))
+        click.echo(f"\nResults: {folder}")
 
 
 @main.command()

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from simulator.experiment import RunResult
+from simulator.experiment import Comparison, RunResult
 from simulator.kpis import KPI_BY_NAME, KPIS
 from simulator.units import format_clock, format_duration
 
@@ -128,3 +128,41 @@ def _mean_pm(metric: str, mean: float, low: float, high: float) -> str:
 def _in_system_at_end(result: RunResult) -> float:
     rows = result.summary[(result.summary.scope == "all") & (result.summary.metric == "unfinished")]
     return float(rows["mean"].iloc[0]) if not rows.empty else 0.0
+
+
+COMPARED_KPIS = ("service_level", "wait_mean", "abandon_rate", "utilisation", "error_rate", "fcr",
+                 "satisfaction_mean", "cost_total", "cost_per_contact")
+
+
+def render_comparison(comparison: Comparison) -> str:
+    """Per KPI, each scenario's mean and CI, and its paired difference from the baseline with its CI."""
+    table = comparison.table
+    first = comparison.runs[comparison.baseline]
+    scenario = first.scenario
+    lines = [f"{scenario.name}: {len(comparison.runs) - 1} variant(s) against the baseline",
+             f"{scenario.replications} replications each, seed {scenario.seed}, the same customers in every "
+             f"scenario (common random numbers); * marks a difference whose 95% CI excludes zero"]
+    wanted = [(k, "all") for k in COMPARED_KPIS] + [(t.kpi, t.scope) for t in scenario.targets]
+    seen = set()
+    for metric, scope in wanted:
+        if (metric, scope) in seen:
+            continue
+        seen.add((metric, scope))
+        rows = table[(table.metric == metric) & (table.scope == scope)]
+        if rows.empty or rows["mean"].isna().all():
+            continue
+        body = []
+        for row in rows.itertuples():
+            diff = "" if row.scenario == comparison.baseline else (
+                f"{_signed(metric, row.diff_mean)} {format_interval(metric, row.diff_ci_low, row.diff_ci_high)}"
+                f"{' *' if row.significant else ''}")
+            body.append([row.scenario, format_value(metric, row.mean), format_interval(metric, row.ci_low,
+                                                                                       row.ci_high), diff])
+        title = metric if scope == "all" else f"{metric} ({scope})"
+        lines += ["", *_table([title, "mean", "95% CI", "difference from baseline [95% CI]"], body)]
+    return "\n".join(lines)
+
+
+def _signed(metric: str, value: float) -> str:
+    text = format_value(metric, abs(value))
+    return f"-{text}" if value < 0 else f"+{text}"

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from simulator.analysis import clip_to_range, evaluate_targets, summarise
+from simulator.analysis import clip_to_range, evaluate_targets, paired_differences, summarise
 from simulator.capacity import CapacityFlag, capacity_flags
 from simulator.metrics.compute import interval_kpis, replication_kpis
 from simulator.metrics.tables import ReplicationTables, build_tables
@@ -137,3 +137,42 @@ def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds:
         interval_summary=interval_summary, targets=evaluate_targets(summary, scenario.targets),
         flags=capacity_flags(scenario), seconds=seconds, outputs=outputs,
     )
+
+
+@dataclass
+class Comparison:
+    """Several scenarios run on the same customers, each against the first (the baseline)."""
+
+    runs: dict[str, RunResult]
+    table: pd.DataFrame   # scenario, metric, scope, mean, ci_low, ci_high, replications,
+                          # diff_mean, diff_ci_low, diff_ci_high, pairs, significant
+
+    @property
+    def baseline(self) -> str:
+        return next(iter(self.runs))
+
+    def difference(self, scenario: str, metric: str, scope: str = "all") -> pd.Series:
+        rows = self.table[(self.table.scenario == scenario) & (self.table.metric == metric)
+                          & (self.table.scope == scope)]
+        if rows.empty:
+            raise KeyError(f"no {metric!r} in scope {scope!r} for {scenario!r}")
+        return rows.iloc[0]
+
+
+def compare_scenarios(scenarios: dict[str, Scenario], replications: int | None = None,
+                      seed: int | None = None) -> Comparison:
+    """Run every scenario with the first one's seed and replications (common random numbers), and
+    compare each with the first by paired differences."""
+    first = next(iter(scenarios.values()))
+    replications = replications or first.replications
+    seed = first.seed if seed is None else seed
+    runs = {name: run_scenario(scenario, replications=replications, seed=seed)
+            for name, scenario in scenarios.items()}
+    baseline = next(iter(runs.values()))
+    tables = []
+    for name, result in runs.items():
+        table = result.summary.copy()
+        table.insert(0, "scenario", name)
+        diff = paired_differences(baseline.replications, result.replications)
+        tables.append(table.merge(diff, on=["metric", "scope"], how="left"))
+    return Comparison(runs, pd.concat(tables, ignore_index=True))

@@ -1,6 +1,6 @@
 """The results folder: written whole into a temporary folder, then renamed into place.
 
-``<out>/<scenario-slug>/<run-id>/`` holds ``summary.csv``, ``replications.csv``,
+``<out>/<scenario-slug>/<run-id>/`` (``<run-id>-compare/`` for a comparison) holds ``summary.csv``, ``replications.csv``,
 ``intervals.csv``, ``targets.csv``, the resolved ``scenario.yaml`` and ``run.json``
 (provenance: seed, replications, versions, run time, capacity flags). A run that
 fails leaves no folder behind: results appear whole or not at all.
@@ -15,6 +15,7 @@ import platform
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ import simpy
 
 from simulator import __version__
 from simulator.errors import InputError
-from simulator.experiment import RunResult
+from simulator.experiment import Comparison, RunResult
 from simulator.scenario.resolve import resolved_yaml
 
 SUMMARY_COLUMNS = ["metric", "scope", "mean", "ci_low", "ci_high", "replications"]
@@ -54,7 +55,33 @@ def summary_records(result: RunResult) -> list[dict]:
 
 def write_results(result: RunResult, out_dir: Path, run_id: str | None = None) -> Path:
     """Write the run's files into ``out_dir/<slug>/<run-id>/`` atomically; return that folder."""
-    parent = Path(out_dir) / result.scenario.slug
+    return _atomically(Path(out_dir), result.scenario.slug, run_id, lambda folder: _write_run(result, folder))
+
+
+def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None = None) -> Path:
+    """``comparison.csv`` and, per scenario, its own run files under ``scenarios/<name>/``."""
+    def write(folder: Path) -> None:
+        comparison.table.to_csv(folder / "comparison.csv", index=False)
+        for name, result in comparison.runs.items():
+            (folder / "scenarios" / name).mkdir(parents=True)
+            _write_run(result, folder / "scenarios" / name)
+    first = comparison.runs[comparison.baseline].scenario
+    stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return _atomically(Path(out_dir), first.slug, f"{stamp}-compare", write)
+
+
+def _write_run(result: RunResult, folder: Path) -> None:
+    result.summary[SUMMARY_COLUMNS].to_csv(folder / "summary.csv", index=False)
+    result.replications.to_csv(folder / "replications.csv", index=False)
+    result.interval_summary.to_csv(folder / "intervals.csv", index=False)
+    result.targets.to_csv(folder / "targets.csv", index=False)
+    (folder / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
+    (folder / "run.json").write_text(json.dumps(provenance(result), indent=2) + "\n", encoding="utf-8")
+
+
+def _atomically(out_dir: Path, slug: str, run_id: str | None, write: Callable[[Path], None]) -> Path:
+    """Write into a hidden temporary folder, then rename it into place: whole or not at all."""
+    parent = out_dir / slug
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -62,12 +89,7 @@ def write_results(result: RunResult, out_dir: Path, run_id: str | None = None) -
     run_id = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     staging = Path(tempfile.mkdtemp(prefix=f".{run_id}-", dir=parent))
     try:
-        result.summary[SUMMARY_COLUMNS].to_csv(staging / "summary.csv", index=False)
-        result.replications.to_csv(staging / "replications.csv", index=False)
-        result.interval_summary.to_csv(staging / "intervals.csv", index=False)
-        result.targets.to_csv(staging / "targets.csv", index=False)
-        (staging / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
-        (staging / "run.json").write_text(json.dumps(provenance(result), indent=2) + "\n", encoding="utf-8")
+        write(staging)
         final = _free_name(parent, run_id)
         os.rename(staging, final)
     except BaseException:

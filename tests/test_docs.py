@@ -30,7 +30,7 @@ def test_the_readme_scenario_is_valid_and_runs():
 
 def test_python_snippets_in_the_docs_run(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    for path in ("docs/outputs.md", "docs/validation.md"):
+    for path in ("docs/outputs.md", "docs/validation.md", "docs/experiments.md"):
         for snippet in blocks(path, "python"):
             exec(compile(snippet, path, "exec"), {})
     assert "wait_mean" in capsys.readouterr().out

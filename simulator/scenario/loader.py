@@ -22,6 +22,8 @@ from simulator.scenario.model import (DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, Ar
                                       Segment, Shift, SkillLevel, Step, Target, Training)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
+from simulator.errors import Problem, ScenarioError
+from simulator.scenario.overrides import apply_overrides
 from simulator.scenario.yaml_source import read_yaml_file
 from simulator.units import UnitError, format_clock, parse_clock, parse_duration
 
@@ -42,17 +44,51 @@ TOP_LEVEL = {
     "automation": "bots, IVR and self-service tools: capacity and cost per contact",
     "satisfaction": "weights and tolerances of the satisfaction proxy",
     "training": "courses that raise a share of a pool to a level in a skill",
+    "variants": "named sets of changes by dotted path, compared against the baseline",
 }
-LATER_TOP_LEVEL = {
-    "variants": "only the baseline is run (compare arrives with the experiments release)",
-}
+LATER_TOP_LEVEL: dict[str, str] = {}
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read, validate and build the scenario in ``path``; raise ScenarioError listing every problem."""
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read, validate and build the scenario in ``path`` (with ``overrides`` by dotted path applied
+    first); raise ScenarioError listing every problem."""
     path = Path(path)
     data = read_yaml_file(path)
-    return build_scenario(data, file_label=str(path), base_dir=path.parent, source=path)
+    return _build_with(data, path, overrides or {}, "--set")
+
+
+def load_variants(path: str | Path, overrides: dict[str, Any] | None = None) -> dict[str, Scenario]:
+    """The baseline and every entry of its ``variants:``, each a whole validated scenario.
+
+    ``overrides`` (from ``--set``) apply to all of them; a variant's own settings come on top.
+    """
+    path = Path(path)
+    data = read_yaml_file(path)
+    scenarios = {"baseline": _build_with(data, path, overrides or {}, "--set")}
+    base = {key: value for key, value in data.items() if key != "variants"} if isinstance(data, dict) else data
+    for name, settings in (data.get("variants") or {}).items():
+        combined = {**(overrides or {}), **settings}
+        scenarios[str(name)] = _build_with(base, path, combined, f"variants.{name}:")
+    return scenarios
+
+
+def _build_with(data: Any, path: Path, overrides: dict[str, Any], origin: str) -> Scenario:
+    changed = apply_overrides(data, overrides, origin) if overrides else data
+    try:
+        return build_scenario(changed, file_label=str(path), base_dir=path.parent, source=path)
+    except ScenarioError as error:
+        if not overrides:
+            raise
+        noted = [Problem(p.file, p.line, p.path, p.message + _origin_note(p.path, overrides, origin))
+                 for p in error.problems]
+        raise ScenarioError(noted) from None
+
+
+def _origin_note(path: str, overrides: dict[str, Any], origin: str) -> str:
+    for key, value in overrides.items():
+        if path == key or path.startswith(key + "."):
+            return f" (set by {origin} {key}={value!r})"
+    return ""
 
 
 def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | None = None) -> Scenario:
@@ -79,6 +115,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     staff = _read_staff(root.child("staff"), clock)
     demand = _read_demand(root.child("demand"), clock, base_dir)
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
+    _check_variants(root.child("variants"))
     targets, threshold = _read_targets(root.child("targets"))
     satisfaction = _read_satisfaction(root.child("satisfaction"), channels)
     training = _read_training(root.child("training"), staff, clock)
@@ -554,6 +591,19 @@ def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path) -> Arriv
                      f"opening: starts {', '.join(clock.label(t) for t in expected)}")
         return None
     return ArrivalProfile(tuple(v * 60 / period for v in volumes), source=str(path))
+
+
+# -- variants ----------------------------------------------------------------------------------
+
+def _check_variants(node: Node) -> None:
+    """The shape of ``variants:`` (each variant's values are validated when it is built)."""
+    if node.value in (MISSING, None) or not node.expect_map("a mapping of variant names to {path: value}"):
+        return
+    for name, entry in node.items():
+        if name == "baseline":
+            entry.problem("'baseline' is the scenario itself; give the variant another name")
+        elif not entry.is_map() or not entry.value:
+            entry.problem("must be a mapping of dotted paths to values, e.g. {staff.agents.headcount: 16}")
 
 
 # -- training -------------------------------------------------------------------------------------
