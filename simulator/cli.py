@@ -7,6 +7,7 @@ failure while running.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -16,6 +17,7 @@ import click
 
 from simulator import __version__
 from simulator.errors import InputError, SimulatorError
+from simulator.executors import default_jobs
 
 
 class _CleanErrors(click.Group):
@@ -55,6 +57,19 @@ def _overrides(assignments: tuple[str, ...]) -> dict:
     return dict(parse_assignment(text) for text in assignments)
 
 
+JOBS_HELP = "Processes to run replications on (default: all cores); results are identical whatever the number."
+
+
+@contextlib.contextmanager
+def _progress(total: int, label: str, quiet: bool):
+    """A progress bar on stderr (replications done, time left), shown only on a terminal and not --quiet."""
+    if quiet or total < 2 or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_pos=True) as bar:
+        yield bar.update
+
+
 def _warn(scenario, quiet: bool) -> None:
     if not quiet:
         for warning in scenario.warnings:
@@ -70,8 +85,9 @@ def _warn(scenario, quiet: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout (no table).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
 @click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir: Path, as_json: bool,
-        quiet: bool, assignments: tuple[str, ...]) -> None:
+        quiet: bool, assignments: tuple[str, ...], jobs: int | None) -> None:
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
     from simulator.console import render_run
     from simulator.experiment import run_scenario
@@ -80,7 +96,10 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
 
     scenario = load_scenario(scenario_file, _overrides(assignments))
     _warn(scenario, quiet or as_json)
-    result = run_scenario(scenario, replications=replications, seed=seed)
+    total = replications or scenario.replications
+    with _progress(total, "replications", quiet or as_json) as progress:
+        result = run_scenario(scenario, replications=replications, seed=seed, jobs=jobs or default_jobs(),
+                              progress=progress)
     folder = write_results(result, out_dir)
     if as_json:
         click.echo(json.dumps({"scenario": result.scenario.name, "results": str(folder),
@@ -121,8 +140,9 @@ def validate(scenario_file: Path, assignments: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout (no table).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
 @click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
 def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | None, seed: int | None,
-            out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...]) -> None:
+            out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None) -> None:
     """Compare SCENARIO's baseline with each of its variants (and any OTHER scenario files), on the same
     customers, by paired differences with 95% confidence intervals."""
     from simulator.console import render_comparison
@@ -140,7 +160,10 @@ def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | N
                          "scenario files")
     for scenario in scenarios.values():
         _warn(scenario, quiet or as_json)
-    comparison = compare_scenarios(scenarios, replications=replications, seed=seed)
+    total = len(scenarios) * (replications or scenarios["baseline"].replications)
+    with _progress(total, "scenarios x replications", quiet or as_json) as progress:
+        comparison = compare_scenarios(scenarios, replications=replications, seed=seed,
+                                       jobs=jobs or default_jobs(), progress=progress)
     folder = write_comparison(comparison, out_dir)
     if as_json:
         table = comparison.table.astype(object).where(comparison.table.notna(), None)

@@ -1,9 +1,9 @@
-"""Replications: seed each one, simulate it, compute its KPIs, and summarise them all.
+"""Experiments: run a scenario's replications (here or on several processes) and summarise them;
+compare scenarios on the same customers.
 
-:func:`run_replication` is a plain top-level function of (scenario, replication
-number), so replications can later be spread over processes or a cluster and
-still give the same numbers: a replication's randomness depends only on the
-scenario's seed and its own number.
+This is the Python API the command line calls: load a scenario
+(:func:`simulator.scenario.load_scenario`), then :func:`run_scenario` or
+:func:`compare_scenarios`; results are objects holding pandas DataFrames.
 """
 
 from __future__ import annotations
@@ -13,57 +13,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-import numpy as np
 import pandas as pd
 
 from simulator.analysis import clip_to_range, evaluate_targets, paired_differences, summarise
 from simulator.capacity import CapacityFlag, capacity_flags
-from simulator.metrics.compute import interval_kpis, replication_kpis
-from simulator.metrics.tables import ReplicationTables, build_tables
-from simulator.model.customers import draw_customers
-from simulator.model.roster import build_roster
-from simulator.model.training import plan_training
-from simulator.model.system import ServiceSystem
-from simulator.randomness import Streams, replication_seed
+from simulator.executors import run_tasks
+from simulator.replication import ReplicationOutput, run_replication
 from simulator.scenario.model import Scenario
-
-
-@dataclass
-class ReplicationOutput:
-    """The KPIs of one replication (and, on request, its full record)."""
-
-    replication: int
-    seed: int
-    kpis: list[tuple[str, str, float]]
-    intervals: list[tuple[int, str, str, float]]
-    tables: ReplicationTables | None = None
-
-
-def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
-    """Run the model once with ``seed``; return what it recorded, as columns."""
-    streams = Streams(seed)
-    customers = draw_customers(scenario, streams)
-    training = plan_training(scenario, streams)
-    roster = build_roster(scenario, streams, training.off_floor)
-    system = ServiceSystem(scenario, customers, roster, streams, training.levels)
-    recorder = system.run()
-    channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
-                                 dtype=np.int64)
-    agent_pool = np.array([agent.pool for agent in system.agents], dtype=np.int64)
-    agent_levels = np.array([agent.levels for agent in system.agents], dtype=np.int64).reshape(
-        len(system.agents), len(system.queues))
-    return build_tables(recorder, customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
-                        agent_pool, agent_levels, np.array(system.step_resource, dtype=np.int64),
-                        len(scenario.staff), roster, training.cost,
-                        np.array([c.concurrency for c in scenario.channels], dtype=np.int64))
-
-
-def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:
-    """Simulate replication number ``replication`` of ``scenario`` and compute its KPIs."""
-    seed = replication_seed(scenario.seed, replication)
-    tables = simulate(scenario, seed)
-    return ReplicationOutput(replication, seed, replication_kpis(tables, scenario), interval_kpis(tables, scenario),
-                             tables if keep_tables else None)
 
 
 @dataclass
@@ -99,17 +55,13 @@ def with_overrides(scenario: Scenario, replications: int | None = None, seed: in
 
 
 def run_scenario(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-                 keep_tables: bool = False,
-                 on_replication: Callable[[ReplicationOutput], None] | None = None) -> RunResult:
-    """Run every replication of ``scenario`` and summarise its KPIs with 95% confidence intervals."""
+                 keep_tables: bool = False, jobs: int = 1,
+                 progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run every replication of ``scenario`` (on ``jobs`` processes) and summarise its KPIs with 95%
+    confidence intervals. ``progress`` is called with 1 as each replication finishes."""
     scenario = with_overrides(scenario, replications, seed)
     started = time.perf_counter()
-    outputs = []
-    for replication in range(scenario.replications):
-        output = run_replication(scenario, replication, keep_tables)
-        outputs.append(output)
-        if on_replication is not None:
-            on_replication(output)
+    outputs = run_tasks([(scenario, r, keep_tables) for r in range(scenario.replications)], jobs, progress)
     return summarise_run(scenario, outputs, time.perf_counter() - started)
 
 
@@ -160,14 +112,20 @@ class Comparison:
 
 
 def compare_scenarios(scenarios: dict[str, Scenario], replications: int | None = None,
-                      seed: int | None = None) -> Comparison:
-    """Run every scenario with the first one's seed and replications (common random numbers), and
-    compare each with the first by paired differences."""
+                      seed: int | None = None, jobs: int = 1,
+                      progress: Callable[[int], None] | None = None) -> Comparison:
+    """Run every scenario with the first one's seed and replications (common random numbers), on
+    ``jobs`` processes, and compare each with the first by paired differences."""
     first = next(iter(scenarios.values()))
     replications = replications or first.replications
     seed = first.seed if seed is None else seed
-    runs = {name: run_scenario(scenario, replications=replications, seed=seed)
-            for name, scenario in scenarios.items()}
+    prepared = {name: with_overrides(s, replications, seed) for name, s in scenarios.items()}
+    started = time.perf_counter()
+    tasks = [(scenario, r, False) for scenario in prepared.values() for r in range(replications)]
+    outputs = run_tasks(tasks, jobs, progress)
+    seconds = time.perf_counter() - started
+    runs = {name: summarise_run(scenario, outputs[k * replications:(k + 1) * replications], seconds)
+            for k, (name, scenario) in enumerate(prepared.items())}
     baseline = next(iter(runs.values()))
     tables = []
     for name, result in runs.items():

@@ -1,0 +1,60 @@
+"""One replication: seed it, draw its customers, simulate it, compute its KPIs.
+
+:func:`run_replication` is a plain top-level function of (scenario, replication
+number): a replication's randomness depends only on the scenario's seed and its
+own number, so it gives the same numbers wherever it runs (this process, another
+process, another machine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.metrics.compute import interval_kpis, replication_kpis
+from simulator.metrics.tables import ReplicationTables, build_tables
+from simulator.model.customers import draw_customers
+from simulator.model.roster import build_roster
+from simulator.model.system import ServiceSystem
+from simulator.model.training import plan_training
+from simulator.randomness import Streams, replication_seed
+from simulator.scenario.model import Scenario
+
+
+@dataclass
+class ReplicationOutput:
+    """The KPIs of one replication (and, on request, its full record)."""
+
+    replication: int
+    seed: int
+    kpis: list[tuple[str, str, float]]
+    intervals: list[tuple[int, str, str, float]]
+    tables: ReplicationTables | None = None
+
+
+def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
+    """Run the model once with ``seed``; return what it recorded, as columns."""
+    streams = Streams(seed)
+    customers = draw_customers(scenario, streams)
+    training = plan_training(scenario, streams)
+    roster = build_roster(scenario, streams, training.off_floor)
+    system = ServiceSystem(scenario, customers, roster, streams, training.levels)
+    recorder = system.run()
+    channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
+                                 dtype=np.int64)
+    agent_pool = np.array([agent.pool for agent in system.agents], dtype=np.int64)
+    agent_levels = np.array([agent.levels for agent in system.agents], dtype=np.int64).reshape(
+        len(system.agents), len(system.queues))
+    return build_tables(recorder, customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
+                        agent_pool, agent_levels, np.array(system.step_resource, dtype=np.int64),
+                        len(scenario.staff), roster, training.cost,
+                        np.array([c.concurrency for c in scenario.channels], dtype=np.int64))
+
+
+def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:
+    """Simulate replication number ``replication`` of ``scenario`` and compute its KPIs."""
+    seed = replication_seed(scenario.seed, replication)
+    tables = simulate(scenario, seed)
+    return ReplicationOutput(replication, seed, replication_kpis(tables, scenario), interval_kpis(tables, scenario),
+                             tables if keep_tables else None)
