@@ -175,6 +175,46 @@ def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | N
 
 
 @main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=START:STOP[:STEP]|A,B,C",
+              help="A parameter and its values (repeatable: several make a grid).")
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the scenario's replications.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the scenario's seed.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
+              help="Folder that receives <scenario-slug>/<run-id>-sweep/.")
+@click.option("--json", "as_json", is_flag=True, help="Print sweep.csv's rows as JSON on stdout (no table).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
+@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
+def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None, seed: int | None,
+          out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None) -> None:
+    """Run SCENARIO at every point of a grid of parameter values, on the same customers; a row per point
+    with every KPI and its 95% confidence interval."""
+    from simulator.console import render_sweep
+    from simulator.output import write_sweep
+    from simulator.scenario import load_scenario
+    from simulator.sweep import parse_vary, run_sweep
+
+    grid = [parse_vary(text) for text in varies]
+    base = load_scenario(scenario_file, _overrides(assignments))
+    _warn(base, quiet or as_json)
+    points = 1
+    for _, values in grid:
+        points *= len(values)
+    with _progress(points * (replications or base.replications), "points x replications", quiet or as_json) as bar:
+        result = run_sweep(scenario_file, grid, _overrides(assignments), replications, seed,
+                           jobs or default_jobs(), bar)
+    folder = write_sweep(result, out_dir)
+    if as_json:
+        table = result.table()
+        click.echo(json.dumps({"results": str(folder), "sweep": table.astype(object).where(
+            table.notna(), None).to_dict(orient="records")}, indent=1))
+    elif not quiet:
+        click.echo(render_sweep(result))
+        click.echo(f"\nResults: {folder}")
+
+
+@main.command()
 @click.option("--markdown", is_flag=True, help="Print the table of docs/kpis.md.")
 def kpis(markdown: bool) -> None:
     """List every KPI with its definition."""

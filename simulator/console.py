@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from simulator.experiment import Comparison, RunResult
+from simulator.sweep import Sweep
 from simulator.kpis import KPI_BY_NAME, KPIS
 from simulator.units import format_clock, format_duration
 
@@ -166,3 +167,23 @@ def render_comparison(comparison: Comparison) -> str:
 def _signed(metric: str, value: float) -> str:
     text = format_value(metric, abs(value))
     return f"-{text}" if value < 0 else f"+{text}"
+
+
+SWEPT_KPIS = ("service_level", "wait_mean", "abandon_rate", "utilisation", "satisfaction_mean", "cost_total")
+
+
+def render_sweep(sweep: Sweep) -> str:
+    """A row per point: the parameters' values, then the main KPIs as ``mean ±half-width``."""
+    table = sweep.table()
+    scenario = sweep.comparison.runs[sweep.comparison.baseline].scenario
+    metrics = [k for k in SWEPT_KPIS if k in table.columns]
+    rows = [[_plain(point[p]) for p in sweep.parameters] + [_mean_pm(k, row[k], row[f"{k}_ci_low"], row[f"{k}_ci_high"])
+                                                       for k in metrics] for point, (_, row) in zip(sweep.points, table.iterrows())]
+    lines = [f"{scenario.name}: {len(table)} point(s), {scenario.replications} replications each, seed "
+             f"{scenario.seed}, the same customers at every point", ""]
+    return "\n".join(lines + _table([*sweep.parameters, *metrics], rows, align_left=len(sweep.parameters)))
+
+
+def _plain(value) -> str:
+    """A parameter's value as it was given (16, not 16.0)."""
+    return f"{value:g}" if isinstance(value, float) else str(value)

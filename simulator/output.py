@@ -25,6 +25,7 @@ from simulator import __version__
 from simulator.errors import InputError
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.resolve import resolved_yaml
+from simulator.sweep import Sweep
 
 SUMMARY_COLUMNS = ["metric", "scope", "mean", "ci_low", "ci_high", "replications"]
 
@@ -68,6 +69,20 @@ def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None =
     first = comparison.runs[comparison.baseline].scenario
     stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return _atomically(Path(out_dir), first.slug, f"{stamp}-compare", write)
+
+
+def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None) -> Path:
+    """``sweep.csv`` (a row per point, every KPI with its CI), ``comparison.csv`` (every scope, with
+    paired differences from the first point) and each point's own run files."""
+    def write(folder: Path) -> None:
+        sweep.table().to_csv(folder / "sweep.csv", index=False)
+        sweep.comparison.table.to_csv(folder / "comparison.csv", index=False)
+        for number, result in enumerate(sweep.comparison.runs.values()):
+            (folder / "points" / f"{number:03d}").mkdir(parents=True)
+            _write_run(result, folder / "points" / f"{number:03d}")
+    first = sweep.comparison.runs[sweep.comparison.baseline].scenario
+    stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return _atomically(Path(out_dir), first.slug, f"{stamp}-sweep", write)
 
 
 def _write_run(result: RunResult, folder: Path) -> None:

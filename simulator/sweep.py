@@ -1,0 +1,82 @@
+"""Sweeps: a scenario run over a grid of values of one or more parameters.
+
+``staff.agents.headcount=10:20`` is 10, 11, ... 20; ``10:20:2`` steps by 2;
+``0.2,0.3,0.5`` is a list (values read as YAML). Several parameters make a grid.
+Every point runs on the same customers (common random numbers), so neighbouring
+points differ by the change, not by chance.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from simulator.errors import InputError
+from simulator.experiment import Comparison, compare_scenarios
+from simulator.kpis import KPIS
+from simulator.scenario import load_scenario
+
+
+def parse_vary(text: str) -> tuple[str, list[Any]]:
+    """``PATH=start:stop[:step]`` (inclusive) or ``PATH=a,b,c``."""
+    path, sep, spec = text.partition("=")
+    if not sep or not path.strip() or not spec.strip():
+        raise InputError(f"--vary {text!r}: expected PATH=START:STOP[:STEP] or PATH=A,B,C")
+    if ":" in spec and "," not in spec and not spec.strip().startswith(("{", "[")):
+        parts = spec.split(":")
+        try:
+            numbers = [float(p) for p in parts]
+        except ValueError:
+            raise InputError(f"--vary {text!r}: a range needs numbers, e.g. 10:20 or 0.1:0.5:0.1") from None
+        if len(numbers) not in (2, 3) or (len(numbers) == 3 and numbers[2] <= 0) or numbers[1] < numbers[0]:
+            raise InputError(f"--vary {text!r}: expected START:STOP[:STEP] with START <= STOP and STEP > 0")
+        start, stop, step = numbers[0], numbers[1], numbers[2] if len(numbers) == 3 else 1.0
+        values = np.arange(start, stop + step / 2, step)
+        whole = all(float(p).is_integer() for p in numbers)
+        return path.strip(), [int(round(v)) if whole else round(float(v), 10) for v in values]
+    try:
+        return path.strip(), [yaml.safe_load(item) for item in spec.split(",")]
+    except yaml.YAMLError as exc:
+        raise InputError(f"--vary {text!r}: a value is not valid YAML ({exc})") from None
+
+
+@dataclass
+class Sweep:
+    parameters: list[str]
+    points: list[dict[str, Any]]   # the values of the parameters at each point, in order
+    comparison: Comparison         # every point, compared with the first
+
+    def table(self, scope: str = "all") -> pd.DataFrame:
+        """A row per point: the parameters, then each KPI's mean, ci_low and ci_high."""
+        rows = []
+        for name, point in zip(self.comparison.runs, self.points):
+            summary = self.comparison.runs[name].summary
+            row: dict[str, Any] = dict(point)
+            for kpi in KPIS:
+                match = summary[(summary.metric == kpi.name) & (summary.scope == scope)]
+                if not match.empty:
+                    row[kpi.name] = match["mean"].iloc[0]
+                    row[f"{kpi.name}_ci_low"] = match["ci_low"].iloc[0]
+                    row[f"{kpi.name}_ci_high"] = match["ci_high"].iloc[0]
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def run_sweep(path: Path, varies: list[tuple[str, list[Any]]], overrides: dict[str, Any] | None = None,
+              replications: int | None = None, seed: int | None = None, jobs: int = 1,
+              progress: Callable[[int], None] | None = None) -> Sweep:
+    """Every point of the grid of ``varies`` (on top of ``overrides``), on the same customers."""
+    parameters = [name for name, _ in varies]
+    points = [dict(zip(parameters, values)) for values in itertools.product(*(v for _, v in varies))]
+    scenarios = {}
+    for point in points:
+        label = ", ".join(f"{name}={value}" for name, value in point.items())
+        scenarios[label] = load_scenario(path, {**(overrides or {}), **point})
+    comparison = compare_scenarios(scenarios, replications=replications, seed=seed, jobs=jobs, progress=progress)
+    return Sweep(parameters, points, comparison)
