@@ -215,6 +215,43 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
 
 
 @main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--per-interval", is_flag=True, help="The requirement per reporting interval (one pool).")
+@click.option("--pool", help="With --per-interval: the pool to vary (default: the first with a headcount).")
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the scenario's replications.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the scenario's seed.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
+              help="Folder that receives <scenario-slug>/<run-id>-staff/.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
+def staff(scenario_file: Path, per_interval: bool, pool: str | None, replications: int | None, seed: int | None,
+          out_dir: Path, quiet: bool, assignments: tuple[str, ...], jobs: int | None) -> None:
+    """The fewest agents that meet every target (per pool, or per interval), beside Erlang C's answer."""
+    from simulator.output import write_staffing
+    from simulator.scenario import load_scenario
+    from simulator.staffing import find_staffing
+
+    base = load_scenario(scenario_file, _overrides(assignments))
+    _warn(base, quiet)
+    staffing = find_staffing(scenario_file, _overrides(assignments), replications, seed, jobs or default_jobs(),
+                             per_interval, pool)
+    folder = write_staffing(staffing, base.slug, out_dir)
+    if quiet:
+        return
+    click.echo(f"{base.name}: the fewest agents meeting every target "
+               f"({', '.join(f'{t.kpi} {t.scope} {t.describe()}' for t in base.targets)}), "
+               f"{replications or base.replications} replications a candidate, on the same customers")
+    table = staffing.per_interval if per_interval else staffing.pools
+    shown = table.astype(object).where(table.notna(), "-")
+    click.echo("")
+    click.echo(shown.to_string(index=False))
+    click.echo("\nErlang C assumes one skill, no abandonment, no errors and a steady state; docs/experiments.md "
+               "explains where the simulation and the formula differ.")
+    click.echo(f"\nResults: {folder}")
+
+
+@main.command()
 @click.option("--markdown", is_flag=True, help="Print the table of docs/kpis.md.")
 def kpis(markdown: bool) -> None:
     """List every KPI with its definition."""

@@ -25,6 +25,7 @@ from simulator import __version__
 from simulator.errors import InputError
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.resolve import resolved_yaml
+from simulator.staffing import Staffing
 from simulator.sweep import Sweep
 
 SUMMARY_COLUMNS = ["metric", "scope", "mean", "ci_low", "ci_high", "replications"]
@@ -83,6 +84,15 @@ def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None) -> Path:
     first = sweep.comparison.runs[sweep.comparison.baseline].scenario
     stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return _atomically(Path(out_dir), first.slug, f"{stamp}-sweep", write)
+
+
+def write_staffing(staffing: Staffing, scenario_slug: str, out_dir: Path, run_id: str | None = None) -> Path:
+    """``staffing.csv``: per pool (or per interval with --per-interval), the simulated requirement
+    beside Erlang C's."""
+    table = staffing.per_interval if staffing.per_interval is not None else staffing.pools
+    stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return _atomically(Path(out_dir), scenario_slug, f"{stamp}-staff",
+                       lambda folder: table.to_csv(folder / "staffing.csv", index=False))
 
 
 def _write_run(result: RunResult, folder: Path) -> None:

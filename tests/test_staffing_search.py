@@ -1,0 +1,58 @@
+"""Staffing search: the fewest agents meeting every target, beside Erlang C."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import main
+from simulator.staffing import _smallest, find_staffing
+from tests.conftest import SCENARIOS
+
+TEXTBOOK = SCENARIOS / "mmc_textbook.yaml"
+
+
+@pytest.mark.parametrize("start", [0, 3, 7, 8, 40])
+def test_the_search_finds_the_threshold_from_any_start(start):
+    calls = []
+    def meets(h):
+        calls.append(h)
+        return h >= 7
+    assert _smallest(meets, start) == 7
+    assert len(calls) <= 12
+
+
+def test_the_textbook_queue_needs_what_erlang_c_says_within_one_agent():
+    staffing = find_staffing(TEXTBOOK)
+    row = staffing.pools.iloc[0]
+    assert abs(row["required"] - row["erlang_c"]) <= 1
+
+
+def test_a_pool_no_target_mentions_is_still_staffed_to_do_its_work():
+    staffing = find_staffing(SCENARIOS / "contact_centre.yaml", {"replications": 3, "clock.days": 1})
+    back_office = staffing.pools.set_index("pool").loc["back_office"]
+    assert back_office["required"] >= 4      # about 4 Erlangs of follow-ups and email: not zero, not one
+
+
+def test_per_interval_requirement_curve_tracks_erlang_c_on_the_textbook_queue():
+    staffing = find_staffing(TEXTBOOK, {"replications": 20}, per_interval=True, jobs=2)
+    table = staffing.per_interval
+    assert len(table) == 15 and set(table.erlang_c) == {22}
+    assert (abs(table.required - table.erlang_c) <= 2).all()
+    assert abs(table.required.mean() - 22) <= 1
+
+
+def test_staff_command_writes_staffing_csv(tmp_path):
+    result = CliRunner().invoke(main, ["staff", str(TEXTBOOK), "-r", "5", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (folder,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
+    table = pd.read_csv(folder / "staffing.csv")
+    assert list(table.columns) == ["pool", "in_file", "required", "erlang_c", "evaluations"]
+
+
+def test_staff_needs_targets(tmp_path):
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(TEXTBOOK.read_text().split("targets:")[0])
+    result = CliRunner().invoke(main, ["staff", str(plain), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "no targets to meet" in result.stderr
