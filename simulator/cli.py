@@ -57,7 +57,23 @@ def _overrides(assignments: tuple[str, ...]) -> dict:
     return dict(parse_assignment(text) for text in assignments)
 
 
-JOBS_HELP = "Processes to run replications on (default: all cores); results are identical whatever the number."
+JOBS_HELP = "Processes (or Dask workers) to run replications on (default: all cores); results are identical."
+
+
+def _engine(jobs: int | None, executor: str, address: str | None):
+    from simulator.executors import Engine
+
+    if address and executor != "dask":
+        raise InputError("--address goes with --executor dask")
+    return Engine(executor, jobs or default_jobs(), address)
+
+
+def executor_options(command):
+    """--executor and --address, shared by every command that runs replications."""
+    command = click.option("--address", metavar="tcp://HOST:PORT",
+                           help="With --executor dask: the scheduler of a running cluster.")(command)
+    return click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                        help="local processes, or a Dask cluster (a local one unless --address).")(command)
 
 
 @contextlib.contextmanager
@@ -86,8 +102,9 @@ def _warn(scenario, quiet: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
 @click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
+@executor_options
 def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir: Path, as_json: bool,
-        quiet: bool, assignments: tuple[str, ...], jobs: int | None) -> None:
+        quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str, address: str | None) -> None:
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
     from simulator.console import render_run
     from simulator.experiment import run_scenario
@@ -98,8 +115,8 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
     _warn(scenario, quiet or as_json)
     total = replications or scenario.replications
     with _progress(total, "replications", quiet or as_json) as progress:
-        result = run_scenario(scenario, replications=replications, seed=seed, jobs=jobs or default_jobs(),
-                              progress=progress)
+        result = run_scenario(scenario, replications=replications, seed=seed,
+                              jobs=_engine(jobs, executor, address), progress=progress)
     folder = write_results(result, out_dir)
     if as_json:
         click.echo(json.dumps({"scenario": result.scenario.name, "results": str(folder),
@@ -141,8 +158,10 @@ def validate(scenario_file: Path, assignments: tuple[str, ...]) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
 @click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
+@executor_options
 def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | None, seed: int | None,
-            out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None) -> None:
+            out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None,
+            executor: str, address: str | None) -> None:
     """Compare SCENARIO's baseline with each of its variants (and any OTHER scenario files), on the same
     customers, by paired differences with 95% confidence intervals."""
     from simulator.console import render_comparison
@@ -163,7 +182,7 @@ def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | N
     total = len(scenarios) * (replications or scenarios["baseline"].replications)
     with _progress(total, "scenarios x replications", quiet or as_json) as progress:
         comparison = compare_scenarios(scenarios, replications=replications, seed=seed,
-                                       jobs=jobs or default_jobs(), progress=progress)
+                                       jobs=_engine(jobs, executor, address), progress=progress)
     folder = write_comparison(comparison, out_dir)
     if as_json:
         table = comparison.table.astype(object).where(comparison.table.notna(), None)
@@ -186,8 +205,10 @@ def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | N
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
 @click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
+@executor_options
 def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None, seed: int | None,
-          out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None) -> None:
+          out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None,
+          executor: str, address: str | None) -> None:
     """Run SCENARIO at every point of a grid of parameter values, on the same customers; a row per point
     with every KPI and its 95% confidence interval."""
     from simulator.console import render_sweep
@@ -203,7 +224,7 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
         points *= len(values)
     with _progress(points * (replications or base.replications), "points x replications", quiet or as_json) as bar:
         result = run_sweep(scenario_file, grid, _overrides(assignments), replications, seed,
-                           jobs or default_jobs(), bar)
+                           _engine(jobs, executor, address), bar)
     folder = write_sweep(result, out_dir)
     if as_json:
         table = result.table()
@@ -225,8 +246,10 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
+@executor_options
 def staff(scenario_file: Path, per_interval: bool, pool: str | None, replications: int | None, seed: int | None,
-          out_dir: Path, quiet: bool, assignments: tuple[str, ...], jobs: int | None) -> None:
+          out_dir: Path, quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str,
+          address: str | None) -> None:
     """The fewest agents that meet every target (per pool, or per interval), beside Erlang C's answer."""
     from simulator.output import write_staffing
     from simulator.scenario import load_scenario
@@ -234,8 +257,17 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, replication
 
     base = load_scenario(scenario_file, _overrides(assignments))
     _warn(base, quiet)
-    staffing = find_staffing(scenario_file, _overrides(assignments), replications, seed, jobs or default_jobs(),
-                             per_interval, pool)
+    evaluated = []
+
+    def counter(done: int) -> None:   # the number of candidates is not known in advance: a counter
+        evaluated.append(done)
+        click.echo(f"\rcandidates run: {len(evaluated)}", err=True, nl=False)
+
+    show = not quiet and sys.stderr.isatty()
+    staffing = find_staffing(scenario_file, _overrides(assignments), replications, seed,
+                             _engine(jobs, executor, address), per_interval, pool, counter if show else None)
+    if show:
+        click.echo("", err=True)
     folder = write_staffing(staffing, base.slug, out_dir)
     if quiet:
         return

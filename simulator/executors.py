@@ -1,18 +1,21 @@
-"""Where replications run: in this process, or spread over local processes.
+"""Where replications run: in this process, on local processes, or on a Dask cluster.
 
 Every replication depends only on the scenario and its own number, so where it
 runs changes nothing: results are collected in task order and are identical to a
 run in one process. Local processes use the standard library's
 ``ProcessPoolExecutor`` (the platform's default start method; nothing is changed
-process-wide).
+process-wide); several machines use Dask's distributed scheduler (``pip install
+"servicesim[cluster]"``), on a cluster at an address or on a local one it starts.
 """
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from typing import Callable
 
+from simulator.errors import InputError, SimulatorError
 from simulator.replication import ReplicationOutput, run_replication
 from simulator.scenario.model import Scenario
 
@@ -24,9 +27,27 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def run_tasks(tasks: list[Task], jobs: int = 1,
+EXECUTORS = ("local", "dask")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Where to run: ``local`` on ``jobs`` processes, or ``dask`` at ``address`` (a local cluster of
+    ``jobs`` workers when there is none)."""
+
+    kind: str = "local"
+    jobs: int = 1
+    address: str | None = None
+
+
+def run_tasks(tasks: list[Task], jobs: int | Engine = 1,
               progress: Callable[[int], None] | None = None) -> list[ReplicationOutput]:
-    """Run every task, on ``jobs`` local processes when more than one; results in task order."""
+    """Run every task where ``jobs`` says (a number of local processes, or an Engine); results in task
+    order, identical wherever they ran."""
+    engine = jobs if isinstance(jobs, Engine) else Engine("local", jobs)
+    if engine.kind == "dask":
+        return _on_dask(tasks, engine, progress)
+    jobs = engine.jobs
     if jobs <= 1 or len(tasks) <= 1:
         outputs = []
         for task in tasks:
@@ -40,3 +61,30 @@ def run_tasks(tasks: list[Task], jobs: int = 1,
             for _ in as_completed(futures):
                 progress(1)
         return [future.result() for future in futures]
+
+
+def _on_dask(tasks: list[Task], engine: Engine, progress: Callable[[int], None] | None) -> list[ReplicationOutput]:
+    try:
+        from distributed import Client, LocalCluster, as_completed as dask_completed
+    except ImportError:
+        raise SimulatorError('--executor dask needs Dask: pip install "servicesim[cluster]"') from None
+    cluster = None
+    try:
+        if engine.address:
+            client = Client(engine.address, timeout="20s")
+        else:
+            cluster = LocalCluster(n_workers=max(engine.jobs, 1), threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+    except OSError as exc:
+        raise InputError(f"--address {engine.address}: cannot reach a Dask scheduler there ({exc})") from None
+    try:
+        futures = [client.submit(run_replication, *task, pure=False) for task in tasks]
+        if progress is not None:
+            for _ in dask_completed(futures):
+                progress(1)
+        return client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -8,6 +8,11 @@ This is the Python API the command line calls: load a scenario
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator.executors import Engine
+
 import dataclasses
 import time
 from dataclasses import dataclass, field
@@ -55,7 +60,7 @@ def with_overrides(scenario: Scenario, replications: int | None = None, seed: in
 
 
 def run_scenario(scenario: Scenario, replications: int | None = None, seed: int | None = None,
-                 keep_tables: bool = False, jobs: int = 1,
+                 keep_tables: bool = False, jobs: "int | Engine" = 1,
                  progress: Callable[[int], None] | None = None) -> RunResult:
     """Run every replication of ``scenario`` (on ``jobs`` processes) and summarise its KPIs with 95%
     confidence intervals. ``progress`` is called with 1 as each replication finishes."""
@@ -112,7 +117,7 @@ class Comparison:
 
 
 def compare_scenarios(scenarios: dict[str, Scenario], replications: int | None = None,
-                      seed: int | None = None, jobs: int = 1,
+                      seed: int | None = None, jobs: "int | Engine" = 1,
                       progress: Callable[[int], None] | None = None) -> Comparison:
     """Run every scenario with the first one's seed and replications (common random numbers), on
     ``jobs`` processes, and compare each with the first by paired differences."""

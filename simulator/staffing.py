@@ -15,6 +15,11 @@ rework, queues carried over from the interval before).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator.executors import Engine
+
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,7 +69,7 @@ def erlang_c_for_pool(scenario: Scenario, pool_name: str, erlangs: float) -> int
 
 
 def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replications: int | None = None,
-                  seed: int | None = None, jobs: int = 1, per_interval: bool = False, pool: str | None = None,
+                  seed: int | None = None, jobs: "int | Engine" = 1, per_interval: bool = False, pool: str | None = None,
                   progress: Callable[[int], None] | None = None) -> Staffing:
     overrides = dict(overrides or {})
     base = load_scenario(path, overrides)

@@ -8,6 +8,11 @@ points differ by the change, not by chance.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator.executors import Engine
+
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +74,7 @@ class Sweep:
 
 
 def run_sweep(path: Path, varies: list[tuple[str, list[Any]]], overrides: dict[str, Any] | None = None,
-              replications: int | None = None, seed: int | None = None, jobs: int = 1,
+              replications: int | None = None, seed: int | None = None, jobs: "int | Engine" = 1,
               progress: Callable[[int], None] | None = None) -> Sweep:
     """Every point of the grid of ``varies`` (on top of ``overrides``), on the same customers."""
     parameters = [name for name, _ in varies]

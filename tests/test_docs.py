@@ -34,3 +34,17 @@ def test_python_snippets_in_the_docs_run(capsys, monkeypatch):
         for snippet in blocks(path, "python"):
             exec(compile(snippet, path, "exec"), {})
     assert "wait_mean" in capsys.readouterr().out
+
+
+def test_the_python_example_runs(capsys):
+    import runpy
+    import sys
+    argv = sys.argv
+    sys.argv = ["planning_in_python.py"]
+    try:
+        namespace = runpy.run_path(str(ROOT / "docs" / "examples" / "planning_in_python.py"))
+        namespace["main"](2)
+    finally:
+        sys.argv = argv
+    out = capsys.readouterr().out
+    assert "plus_two_agents" in out and "erlang_c" in out
