@@ -68,12 +68,31 @@ def _engine(jobs: int | None, executor: str, address: str | None):
     return Engine(executor, jobs or default_jobs(), address)
 
 
-def executor_options(command):
-    """--executor and --address, shared by every command that runs replications."""
-    command = click.option("--address", metavar="tcp://HOST:PORT",
-                           help="With --executor dask: the scheduler of a running cluster.")(command)
-    return click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-                        help="local processes, or a Dask cluster (a local one unless --address).")(command)
+def run_options(folder: str, with_json: bool = True):
+    """The options of every command that runs replications, declared once."""
+    options = [
+        click.option("--replications", "-r", type=click.IntRange(min=1),
+                     help="Override the scenario's replications (the baseline's, when comparing)."),
+        click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the scenario's seed."),
+        click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"),
+                     show_default=True, help=f"Folder that receives {folder}."),
+        click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json)."),
+        click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP),
+        click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP),
+        click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                     help="local processes, or a Dask cluster (a local one unless --address)."),
+        click.option("--address", metavar="tcp://HOST:PORT",
+                     help="With --executor dask: the scheduler of a running cluster."),
+    ]
+    if with_json:
+        options.insert(3, click.option("--json", "as_json", is_flag=True,
+                                       help="Print the results as JSON on stdout (no table)."))
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
 
 
 @contextlib.contextmanager
@@ -94,15 +113,7 @@ def _warn(scenario, quiet: bool) -> None:
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the scenario's replications.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the scenario's seed.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
-              help="Folder that receives <scenario-slug>/<run-id>/.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout (no table).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
-@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
-@executor_options
+@run_options("<scenario-slug>/<run-id>/")
 def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir: Path, as_json: bool,
         quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str, address: str | None) -> None:
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
@@ -150,15 +161,7 @@ def validate(scenario_file: Path, assignments: tuple[str, ...]) -> None:
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.argument("others", metavar="[OTHER ...]", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the baseline's replications.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the baseline's seed.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
-              help="Folder that receives <scenario-slug>/<run-id>-compare/.")
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON on stdout (no table).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
-@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
-@executor_options
+@run_options("<scenario-slug>/<run-id>-compare/")
 def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | None, seed: int | None,
             out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None,
             executor: str, address: str | None) -> None:
@@ -197,15 +200,7 @@ def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | N
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=START:STOP[:STEP]|A,B,C",
               help="A parameter and its values (repeatable: several make a grid).")
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the scenario's replications.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the scenario's seed.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
-              help="Folder that receives <scenario-slug>/<run-id>-sweep/.")
-@click.option("--json", "as_json", is_flag=True, help="Print sweep.csv's rows as JSON on stdout (no table).")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors (and the JSON, with --json).")
-@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
-@executor_options
+@run_options("<scenario-slug>/<run-id>-sweep/")
 def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None, seed: int | None,
           out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None,
           executor: str, address: str | None) -> None:
@@ -239,14 +234,7 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.option("--per-interval", is_flag=True, help="The requirement per reporting interval (one pool).")
 @click.option("--pool", help="With --per-interval: the pool to vary (default: the first with a headcount).")
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the scenario's replications.")
-@click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the scenario's seed.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
-              help="Folder that receives <scenario-slug>/<run-id>-staff/.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
-@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
-@executor_options
+@run_options("<scenario-slug>/<run-id>-staff/", with_json=False)
 def staff(scenario_file: Path, per_interval: bool, pool: str | None, replications: int | None, seed: int | None,
           out_dir: Path, quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str,
           address: str | None) -> None:
