@@ -114,8 +114,10 @@ def _warn(scenario, quiet: bool) -> None:
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @run_options("<scenario-slug>/<run-id>/")
+@click.option("--contacts", is_flag=True, help="Also write contacts.csv.gz: every contact of every replication.")
 def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir: Path, as_json: bool,
-        quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str, address: str | None) -> None:
+        quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str, address: str | None,
+        contacts: bool) -> None:
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
     from simulator.console import render_run
     from simulator.experiment import run_scenario
@@ -126,9 +128,9 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
     _warn(scenario, quiet or as_json)
     total = replications or scenario.replications
     with _progress(total, "replications", quiet or as_json) as progress:
-        result = run_scenario(scenario, replications=replications, seed=seed,
+        result = run_scenario(scenario, replications=replications, seed=seed, keep_tables=contacts,
                               jobs=_engine(jobs, executor, address), progress=progress)
-    folder = write_results(result, out_dir)
+    folder = write_results(result, out_dir, contacts=contacts)
     if as_json:
         click.echo(json.dumps({"scenario": result.scenario.name, "results": str(folder),
                                "summary": summary_records(result)}, indent=1))

@@ -22,7 +22,7 @@ import pandas as pd
 import simpy
 
 from simulator import __version__
-from simulator.errors import InputError
+from simulator.errors import InputError, SimulatorError
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.resolve import resolved_yaml
 from simulator.staffing import Staffing
@@ -55,9 +55,30 @@ def summary_records(result: RunResult) -> list[dict]:
     return frame.to_dict(orient="records")
 
 
-def write_results(result: RunResult, out_dir: Path, run_id: str | None = None) -> Path:
-    """Write the run's files into ``out_dir/<slug>/<run-id>/`` atomically; return that folder."""
-    return _atomically(Path(out_dir), result.scenario.slug, run_id, lambda folder: _write_run(result, folder))
+def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, contacts: bool = False) -> Path:
+    """Write the run's files into ``out_dir/<slug>/<run-id>/`` atomically; return that folder. With
+    ``contacts`` (the run must have kept its tables), also ``contacts.csv.gz``: every contact."""
+    def write(folder: Path) -> None:
+        _write_run(result, folder)
+        if contacts:
+            contacts_table(result).to_csv(folder / "contacts.csv.gz", index=False, compression="gzip")
+    return _atomically(Path(out_dir), result.scenario.slug, run_id, write)
+
+
+def contacts_table(result: RunResult) -> pd.DataFrame:
+    """Every contact of every replication (columns in docs/outputs.md), with replication and seed."""
+    scenario = result.scenario
+    names = ([d.name for d in scenario.demand], [c.name for c in scenario.channels],
+             [s.name for s in scenario.segments] or ["all"])
+    frames = []
+    for output in result.outputs:
+        if output.tables is None:
+            raise SimulatorError("contacts.csv.gz needs the run's records: run with keep_tables=True")
+        frame = output.tables.contacts_frame(*names)
+        frame.insert(0, "seed", output.seed)
+        frame.insert(0, "replication", output.replication)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None = None) -> Path:

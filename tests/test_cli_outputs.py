@@ -133,3 +133,19 @@ def test_the_textbook_scenario_agrees_with_erlang_c():
     row = result.kpi("wait_mean")
     exact = mmc_mean_wait(6.0, 1 / 3, 20)
     assert row["ci_low"] - 0.01 * exact <= exact <= row["ci_high"] + 0.01 * exact
+
+
+def test_contacts_csv_has_every_contact_of_every_replication_when_asked(tmp_path):
+    result = run_cli("run", str(SCENARIOS / "help_desk.yaml"), "-r", "2", "--contacts", "-j", "2",
+                     "--out", str(tmp_path), "--quiet")
+    assert result.exit_code == 0, result.output
+    folder = only_run_folder(tmp_path)
+    contacts = pd.read_csv(folder / "contacts.csv.gz")
+    summary = pd.read_csv(folder / "replications.csv")
+    offered = summary[(summary.metric == "offered") & (summary.scope == "all")]["value"].sum()
+    assert len(contacts) >= offered                     # every contact (the warm-up's too, if any)
+    assert {"replication", "seed", "contact", "demand", "channel", "outcome", "wait", "queue_time",
+            "errors", "repeat_of"} <= set(contacts.columns)
+    assert set(contacts.replication) == {0, 1}
+    answered = contacts.dropna(subset=["answered_at"])
+    assert (answered.wait >= 0).all()
