@@ -62,6 +62,7 @@ class ServiceSystem:
             agent.slot_lists = [[self.partly_busy[r][g].agents for r in mine] for g in range(groups)]
         self.on_duty = [0] * len(resources)   # agents on duty per resource, for expected waits
         self.prepare_customer_behaviour(streams)
+        self.horizon = scenario.clock.horizon
         self.next_id = len(customers)
         self.tickets = 0
         self.reworks: dict[int, int] = {}   # contact -> steps redone so far (rare: a dict is fine)
@@ -118,6 +119,7 @@ class ServiceSystem:
                         for c, d in zip(channels, scenario.demand)]
         self.callback = [(c.callback_above, c.callback_accept, streams.generator(f"demand/{d.name}/callback"))
                          for c, d in zip(channels, scenario.demand)]
+        self.offers_callbacks = any(threshold is not None for threshold, _, _ in self.callback)
         self.repeat_needs = [NeedsDrawer(scenario, d, streams, "/repeat") for d in demands]
         self.rework_needs = [NeedsDrawer(scenario, d, streams, "/rework") for d in demands]
 
@@ -182,7 +184,8 @@ class ServiceSystem:
         contact.ticket = self.tickets
         self.tickets += 1
         queue.join(contact)
-        if contact.on_hold and contact.patience < math.inf and not self.takes_callback(contact, queue):
+        if contact.on_hold and contact.patience < math.inf and not (self.offers_callbacks and
+                                                                    self.takes_callback(contact, queue)):
             contact.patience_timer = self.after(contact.patience, self.give_up, contact)
 
     def takes_callback(self, contact: Contact, queue: SkillQueue) -> bool:
@@ -341,7 +344,7 @@ class ServiceSystem:
     def depart(self, contact: Contact, outcome: int) -> None:
         """The contact leaves; an error that sends the customer back brings a new contact later."""
         self.recorder.departures.append((contact.id, outcome, contact.answered_at, contact.queue_time, self.env.now))
-        horizon = self.scenario.clock.horizon
+        horizon = self.horizon
         if outcome == COMPLETED and 0 <= contact.recontact_after and self.env.now + contact.recontact_after < horizon:
             self.after(contact.recontact_after, self.arrive_again, (contact, RECONTACT))
         elif outcome == ABANDONED:
