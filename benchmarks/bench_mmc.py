@@ -5,8 +5,8 @@
 in one invocation (the machines are noisy, so only the ratio is meaningful):
 
 * bare: ``benchmarks/bare_simpy_mmc.py`` (a process per customer and a Resource);
-* simulator: ``servicesim run`` on the same queue, with every KPI recorded and
-  the results folder written.
+* simulator: ``servicesim run`` on the same queue (one process, charts off), with
+  every KPI recorded and the results folder written.
 
     python benchmarks/bench_mmc.py [--rounds 3] [--customers 200000]
 
@@ -65,7 +65,7 @@ def main() -> None:
         bare_cmd = [sys.executable, str(HERE / "bare_simpy_mmc.py"), str(SERVERS), str(RATE), str(SERVICE_MEAN),
                     str(horizon), "7"]
         sim_cmd = [sys.executable, "-m", "simulator.cli", "run", str(scenario), "--out", str(work / "out"),
-                   "--json", "--quiet"]
+                   "--json", "--quiet", "--no-charts", "--jobs", "1"]
         bare_rates, sim_rates, ratios = [], [], []
         for round_ in range(1, args.rounds + 1):
             bare_seconds, bare_out = timed(bare_cmd)

@@ -24,6 +24,7 @@ import simpy
 from simulator import __version__
 from simulator.errors import InputError, SimulatorError
 from simulator.experiment import Comparison, RunResult
+from simulator.scenario.model import Scenario
 from simulator.scenario.resolve import resolved_yaml
 from simulator.staffing import Staffing
 from simulator.sweep import Sweep
@@ -55,11 +56,15 @@ def summary_records(result: RunResult) -> list[dict]:
     return frame.to_dict(orient="records")
 
 
-def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, contacts: bool = False) -> Path:
+def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, contacts: bool = False,
+                  charts: bool = True) -> Path:
     """Write the run's files into ``out_dir/<slug>/<run-id>/`` atomically; return that folder. With
     ``contacts`` (the run must have kept its tables), also ``contacts.csv.gz``: every contact."""
     def write(folder: Path) -> None:
         _write_run(result, folder)
+        if charts:
+            from simulator.charts import run_charts   # matplotlib only when charts are drawn
+            run_charts(result, folder)
         if contacts:
             contacts_table(result).to_csv(folder / "contacts.csv.gz", index=False, compression="gzip")
     return _atomically(Path(out_dir), result.scenario.slug, run_id, write)
@@ -81,10 +86,13 @@ def contacts_table(result: RunResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None = None) -> Path:
+def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None = None, charts: bool = True) -> Path:
     """``comparison.csv`` and, per scenario, its own run files under ``scenarios/<name>/``."""
     def write(folder: Path) -> None:
         comparison.table.to_csv(folder / "comparison.csv", index=False)
+        if charts:
+            from simulator.charts import comparison_charts
+            comparison_charts(comparison, folder)
         for name, result in comparison.runs.items():
             (folder / "scenarios" / name).mkdir(parents=True)
             _write_run(result, folder / "scenarios" / name)
@@ -93,11 +101,15 @@ def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None =
     return _atomically(Path(out_dir), first.slug, f"{stamp}-compare", write)
 
 
-def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None) -> Path:
+def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: bool = True) -> Path:
     """``sweep.csv`` (a row per point, every KPI with its CI), ``comparison.csv`` (every scope, with
     paired differences from the first point) and each point's own run files."""
     def write(folder: Path) -> None:
         sweep.table().to_csv(folder / "sweep.csv", index=False)
+        if charts and len(sweep.parameters) == 1:
+            from simulator.charts import sweep_charts
+            first = sweep.comparison.runs[sweep.comparison.baseline].scenario
+            sweep_charts(sweep.table(), sweep.parameters[0], folder, first.targets)
         sweep.comparison.table.to_csv(folder / "comparison.csv", index=False)
         for number, result in enumerate(sweep.comparison.runs.values()):
             (folder / "points" / f"{number:03d}").mkdir(parents=True)
@@ -107,13 +119,20 @@ def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None) -> Path:
     return _atomically(Path(out_dir), first.slug, f"{stamp}-sweep", write)
 
 
-def write_staffing(staffing: Staffing, scenario_slug: str, out_dir: Path, run_id: str | None = None) -> Path:
+def write_staffing(staffing: Staffing, scenario: Scenario, out_dir: Path, run_id: str | None = None,
+                   charts: bool = True) -> Path:
     """``staffing.csv``: per pool (or per interval with --per-interval), the simulated requirement
-    beside Erlang C's."""
+    beside Erlang C's; with --per-interval, the requirement curve as a chart."""
     table = staffing.per_interval if staffing.per_interval is not None else staffing.pools
+
+    def write(folder: Path) -> None:
+        table.to_csv(folder / "staffing.csv", index=False)
+        if charts and staffing.per_interval is not None:
+            from simulator.charts import staffing_requirement_chart
+            staffing_requirement_chart(table, folder, f"{scenario.name}: agents required per interval, "
+                                                      "simulation and Erlang C")
     stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return _atomically(Path(out_dir), scenario_slug, f"{stamp}-staff",
-                       lambda folder: table.to_csv(folder / "staffing.csv", index=False))
+    return _atomically(Path(out_dir), scenario.slug, f"{stamp}-staff", write)
 
 
 def _write_run(result: RunResult, folder: Path) -> None:

@@ -39,7 +39,9 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
     folder = only_run_folder(tmp_path)
     assert folder.parent.name == "m-m-c-textbook-example"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "intervals.csv", "replications.csv", "run.json", "scenario.yaml", "summary.csv", "targets.csv"]
+        "intervals.csv", "replications.csv", "run.json", "scenario.yaml", "service_level_by_interval.png",
+        "service_level_by_interval.svg", "staffing_by_interval.png", "staffing_by_interval.svg", "summary.csv",
+        "targets.csv"]
     summary = pd.read_csv(folder / "summary.csv")
     assert list(summary.columns) == ["metric", "scope", "mean", "ci_low", "ci_high", "replications"]
     assert {"offered", "answered", "abandoned", "abandon_rate", "wait_mean", "wait_p50", "wait_p90", "wait_p95",

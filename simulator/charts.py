@@ -1,0 +1,192 @@
+"""Charts an analyst can paste into a slide: titled, labelled with units, targets drawn, CIs shown.
+
+matplotlib with the headless Agg backend (set on the figure's canvas, not process-wide); every chart
+is written as PNG and SVG. Each function takes results already computed and returns the paths it wrote.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from simulator.experiment import Comparison, RunResult
+from simulator.kpis import KPI_BY_NAME
+
+SIZE = (10, 5.6)          # inches: 16:9-ish, readable at slide size
+COLOURS = ["#1f5f8b", "#d1495b", "#2e933c", "#edae49", "#6c4f9c", "#00798c", "#8d6a4f", "#444444"]
+
+
+def _figure() -> Figure:
+    figure = Figure(figsize=SIZE, dpi=110, layout="constrained")
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _save(figure: Figure, folder: Path, name: str) -> list[Path]:
+    paths = [folder / f"{name}.png", folder / f"{name}.svg"]
+    for path in paths:
+        figure.savefig(path)
+    return paths
+
+
+def _unit(metric: str) -> str:
+    kind = KPI_BY_NAME[metric].kind if metric in KPI_BY_NAME else "count"
+    return {"share": "%", "duration": "minutes", "money": "currency units", "score": "score 1-5"}.get(kind, "count")
+
+
+def _scale(metric: str, values):
+    kind = KPI_BY_NAME[metric].kind if metric in KPI_BY_NAME else "count"
+    return np.asarray(values, dtype=float) * (100 if kind == "share" else 1)
+
+
+def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
+    """Service level per interval with its CI band and the target, over the offered volume."""
+    table = result.interval_summary
+    clock = result.scenario.clock
+    target = next((t for t in result.scenario.targets if t.kpi == "service_level"), None)
+    # compare like with like: the line is the scope the target is set for (all contacts, or a channel)
+    scope = target.scope if target is not None and target.scope in set(table.scope) else "all"
+    level = table[(table.metric == "service_level") & (table.scope == scope)]
+    offered = table[(table.metric == "offered") & (table.scope == scope)]
+    figure = _figure()
+    volume = figure.add_subplot()
+    axis = volume.twinx()
+    x = level["interval"].to_numpy()
+    volume.bar(offered["interval"], offered["mean"], color="#d9e2ec", width=0.8, label="offered contacts")
+    volume.set_ylabel(f"offered contacts per interval ({'all' if scope == 'all' else scope.split(':', 1)[1]})")
+    axis.fill_between(x, _scale("service_level", level["ci_low"]), _scale("service_level", level["ci_high"]),
+                      color=COLOURS[0], alpha=0.2, label="95% confidence interval")
+    who = "all contacts" if scope == "all" else scope.split(":", 1)[1]
+    axis.plot(x, _scale("service_level", level["mean"]), color=COLOURS[0], marker="o",
+              label=f"service level ({who})")
+    if target is not None:
+        axis.axhline(target.bound * 100, color=COLOURS[1], linestyle="--", label=f"target {target.bound:.0%}")
+    axis.set_ylim(0, 105)
+    axis.yaxis.set_major_formatter(PercentFormatter())
+    axis.set_ylabel(f"answered within {result.scenario.service_level_threshold * 60:.0f} s")
+    volume.yaxis.tick_right(), volume.yaxis.set_label_position("right")
+    axis.yaxis.tick_left(), axis.yaxis.set_label_position("left")
+    _interval_ticks(volume, x, clock)
+    volume.set_xlabel("interval start")
+    handles = axis.get_legend_handles_labels()[0] + volume.get_legend_handles_labels()[0]
+    axis.legend(handles=handles, loc="lower left", frameon=True)
+    figure.suptitle(f"{result.scenario.name}: service level by interval ({result.scenario.replications} replications)")
+    return _save(figure, folder, "service_level_by_interval")
+
+
+def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
+    """Staffed against busy agents per pool over the day: where the staff are, and how busy."""
+    table = result.interval_summary
+    pools = [s for s in table.scope.unique() if s.startswith("pool:")]
+    figure = _figure()
+    axis = figure.add_subplot()
+    for colour, scope in zip(COLOURS, pools):
+        staffed = table[(table.metric == "staffed") & (table.scope == scope)]
+        busy = table[(table.metric == "busy") & (table.scope == scope)]
+        name = scope.split(":", 1)[1]
+        axis.step(staffed["interval"], staffed["mean"], where="mid", color=colour, linestyle="--",
+                  label=f"{name}: staffed")
+        axis.plot(busy["interval"], busy["mean"], color=colour, marker="o", markersize=3, label=f"{name}: busy")
+        axis.fill_between(busy["interval"], busy["ci_low"], busy["ci_high"], color=colour, alpha=0.15)
+    axis.set_ylabel("agents (average over the interval)")
+    axis.set_xlabel("interval start")
+    axis.set_ylim(bottom=0)
+    _interval_ticks(axis, np.sort(table["interval"].unique()), result.scenario.clock)
+    axis.legend(ncols=2, fontsize="small")
+    figure.suptitle(f"{result.scenario.name}: staffed and busy agents (busy with 95% CI)")
+    return _save(figure, folder, "staffing_by_interval")
+
+
+def run_charts(result: RunResult, folder: Path) -> list[Path]:
+    """The charts of a run, written into its results folder."""
+    return service_level_by_interval(result, folder) + staffing_by_interval(result, folder)
+
+
+def comparison_charts(comparison: Comparison, folder: Path,
+                      metrics: tuple[str, ...] = ("service_level", "abandon_rate", "wait_mean", "cost_per_contact")
+                      ) -> list[Path]:
+    """Each KPI per scenario with CI whiskers (left) and the paired difference from the baseline (right)."""
+    paths = []
+    table = comparison.table[comparison.table.scope == "all"]
+    for metric in metrics:
+        rows = table[table.metric == metric]
+        if rows.empty or rows["mean"].isna().all():
+            continue
+        figure = _figure()
+        level, diff = figure.subplots(1, 2)
+        names = rows["scenario"].tolist()
+        y = np.arange(len(names))[::-1]
+        mean, low, high = (_scale(metric, rows[c]) for c in ("mean", "ci_low", "ci_high"))
+        level.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", color=COLOURS[0], capsize=4)
+        level.set_yticks(y, names)
+        level.set_xlabel(f"{metric} ({_unit(metric)})")
+        level.set_title("each scenario, with 95% CI")
+        target = next((t for t in comparison.runs[comparison.baseline].scenario.targets
+                       if t.kpi == metric and t.scope == "all"), None)
+        if target is not None:
+            level.axvline(_scale(metric, [target.bound])[0], color=COLOURS[1], linestyle="--", label="target")
+            level.legend()
+        others = rows[rows.scenario != comparison.baseline]
+        d_mean, d_low, d_high = (_scale(metric, others[c]) for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+        yd = np.arange(len(others))[::-1]
+        colours = [COLOURS[2] if s else "#999999" for s in others["significant"]]
+        for k in range(len(others)):
+            diff.errorbar(d_mean[k], yd[k], xerr=[[d_mean[k] - d_low[k]], [d_high[k] - d_mean[k]]], fmt="o",
+                          color=colours[k], capsize=4)
+        diff.axvline(0, color="black", linewidth=0.8)
+        diff.set_yticks(yd, others["scenario"].tolist())
+        diff.set_xlabel(f"difference from {comparison.baseline} ({_unit(metric)})")
+        diff.set_title("paired difference, 95% CI (green: significant)")
+        figure.suptitle(f"{metric}: scenarios compared on the same customers")
+        paths += _save(figure, folder, f"compare_{metric}")
+    return paths
+
+
+def sweep_charts(table: pd.DataFrame, parameter: str, folder: Path, targets: tuple = (),
+                 metrics: tuple[str, ...] = ("service_level", "cost_total")) -> list[Path]:
+    """Each KPI against the swept parameter, with its CI band and target (the staffing curve)."""
+    figure = _figure()
+    axes = figure.subplots(1, len(metrics))
+    for axis, metric, colour in zip(np.atleast_1d(axes), metrics, COLOURS):
+        if metric not in table:
+            continue
+        x = table[parameter].to_numpy(dtype=float)
+        axis.fill_between(x, _scale(metric, table[f"{metric}_ci_low"]), _scale(metric, table[f"{metric}_ci_high"]),
+                          color=colour, alpha=0.2, label="95% CI")
+        axis.plot(x, _scale(metric, table[metric]), color=colour, marker="o", label=metric)
+        target = next((t for t in targets if t.kpi == metric and t.scope == "all"), None)
+        if target is not None:
+            axis.axhline(_scale(metric, [target.bound])[0], color="black", linestyle="--", label="target")
+        axis.set_xlabel(parameter)
+        axis.set_ylabel(f"{metric} ({_unit(metric)})")
+        axis.legend()
+    figure.suptitle(f"KPIs against {parameter}")
+    return _save(figure, folder, "sweep")
+
+
+def staffing_requirement_chart(table: pd.DataFrame, folder: Path, title: str) -> list[Path]:
+    """The simulated requirement per interval beside Erlang C's."""
+    figure = _figure()
+    axis = figure.add_subplot()
+    axis.step(table["interval"], table["required"], where="mid", color=COLOURS[0], label="simulation")
+    axis.step(table["interval"], table["erlang_c"], where="mid", color=COLOURS[1], linestyle="--",
+              label="Erlang C")
+    axis.set_xticks(table["interval"], table["start"], rotation=45, ha="right")
+    axis.set_xlabel("interval start")
+    axis.set_ylabel("agents required")
+    axis.set_ylim(bottom=0)
+    axis.legend()
+    figure.suptitle(title)
+    return _save(figure, folder, "staffing_requirement")
+
+
+def _interval_ticks(axis, intervals, clock) -> None:
+    intervals = np.asarray(intervals)
+    step = max(1, len(intervals) // 12)
+    shown = intervals[::step]
+    axis.set_xticks(shown, [clock.interval_labels(int(k))[0] for k in shown], rotation=45, ha="right")
