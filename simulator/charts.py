@@ -102,9 +102,101 @@ def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
     return _save(figure, folder, "staffing_by_interval")
 
 
+def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
+    """Share answered within each wait, per channel (a CDF with its CI band), and the SL threshold."""
+    table = result.distributions[result.distributions.distribution == "wait_cdf"]
+    scopes = [s for s in table.scope.unique() if s.startswith("channel:")] or ["all"]
+    figure = _figure()
+    axis = figure.add_subplot()
+    for colour, scope in zip(COLOURS, scopes):
+        rows = table[table.scope == scope]
+        x = np.maximum(rows["point"].to_numpy(), 1 / 12)          # 0 drawn at 5 s on the log axis
+        axis.fill_between(x, rows["ci_low"] * 100, rows["ci_high"] * 100, color=colour, alpha=0.15)
+        axis.plot(x, rows["mean"] * 100, color=colour, marker="o", markersize=3, label=scope.split(":", 1)[-1])
+    threshold = result.scenario.service_level_threshold
+    axis.axvline(threshold, color=COLOURS[1], linestyle="--", label=f"service-level threshold ({threshold * 60:.0f} s)")
+    axis.set_xscale("log")
+    ticks = [1 / 6, 1 / 3, 1, 2, 5, 10, 30, 60, 120, 480]
+    axis.set_xticks(ticks, ["10 s", "20 s", "1 min", "2 min", "5 min", "10 min", "30 min", "1 h", "2 h", "8 h"])
+    axis.set_xlabel("wait before answer (log scale)")
+    axis.set_ylabel("answered within that wait")
+    axis.yaxis.set_major_formatter(PercentFormatter())
+    axis.set_ylim(0, 101)
+    axis.legend(loc="lower right")
+    figure.suptitle(f"{result.scenario.name}: how long customers wait, by channel (95% CI bands)")
+    return _save(figure, folder, "wait_distribution")
+
+
+def queue_by_interval(result: RunResult, folder: Path) -> list[Path]:
+    """Contacts waiting (time-average) in each interval, with its CI band."""
+    table = result.interval_summary
+    rows = table[(table.metric == "waiting") & (table.scope == "all")]
+    figure = _figure()
+    axis = figure.add_subplot()
+    axis.fill_between(rows["interval"], rows["ci_low"], rows["ci_high"], color=COLOURS[0], alpha=0.2,
+                      label="95% confidence interval")
+    axis.plot(rows["interval"], rows["mean"], color=COLOURS[0], marker="o", label="contacts waiting (average)")
+    axis.set_ylim(bottom=0)
+    axis.set_ylabel("contacts waiting, average over the interval")
+    axis.set_xlabel("interval start")
+    _interval_ticks(axis, rows["interval"].to_numpy(), result.scenario.clock)
+    axis.legend()
+    figure.suptitle(f"{result.scenario.name}: queue length over the day (all queues, all channels)")
+    return _save(figure, folder, "queue_by_interval")
+
+
+QUALITY = ("abandon_rate", "error_rate", "rework_rate", "recontact_rate", "fcr", "containment_rate")
+
+
+def quality(result: RunResult, folder: Path) -> list[Path]:
+    """Abandonment, errors, rework, recontacts, first-contact resolution and containment, with CIs."""
+    summary = result.summary[result.summary.scope == "all"].set_index("metric")
+    shown = [k for k in QUALITY if k in summary.index and summary.loc[k, "mean"] == summary.loc[k, "mean"]]
+    figure = _figure()
+    axis = figure.add_subplot()
+    y = np.arange(len(shown))[::-1]
+    mean = summary.loc[shown, "mean"].to_numpy() * 100
+    low = summary.loc[shown, "ci_low"].fillna(summary.loc[shown, "mean"]).to_numpy() * 100
+    high = summary.loc[shown, "ci_high"].fillna(summary.loc[shown, "mean"]).to_numpy() * 100
+    axis.barh(y, mean, color=[COLOURS[2] if k in ("fcr", "containment_rate") else COLOURS[0] for k in shown])
+    axis.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="none", color="black", capsize=4, label="95% CI")
+    for yy, value, end in zip(y, mean, high):
+        axis.text(end + 1.5, yy, f"{value:.1f}%", va="center")    # beyond the whisker, never on it
+    axis.set_yticks(y, shown)
+    axis.set_xlim(0, 110)
+    axis.xaxis.set_major_formatter(PercentFormatter())
+    axis.set_xlabel("share of contacts (see docs/kpis.md for each definition)")
+    axis.legend(loc="lower right")
+    figure.suptitle(f"{result.scenario.name}: quality (green: higher is better)")
+    return _save(figure, folder, "quality")
+
+
+def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
+    """The satisfaction proxy's distribution over contacts that left, with CI whiskers."""
+    rows = result.distributions[(result.distributions.distribution == "satisfaction")
+                                & (result.distributions.scope == "all")]
+    figure = _figure()
+    axis = figure.add_subplot()
+    labels = [f"{p:.1f}-{p + 0.5:.1f}" for p in rows["point"]]
+    x = np.arange(len(rows))
+    mean = rows["mean"].to_numpy() * 100
+    axis.bar(x, mean, color=[COLOURS[2] if p >= 4 else COLOURS[0] for p in rows["point"]])
+    axis.errorbar(x, mean, yerr=[mean - rows["ci_low"].to_numpy() * 100, rows["ci_high"].to_numpy() * 100 - mean],
+                  fmt="none", color="black", capsize=4, label="95% CI")
+    axis.set_xticks(x, labels)
+    axis.set_xlabel("satisfaction proxy (1 to 5; green: satisfied, 4 or more)")
+    axis.set_ylabel("share of contacts")
+    axis.yaxis.set_major_formatter(PercentFormatter())
+    axis.legend()
+    figure.suptitle(f"{result.scenario.name}: satisfaction proxy, distribution (docs/satisfaction.md)")
+    return _save(figure, folder, "satisfaction")
+
+
 def run_charts(result: RunResult, folder: Path) -> list[Path]:
     """The charts of a run, written into its results folder."""
-    return service_level_by_interval(result, folder) + staffing_by_interval(result, folder)
+    return (service_level_by_interval(result, folder) + wait_distribution(result, folder)
+            + staffing_by_interval(result, folder) + queue_by_interval(result, folder) + quality(result, folder)
+            + satisfaction_distribution(result, folder))
 
 
 def comparison_charts(comparison: Comparison, folder: Path,

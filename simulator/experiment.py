@@ -36,6 +36,7 @@ class RunResult:
     intervals: pd.DataFrame        # replication, seed, interval, metric, scope, value
     summary: pd.DataFrame          # metric, scope, mean, ci_low, ci_high, replications
     interval_summary: pd.DataFrame  # interval, start, end, metric, scope, mean, ci_low, ci_high, replications
+    distributions: pd.DataFrame    # distribution, scope, point, mean, ci_low, ci_high, replications
     targets: pd.DataFrame          # each target with its KPI's mean, CI and status
     flags: list[CapacityFlag] = field(default_factory=list)
     seconds: float = 0.0
@@ -86,12 +87,17 @@ def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds:
     intervals = pd.concat(interval_frames, ignore_index=True)
     summary = clip_to_range(summarise(replications, ["metric", "scope"]))
     interval_summary = clip_to_range(summarise(intervals, ["interval", "metric", "scope"]))
+    shapes = pd.DataFrame([row for output in outputs for row in output.distributions],
+                          columns=["distribution", "scope", "point", "value"])
+    distributions = clip_to_range(summarise(shapes.assign(metric=shapes["distribution"]),
+                                            ["metric", "scope", "point"])).rename(columns={"metric": "distribution"})
+    distributions["ci_high"] = distributions["ci_high"].clip(upper=1.0)   # every distribution is of shares
     labels = interval_summary["interval"].map(scenario.clock.interval_labels)
     interval_summary.insert(1, "start", labels.str[0])
     interval_summary.insert(2, "end", labels.str[1])
     return RunResult(
         scenario=scenario, replications=replications, intervals=intervals, summary=summary,
-        interval_summary=interval_summary, targets=evaluate_targets(summary, scenario.targets),
+        interval_summary=interval_summary, distributions=distributions, targets=evaluate_targets(summary, scenario.targets),
         flags=capacity_flags(scenario), seconds=seconds, outputs=outputs,
     )
 

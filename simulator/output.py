@@ -139,6 +139,7 @@ def _write_run(result: RunResult, folder: Path) -> None:
     result.summary[SUMMARY_COLUMNS].to_csv(folder / "summary.csv", index=False)
     result.replications.to_csv(folder / "replications.csv", index=False)
     result.interval_summary.to_csv(folder / "intervals.csv", index=False)
+    result.distributions.to_csv(folder / "distributions.csv", index=False)
     result.targets.to_csv(folder / "targets.csv", index=False)
     (folder / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
     (folder / "run.json").write_text(json.dumps(provenance(result), indent=2) + "\n", encoding="utf-8")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulator.metrics.compute import interval_kpis, replication_kpis
+from simulator.metrics.compute import distribution_rows, interval_kpis, replication_kpis
 from simulator.metrics.tables import ReplicationTables, build_tables
 from simulator.model.customers import draw_customers
 from simulator.model.roster import build_roster
@@ -30,6 +30,7 @@ class ReplicationOutput:
     seed: int
     kpis: list[tuple[str, str, float]]
     intervals: list[tuple[int, str, str, float]]
+    distributions: list[tuple[str, str, float, float]]
     tables: ReplicationTables | None = None
 
 
@@ -57,4 +58,4 @@ def run_replication(scenario: Scenario, replication: int, keep_tables: bool = Fa
     seed = replication_seed(scenario.seed, replication)
     tables = simulate(scenario, seed)
     return ReplicationOutput(replication, seed, replication_kpis(tables, scenario), interval_kpis(tables, scenario),
-                             tables if keep_tables else None)
+                             distribution_rows(tables, scenario), tables if keep_tables else None)

@@ -30,8 +30,9 @@ def run(*args: str) -> Path:
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_run_charts_for_every_shipped_scenario(path, tmp_path):
     folder = run("run", str(path), "-r", "3", str(tmp_path))
-    assert_chart(folder, "service_level_by_interval")
-    assert_chart(folder, "staffing_by_interval")
+    for name in ("service_level_by_interval", "wait_distribution", "staffing_by_interval", "queue_by_interval",
+                 "quality", "satisfaction"):
+        assert_chart(folder, name)
 
 
 def test_compare_sweep_and_staff_charts(tmp_path):

@@ -38,10 +38,11 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
         assert fragment in result.stdout
     folder = only_run_folder(tmp_path)
     assert folder.parent.name == "m-m-c-textbook-example"
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "intervals.csv", "replications.csv", "run.json", "scenario.yaml", "service_level_by_interval.png",
-        "service_level_by_interval.svg", "staffing_by_interval.png", "staffing_by_interval.svg", "summary.csv",
-        "targets.csv"]
+    charts = [f"{name}.{ext}" for name in ("quality", "queue_by_interval", "satisfaction", "service_level_by_interval",
+                                            "staffing_by_interval", "wait_distribution") for ext in ("png", "svg")]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["distributions.csv", "intervals.csv", "replications.csv", "run.json", "scenario.yaml", "summary.csv",
+         "targets.csv"] + charts)
     summary = pd.read_csv(folder / "summary.csv")
     assert list(summary.columns) == ["metric", "scope", "mean", "ci_low", "ci_high", "replications"]
     assert {"offered", "answered", "abandoned", "abandon_rate", "wait_mean", "wait_p50", "wait_p90", "wait_p95",
@@ -52,7 +53,7 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
     assert replications.replication.nunique() == 3 and replications.seed.nunique() == 3
     intervals = pd.read_csv(folder / "intervals.csv")
     assert {"interval", "start", "end", "metric", "scope", "mean", "ci_low", "ci_high"} <= set(intervals.columns)
-    assert {"offered", "answered", "abandoned", "service_level", "wait_mean", "staffed", "busy"} == set(intervals.metric)
+    assert {"offered", "answered", "abandoned", "service_level", "wait_mean", "waiting", "staffed", "busy"} == set(intervals.metric)
     provenance = json.loads((folder / "run.json").read_text())
     assert provenance["seed"] == 42 and provenance["replications"] == 3
     assert provenance["versions"]["servicesim"] == simulator.__version__
@@ -114,7 +115,7 @@ def test_the_resolved_scenario_gives_identical_results(tmp_path):
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_shipped_scenario_runs_quickly_with_sensible_kpis(path, tmp_path):
     started = time.perf_counter()
-    result = run_cli("run", str(path), "--out", str(tmp_path))
+    result = run_cli("run", str(path), "--out", str(tmp_path), "--no-charts")   # charts: tests/test_charts.py
     assert result.exit_code == 0, result.output
     assert time.perf_counter() - started < 30
     summary = pd.read_csv(only_run_folder(tmp_path) / "summary.csv").set_index(["metric", "scope"])

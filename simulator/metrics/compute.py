@@ -247,8 +247,53 @@ def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]
     return rows
 
 
+def _waiting_contacts(tables: ReplicationTables, bounds: np.ndarray) -> np.ndarray:
+    """Contact-minutes spent waiting between consecutive ``bounds``: every wait before a service, and
+    an abandoner's last wait (its total queue time less the waits before its services)."""
+    served = tables.service_start > tables.service_queued_at
+    starts = [tables.service_queued_at[served]]
+    ends = [tables.service_start[served]]
+    gave_up = tables.outcome == 1
+    if gave_up.any():
+        before = np.bincount(tables.service_contact, weights=tables.service_start - tables.service_queued_at,
+                             minlength=len(tables.arrived_at))
+        last_wait = tables.queue_time[gave_up] - before[gave_up]
+        starts.append(tables.departed_at[gave_up] - last_wait)
+        ends.append(tables.departed_at[gave_up])
+    start, end = np.concatenate(starts), np.concatenate(ends)
+    return np.diff(busy_time_before(np.minimum(start, bounds[-1]), np.minimum(end, bounds[-1]), bounds))
+
+
+WAIT_POINTS = (0, 1 / 6, 1 / 3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360,
+               480, 720)   # minutes: 10 s to 12 h, dense where phone waits are and sparse for email
+SATISFACTION_BINS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
+
+
+def distribution_rows(tables: ReplicationTables, scenario: Scenario) -> list[tuple[str, str, float, float]]:
+    """(distribution, scope, point, value): the share of answered contacts answered within each of
+    WAIT_POINTS (per channel and all), and the share of contacts that left with a satisfaction proxy in
+    each half-point bin (``point`` is the bin's lower edge)."""
+    after = tables.arrived_at >= scenario.clock.warmup
+    rows = []
+    scores = satisfaction_scores(tables, scenario)
+    for scope, mask in contact_scopes(tables, scenario).items():
+        if not (scope == "all" or scope.startswith("channel:")):
+            continue
+        chosen = mask & after & ~np.isnan(tables.answered_at)
+        if chosen.any():
+            waits = np.sort(tables.answered_at[chosen] - tables.arrived_at[chosen])
+            shares = np.searchsorted(waits, np.asarray(WAIT_POINTS) + 1e-12, side="right") / len(waits)
+            rows.extend(("wait_cdf", scope, float(x), float(v)) for x, v in zip(WAIT_POINTS, shares))
+        left = mask & after & (tables.outcome != 2)
+        if left.any():
+            counts = np.histogram(scores[left], bins=SATISFACTION_BINS)[0] / left.sum()
+            rows.extend(("satisfaction", scope, float(x), float(v)) for x, v in zip(SATISFACTION_BINS, counts))
+    return rows
+
+
 def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[IntervalRow]:
-    """Per reporting interval: volumes, service level and wait by arrival; staffed and busy agents."""
+    """Per reporting interval: volumes, service level and wait by arrival; contacts waiting; staffed and
+    busy agents."""
     clock = scenario.clock
     count = clock.intervals_per_day * clock.days
     bounds = np.arange(count + 1) * clock.interval
@@ -276,6 +321,9 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
             rows.extend([(k, "offered", scope, float(offered[k])), (k, "answered", scope, float(n_answered[k])),
                          (k, "abandoned", scope, float(n_abandoned[k])),
                          (k, "service_level", scope, float(level[k])), (k, "wait_mean", scope, float(mean_wait[k]))])
+    waiting = _waiting_contacts(tables, bounds) / clock.interval
+    for k in range(first, count):
+        rows.append((k, "waiting", "all", float(waiting[k])))
     staffed_total = np.zeros(count)
     busy_total = np.zeros(count)
     for number, pool in enumerate(scenario.staff):
