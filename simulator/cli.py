@@ -84,6 +84,7 @@ def run_options(folder: str, with_json: bool = True):
         click.option("--address", metavar="tcp://HOST:PORT",
                      help="With --executor dask: the scheduler of a running cluster."),
         click.option("--no-charts", "no_charts", is_flag=True, help="Write no charts (PNG and SVG)."),
+        click.option("--report", "with_report", is_flag=True, help="Also write report.html (self-contained)."),
     ]
     if with_json:
         options.insert(3, click.option("--json", "as_json", is_flag=True,
@@ -118,7 +119,7 @@ def _warn(scenario, quiet: bool) -> None:
 @click.option("--contacts", is_flag=True, help="Also write contacts.csv.gz: every contact of every replication.")
 def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir: Path, as_json: bool,
         quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str, address: str | None,
-        no_charts: bool, contacts: bool) -> None:
+        no_charts: bool, with_report: bool, contacts: bool) -> None:
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
     from simulator.console import render_run
     from simulator.experiment import run_scenario
@@ -131,7 +132,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
     with _progress(total, "replications", quiet or as_json) as progress:
         result = run_scenario(scenario, replications=replications, seed=seed, keep_tables=contacts,
                               jobs=_engine(jobs, executor, address), progress=progress)
-    folder = write_results(result, out_dir, contacts=contacts, charts=not no_charts)
+    folder = write_results(result, out_dir, contacts=contacts, charts=not no_charts, report=with_report)
     if as_json:
         click.echo(json.dumps({"scenario": result.scenario.name, "results": str(folder),
                                "summary": summary_records(result)}, indent=1))
@@ -167,7 +168,7 @@ def validate(scenario_file: Path, assignments: tuple[str, ...]) -> None:
 @run_options("<scenario-slug>/<run-id>-compare/")
 def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | None, seed: int | None,
             out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None,
-            executor: str, address: str | None, no_charts: bool) -> None:
+            executor: str, address: str | None, no_charts: bool, with_report: bool) -> None:
     """Compare SCENARIO's baseline with each of its variants (and any OTHER scenario files), on the same
     customers, by paired differences with 95% confidence intervals."""
     from simulator.console import render_comparison
@@ -189,7 +190,7 @@ def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | N
     with _progress(total, "scenarios x replications", quiet or as_json) as progress:
         comparison = compare_scenarios(scenarios, replications=replications, seed=seed,
                                        jobs=_engine(jobs, executor, address), progress=progress)
-    folder = write_comparison(comparison, out_dir, charts=not no_charts)
+    folder = write_comparison(comparison, out_dir, charts=not no_charts, report=with_report)
     if as_json:
         table = comparison.table.astype(object).where(comparison.table.notna(), None)
         click.echo(json.dumps({"baseline": comparison.baseline, "results": str(folder),
@@ -206,7 +207,7 @@ def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | N
 @run_options("<scenario-slug>/<run-id>-sweep/")
 def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None, seed: int | None,
           out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None,
-          executor: str, address: str | None, no_charts: bool) -> None:
+          executor: str, address: str | None, no_charts: bool, with_report: bool) -> None:
     """Run SCENARIO at every point of a grid of parameter values, on the same customers; a row per point
     with every KPI and its 95% confidence interval."""
     from simulator.console import render_sweep
@@ -223,7 +224,7 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
     with _progress(points * (replications or base.replications), "points x replications", quiet or as_json) as bar:
         result = run_sweep(scenario_file, grid, _overrides(assignments), replications, seed,
                            _engine(jobs, executor, address), bar)
-    folder = write_sweep(result, out_dir, charts=not no_charts)
+    folder = write_sweep(result, out_dir, charts=not no_charts, report=with_report)
     if as_json:
         table = result.table()
         click.echo(json.dumps({"results": str(folder), "sweep": table.astype(object).where(
@@ -240,7 +241,7 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
 @run_options("<scenario-slug>/<run-id>-staff/", with_json=False)
 def staff(scenario_file: Path, per_interval: bool, pool: str | None, replications: int | None, seed: int | None,
           out_dir: Path, quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str,
-          address: str | None, no_charts: bool) -> None:
+          address: str | None, no_charts: bool, with_report: bool) -> None:
     """The fewest agents that meet every target (per pool, or per interval), beside Erlang C's answer."""
     from simulator.output import write_staffing
     from simulator.scenario import load_scenario
@@ -259,7 +260,7 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, replication
                              _engine(jobs, executor, address), per_interval, pool, counter if show else None)
     if show:
         click.echo("", err=True)
-    folder = write_staffing(staffing, base, out_dir, charts=not no_charts)
+    folder = write_staffing(staffing, base, out_dir, charts=not no_charts, report=with_report)
     if quiet:
         return
     click.echo(f"{base.name}: the fewest agents meeting every target "
@@ -272,6 +273,15 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, replication
     click.echo("\nErlang C assumes one skill, no abandonment, no errors and a steady state; docs/experiments.md "
                "explains where the simulation and the formula differ.")
     click.echo(f"\nResults: {folder}")
+
+
+@main.command()
+@click.argument("folder", metavar="RESULTS_DIR", type=click.Path(path_type=Path))
+def report(folder: Path) -> None:
+    """Write RESULTS_DIR/report.html: one self-contained page (charts embedded, no network)."""
+    from simulator.report import write_report
+
+    click.echo(write_report(folder))
 
 
 @main.command()

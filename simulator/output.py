@@ -57,7 +57,7 @@ def summary_records(result: RunResult) -> list[dict]:
 
 
 def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, contacts: bool = False,
-                  charts: bool = True) -> Path:
+                  charts: bool = True, report: bool = False) -> Path:
     """Write the run's files into ``out_dir/<slug>/<run-id>/`` atomically; return that folder. With
     ``contacts`` (the run must have kept its tables), also ``contacts.csv.gz``: every contact."""
     def write(folder: Path) -> None:
@@ -67,7 +67,7 @@ def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, c
             run_charts(result, folder)
         if contacts:
             contacts_table(result).to_csv(folder / "contacts.csv.gz", index=False, compression="gzip")
-    return _atomically(Path(out_dir), result.scenario.slug, run_id, write)
+    return _atomically(Path(out_dir), result.scenario.slug, run_id, write, report)
 
 
 def contacts_table(result: RunResult) -> pd.DataFrame:
@@ -86,7 +86,8 @@ def contacts_table(result: RunResult) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None = None, charts: bool = True) -> Path:
+def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None = None, charts: bool = True,
+                     report: bool = False) -> Path:
     """``comparison.csv`` and, per scenario, its own run files under ``scenarios/<name>/``."""
     def write(folder: Path) -> None:
         comparison.table.to_csv(folder / "comparison.csv", index=False)
@@ -98,10 +99,11 @@ def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None =
             _write_run(result, folder / "scenarios" / name)
     first = comparison.runs[comparison.baseline].scenario
     stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return _atomically(Path(out_dir), first.slug, f"{stamp}-compare", write)
+    return _atomically(Path(out_dir), first.slug, f"{stamp}-compare", write, report)
 
 
-def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: bool = True) -> Path:
+def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: bool = True,
+                report: bool = False) -> Path:
     """``sweep.csv`` (a row per point, every KPI with its CI), ``comparison.csv`` (every scope, with
     paired differences from the first point) and each point's own run files."""
     def write(folder: Path) -> None:
@@ -116,11 +118,11 @@ def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: 
             _write_run(result, folder / "points" / f"{number:03d}")
     first = sweep.comparison.runs[sweep.comparison.baseline].scenario
     stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return _atomically(Path(out_dir), first.slug, f"{stamp}-sweep", write)
+    return _atomically(Path(out_dir), first.slug, f"{stamp}-sweep", write, report)
 
 
 def write_staffing(staffing: Staffing, scenario: Scenario, out_dir: Path, run_id: str | None = None,
-                   charts: bool = True) -> Path:
+                   charts: bool = True, report: bool = False) -> Path:
     """``staffing.csv``: per pool (or per interval with --per-interval), the simulated requirement
     beside Erlang C's; with --per-interval, the requirement curve as a chart."""
     table = staffing.per_interval if staffing.per_interval is not None else staffing.pools
@@ -132,7 +134,7 @@ def write_staffing(staffing: Staffing, scenario: Scenario, out_dir: Path, run_id
             staffing_requirement_chart(table, folder, f"{scenario.name}: agents required per interval, "
                                                       "simulation and Erlang C")
     stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return _atomically(Path(out_dir), scenario.slug, f"{stamp}-staff", write)
+    return _atomically(Path(out_dir), scenario.slug, f"{stamp}-staff", write, report)
 
 
 def _write_run(result: RunResult, folder: Path) -> None:
@@ -145,8 +147,10 @@ def _write_run(result: RunResult, folder: Path) -> None:
     (folder / "run.json").write_text(json.dumps(provenance(result), indent=2) + "\n", encoding="utf-8")
 
 
-def _atomically(out_dir: Path, slug: str, run_id: str | None, write: Callable[[Path], None]) -> Path:
-    """Write into a hidden temporary folder, then rename it into place: whole or not at all."""
+def _atomically(out_dir: Path, slug: str, run_id: str | None, write: Callable[[Path], None],
+                report: bool = False) -> Path:
+    """Write into a hidden temporary folder (the report too), then rename it into place: whole or
+    not at all."""
     parent = out_dir / slug
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -156,6 +160,9 @@ def _atomically(out_dir: Path, slug: str, run_id: str | None, write: Callable[[P
     staging = Path(tempfile.mkdtemp(prefix=f".{run_id}-", dir=parent))
     try:
         write(staging)
+        if report:
+            from simulator.report import write_report
+            write_report(staging)
         final = _free_name(parent, run_id)
         os.rename(staging, final)
     except BaseException:

@@ -1,0 +1,83 @@
+"""report.html: valid, self-contained (nothing fetched), with every section."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from simulator.cli import main
+from tests.conftest import SCENARIOS
+
+
+class Checker(HTMLParser):
+    """Collects headings, resource references and tag balance."""
+
+    VOID = {"meta", "img", "br", "hr", "link", "input"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.headings, self.sources, self._in_heading = [], [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+        self._in_heading = tag in ("h1", "h2", "h3")
+        for name, value in attrs:
+            if name in ("src", "href"):
+                self.sources.append(value)
+
+    def handle_endtag(self, tag):
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes <{self.stack[-1] if self.stack else None}>"
+        self.stack.pop()
+        self._in_heading = False
+
+    def handle_data(self, data):
+        if self._in_heading and data.strip():
+            self.headings.append(data.strip())
+
+
+def check(path: Path) -> Checker:
+    text = path.read_text()
+    assert text.startswith("<!DOCTYPE html>")
+    checker = Checker()
+    checker.feed(text)
+    assert checker.stack == []                                    # every tag closed
+    assert checker.sources and all(s.startswith("data:image/png;base64,") for s in checker.sources)
+    assert not re.search(r"https?://", text)                      # nothing fetched from the network
+    return checker
+
+
+def run(*args: str, out: Path) -> Path:
+    result = CliRunner().invoke(main, [*args, "--out", str(out), "--quiet", "--report"])
+    assert result.exit_code == 0, result.output
+    (folder,) = [p for p in out.glob("*/*") if p.is_dir()]
+    return folder / "report.html"
+
+
+def test_a_run_report_has_every_section(tmp_path):
+    checker = check(run("run", str(SCENARIOS / "contact_centre.yaml"), "-r", "2", "--set", "clock.days=1", out=tmp_path))
+    for heading in ("Retail bank contact centre", "Targets", "KPIs, all contacts", "Charts", "By channel: phone",
+                    "By pool: agents", "Provenance"):
+        assert heading in checker.headings, heading
+    assert len(checker.sources) == 6                              # every chart, embedded
+
+
+def test_a_comparison_report_has_the_comparison(tmp_path):
+    checker = check(run("compare", str(SCENARIOS / "contact_centre.yaml"), "-r", "2", "--set", "clock.days=1",
+                        out=tmp_path))
+    assert "Comparison" in checker.headings and "service_level" in checker.headings
+    assert "Provenance" in checker.headings
+
+
+def test_report_command_on_an_existing_folder_and_on_a_wrong_one(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(SCENARIOS / "bank_branch.yaml"), "-r", "2", "--out", str(tmp_path),
+                                       "--quiet"])
+    (folder,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
+    result = CliRunner().invoke(main, ["report", str(folder)])
+    assert result.exit_code == 0 and (folder / "report.html").exists()
+    check(folder / "report.html")
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 2 and "not a results folder" in result.stderr
