@@ -57,7 +57,9 @@ def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
     volume = figure.add_subplot()
     axis = volume.twinx()
     x = level["interval"].to_numpy()
+    abandoned = table[(table.metric == "abandoned") & (table.scope == scope)]
     volume.bar(offered["interval"], offered["mean"], color="#d9e2ec", width=0.8, label="offered contacts")
+    volume.bar(abandoned["interval"], abandoned["mean"], color="#f4a3a8", width=0.8, label="of which abandoned")
     volume.set_ylabel(f"offered contacts per interval ({'all' if scope == 'all' else scope.split(':', 1)[1]})")
     axis.fill_between(x, _scale("service_level", level["ci_low"]), _scale("service_level", level["ci_high"]),
                       color=COLOURS[0], alpha=0.2, label="95% confidence interval")
@@ -74,8 +76,9 @@ def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
     _interval_ticks(volume, x, clock)
     volume.set_xlabel("interval start")
     handles = axis.get_legend_handles_labels()[0] + volume.get_legend_handles_labels()[0]
-    axis.legend(handles=handles, loc="lower left", frameon=True)
-    figure.suptitle(f"{result.scenario.name}: service level by interval ({result.scenario.replications} replications)")
+    figure.legend(handles=handles, loc="outside lower center", ncols=5, frameon=False)   # never over the data
+    figure.suptitle(f"{result.scenario.name}: service level, volume and abandonment by interval "
+                    f"({result.scenario.replications} replications)")
     return _save(figure, folder, "service_level_by_interval")
 
 
@@ -162,6 +165,13 @@ def quality(result: RunResult, folder: Path) -> list[Path]:
     axis.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="none", color="black", capsize=4, label="95% CI")
     for yy, value, end in zip(y, mean, high):
         axis.text(end + 1.5, yy, f"{value:.1f}%", va="center")    # beyond the whisker, never on it
+    marked = False
+    for target in result.scenario.targets:
+        if target.kpi in shown and target.scope == "all":
+            yy = y[shown.index(target.kpi)]
+            axis.plot([target.bound * 100] * 2, [yy - 0.4, yy + 0.4], color=COLOURS[1], linewidth=3,
+                      label=None if marked else "target")
+            marked = True
     axis.set_yticks(y, shown)
     axis.set_xlim(0, 110)
     axis.xaxis.set_major_formatter(PercentFormatter())
@@ -272,6 +282,27 @@ def staffing_requirement_chart(table: pd.DataFrame, folder: Path, title: str) ->
     axis.set_xlabel("interval start")
     axis.set_ylabel("agents required")
     axis.set_ylim(bottom=0)
+    axis.legend()
+    figure.suptitle(title)
+    return _save(figure, folder, "staffing_requirement")
+
+
+def staffing_pools_chart(table: pd.DataFrame, folder: Path, title: str) -> list[Path]:
+    """Per pool: the headcount in the file, the simulated requirement and Erlang C's answer."""
+    figure = _figure()
+    axis = figure.add_subplot()
+    x = np.arange(len(table))
+    for offset, (column, label, colour) in zip((-0.27, 0, 0.27), (("in_file", "in the scenario", "#9aa5b1"),
+                                                                 ("required", "simulation: required", COLOURS[0]),
+                                                                 ("erlang_c", "Erlang C", COLOURS[1]))):
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        axis.bar(x + offset, np.nan_to_num(values), width=0.27, color=colour, label=label)
+        for xx, value in zip(x + offset, values):
+            if value == value:
+                axis.text(xx, value + 0.3, f"{value:.0f}", ha="center")
+    axis.set_xticks(x, table["pool"])
+    axis.set_ylabel("agents")
+    axis.set_xlabel("pool")
     axis.legend()
     figure.suptitle(title)
     return _save(figure, folder, "staffing_requirement")

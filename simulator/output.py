@@ -124,15 +124,19 @@ def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: 
 def write_staffing(staffing: Staffing, scenario: Scenario, out_dir: Path, run_id: str | None = None,
                    charts: bool = True, report: bool = False) -> Path:
     """``staffing.csv``: per pool (or per interval with --per-interval), the simulated requirement
-    beside Erlang C's; with --per-interval, the requirement curve as a chart."""
+    beside Erlang C's, and as a chart."""
     table = staffing.per_interval if staffing.per_interval is not None else staffing.pools
 
     def write(folder: Path) -> None:
         table.to_csv(folder / "staffing.csv", index=False)
-        if charts and staffing.per_interval is not None:
-            from simulator.charts import staffing_requirement_chart
-            staffing_requirement_chart(table, folder, f"{scenario.name}: agents required per interval, "
-                                                      "simulation and Erlang C")
+        if charts:
+            from simulator.charts import staffing_pools_chart, staffing_requirement_chart
+            if staffing.per_interval is not None:
+                staffing_requirement_chart(table, folder, f"{scenario.name}: agents required per interval, "
+                                                          "simulation and Erlang C")
+            else:
+                staffing_pools_chart(table, folder, f"{scenario.name}: agents required per pool, simulation "
+                                                    "and Erlang C")
     stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return _atomically(Path(out_dir), scenario.slug, f"{stamp}-staff", write, report)
 

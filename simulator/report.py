@@ -34,14 +34,15 @@ gap: 0.2rem 1rem; } dt { font-weight: 600; }
 """
 
 CHART_CAPTIONS = {
-    "service_level_by_interval": "Service level by interval, with its 95% confidence band, against the target.",
+    "service_level_by_interval": "Service level by interval, with its 95% confidence band, against the target; "
+                                 "offered and abandoned contacts as bars.",
     "wait_distribution": "How long customers wait before an answer, by channel.",
     "staffing_by_interval": "Staffed and busy agents per pool over the day.",
     "queue_by_interval": "Contacts waiting, on average, in each interval.",
     "quality": "Abandonment, errors, rework, recontacts, first-contact resolution and containment.",
     "satisfaction": "Distribution of the satisfaction proxy (docs/satisfaction.md).",
     "sweep": "KPIs against the varied parameter, with 95% confidence bands.",
-    "staffing_requirement": "Agents required per interval: simulation beside Erlang C.",
+    "staffing_requirement": "Agents required: simulation beside Erlang C.",
 }
 
 

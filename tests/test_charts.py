@@ -44,6 +44,8 @@ def test_compare_sweep_and_staff_charts(tmp_path):
     assert_chart(folder, "sweep")
     folder = run("staff", str(SCENARIOS / "mmc_textbook.yaml"), "--per-interval", "-r", "2", str(tmp_path / "t"))
     assert_chart(folder, "staffing_requirement")
+    folder = run("staff", str(SCENARIOS / "mmc_textbook.yaml"), "-r", "2", str(tmp_path / "u"))
+    assert_chart(folder, "staffing_requirement")
 
 
 def test_no_charts_writes_none(tmp_path):
