@@ -276,6 +276,45 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, replication
 
 
 @main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--variant", help="Trace one of the scenario's variants instead of the baseline.")
+@click.option("--contacts", "-n", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Follow N contacts, the first to arrive from --from on (and their repeats).")
+@click.option("--from", "start", metavar="HH:MM", help="Show events from this clock time.")
+@click.option("--until", "end", metavar="HH:MM", help="Show events until this clock time.")
+@click.option("--step", is_flag=True, help="Wait for Enter between events (for live demonstrations).")
+@click.option("--log", "log_file", type=click.Path(path_type=Path), help="Also write the events as a CSV event log.")
+@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+def trace(scenario_file: Path, variant: str | None, contacts: int, start: str | None, end: str | None, step: bool,
+          log_file: Path | None, assignments: tuple[str, ...]) -> None:
+    """Narrate the journey of contacts in plain language, with clock times (replication 1)."""
+    from simulator.scenario import load_variants
+    from simulator.trace import trace_scenario
+    from simulator.units import UnitError, parse_clock
+
+    variants = load_variants(scenario_file, _overrides(assignments))
+    name = variant or "baseline"
+    if name not in variants:
+        raise InputError(f"--variant {name}: expected one of {', '.join(v for v in variants if v != 'baseline')}")
+    scenario = variants[name]
+    opening = scenario.clock.open_at or 0.0
+    try:
+        window = [parse_clock(t) - opening if t else None for t in (start, end)]
+    except UnitError as exc:
+        raise InputError(f"--from/--until: {exc}") from None
+    result = trace_scenario(scenario, contacts, window[0], window[1])
+    if result.log.empty:
+        click.echo("No event of the contacts followed falls in that window.", err=True)
+    if log_file is not None:
+        result.log.to_csv(log_file, index=False)
+    waiting = step
+    for line in result.lines():
+        click.echo(line)
+        if waiting and not sys.stdin.readline():   # Enter for the next event; at the end of piped input, run on
+            waiting = False
+
+
+@main.command()
 @click.argument("folder", metavar="RESULTS_DIR", type=click.Path(path_type=Path))
 def report(folder: Path) -> None:
     """Write RESULTS_DIR/report.html: one self-contained page (charts embedded, no network)."""

@@ -1,0 +1,184 @@
+"""A narrated trace: the journey of contacts in plain language, for live demonstrations.
+
+``TracingSystem`` is the ordinary service system with each step of the journey written down as it
+happens (a subclass, so ordinary runs pay nothing for tracing). Agents get stable first names (the
+same for the same scenario), bots keep their names. Each event is also a row of an event log
+(docs/trainer.md lists its columns).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simulator.metrics.compute import satisfaction_scores
+from simulator.metrics.tables import build_tables
+from simulator.model.contact import ABANDONED, COMPLETED, Contact
+from simulator.model.customers import Customers, draw_customers, step_index
+from simulator.model.roster import Roster, build_roster
+from simulator.model.system import ServiceSystem
+from simulator.model.training import plan_training
+from simulator.randomness import Streams, replication_seed
+from simulator.scenario.model import Scenario
+from simulator.units import format_duration
+
+NAMES = ("Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Grace", "Hugo", "Ines", "Jon", "Kai", "Lena", "Mo", "Nia",
+         "Omar", "Pia", "Quinn", "Rosa", "Sam", "Tara", "Uma", "Vic", "Wen", "Xavi", "Yara", "Zed")
+LOG_COLUMNS = ["time", "clock", "contact", "event", "demand", "channel", "segment", "step", "agent", "pool",
+               "level", "waiting", "text"]
+
+
+def agent_label(number: int) -> str:
+    """Ana, Ben, ... Zed, then Ana 2, Ben 2, ...: stable for a given agent number."""
+    name = NAMES[number % len(NAMES)]
+    return name if number < len(NAMES) else f"{name} {number // len(NAMES) + 1}"
+
+
+class TracingSystem(ServiceSystem):
+    """The service system, writing down the journey of ``limit`` contacts from number ``first`` on."""
+
+    def __init__(self, scenario: Scenario, customers: Customers, roster: Roster, streams: Streams,
+                 trained=None, limit: int | None = None, first: int = 0):
+        super().__init__(scenario, customers, roster, streams, trained)
+        self.limit = limit
+        self.first = first        # the first contact followed (contacts are numbered in arrival order)
+        self.events: list[dict] = []
+        self.step_names = [step.name for process in scenario.processes for step in process.steps]
+        self.resources = list(scenario.skills) + [f"automation:{tool.name}" for tool in scenario.automation]
+        self.pools = [pool.name for pool in scenario.staff] + [tool.name for tool in scenario.automation]
+        self.demand_names = [d.name for d in scenario.demand]
+        self.channel_of = [d.channel for d in scenario.demand]
+        self.segment_names = [s.name for s in scenario.segments] or [""]
+        self.who: dict[int, tuple[int, int]] = {}   # contact -> (demand, segment), repeats included
+        self.traced_repeats: set[int] = set()       # repeats of traced contacts are traced too
+
+    def traced(self, contact: int) -> bool:
+        if self.limit is None:
+            return True
+        if contact < len(self.customers):
+            return self.first <= contact < self.first + self.limit
+        return contact in self.traced_repeats
+
+    def note(self, contact: int, event: str, text: str, **fields) -> None:
+        if not self.traced(contact):
+            return
+        demand, segment = self.who.get(contact, (0, 0))
+        self.events.append({"time": self.env.now, "contact": contact, "event": event,
+                            "demand": self.demand_names[demand], "channel": self.channel_of[demand],
+                            "segment": self.segment_names[segment], "text": text, **fields})
+
+    def arrive(self, event) -> None:
+        number = event.value
+        demand, segment = self.demand_of[number], self.segment_of[number]
+        self.who[number] = (demand, segment)
+        kind = f"{self.segment_names[segment]} {self.channel_of[demand]}".strip()
+        self.note(number, "arrives", f"#{number} {kind} contact arrives ({self.demand_names[demand]})")
+        super().arrive(event)
+
+    def arrive_again(self, event) -> None:
+        first, kind = event.value
+        number = self.next_id
+        self.who[number] = (first.demand, first.segment)
+        if self.traced(first.id):
+            self.traced_repeats.add(number)
+        why = "tries again after giving up" if kind else "comes back about an error"
+        self.note(number, "arrives", f"#{number} {self.channel_of[first.demand]} contact: the customer of "
+                                     f"#{first.id} {why}")
+        super().arrive_again(event)
+
+    def wait(self, contact: Contact, queue) -> None:
+        super().wait(contact, queue)
+        what = self.resources[queue.skill].replace("automation:", "")
+        self.note(contact.id, "waits", f"#{contact.id} waits for {what}; {queue.waiting} waiting",
+                  waiting=queue.waiting)
+
+    def start_service(self, contact: Contact, agent) -> None:
+        step = contact.route[contact.stage][0]
+        resource = self.step_resource[step]
+        if agent.person:
+            person = agent_label(agent.id)
+            level = agent.levels[resource]
+            text = f"#{contact.id} served by {person} ({self.pools[agent.pool]}, level {level}): " \
+                   f"{self.step_names[step]}"
+            self.note(contact.id, "served", text, step=self.step_names[step], agent=person,
+                      pool=self.pools[agent.pool], level=level)
+        else:
+            self.note(contact.id, "served", f"#{contact.id} handled by {agent.name}: {self.step_names[step]}",
+                      step=self.step_names[step], agent=agent.name, pool=self.pools[agent.pool])
+        super().start_service(contact, agent)
+
+    def handle_error(self, contact: Contact, step: int) -> None:
+        reworks_before = self.reworks.get(contact.id, 0)
+        super().handle_error(contact, step)
+        name = self.step_names[step]
+        if self.reworks.get(contact.id, 0) > reworks_before:
+            text = f"#{contact.id} error in {name} -> caught, redone from {self.scenario_step(step)}"
+        elif self.step_recontact[step] >= 0:
+            text = f"#{contact.id} error in {name} -> the customer will come back in " \
+                   f"{format_duration(self.step_recontact[step])} of opening time"
+        else:
+            text = f"#{contact.id} error in {name} reaches the customer"
+        self.note(contact.id, "error", text, step=name)
+
+    def scenario_step(self, step: int) -> str:
+        return self.step_names[self.step_redo[step][0]] if self.step_redo[step] else self.step_names[step]
+
+    def depart(self, contact: Contact, outcome: int) -> None:
+        if outcome == ABANDONED:
+            self.note(contact.id, "gives up", f"#{contact.id} gives up after {format_duration(contact.queue_time)} "
+                                              "waiting")
+        elif contact.id in set(self.recorder.contained[-1:]):
+            self.note(contact.id, "leaves", f"#{contact.id} resolved by self-service; leaves")
+        else:
+            self.note(contact.id, "leaves", f"#{contact.id} leaves")
+        super().depart(contact, outcome)
+
+
+@dataclass
+class Trace:
+    scenario: Scenario
+    log: pd.DataFrame           # LOG_COLUMNS
+
+    def lines(self) -> list[str]:
+        return [f"{row.clock}  {row.text}" for row in self.log.itertuples()]
+
+
+def trace_scenario(scenario: Scenario, contacts: int | None = None, start: float | None = None,
+                   end: float | None = None, customers: Customers | None = None) -> Trace:
+    """Replication 0 of ``scenario``, narrated: ``contacts`` contacts arriving from ``start`` on (and
+    their repeats), events between ``start`` and ``end`` (minutes of simulated time)."""
+    streams = Streams(replication_seed(scenario.seed, 0))
+    customers = customers if customers is not None else draw_customers(scenario, streams)
+    training = plan_training(scenario, streams)
+    roster = build_roster(scenario, streams, training.off_floor)
+    first = int(np.searchsorted(np.asarray(customers.arrived_at), start)) if start is not None else 0
+    system = TracingSystem(scenario, customers, roster, streams, training.levels, contacts, first)
+    recorder = system.run()
+    tables = build_tables(recorder, customers.arrived_at, customers.demand, customers.segment,
+                          np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand]),
+                          np.array([a.pool for a in system.agents]),
+                          np.array([a.levels for a in system.agents]).reshape(len(system.agents), -1),
+                          np.array(system.step_resource), len(scenario.staff), roster, training.cost,
+                          np.array([c.concurrency for c in scenario.channels]))
+    scores = satisfaction_scores(tables, scenario)
+    log = pd.DataFrame(system.events).reindex(columns=LOG_COLUMNS)
+    leaving = log["event"] == "leaves"
+    log.loc[leaving, "text"] = [f"{text}, satisfaction {scores[c]:.1f}" if c < len(scores) else text
+                                for text, c in zip(log.loc[leaving, "text"], log.loc[leaving, "contact"])]
+    clock = scenario.clock
+    log["clock"] = [_clock(clock, t) for t in log["time"]]
+    if start is not None:
+        log = log[log["time"] >= start]
+    if end is not None:
+        log = log[log["time"] <= end]
+    return Trace(scenario, log.reset_index(drop=True))
+
+
+def _clock(clock, minutes: float) -> str:
+    day = min(int(minutes // clock.day_length), clock.days - 1) if minutes > 0 else 0
+    seconds = int(round(((clock.open_at or 0.0) + minutes - day * clock.day_length) * 60))
+    text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return f"d{day + 1} {text}" if clock.days > 1 else text
