@@ -130,7 +130,7 @@ class TracingSystem(ServiceSystem):
         if outcome == ABANDONED:
             self.note(contact.id, "gives up", f"#{contact.id} gives up after {format_duration(contact.queue_time)} "
                                               "waiting")
-        elif contact.id in set(self.recorder.contained[-1:]):
+        elif self.recorder.contained and self.recorder.contained[-1] == contact.id:   # resolved just now
             self.note(contact.id, "leaves", f"#{contact.id} resolved by self-service; leaves")
         else:
             self.note(contact.id, "leaves", f"#{contact.id} leaves")
