@@ -9,12 +9,13 @@ process, another machine).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from simulator.metrics.compute import distribution_rows, interval_kpis, replication_kpis
 from simulator.metrics.tables import ReplicationTables, build_tables
-from simulator.model.customers import draw_customers
+from simulator.model.customers import Customers, draw_customers
 from simulator.model.roster import build_roster
 from simulator.model.system import ServiceSystem
 from simulator.model.training import plan_training
@@ -36,21 +37,33 @@ class ReplicationOutput:
 
 def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
     """Run the model once with ``seed``; return what it recorded, as columns."""
+    return run_model(scenario, seed)[1]
+
+
+def run_model(scenario: Scenario, seed: int, make_system: Callable[..., ServiceSystem] = ServiceSystem,
+              customers: Customers | None = None) -> tuple[ServiceSystem, ReplicationTables]:
+    """Run the model once with ``seed``: the system after the run, and what it recorded, as columns.
+
+    ``make_system(scenario, customers, roster, streams, trained_levels)`` builds the system: the plain
+    :class:`ServiceSystem`, or a subclass that watches it run (a narrated trace, an animation).
+    ``customers`` replaces the customers the seed would draw (tests use hand-made ones).
+    """
     streams = Streams(seed)
-    customers = draw_customers(scenario, streams)
+    drawn = draw_customers(scenario, streams)
+    customers = customers if customers is not None else drawn
     training = plan_training(scenario, streams)
     roster = build_roster(scenario, streams, training.off_floor)
-    system = ServiceSystem(scenario, customers, roster, streams, training.levels)
+    system = make_system(scenario, customers, roster, streams, training.levels)
     recorder = system.run()
     channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
                                  dtype=np.int64)
     agent_pool = np.array([agent.pool for agent in system.agents], dtype=np.int64)
     agent_levels = np.array([agent.levels for agent in system.agents], dtype=np.int64).reshape(
         len(system.agents), len(system.queues))
-    return build_tables(recorder, customers.arrived_at, customers.demand, customers.segment, channel_of_demand,
-                        agent_pool, agent_levels, np.array(system.step_resource, dtype=np.int64),
-                        len(scenario.staff), roster, training.cost,
-                        np.array([c.concurrency for c in scenario.channels], dtype=np.int64))
+    return system, build_tables(recorder, customers.arrived_at, customers.demand, customers.segment,
+                                channel_of_demand, agent_pool, agent_levels,
+                                np.array(system.step_resource, dtype=np.int64), len(scenario.staff), roster,
+                                training.cost, np.array([c.concurrency for c in scenario.channels], dtype=np.int64))
 
 
 def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:

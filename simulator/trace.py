@@ -8,20 +8,19 @@ same for the same scenario), bots keep their names. Each event is also a row of 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from simulator.metrics.compute import satisfaction_scores
-from simulator.metrics.tables import build_tables
-from simulator.model.contact import ABANDONED, COMPLETED, Contact
-from simulator.model.customers import Customers, draw_customers, step_index
-from simulator.model.roster import Roster, build_roster
+from simulator.model.contact import ABANDONED, Contact
+from simulator.model.customers import Customers
+from simulator.model.roster import Roster
 from simulator.model.system import ServiceSystem
-from simulator.model.training import plan_training
 from simulator.randomness import Streams, replication_seed
+from simulator.replication import run_model
 from simulator.scenario.model import Scenario
 from simulator.units import format_duration
 
@@ -41,10 +40,11 @@ class TracingSystem(ServiceSystem):
     """The service system, writing down the journey of ``limit`` contacts from number ``first`` on."""
 
     def __init__(self, scenario: Scenario, customers: Customers, roster: Roster, streams: Streams,
-                 trained=None, limit: int | None = None, first: int = 0):
+                 trained=None, limit: int | None = None, start: float | None = None):
         super().__init__(scenario, customers, roster, streams, trained)
         self.limit = limit
-        self.first = first        # the first contact followed (contacts are numbered in arrival order)
+        # the first contact followed: the first to arrive from ``start`` on (contacts are numbered in arrival order)
+        self.first = int(np.searchsorted(np.asarray(customers.arrived_at), start)) if start is not None else 0
         self.events: list[dict] = []
         self.step_names = [step.name for process in scenario.processes for step in process.steps]
         self.resources = list(scenario.skills) + [f"automation:{tool.name}" for tool in scenario.automation]
@@ -150,19 +150,8 @@ def trace_scenario(scenario: Scenario, contacts: int | None = None, start: float
                    end: float | None = None, customers: Customers | None = None) -> Trace:
     """Replication 0 of ``scenario``, narrated: ``contacts`` contacts arriving from ``start`` on (and
     their repeats), events between ``start`` and ``end`` (minutes of simulated time)."""
-    streams = Streams(replication_seed(scenario.seed, 0))
-    customers = customers if customers is not None else draw_customers(scenario, streams)
-    training = plan_training(scenario, streams)
-    roster = build_roster(scenario, streams, training.off_floor)
-    first = int(np.searchsorted(np.asarray(customers.arrived_at), start)) if start is not None else 0
-    system = TracingSystem(scenario, customers, roster, streams, training.levels, contacts, first)
-    recorder = system.run()
-    tables = build_tables(recorder, customers.arrived_at, customers.demand, customers.segment,
-                          np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand]),
-                          np.array([a.pool for a in system.agents]),
-                          np.array([a.levels for a in system.agents]).reshape(len(system.agents), -1),
-                          np.array(system.step_resource), len(scenario.staff), roster, training.cost,
-                          np.array([c.concurrency for c in scenario.channels]))
+    make_system = partial(TracingSystem, limit=contacts, start=start)
+    system, tables = run_model(scenario, replication_seed(scenario.seed, 0), make_system, customers)
     scores = satisfaction_scores(tables, scenario)
     log = pd.DataFrame(system.events).reindex(columns=LOG_COLUMNS)
     leaving = log["event"] == "leaves"
