@@ -23,7 +23,7 @@ import pandas as pd
 from simulator.analysis import clip_to_range, evaluate_targets, paired_differences, summarise
 from simulator.capacity import CapacityFlag, capacity_flags
 from simulator.executors import run_tasks
-from simulator.replication import ReplicationOutput
+from simulator.replication import ReplicationOutput, run_replication  # noqa: F401 (re-exported for scripts)
 from simulator.scenario.model import Scenario
 
 
