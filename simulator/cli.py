@@ -290,18 +290,10 @@ def trace(scenario_file: Path, variant: str | None, contacts: int, start: str | 
     """Narrate the journey of contacts in plain language, with clock times (replication 1)."""
     from simulator.scenario import load_variants
     from simulator.trace import trace_scenario
-    from simulator.units import UnitError, parse_clock
 
     variants = load_variants(scenario_file, _overrides(assignments))
-    name = variant or "baseline"
-    if name not in variants:
-        raise InputError(f"--variant {name}: expected one of {', '.join(v for v in variants if v != 'baseline')}")
-    scenario = variants[name]
-    opening = scenario.clock.open_at or 0.0
-    try:
-        window = [parse_clock(t) - opening if t else None for t in (start, end)]
-    except UnitError as exc:
-        raise InputError(f"--from/--until: {exc}") from None
+    scenario = _variant(variants, variant, "--variant")
+    window = _window(scenario, start, end)
     result = trace_scenario(scenario, contacts, window[0], window[1])
     if result.log.empty:
         click.echo("No event of the contacts followed falls in that window.", err=True)
@@ -312,6 +304,78 @@ def trace(scenario_file: Path, variant: str | None, contacts: int, start: str | 
         click.echo(line)
         if waiting and not sys.stdin.readline():   # Enter for the next event; at the end of piped input, run on
             waiting = False
+
+
+def _variant(variants: dict, name: str | None, option: str):
+    """The scenario called ``name`` among a file's variants (the baseline when no name is given)."""
+    name = name or "baseline"
+    if name not in variants:
+        others = ", ".join(v for v in variants if v != "baseline") or "none: the scenario has no variants"
+        raise InputError(f"{option} {name}: expected one of {others}")
+    return variants[name]
+
+
+def _window(scenario, start: str | None, end: str | None, day: int = 1) -> list[float | None]:
+    """--from and --until (clock times on ``day``) as minutes of simulated time; None where not given."""
+    from simulator.units import UnitError, parse_clock
+
+    clock = scenario.clock
+    if not 1 <= day <= clock.days:
+        raise InputError(f"--day {day}: the scenario has {clock.days} day{'s' * (clock.days != 1)}")
+    try:
+        window = [parse_clock(t) - (clock.open_at or 0.0) if t else None for t in (start, end)]
+    except UnitError as exc:
+        raise InputError(f"--from/--until: {exc}") from None
+    for option, value in zip(("--from", "--until"), window):
+        if value is not None and not 0 <= value <= clock.day_length:
+            raise InputError(f"{option}: must be within opening hours "
+                             f"({clock.label(0)}-{clock.label(clock.day_length, closing=True)})".replace("d1 ", ""))
+    if None not in window and window[1] <= window[0]:
+        raise InputError("--until must be later than --from")
+    return [None if value is None else value + (day - 1) * clock.day_length for value in window]
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(path_type=Path), required=True, metavar="FILE.gif",
+              help="The animation to write: .gif (always) or .mp4 (when ffmpeg is installed).")
+@click.option("--variant", help="Animate one of the scenario's variants instead of the baseline.")
+@click.option("--compare", "compare_with", metavar="VARIANT",
+              help="Draw this variant beside the baseline (or --variant), on the same customers.")
+@click.option("--day", type=click.IntRange(min=1), default=1, show_default=True, help="Which day to show.")
+@click.option("--from", "start", metavar="HH:MM", help="Start at this clock time (default: opening).")
+@click.option("--until", "end", metavar="HH:MM", help="End at this clock time (default: closing).")
+@click.option("--speed", metavar="DURATION",
+              help="Simulated time per second of animation, e.g. 20min (default: the window in about 24 s).")
+@click.option("--fps", type=click.IntRange(1, 50), default=10, show_default=True, help="Frames per second.")
+@click.option("--set", "assignments", multiple=True, metavar="PATH=VALUE", help=SET_HELP)
+def animate(scenario_file: Path, out_file: Path, variant: str | None, compare_with: str | None, day: int,
+            start: str | None, end: str | None, speed: str | None, fps: int, assignments: tuple[str, ...]) -> None:
+    """Animate a day of SCENARIO (replication 1): queues per skill, every agent as a tile, bots, and KPIs so far."""
+    from simulator.animate import nice_step, write_animation
+    from simulator.scenario import load_variants
+    from simulator.snapshots import film_scenario, frame_times
+    from simulator.units import UnitError, format_duration, parse_duration
+
+    variants = load_variants(scenario_file, _overrides(assignments))
+    shown = [variant or "baseline"] + ([compare_with] if compare_with else [])
+    scenarios = [_variant(variants, name, option) for name, option in zip(shown, ("--variant", "--compare"))]
+    clock = scenarios[0].clock
+    first, last = _window(scenarios[0], start, end, day)
+    first = (day - 1) * clock.day_length if first is None else first
+    last = day * clock.day_length if last is None else last
+    try:
+        every = parse_duration(speed) / fps if speed else nice_step(last - first)
+    except UnitError as exc:
+        raise InputError(f"--speed: {exc}") from None
+    if every <= 0:
+        raise InputError(f"--speed: must be a positive duration, got {speed!r}")
+    times = frame_times(scenarios[0], every, first, last)
+    films = [film_scenario(scenario, times) for scenario in scenarios]
+    path = write_animation(films, shown, out_file, fps)
+    click.echo(f"{path}: {len(times)} frames, {clock.label(first)} to {clock.label(last, closing=True)}, "
+               f"{format_duration(every)} of the day a frame, {fps} frames a second "
+               f"({len(times) / fps:.0f} s)")
 
 
 @main.command()

@@ -157,17 +157,10 @@ def trace_scenario(scenario: Scenario, contacts: int | None = None, start: float
     leaving = log["event"] == "leaves"
     log.loc[leaving, "text"] = [f"{text}, satisfaction {scores[c]:.1f}" if c < len(scores) else text
                                 for text, c in zip(log.loc[leaving, "text"], log.loc[leaving, "contact"])]
-    clock = scenario.clock
-    log["clock"] = [_clock(clock, t) for t in log["time"]]
+    log["clock"] = [scenario.clock.label(t, seconds=True) for t in log["time"]]
     if start is not None:
         log = log[log["time"] >= start]
     if end is not None:
         log = log[log["time"] <= end]
     return Trace(scenario, log.reset_index(drop=True))
 
-
-def _clock(clock, minutes: float) -> str:
-    day = min(int(minutes // clock.day_length), clock.days - 1) if minutes > 0 else 0
-    seconds = int(round(((clock.open_at or 0.0) + minutes - day * clock.day_length) * 60))
-    text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
-    return f"d{day + 1} {text}" if clock.days > 1 else text

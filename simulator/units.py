@@ -68,12 +68,13 @@ def parse_clock(value: object) -> float:
     raise UnitError(f"must be a clock time \"HH:MM\" between \"00:00\" and \"24:00\", got {value!r}")
 
 
-def format_clock(minutes: float) -> str:
-    """``"HH:MM"`` (or ``"HH:MM:SS"`` when seconds matter) for minutes after midnight."""
+def format_clock(minutes: float, seconds: bool = False) -> str:
+    """``"HH:MM"`` (or ``"HH:MM:SS"`` when seconds matter, or always with ``seconds``) for minutes after
+    midnight."""
     total_seconds = int(round(minutes * 60))
     hours, rest = divmod(total_seconds, 3600)
     mins, secs = divmod(rest, 60)
-    return f"{hours:02d}:{mins:02d}:{secs:02d}" if secs else f"{hours:02d}:{mins:02d}"
+    return f"{hours:02d}:{mins:02d}:{secs:02d}" if secs or seconds else f"{hours:02d}:{mins:02d}"
 
 
 def format_duration(minutes: float) -> str:

@@ -28,11 +28,18 @@ class Roster:
     paid_pool: np.ndarray                    # per paid period: its pool
     paid_start: np.ndarray                   # paid periods: shifts, breaks included, absences included
     paid_end: np.ndarray
+    at_work: list[list[tuple[float, float]]]   # per agent: its shifts, breaks included, absences cut out
 
 
 def pool_shifts(pool: Pool, day_length: float) -> tuple[Shift, ...]:
     """The pool's shifts; a headcount pool is one shift covering the whole day."""
     return pool.shifts or (Shift(0.0, day_length, pool.headcount),)
+
+
+def shift_spans(pool: Pool, day_length: float, day: int) -> list[tuple[float, float]]:
+    """Per agent of the pool, the span of its shift on ``day``."""
+    return [(day * day_length + shift.start, day * day_length + shift.end)
+            for shift in pool_shifts(pool, day_length) for _ in range(shift.count)]
 
 
 def scheduled_duty(pool: Pool, day_length: float, day: int) -> list[list[tuple[float, float]]]:
@@ -51,15 +58,20 @@ def build_roster(scenario: Scenario, streams: Streams,
     clock = scenario.clock
     away = away or {}
     duty: list[list[tuple[float, float]]] = []
+    at_work: list[list[tuple[float, float]]] = []
     paid_pool, paid_start, paid_end = [], [], []
     for pool_number, pool in enumerate(scenario.staff):
         absent = streams.generator(f"staff/{pool.name}/absence").random((clock.days, pool.headcount)) \
             < pool.shrinkage
         agents: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
+        spans: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         for day in range(clock.days):
-            for member, periods in enumerate(scheduled_duty(pool, clock.day_length, day)):
+            for member, (periods, span) in enumerate(zip(scheduled_duty(pool, clock.day_length, day),
+                                                         shift_spans(pool, clock.day_length, day))):
                 if not absent[day, member]:
                     agents[member].extend(periods)
+                    spans[member].append(span)
+        at_work.extend(_merged(member_spans) for member_spans in spans)
         for shift in pool_shifts(pool, clock.day_length):
             for day in range(clock.days):
                 paid_pool.extend([pool_number] * shift.count)
@@ -71,7 +83,7 @@ def build_roster(scenario: Scenario, streams: Streams,
                 periods[-1] = (periods[-1][0], math.inf)   # stays until the last contact has left
             duty.append(periods)
     return Roster(duty, np.array(paid_pool, dtype=np.int64), np.array(paid_start, dtype=float),
-                  np.array(paid_end, dtype=float))
+                  np.array(paid_end, dtype=float), at_work)
 
 
 def _minus_breaks(pool: Pool, start: float, end: float, position: int, count: int) -> list[tuple[float, float]]:

@@ -46,8 +46,9 @@ class Clock:
         start = interval * self.interval
         return self.label(start), self.label(start + self.interval, closing=True)
 
-    def label(self, minutes: float, closing: bool = False) -> str:
-        """Clock label of a simulated time: ``09:30`` (or ``d2 09:30`` when there are several days).
+    def label(self, minutes: float, closing: bool = False, seconds: bool = False) -> str:
+        """Clock label of a simulated time: ``09:30`` (or ``d2 09:30`` when there are several days;
+        ``09:30:00`` with ``seconds``).
 
         A time at the boundary between two days is the next day's opening, or, with ``closing``,
         the previous day's closing time.
@@ -57,7 +58,7 @@ class Clock:
             day -= 1
         offset = minutes - day * self.day_length
         base = self.open_at if self.open_at is not None else 0.0
-        text = format_clock(base + offset)
+        text = format_clock(base + offset, seconds)
         return f"d{int(day) + 1} {text}" if self.days > 1 else text
 
 

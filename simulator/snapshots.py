@@ -1,0 +1,162 @@
+"""Snapshots of a service system at evenly spaced moments: the frames of an animation.
+
+``SnapshotSystem`` is the ordinary service system with one more timer that looks at it every
+``every`` minutes and writes down what it sees: contacts waiting per skill (and per bot), what each
+member of staff is doing, how many bots are busy. Looking changes nothing: the sampler draws no random
+numbers and serves nobody, so the film shows exactly the run ``servicesim run`` would simulate
+(replication 1). Running KPIs (service level so far, abandonment, satisfaction) are worked out after
+the run from the replication's tables, with the same definitions as the KPIs themselves.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from simulator.metrics.compute import satisfaction_scores
+from simulator.metrics.tables import ReplicationTables
+from simulator.model.customers import Customers
+from simulator.model.roster import Roster
+from simulator.model.system import ServiceSystem
+from simulator.model.training import plan_training
+from simulator.randomness import Streams, replication_seed
+from simulator.replication import run_model
+from simulator.scenario.model import Scenario
+
+# what a member of staff is doing; codes from BUSY on are "busy with channel (code - BUSY)"
+OFF, BREAK, TRAINING, IDLE, BUSY = 0, 1, 2, 3, 4
+STATE_NAMES = {OFF: "not at work", BREAK: "on a break", TRAINING: "in training", IDLE: "idle"}
+
+
+class SnapshotSystem(ServiceSystem):
+    """The service system, photographed at ``times`` (minutes, increasing)."""
+
+    def __init__(self, scenario: Scenario, customers: Customers, roster: Roster, streams: Streams,
+                 trained=None, times: np.ndarray | None = None):
+        super().__init__(scenario, customers, roster, streams, trained)
+        self.times = np.asarray(times if times is not None else [], dtype=float)
+        people = self.bots_from
+        resources = len(self.queues)
+        self.waiting = np.zeros((len(self.times), resources), dtype=np.int32)
+        self.states = np.zeros((len(self.times), people), dtype=np.int16)
+        self.chats = np.zeros((len(self.times), people), dtype=np.int16)     # chats in hand
+        self.bots_busy = np.zeros((len(self.times), len(scenario.automation)), dtype=np.int32)
+        channels = [c.name for c in scenario.channels]
+        self.channel_of_demand = [channels.index(d.channel) for d in scenario.demand]
+        concurrent = [number for number, c in enumerate(scenario.channels) if c.concurrency > 1]
+        self.channel_of_group = [0] + concurrent      # queue group -> channel (group 0 is never "held")
+        self.away = plan_training(scenario, streams).off_floor   # the same draw the run's roster used
+        self.at_work = roster.at_work
+
+    def run(self):
+        if len(self.times):
+            self.after(self.times[0], self.photograph, 0)
+        return super().run()
+
+    def photograph(self, event) -> None:
+        frame = event.value
+        if frame + 1 < len(self.times):
+            self.after(self.times[frame + 1] - self.times[frame], self.photograph, frame + 1)
+        now = self.env.now
+        for resource, groups in enumerate(self.queues):
+            self.waiting[frame, resource] = sum(queue.waiting for queue in groups)
+        for agent in self.agents[:self.bots_from]:
+            if agent.contact is not None:
+                state = BUSY + self.channel_of_demand[agent.contact.demand]
+            elif agent.held:
+                state = BUSY + self.channel_of_group[agent.held_group]
+            elif agent.on_duty:
+                state = IDLE
+            elif _within(self.away.get(agent.id, ()), now):
+                state = TRAINING
+            elif _within(self.at_work[agent.id], now):
+                state = BREAK
+            else:
+                state = OFF
+            self.states[frame, agent.id] = state
+            self.chats[frame, agent.id] = agent.held
+        first_bot = self.bots_from
+        for bot in self.agents[first_bot:]:
+            if bot.contact is not None or bot.held:
+                self.bots_busy[frame, bot.pool - len(self.scenario.staff)] += 1
+
+
+def _within(periods, now: float) -> bool:
+    return any(start <= now < end for start, end in periods)
+
+
+@dataclass
+class Film:
+    """What an animation shows, frame by frame (``times`` in minutes of simulated time)."""
+
+    scenario: Scenario
+    times: np.ndarray
+    waiting: np.ndarray          # (frames, resources): contacts waiting per skill, then per automation
+    resources: list[str]         # skill names, then automation names
+    states: np.ndarray           # (frames, staff): OFF, BREAK, TRAINING, IDLE or BUSY + channel number
+    chats: np.ndarray            # (frames, staff): chats in hand
+    agent_pool: np.ndarray       # (staff,): pool number of each member of staff
+    bots_busy: np.ndarray        # (frames, automations)
+    service_level: np.ndarray    # (frames,): answered within the threshold / (answered + abandoned) so far
+    abandonment: np.ndarray      # (frames,): abandoned so far / arrived so far
+    satisfaction: np.ndarray     # (frames,): mean satisfaction proxy of the contacts that have left so far
+    completed: np.ndarray        # (frames,): contacts completed so far
+    contained: np.ndarray        # (frames,): contacts an automation resolved so far
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+
+def frame_times(scenario: Scenario, every: float, start: float | None = None, end: float | None = None
+                ) -> np.ndarray:
+    """Moments to photograph: every ``every`` minutes from ``start`` (the opening) to ``end`` (the
+    last closing), both included when they fall on the grid."""
+    start = 0.0 if start is None else start
+    end = scenario.clock.horizon if end is None else end
+    count = int(math.floor((end - start) / every + 1e-9)) + 1
+    return start + every * np.arange(max(count, 0))
+
+
+def film_scenario(scenario: Scenario, times: np.ndarray) -> Film:
+    """Replication 1 of ``scenario``, photographed at ``times``."""
+    system, tables = run_model(scenario, replication_seed(scenario.seed, 0), partial(SnapshotSystem, times=times))
+    running = running_kpis(tables, scenario, times)
+    return Film(scenario, times, system.waiting,
+                list(scenario.skills) + [tool.name for tool in scenario.automation],
+                system.states, system.chats, np.array([agent.pool for agent in system.agents[:system.bots_from]]),
+                system.bots_busy, **running)
+
+
+def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarray) -> dict[str, np.ndarray]:
+    """Service level, abandonment, satisfaction, completed and contained contacts as they stood at each of
+    ``times``: the KPI definitions applied to what had happened by then (after the warm-up)."""
+    counted = tables.arrived_at >= scenario.clock.warmup
+    answered = counted & ~np.isnan(tables.answered_at)
+    within = answered & (tables.answered_at - tables.arrived_at <= scenario.service_level_threshold + 1e-12)
+    abandoned = counted & (tables.outcome == 1)
+    left = counted & (tables.outcome != 2)
+    scores = satisfaction_scores(tables, scenario)
+
+    def by(moments: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """How many of ``moments`` (or the sum of their weights) fall at or before each frame time."""
+        order = np.argsort(moments)
+        cumulative = np.concatenate(([0.0], np.cumsum(weights[order] if weights is not None
+                                                      else np.ones(len(moments)))))
+        return cumulative[np.searchsorted(moments[order], times, side="right")]
+
+    n_within = by(tables.answered_at[within])
+    n_answered = by(tables.answered_at[answered])
+    n_lost = by(tables.departed_at[abandoned & ~answered])   # abandoned before anyone answered
+    n_abandoned = by(tables.departed_at[abandoned])
+    n_arrived = by(tables.arrived_at[counted])
+    n_left = by(tables.departed_at[left])
+    score_sum = by(tables.departed_at[left], scores[left])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"service_level": n_within / (n_answered + n_lost),
+                "abandonment": n_abandoned / n_arrived,
+                "satisfaction": score_sum / n_left,
+                "completed": by(tables.departed_at[counted & (tables.outcome == 0)]),
+                "contained": by(tables.departed_at[counted & tables.contained])}
