@@ -24,6 +24,7 @@ from PIL import Image
 
 from simulator.charts import COLOURS
 from simulator.errors import InputError
+from simulator.output import current_umask
 from simulator.units import format_duration
 from simulator.snapshots import BREAK, BUSY, IDLE, OFF, STATE_NAMES, TRAINING, Film
 
@@ -67,6 +68,7 @@ def write_animation(films: list[Film], titles: list[str], path: Path, fps: int =
                 for frame in range(len(films[0])):
                     scene.show(frame)
                     writer.grab_frame()
+        os.chmod(temporary, 0o666 & ~current_umask())   # mkstemp makes it private
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

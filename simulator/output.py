@@ -168,11 +168,19 @@ def _atomically(out_dir: Path, slug: str, run_id: str | None, write: Callable[[P
             from simulator.report import write_report
             write_report(staging)
         final = _free_name(parent, run_id)
+        os.chmod(staging, 0o777 & ~current_umask())   # mkdtemp makes it private; results are for sharing
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return final
+
+
+def current_umask() -> int:
+    """The process's umask (os.umask can only be read by setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _free_name(parent: Path, run_id: str) -> Path:

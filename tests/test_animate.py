@@ -6,12 +6,15 @@ import math
 from functools import partial
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
+from matplotlib.animation import FFMpegWriter
 from PIL import Image
 
 from simulator.animate import DPI, PANEL_WIDTH
 from simulator.cli import main
 from simulator.model.customers import Customers
+from simulator.output import current_umask
 from simulator.randomness import replication_seed
 from simulator.replication import run_model, run_replication
 from simulator.scenario import load_scenario
@@ -89,6 +92,7 @@ def test_animate_writes_a_gif_with_one_frame_per_step_and_a_panel_per_scenario(t
         assert image.n_frames == 16
         assert image.width == round(2 * PANEL_WIDTH * DPI)
     assert [p.name for p in tmp_path.iterdir()] == ["day.gif"]    # no temporary file left behind
+    assert out.stat().st_mode & 0o777 == 0o666 & ~current_umask()
 
 
 def test_animate_rejects_bad_requests_with_a_clear_message(tmp_path):
@@ -105,3 +109,12 @@ def test_animate_rejects_bad_requests_with_a_clear_message(tmp_path):
     result = CliRunner().invoke(main, ["animate", scenario, "--out", str(tmp_path / "x.png")])
     assert result.exit_code == 2 and "expected a file name ending in .gif or .mp4" in result.output
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(not FFMpegWriter.isAvailable(), reason="ffmpeg is not installed")
+def test_animate_writes_an_mp4_when_ffmpeg_is_installed(tmp_path):
+    out = tmp_path / "day.mp4"
+    result = CliRunner().invoke(main, ["animate", str(SCENARIOS / "bank_branch.yaml"), "--until", "09:20",
+                                       "--speed", "10min", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "21 frames" in result.output and out.stat().st_size > 0

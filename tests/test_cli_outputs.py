@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import simulator
+from simulator.output import current_umask
 from simulator.cli import main
 from simulator.experiment import run_scenario
 from simulator.scenario import build_scenario, load_scenario
@@ -38,6 +39,7 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
         assert fragment in result.stdout
     folder = only_run_folder(tmp_path)
     assert folder.parent.name == "m-m-c-textbook-example"
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~current_umask()   # as readable as any new folder
     charts = [f"{name}.{ext}" for name in ("quality", "queue_by_interval", "satisfaction", "service_level_by_interval",
                                             "staffing_by_interval", "wait_distribution") for ext in ("png", "svg")]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
