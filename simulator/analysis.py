@@ -93,3 +93,23 @@ def paired_differences(baseline: pd.DataFrame, other: pd.DataFrame) -> pd.DataFr
                                 "replications": "pairs"})
     diff["significant"] = (diff["diff_ci_low"] > 0) | (diff["diff_ci_high"] < 0)
     return diff
+
+
+def relative_change(baseline: np.ndarray, other: np.ndarray, confidence: float = CONFIDENCE
+                    ) -> tuple[float, float, float]:
+    """mean(other) / mean(baseline) - 1 over paired replications, with its confidence interval.
+
+    The ratio of two means, estimated from the same replications (common random numbers), has the
+    delta-method standard error sd(other - R baseline) / (sqrt(n) mean(baseline)), R the ratio: the
+    classical ratio estimator. Pairs where either value is undefined are left out.
+    """
+    baseline, other = np.asarray(baseline, dtype=float), np.asarray(other, dtype=float)
+    defined = ~(np.isnan(baseline) | np.isnan(other))
+    baseline, other = baseline[defined], other[defined]
+    count = len(baseline)
+    if count < 2 or baseline.mean() == 0:
+        return float("nan"), float("nan"), float("nan")
+    ratio = other.mean() / baseline.mean()
+    error = np.std(other - ratio * baseline, ddof=1) / (np.sqrt(count) * abs(baseline.mean()))
+    half = float(t_quantile(count - 1, confidence)) * error
+    return ratio - 1, ratio - 1 - half, ratio - 1 + half

@@ -243,7 +243,7 @@ def comparison_charts(comparison: Comparison, folder: Path,
         diff.axvline(0, color="black", linewidth=0.8)
         diff.set_yticks(yd, others["scenario"].tolist())
         diff.set_xlabel(f"difference from {comparison.baseline} ({_unit(metric)})")
-        diff.set_title("paired difference, 95% CI (green: significant)")
+        diff.set_title("paired difference, 95% CI\n(green: the CI excludes zero)")
         figure.suptitle(f"{metric}: scenarios compared on the same customers")
         paths += _save(figure, folder, f"compare_{metric}")
     return paths

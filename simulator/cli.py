@@ -352,14 +352,21 @@ def _window(scenario, start: str | None, end: str | None, day: int = 1) -> list[
 def animate(scenario_file: Path, out_file: Path, variant: str | None, compare_with: str | None, day: int,
             start: str | None, end: str | None, speed: str | None, fps: int, assignments: tuple[str, ...]) -> None:
     """Animate a day of SCENARIO (replication 1): queues per skill, every agent as a tile, bots, and KPIs so far."""
-    from simulator.animate import nice_step, write_animation
     from simulator.scenario import load_variants
-    from simulator.snapshots import film_scenario, frame_times
-    from simulator.units import UnitError, format_duration, parse_duration
 
     variants = load_variants(scenario_file, _overrides(assignments))
     shown = [variant or "baseline"] + ([compare_with] if compare_with else [])
     scenarios = [_variant(variants, name, option) for name, option in zip(shown, ("--variant", "--compare"))]
+    click.echo(f"{out_file}: {_animate(scenarios, shown, out_file, start, end, speed, fps, day)}")
+
+
+def _animate(scenarios: list, titles: list[str], out_file: Path, start: str | None, end: str | None,
+             speed: str | None, fps: int = 10, day: int = 1) -> str:
+    """Film the scenarios over the window, write the animation, and describe it (frames, window, speed)."""
+    from simulator.animate import nice_step, write_animation
+    from simulator.snapshots import film_scenario, frame_times
+    from simulator.units import UnitError, format_duration, parse_duration
+
     clock = scenarios[0].clock
     first, last = _window(scenarios[0], start, end, day)
     first = (day - 1) * clock.day_length if first is None else first
@@ -371,11 +378,61 @@ def animate(scenario_file: Path, out_file: Path, variant: str | None, compare_wi
     if every <= 0:
         raise InputError(f"--speed: must be a positive duration, got {speed!r}")
     times = frame_times(scenarios[0], every, first, last)
-    films = [film_scenario(scenario, times) for scenario in scenarios]
-    path = write_animation(films, shown, out_file, fps)
-    click.echo(f"{path}: {len(times)} frames, {clock.label(first)} to {clock.label(last, closing=True)}, "
-               f"{format_duration(every)} of the day a frame, {fps} frames a second "
-               f"({len(times) / fps:.0f} s)")
+    write_animation([film_scenario(scenario, times) for scenario in scenarios], titles, out_file, fps)
+    return (f"{len(times)} frames, {clock.label(first)} to {clock.label(last, closing=True)}, "
+            f"{format_duration(every)} of the day a frame, {fps} frames a second ({len(times) / fps:.0f} s)")
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the lesson's replications.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the lesson's seed.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
+              help="Folder that receives <lesson-slug>/<run-id>-lesson/.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help=JOBS_HELP)
+@click.option("--no-animation", is_flag=True, help="Skip the animation (faster).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only where the results are.")
+def lesson(name: str | None, replications: int | None, seed: int | None, out_dir: Path, jobs: int | None,
+           no_animation: bool, quiet: bool) -> None:
+    """List the lessons, or run lesson NAME: its comparison with paired CIs, charts, an animation, and a
+    report whose lesson sheet carries the simulator's numbers."""
+    from simulator.experiment import compare_scenarios, with_overrides
+    from simulator.lessons import find_lesson, list_lessons, render_sheet
+    from simulator.output import write_comparison
+    from simulator.scenario import load_variants
+
+    if name is None:
+        lessons = list_lessons()
+        width = max((len(item.name) for item in lessons), default=0)
+        for item in lessons:
+            click.echo(f"{item.name.ljust(width)}  {item.title}: {item.summary}")
+        click.echo("\nRun one with: servicesim lesson NAME")
+        return
+    chosen = find_lesson(name)
+    variants = load_variants(chosen.scenario_file, {})
+    shown = ["baseline", chosen.animation.compare]
+    films = [with_overrides(_variant(variants, title, f"{chosen.sheet_file}: animation.compare"), seed=seed)
+             for title in shown]
+    total = len(variants) * (replications or variants["baseline"].replications)
+    with _progress(total, "scenarios x replications", quiet) as progress:
+        comparison = compare_scenarios(variants, replications=replications, seed=seed,
+                                       jobs=_engine(jobs, "local", None), progress=progress)
+    sheet = render_sheet(chosen, comparison)
+    said = []
+
+    def lesson_files(folder: Path) -> None:
+        (folder / "lesson.md").write_text(sheet, encoding="utf-8")
+        if not no_animation:
+            animation = chosen.animation
+            said.append(_animate(films, shown, folder / "animation.gif", animation.start, animation.until,
+                                 animation.speed))
+
+    folder = write_comparison(comparison, out_dir, report=True, kind="lesson", extra=lesson_files)
+    if not quiet:
+        click.echo(sheet)
+    click.echo(f"Report: {folder / 'report.html'}")
+    for description in said:
+        click.echo(f"Animation: {folder / 'animation.gif'}: {description}")
 
 
 @main.command()

@@ -87,9 +87,13 @@ def contacts_table(result: RunResult) -> pd.DataFrame:
 
 
 def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None = None, charts: bool = True,
-                     report: bool = False) -> Path:
-    """``comparison.csv`` and, per scenario, its own run files under ``scenarios/<name>/``."""
+                     report: bool = False, kind: str = "compare",
+                     extra: Callable[[Path], None] | None = None) -> Path:
+    """``comparison.csv`` and, per scenario, its own run files under ``scenarios/<name>/``; ``extra``
+    writes more files into the folder (a lesson's sheet and animation) before the report."""
     def write(folder: Path) -> None:
+        if extra is not None:
+            extra(folder)
         comparison.table.to_csv(folder / "comparison.csv", index=False)
         if charts:
             from simulator.charts import comparison_charts
@@ -99,7 +103,7 @@ def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None =
             _write_run(result, folder / "scenarios" / name)
     first = comparison.runs[comparison.baseline].scenario
     stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return _atomically(Path(out_dir), first.slug, f"{stamp}-compare", write, report)
+    return _atomically(Path(out_dir), first.slug, f"{stamp}-{kind}", write, report)
 
 
 def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: bool = True,

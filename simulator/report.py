@@ -101,6 +101,17 @@ def _charts(folder: Path, prefix: str = "") -> list[str]:
     return parts
 
 
+def _animation(folder: Path) -> list[str]:
+    """The folder's animation.gif, embedded (it plays in any browser, offline)."""
+    gif = folder / "animation.gif"
+    if not gif.exists():
+        return []
+    data = base64.b64encode(gif.read_bytes()).decode("ascii")
+    caption = "The day, animated: the baseline beside the variant, on the same customers (replication 1)."
+    return [f"<h2>Watch it</h2><figure><img alt=\"{caption}\" src=\"data:image/gif;base64,{data}\">"
+            f"<figcaption>{caption}</figcaption></figure>"]
+
+
 def _target_text(verdict) -> str:
     """``>= 80.0%``: the target in its KPI's unit."""
     word = ">=" if verdict.direction == "at_least" else "<="
@@ -170,11 +181,18 @@ def _comparison_sections(folder: Path) -> tuple[str, list[str]]:
     baseline = table.scenario.iloc[0]
     scenario = _scenario(folder / "scenarios" / baseline)
     name = f"{scenario.get('name', folder.name)}: comparison"
-    parts = [f"<h1>{html.escape(name)}</h1>",
-             f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>",
-             f"<p>Each scenario against <strong>{html.escape(baseline)}</strong>, on the same customers (common "
-             "random numbers). A difference is significant when its 95% CI excludes zero.</p>",
-             "<h2>Charts</h2>"] + _charts(folder, "compare_")
+    parts = [f"<h1>{html.escape(name)}</h1>"]
+    if (folder / "lesson.md").exists():   # a lesson: its sheet (with the numbers filled in) tells the story
+        import markdown
+
+        name = scenario.get("name", folder.name)
+        parts = [markdown.markdown((folder / "lesson.md").read_text(encoding="utf-8"), extensions=["tables"])]
+        parts += _animation(folder)
+        parts.append("<h2>The comparison in detail</h2>")
+    parts += [f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>",
+              f"<p>Each scenario against <strong>{html.escape(baseline)}</strong>, on the same customers (common "
+              "random numbers). A difference is significant when its 95% CI excludes zero.</p>",
+              "<h2>Charts</h2>"] + _charts(folder, "compare_")
     parts += ["<h2>Comparison</h2>"] + _comparison_table(table, COMPARED)
     return name, parts + _provenance(folder / "scenarios" / baseline)
 
