@@ -129,8 +129,8 @@ class Scene:
         pools = np.unique(film.agent_pool)
         tile_rows = sum(math.ceil((film.agent_pool == pool).sum() / COLUMNS) for pool in pools)
         bots = len(film.scenario.automation)
-        kpi_lines = 5 + (1 if bots else 0)
-        return (2 + len(film.resources) + len(pools) + tile_rows + (1 + bots if bots else 0) + kpi_lines) * ROW
+        return (2 + len(film.resources) + len(pools) + tile_rows + (1 + bots if bots else 0)
+                + 1 + len(kpi_lines(film, 0))) * ROW
 
     def legend_handles(self) -> list[Patch]:
         seen = set(np.unique(np.concatenate([film.states.ravel() for film in self.films])).tolist())
@@ -229,10 +229,8 @@ class Panel:
                 scene.dynamic += [bar, self.bots[-1][2]]
                 y += ROW
         axes.text(0, y, "So far", fontsize=10, fontweight="bold", va="center")
-        self.target = next((t.bound for t in scenario.targets if t.kpi == "service_level" and t.scope == "all"), None)
-        self.total = film.waiting.sum(axis=1)
         self.kpis = []
-        for label, _ in self.kpi_lines(0):
+        for label, _ in kpi_lines(film, 0):
             y += ROW
             axes.text(0.1, y, label, va="center", fontsize=10)
             self.kpis.append(axes.text(5.2, y, "", va="center", fontsize=10, fontweight="bold"))
@@ -261,22 +259,29 @@ class Panel:
         for (capacity, bar, text), busy in zip(self.bots, film.bots_busy[frame]):
             bar.set_width(2.4 * busy / capacity)
             text.set_text(f"{busy} of {capacity} busy")
-        for value, (_, text) in zip(self.kpis, self.kpi_lines(frame)):
+        for value, (_, text) in zip(self.kpis, kpi_lines(film, frame)):
             value.set_text(text)
-        self.line.set_data(film.times[:frame + 1], self.total[:frame + 1])
+        self.line.set_data(film.times[:frame + 1], film.waiting[:frame + 1].sum(axis=1))
 
-    def kpi_lines(self, frame: int) -> list[tuple[str, str]]:
-        film = self.film
-        threshold = film.scenario.service_level_threshold
-        target = f" (target {self.target:.0%})" if self.target is not None else ""
-        lines = [(f"answered within {format_duration(threshold)}", f"{_share(film.service_level[frame])}{target}"),
-                 ("abandoned", _share(film.abandonment[frame])),
-                 ("satisfaction (1 to 5)", _number(film.satisfaction[frame])),
-                 ("completed", f"{int(film.completed[frame])}"),
-                 ("waiting now", f"{int(self.total[frame])}")]
-        if film.scenario.automation:
-            lines.append(("resolved by automation", f"{int(film.contained[frame])}"))
-        return lines
+
+def kpi_lines(film: Film, frame: int) -> list[tuple[str, str]]:
+    """The "So far" block: (label, value) lines. The service level is shown when the scenario has a
+    service-level target (it means little for a back office), with the target beside it."""
+    scenario = film.scenario
+    lines = []
+    target = next((t for t in scenario.targets if t.kpi == "service_level"), None)
+    if target is not None:
+        bound = f" (target {target.bound:.0%})" if target.scope == "all" else ""
+        lines.append((f"answered within {format_duration(scenario.service_level_threshold)}",
+                      f"{_share(film.service_level[frame])}{bound}"))
+    lines += [("mean wait to answer", format_duration(film.wait_mean[frame])),
+              ("abandoned", _share(film.abandonment[frame])),
+              ("satisfaction (1 to 5)", _number(film.satisfaction[frame])),
+              ("completed", f"{int(film.completed[frame])}"),
+              ("waiting now", f"{int(film.waiting[frame].sum())}")]
+    if scenario.automation:
+        lines.append(("resolved by automation", f"{int(film.contained[frame])}"))
+    return lines
 
 
 def _share(value: float) -> str:

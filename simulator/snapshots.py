@@ -101,6 +101,7 @@ class Film:
     agent_pool: np.ndarray       # (staff,): pool number of each member of staff
     bots_busy: np.ndarray        # (frames, automations)
     service_level: np.ndarray    # (frames,): answered within the threshold / (answered + abandoned) so far
+    wait_mean: np.ndarray        # (frames,): mean speed of answer of the contacts answered so far
     abandonment: np.ndarray      # (frames,): abandoned so far / arrived so far
     satisfaction: np.ndarray     # (frames,): mean satisfaction proxy of the contacts that have left so far
     completed: np.ndarray        # (frames,): contacts completed so far
@@ -131,8 +132,9 @@ def film_scenario(scenario: Scenario, times: np.ndarray) -> Film:
 
 
 def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarray) -> dict[str, np.ndarray]:
-    """Service level, abandonment, satisfaction, completed and contained contacts as they stood at each of
-    ``times``: the KPI definitions applied to what had happened by then (after the warm-up)."""
+    """Service level, mean wait, abandonment, satisfaction, completed and contained contacts as they
+    stood at each of ``times``: the KPI definitions applied to what had happened by then (after the
+    warm-up)."""
     counted = tables.arrived_at >= scenario.clock.warmup
     answered = counted & ~np.isnan(tables.answered_at)
     within = answered & (tables.answered_at - tables.arrived_at <= scenario.service_level_threshold + 1e-12)
@@ -156,6 +158,8 @@ def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarra
     score_sum = by(tables.departed_at[left], scores[left])
     with np.errstate(invalid="ignore", divide="ignore"):
         return {"service_level": n_within / (n_answered + n_lost),
+                "wait_mean": by(tables.answered_at[answered], (tables.answered_at - tables.arrived_at)[answered])
+                / n_answered,
                 "abandonment": n_abandoned / n_arrived,
                 "satisfaction": score_sum / n_left,
                 "completed": by(tables.departed_at[counted & (tables.outcome == 0)]),

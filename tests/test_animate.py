@@ -70,6 +70,7 @@ def test_looking_changes_nothing_and_the_last_frame_equals_the_replication_kpis(
     kpis = {(metric, scope): value for metric, scope, value in run_replication(scenario, 0).kpis}
     assert film.service_level[-1] == kpis[("service_level", "all")]
     assert film.abandonment[-1] == kpis[("abandon_rate", "all")]
+    assert math.isclose(film.wait_mean[-1], kpis[("wait_mean", "all")], rel_tol=1e-12)
     assert math.isclose(film.satisfaction[-1], kpis[("satisfaction_mean", "all")], rel_tol=1e-12)
     assert film.waiting[-1].sum() == 0
     assert np.all(np.diff(film.completed) >= 0)
