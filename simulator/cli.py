@@ -394,15 +394,18 @@ def _animate(scenarios: list, titles: list[str], out_file: Path, start: str | No
 @click.option("--quiet", "-q", is_flag=True, help="Print only where the results are.")
 def lesson(name: str | None, replications: int | None, seed: int | None, out_dir: Path, jobs: int | None,
            no_animation: bool, quiet: bool) -> None:
-    """List the lessons, or run lesson NAME: its comparison with paired CIs, charts, an animation, and a
-    report whose lesson sheet carries the simulator's numbers."""
+    """List the lessons, or run lesson NAME (or a lesson sheet of your own, path/NAME.md): its comparison
+    with paired CIs, charts, an animation, and a report whose lesson sheet carries the simulator's numbers."""
     from simulator.experiment import compare_scenarios, with_overrides
-    from simulator.lessons import find_lesson, list_lessons, render_sheet
+    from simulator.lessons import find_lesson, lessons_folder, list_lessons, render_sheet
     from simulator.output import write_comparison
     from simulator.scenario import load_variants
 
     if name is None:
         lessons = list_lessons()
+        if not lessons:
+            raise InputError(f"no lessons found in {lessons_folder()}: run from the project's folder, or give "
+                             "the path of a lesson sheet (NAME.md)")
         width = max((len(item.name) for item in lessons), default=0)
         for item in lessons:
             click.echo(f"{item.name.ljust(width)}  {item.title}: {item.summary}")

@@ -84,8 +84,14 @@ def list_lessons(folder: Path | None = None) -> list[Lesson]:
 
 
 def find_lesson(name: str, folder: Path | None = None) -> Lesson:
-    """The lesson called ``name``, or a clear error listing the lessons there are."""
+    """The lesson called ``name`` (or the sheet at the path ``name``, for a lesson of one's own), or a
+    clear error listing the lessons there are."""
     folder = folder or lessons_folder()
+    if name.endswith(".md"):
+        sheet = Path(name)
+        if not sheet.exists() or not sheet.with_suffix(".yaml").exists():
+            raise InputError(f"{sheet}: a lesson is a sheet NAME.md beside its scenario NAME.yaml; not found")
+        return load_lesson(sheet)
     sheet = folder / f"{name}.md"
     if not sheet.exists() or not sheet.with_suffix(".yaml").exists():
         names = ", ".join(lesson.name for lesson in list_lessons(folder)) or "none"

@@ -94,6 +94,19 @@ def test_a_sheet_with_a_mistake_gets_a_clear_error(tmp_path):
         load_lesson(sheet)
     with pytest.raises(InputError, match="no lesson called 'nope'.*pooling"):
         find_lesson("nope")
+    with pytest.raises(InputError, match="elsewhere.md: a lesson is a sheet NAME.md beside its scenario NAME.yaml"):
+        find_lesson(str(tmp_path / "elsewhere.md"))
+
+
+def test_a_lesson_of_ones_own_runs_from_its_path(tmp_path):
+    for suffix in (".yaml", ".md"):
+        (tmp_path / f"mine{suffix}").write_text(LESSONS["pooling"].sheet_file.with_suffix(suffix).read_text())
+    result = CliRunner().invoke(main, ["lesson", str(tmp_path / "mine.md"), "--no-animation", "-r", "5", "-q",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    folder = next((tmp_path / "out").glob("*/*-lesson"))
+    assert "replications on the same customers" in (folder / "lesson.md").read_text()
+    assert not (folder / "animation.gif").exists()
 
 
 def test_servicesim_lesson_lists_the_lessons():
