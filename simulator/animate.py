@@ -101,7 +101,7 @@ class Scene:
         self.channels = [c.name for c in scenario.channels]
         self.bar_scale = max(5, int(max(film.waiting.max(initial=0) for film in films)))
         self.waiting_top = max(5.0, float(max(film.waiting.sum(axis=1).max(initial=0) for film in films)))
-        units = self.panel_height(films[0])
+        units = max(self.panel_height(film) for film in films)   # the same scale in every panel
         height = CLOCK + TITLE + units * UNIT + 0.25 + HISTORY + TICKS + LEGEND
         self.figure = Figure(figsize=(PANEL_WIDTH * len(films), height), dpi=DPI)
         FigureCanvasAgg(self.figure)
@@ -117,11 +117,10 @@ class Scene:
                                          10 * UNIT / self.figure.get_figwidth(), units * UNIT / height))
             history = self.figure.add_axes((left + 0.09 * width, (LEGEND + TICKS) / height, 0.86 * width,
                                             HISTORY / height))
-            self.panels.append(Panel(self, film, title, main, history))
+            self.panels.append(Panel(self, film, title, main, history, units))
         handles = self.legend_handles()
         self.figure.legend(handles=handles, loc="lower center", ncols=min(len(handles), 7), frameon=False,
                            fontsize=9, bbox_to_anchor=(0.5, 0.0))
-        self.background = None
 
     @staticmethod
     def panel_height(film: Film) -> float:
@@ -175,11 +174,11 @@ class Scene:
 class Panel:
     """One scenario's column: waiting per skill, staff tiles by pool, bots, KPIs so far, waiting over time."""
 
-    def __init__(self, scene: Scene, film: Film, title: str, axes, history):
+    def __init__(self, scene: Scene, film: Film, title: str, axes, history, units: float):
         self.scene, self.film = scene, film
         scenario = film.scenario
         axes.set_xlim(0, 10)
-        axes.set_ylim(scene.panel_height(film), 0)
+        axes.set_ylim(units, 0)
         axes.set_axis_off()
         axes.set_title(title, fontsize=12, loc="left", fontweight="bold")
         y = 0.5 * ROW
