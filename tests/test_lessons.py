@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from simulator.analysis import relative_change
-from simulator.cli import main
+from simulator.cli import _window, main
 from simulator.errors import InputError
 from simulator.experiment import compare_scenarios
 from simulator.lessons import Claim, check_claims, find_lesson, list_lessons, load_lesson, render_sheet
@@ -43,6 +43,9 @@ def test_every_claim_of_the_lesson_holds_and_its_sheet_is_filled_in(name):
             assert verdict.figure.diff_high < 0
         else:
             assert verdict.figure.diff_low > 0
+    assert lesson.animation.compare in comparison.runs
+    window = _window(comparison.runs["baseline"].scenario, lesson.animation.start, lesson.animation.until)
+    assert None not in window and window[0] < window[1]
     sheet = render_sheet(lesson, comparison)
     assert "{{" not in sheet and "{%" not in sheet and "nan" not in sheet
     assert sheet.count(": holds") == len(lesson.claims)
