@@ -317,7 +317,7 @@ def _variant(variants: dict, name: str | None, option: str):
 
 def _window(scenario, start: str | None, end: str | None, day: int = 1) -> list[float | None]:
     """--from and --until (clock times on ``day``) as minutes of simulated time; None where not given."""
-    from simulator.units import UnitError, parse_clock
+    from simulator.units import UnitError, format_clock, parse_clock
 
     clock = scenario.clock
     if not 1 <= day <= clock.days:
@@ -328,8 +328,9 @@ def _window(scenario, start: str | None, end: str | None, day: int = 1) -> list[
         raise InputError(f"--from/--until: {exc}") from None
     for option, value in zip(("--from", "--until"), window):
         if value is not None and not 0 <= value <= clock.day_length:
+            opening = clock.open_at or 0.0
             raise InputError(f"{option}: must be within opening hours "
-                             f"({clock.label(0)}-{clock.label(clock.day_length, closing=True)})".replace("d1 ", ""))
+                             f"({format_clock(opening)}-{format_clock(opening + clock.day_length)})")
     if None not in window and window[1] <= window[0]:
         raise InputError("--until must be later than --from")
     return [None if value is None else value + (day - 1) * clock.day_length for value in window]
