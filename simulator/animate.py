@@ -26,7 +26,7 @@ from simulator.charts import COLOURS
 from simulator.errors import InputError
 from simulator.output import current_umask
 from simulator.units import format_duration
-from simulator.snapshots import BREAK, BUSY, IDLE, OFF, STATE_NAMES, TRAINING, Film
+from simulator.snapshots import BREAK, BUSY, IDLE, OFF, STATE_NAMES, TRAINING, Film, running_target
 
 STATE_COLOURS = {IDLE: "#cfe8d5", BREAK: "#f6d58e", TRAINING: "#b9a6d9", OFF: "#ffffff"}
 CHANNEL_COLOURS = [COLOURS[0], COLOURS[1], COLOURS[5], COLOURS[6], COLOURS[7], COLOURS[3]]
@@ -268,12 +268,13 @@ def kpi_lines(film: Film, frame: int) -> list[tuple[str, str]]:
     service-level target (it means little for a back office), with the target beside it."""
     scenario = film.scenario
     lines = []
-    target = next((t for t in scenario.targets if t.kpi == "service_level"), None)
+    target = running_target(scenario)
     if target is not None:
-        bound = f" (target {target.bound:.0%})" if target.scope == "all" else ""
-        lines.append((f"answered within {format_duration(scenario.service_level_threshold)}",
-                      f"{_share(film.service_level[frame])}{bound}"))
-    lines += [("mean wait to answer", format_duration(film.wait_mean[frame])),
+        where = "" if target.scope == "all" else f" ({target.scope.split(':', 1)[1]})"
+        within = f" within {format_duration(target.within)}" if target.within is not None else ""
+        lines.append((f"service level{within}{where}", f"{_share(film.service_level[frame])} "
+                                                       f"(target {target.bound:.0%})"))
+    lines += [("mean wait for a person", format_duration(film.wait_mean[frame])),
               ("abandoned", _share(film.abandonment[frame])),
               ("satisfaction (1 to 5)", _number(film.satisfaction[frame])),
               ("completed", f"{int(film.completed[frame])}"),

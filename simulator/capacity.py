@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.arrivals import rate_boundaries
-from simulator.metrics.compute import busy_time_before
+from simulator.metrics.staff_time import busy_time_before
 from simulator.model.roster import scheduled_duty
 from simulator.scenario.model import Clock, Pool, Scenario
 
@@ -37,12 +37,12 @@ def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
     slight underestimate the simulation does not share).
     """
     clock = scenario.clock
-    bounds = np.arange(clock.intervals_per_day * clock.days + 1) * clock.interval
+    bounds = clock.interval_bounds()
     resources = list(scenario.skills) + [f"automation:{tool.name}" for tool in scenario.automation]
     load = {resource: np.zeros(len(bounds) - 1) for resource in resources}
     for demand in scenario.demand:
         times, cumulative = rate_boundaries(demand.arrivals, clock)
-        arrivals_per_minute = np.diff(np.interp(bounds, times, cumulative)) / clock.interval
+        arrivals_per_minute = np.diff(np.interp(bounds, times, cumulative)) / np.diff(bounds)
         flow = 1.0   # share of contacts still in the process at this step
         slots = scenario.channel(demand.channel).concurrency   # an agent holds this many chats at once
         for step in scenario.process(demand.process).steps:
@@ -55,20 +55,20 @@ def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
 
 def expected_staffed(pool: Pool, clock: Clock) -> np.ndarray:
     """Agents the pool is expected to have on duty in each reporting interval (shrinkage taken off)."""
-    bounds = np.arange(clock.intervals_per_day * clock.days + 1) * clock.interval
+    bounds = clock.interval_bounds()
     periods = [period for day in range(clock.days)
                for agent in scheduled_duty(pool, clock.day_length, day) for period in agent]
     if not periods:
         return np.zeros(len(bounds) - 1)
     starts, ends = np.array(periods, dtype=float).T
-    return np.diff(busy_time_before(starts, ends, bounds)) / clock.interval * (1 - pool.shrinkage)
+    return np.diff(busy_time_before(starts, ends, bounds)) / np.diff(bounds) * (1 - pool.shrinkage)
 
 
 def capacity(scenario: Scenario) -> dict[str, np.ndarray]:
     """Per resource and reporting interval, agents' (or bots') worth of work at standard proficiency."""
     speeds = {level.level: level.speed for level in scenario.skill_levels}
     clock = scenario.clock
-    result = {skill: np.zeros(clock.intervals_per_day * clock.days) for skill in scenario.skills}
+    result = {skill: np.zeros(clock.intervals) for skill in scenario.skills}
     for pool in scenario.staff:
         staffed = expected_staffed(pool, clock)
         for skill, level in pool.skills:
@@ -80,7 +80,7 @@ def capacity(scenario: Scenario) -> dict[str, np.ndarray]:
         gain = max(speeds[course.to_level] - before, 0.0)
         result[course.skill] = result[course.skill] + expected_staffed(pool, clock) * course.share * gain
     for tool in scenario.automation:
-        result[f"automation:{tool.name}"] = np.full(clock.intervals_per_day * clock.days, float(tool.capacity))
+        result[f"automation:{tool.name}"] = np.full(clock.intervals, float(tool.capacity))
     return result
 
 
@@ -92,11 +92,13 @@ def capacity_flags(scenario: Scenario) -> list[CapacityFlag]:
     for skill, load in offered_load(scenario).items():
         if not load.any():
             continue
-        average, staff = float(load.mean()), available[skill]
-        if average > float(staff.mean()):
+        lengths = np.diff(clock.interval_bounds())
+        average, staff = float(np.average(load, weights=lengths)), available[skill]
+        capable = float(np.average(staff, weights=lengths))
+        if average > capable:
             flags.append(CapacityFlag("unstable", skill, (
                 f"{_name(skill)}: offered load {average:.1f} Erlangs over the day exceeds the capacity of "
-                f"{staff.mean():.1f} agents at standard speed; queues grow without limit (unstable)")))
+                f"{capable:.1f} agents at standard speed; queues grow without limit (unstable)")))
             continue
         over = np.flatnonzero(load > staff + 1e-9)
         if len(over):
@@ -104,8 +106,8 @@ def capacity_flags(scenario: Scenario) -> list[CapacityFlag]:
             worst = int(np.argmax(load - staff))
             flags.append(CapacityFlag("peak", skill, (
                 f"{_name(skill)}: offered load exceeds capacity in {len(over)} interval(s) between "
-                f"{clock.label(first * clock.interval)} and {clock.label((last + 1) * clock.interval, closing=True)}"
-                f"; worst at {clock.label(worst * clock.interval)}: {load[worst]:.1f} Erlangs for "
+                f"{clock.interval_labels(first)[0]} and {clock.interval_labels(last)[1]}"
+                f"; worst at {clock.interval_labels(worst)[0]}: {load[worst]:.1f} Erlangs for "
                 f"{staff[worst]:.1f} agents")))
     return flags
 

@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from simulator.experiment import Comparison, RunResult
-from simulator.kpis import KPI_BY_NAME
+from simulator.kpis import KPI_BY_NAME, headline_pairs
+from simulator.units import format_duration
 
 SIZE = (10, 5.6)          # inches: 16:9-ish, readable at slide size
 COLOURS = ["#1f5f8b", "#d1495b", "#2e933c", "#edae49", "#6c4f9c", "#00798c", "#8d6a4f", "#444444"]
@@ -52,25 +53,29 @@ def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
     # compare like with like: the line is the scope the target is set for (all contacts, or a channel)
     scope = target.scope if target is not None and target.scope in set(table.scope) else "all"
     level = table[(table.metric == "service_level") & (table.scope == scope)]
+    if level.empty:
+        return []
     offered = table[(table.metric == "offered") & (table.scope == scope)]
     figure = _figure()
     volume = figure.add_subplot()
     axis = volume.twinx()
     x = level["interval"].to_numpy()
     abandoned = table[(table.metric == "abandoned") & (table.scope == scope)]
+    who = "all real-time contacts" if scope == "all" else scope.split(":", 1)[1]
     volume.bar(offered["interval"], offered["mean"], color="#d9e2ec", width=0.8, label="offered contacts")
     volume.bar(abandoned["interval"], abandoned["mean"], color="#f4a3a8", width=0.8, label="of which abandoned")
-    volume.set_ylabel(f"offered contacts per interval ({'all' if scope == 'all' else scope.split(':', 1)[1]})")
+    volume.set_ylabel(f"offered contacts per interval ({who})")
     axis.fill_between(x, _scale("service_level", level["ci_low"]), _scale("service_level", level["ci_high"]),
                       color=COLOURS[0], alpha=0.2, label="95% confidence interval")
-    who = "all contacts" if scope == "all" else scope.split(":", 1)[1]
     axis.plot(x, _scale("service_level", level["mean"]), color=COLOURS[0], marker="o",
               label=f"service level ({who})")
     if target is not None:
         axis.axhline(target.bound * 100, color=COLOURS[1], linestyle="--", label=f"target {target.bound:.0%}")
     axis.set_ylim(0, 105)
     axis.yaxis.set_major_formatter(PercentFormatter())
-    axis.set_ylabel(f"answered within {result.scenario.service_level_threshold * 60:.0f} s")
+    within = target.within if target is not None and target.within is not None else None
+    axis.set_ylabel(f"answered by a person within {format_duration(within)}" if within is not None
+                    else "answered by a person within each channel's threshold")
     volume.yaxis.tick_right(), volume.yaxis.set_label_position("right")
     axis.yaxis.tick_left(), axis.yaxis.set_label_position("left")
     _interval_ticks(volume, x, clock)
@@ -106,27 +111,34 @@ def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
 
 
 def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
-    """Share answered within each wait, per channel (a CDF with its CI band), and the SL threshold."""
+    """Share answered within each wait for a person, per real-time channel (a CDF with its CI band), and
+    each channel's service-level threshold."""
     table = result.distributions[result.distributions.distribution == "wait_cdf"]
-    scopes = [s for s in table.scope.unique() if s.startswith("channel:")] or ["all"]
+    scopes = [s for s in table.scope.unique() if s.startswith("channel:")] or [s for s in table.scope.unique()]
+    if not scopes:
+        return []
     figure = _figure()
     axis = figure.add_subplot()
+    scenario = result.scenario
     for colour, scope in zip(COLOURS, scopes):
         rows = table[table.scope == scope]
         x = np.maximum(rows["point"].to_numpy(), 1 / 12)          # 0 drawn at 5 s on the log axis
         axis.fill_between(x, rows["ci_low"] * 100, rows["ci_high"] * 100, color=colour, alpha=0.15)
-        axis.plot(x, rows["mean"] * 100, color=colour, marker="o", markersize=3, label=scope.split(":", 1)[-1])
-    threshold = result.scenario.service_level_threshold
-    axis.axvline(threshold, color=COLOURS[1], linestyle="--", label=f"service-level threshold ({threshold * 60:.0f} s)")
+        name = scope.split(":", 1)[-1]
+        axis.plot(x, rows["mean"] * 100, color=colour, marker="o", markersize=3, label=name)
+        threshold = scenario.threshold(name) if scope.startswith("channel:") else scenario.service_level.default
+        if threshold is not None:
+            axis.axvline(threshold, color=colour, linestyle="--",
+                         label=f"{name}: service-level threshold ({format_duration(threshold)})")
     axis.set_xscale("log")
     ticks = [1 / 6, 1 / 3, 1, 2, 5, 10, 30, 60, 120, 480]
     axis.set_xticks(ticks, ["10 s", "20 s", "1 min", "2 min", "5 min", "10 min", "30 min", "1 h", "2 h", "8 h"])
-    axis.set_xlabel("wait before answer (log scale)")
+    axis.set_xlabel("wait for a person (log scale)")
     axis.set_ylabel("answered within that wait")
     axis.yaxis.set_major_formatter(PercentFormatter())
     axis.set_ylim(0, 101)
     axis.legend(loc="lower right")
-    figure.suptitle(f"{result.scenario.name}: how long customers wait, by channel (95% CI bands)")
+    figure.suptitle(f"{result.scenario.name}: how long customers wait for a person, by channel (95% CI bands)")
     return _save(figure, folder, "wait_distribution")
 
 
@@ -134,6 +146,9 @@ def queue_by_interval(result: RunResult, folder: Path) -> list[Path]:
     """Contacts waiting (time-average) in each interval, with its CI band."""
     table = result.interval_summary
     rows = table[(table.metric == "waiting") & (table.scope == "all")]
+    scenario = result.scenario
+    if rows.empty or all(scenario.channel(d.channel).deferrable for d in scenario.demand):
+        return []   # a backlog is not a queue of customers
     figure = _figure()
     axis = figure.add_subplot()
     axis.fill_between(rows["interval"], rows["ci_low"], rows["ci_high"], color=COLOURS[0], alpha=0.2,
@@ -144,7 +159,7 @@ def queue_by_interval(result: RunResult, folder: Path) -> list[Path]:
     axis.set_xlabel("interval start")
     _interval_ticks(axis, rows["interval"].to_numpy(), result.scenario.clock)
     axis.legend()
-    figure.suptitle(f"{result.scenario.name}: queue length over the day (all queues, all channels)")
+    figure.suptitle(f"{result.scenario.name}: queue length over the day (real-time contacts waiting, all queues)")
     return _save(figure, folder, "queue_by_interval")
 
 
@@ -212,11 +227,13 @@ def run_charts(result: RunResult, folder: Path) -> list[Path]:
 def comparison_charts(comparison: Comparison, folder: Path,
                       metrics: tuple[str, ...] = ("service_level", "abandon_rate", "wait_mean", "cost_per_contact")
                       ) -> list[Path]:
-    """Each KPI per scenario with CI whiskers (left) and the paired difference from the baseline (right)."""
+    """Each KPI per scenario with CI whiskers (left) and the paired difference from the baseline (right):
+    the targets' KPIs in their own scopes first."""
     paths = []
-    table = comparison.table[comparison.table.scope == "all"]
-    for metric in metrics:
-        rows = table[table.metric == metric]
+    table = comparison.table
+    scenario = comparison.runs[comparison.baseline].scenario
+    for metric, scope in headline_pairs(scenario, metrics):
+        rows = table[(table.metric == metric) & (table.scope == scope)]
         if rows.empty or rows["mean"].isna().all():
             continue
         figure = _figure()
@@ -226,10 +243,10 @@ def comparison_charts(comparison: Comparison, folder: Path,
         mean, low, high = (_scale(metric, rows[c]) for c in ("mean", "ci_low", "ci_high"))
         level.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", color=COLOURS[0], capsize=4)
         level.set_yticks(y, names)
-        level.set_xlabel(f"{metric} ({_unit(metric)})")
+        where = "" if scope == "all" else f", {scope}"
+        level.set_xlabel(f"{metric}{where} ({_unit(metric)})")
         level.set_title("each scenario, with 95% CI")
-        target = next((t for t in comparison.runs[comparison.baseline].scenario.targets
-                       if t.kpi == metric and t.scope == "all"), None)
+        target = next((t for t in scenario.targets if t.kpi == metric and t.scope == scope), None)
         if target is not None:
             level.axvline(_scale(metric, [target.bound])[0], color=COLOURS[1], linestyle="--", label="target")
             level.legend()
@@ -244,28 +261,34 @@ def comparison_charts(comparison: Comparison, folder: Path,
         diff.set_yticks(yd, others["scenario"].tolist())
         diff.set_xlabel(f"difference from {comparison.baseline} ({_unit(metric)})")
         diff.set_title("paired difference, 95% CI\n(green: the CI excludes zero)")
-        figure.suptitle(f"{metric}: scenarios compared on the same customers")
-        paths += _save(figure, folder, f"compare_{metric}")
+        figure.suptitle(f"{metric}{where}: scenarios compared on the same customers")
+        name = metric if scope == "all" else f"{metric}_{scope.replace(':', '_').replace('.', '_')}"
+        paths += _save(figure, folder, f"compare_{name}")
     return paths
 
 
 def sweep_charts(table: pd.DataFrame, parameter: str, folder: Path, targets: tuple = (),
                  metrics: tuple[str, ...] = ("service_level", "cost_total")) -> list[Path]:
-    """Each KPI against the swept parameter, with its CI band and target (the staffing curve)."""
+    """Each KPI against the swept parameter, with its CI band and target (the staffing curve): the
+    targets' KPIs in their own scopes (columns ``kpi@scope``) first."""
+    columns = list(dict.fromkeys([t.kpi if t.scope == "all" else f"{t.kpi}@{t.scope}" for t in targets]
+                                 + list(metrics)))
+    columns = [c for c in columns if c in table and table[c].notna().any()][:3]
+    if not columns:
+        return []
     figure = _figure()
-    axes = figure.subplots(1, len(metrics))
-    for axis, metric, colour in zip(np.atleast_1d(axes), metrics, COLOURS):
-        if metric not in table:
-            continue
+    axes = figure.subplots(1, len(columns))
+    for axis, column, colour in zip(np.atleast_1d(axes), columns, COLOURS):
+        metric, _, scope = column.partition("@")
         x = table[parameter].to_numpy(dtype=float)
-        axis.fill_between(x, _scale(metric, table[f"{metric}_ci_low"]), _scale(metric, table[f"{metric}_ci_high"]),
+        axis.fill_between(x, _scale(metric, table[f"{column}_ci_low"]), _scale(metric, table[f"{column}_ci_high"]),
                           color=colour, alpha=0.2, label="95% CI")
-        axis.plot(x, _scale(metric, table[metric]), color=colour, marker="o", label=metric)
-        target = next((t for t in targets if t.kpi == metric and t.scope == "all"), None)
+        axis.plot(x, _scale(metric, table[column]), color=colour, marker="o", label=column)
+        target = next((t for t in targets if t.kpi == metric and t.scope == (scope or "all")), None)
         if target is not None:
             axis.axhline(_scale(metric, [target.bound])[0], color="black", linestyle="--", label="target")
         axis.set_xlabel(parameter)
-        axis.set_ylabel(f"{metric} ({_unit(metric)})")
+        axis.set_ylabel(f"{column} ({_unit(metric)})")
         axis.legend()
     figure.suptitle(f"KPIs against {parameter}")
     return _save(figure, folder, "sweep")

@@ -123,19 +123,18 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
     from simulator.console import render_run
     from simulator.experiment import run_scenario
-    from simulator.output import summary_records, write_results
+    from simulator.output import run_json, write_results
     from simulator.scenario import load_scenario
 
     scenario = load_scenario(scenario_file, _overrides(assignments))
     _warn(scenario, quiet or as_json)
-    total = replications or scenario.replications
+    total = (replications or scenario.replications) * (2 if scenario.clock.warmup_auto else 1)
     with _progress(total, "replications", quiet or as_json) as progress:
         result = run_scenario(scenario, replications=replications, seed=seed, keep_tables=contacts,
                               jobs=_engine(jobs, executor, address), progress=progress)
     folder = write_results(result, out_dir, contacts=contacts, charts=not no_charts, report=with_report)
     if as_json:
-        click.echo(json.dumps({"scenario": result.scenario.name, "results": str(folder),
-                               "summary": summary_records(result)}, indent=1))
+        click.echo(json.dumps(run_json(result, folder), indent=1))
     elif not quiet:
         click.echo(render_run(result))
         click.echo(f"\nResults: {folder}")
@@ -192,9 +191,8 @@ def compare(scenario_file: Path, others: tuple[Path, ...], replications: int | N
                                        jobs=_engine(jobs, executor, address), progress=progress)
     folder = write_comparison(comparison, out_dir, charts=not no_charts, report=with_report)
     if as_json:
-        table = comparison.table.astype(object).where(comparison.table.notna(), None)
-        click.echo(json.dumps({"baseline": comparison.baseline, "results": str(folder),
-                               "comparison": table.to_dict(orient="records")}, indent=1))
+        from simulator.output import comparison_json
+        click.echo(json.dumps(comparison_json(comparison, folder), indent=1))
     elif not quiet:
         click.echo(render_comparison(comparison))
         click.echo(f"\nResults: {folder}")
@@ -226,9 +224,8 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
                            _engine(jobs, executor, address), bar)
     folder = write_sweep(result, out_dir, charts=not no_charts, report=with_report)
     if as_json:
-        table = result.table()
-        click.echo(json.dumps({"results": str(folder), "sweep": table.astype(object).where(
-            table.notna(), None).to_dict(orient="records")}, indent=1))
+        from simulator.output import sweep_json
+        click.echo(json.dumps(sweep_json(result, folder), indent=1))
     elif not quiet:
         click.echo(render_sweep(result))
         click.echo(f"\nResults: {folder}")
@@ -238,9 +235,9 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.option("--per-interval", is_flag=True, help="The requirement per reporting interval (one pool).")
 @click.option("--pool", help="With --per-interval: the pool to vary (default: the first with a headcount).")
-@run_options("<scenario-slug>/<run-id>-staff/", with_json=False)
+@run_options("<scenario-slug>/<run-id>-staff/")
 def staff(scenario_file: Path, per_interval: bool, pool: str | None, replications: int | None, seed: int | None,
-          out_dir: Path, quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str,
+          out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str,
           address: str | None, no_charts: bool, with_report: bool) -> None:
     """The fewest agents that meet every target (per pool, or per interval), beside Erlang C's answer."""
     from simulator.output import write_staffing
@@ -255,24 +252,19 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, replication
         evaluated.append(done)
         click.echo(f"\rcandidates run: {len(evaluated)}", err=True, nl=False)
 
-    show = not quiet and sys.stderr.isatty()
+    show = not quiet and not as_json and sys.stderr.isatty()
     staffing = find_staffing(scenario_file, _overrides(assignments), replications, seed,
                              _engine(jobs, executor, address), per_interval, pool, counter if show else None)
     if show:
         click.echo("", err=True)
     folder = write_staffing(staffing, base, out_dir, charts=not no_charts, report=with_report)
-    if quiet:
-        return
-    click.echo(f"{base.name}: the fewest agents meeting every target "
-               f"({', '.join(f'{t.kpi} {t.scope} {t.describe()}' for t in base.targets)}), "
-               f"{replications or base.replications} replications a candidate, on the same customers")
-    table = staffing.per_interval if per_interval else staffing.pools
-    shown = table.astype(object).where(table.notna(), "-")
-    click.echo("")
-    click.echo(shown.to_string(index=False))
-    click.echo("\nErlang C assumes one skill, no abandonment, no errors and a steady state; docs/experiments.md "
-               "explains where the simulation and the formula differ.")
-    click.echo(f"\nResults: {folder}")
+    if as_json:
+        from simulator.output import staffing_json
+        click.echo(json.dumps(staffing_json(staffing, folder), indent=1))
+    elif not quiet:
+        from simulator.console import render_staffing
+        click.echo(render_staffing(staffing, base, replications or base.replications))
+        click.echo(f"\nResults: {folder}")
 
 
 @main.command()

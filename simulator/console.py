@@ -7,8 +7,9 @@ import math
 import pandas as pd
 
 from simulator.experiment import Comparison, RunResult
+from simulator.scenario.model import Scenario
 from simulator.sweep import Sweep
-from simulator.kpis import KPI_BY_NAME, KPIS
+from simulator.kpis import KPI_BY_NAME, KPIS, headline_pairs
 from simulator.units import format_clock, format_duration
 
 
@@ -44,17 +45,72 @@ def _table(headers: list[str], rows: list[list[str]], align_left: int = 1) -> li
     return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
 
 
+def describe_service_level(scenario: Scenario) -> str:
+    """Which thresholds apply, in a sentence: the run header says it so a reader knows what SL means."""
+    parts = []
+    for channel in scenario.channels:
+        if not any(d.channel == channel.name for d in scenario.demand):
+            continue
+        if channel.deferrable:
+            target = f" within {format_duration(channel.response_target)}" if channel.response_target else ""
+            parts.append(f"{channel.name}: deferrable, judged by response{target} and backlog")
+            continue
+        threshold = scenario.threshold(channel.name)
+        parts.append(f"{channel.name}: answered by a person within {format_duration(threshold)}" if threshold
+                     is not None else f"{channel.name}: no threshold, no service level")
+    for scope, threshold in scenario.service_level.scopes:
+        parts.append(f"{scope.replace(':', ' ')}: within {format_duration(threshold)}")
+    if scenario.service_level.short_abandon:
+        parts.append(f"abandons within {format_duration(scenario.service_level.short_abandon)} left out")
+    return "Service level: " + "; ".join(parts) if parts else "Service level: nothing to measure"
+
+
+STATUS = {"met": "MET", "missed": "MISSED", "ci_spans_target": "CI SPANS TARGET"}
+
+
+def scope_label(scope: str) -> str:
+    """``all``, or the name after the scope's kind: ``phone`` for ``channel:phone``."""
+    return "all" if scope == "all" else scope.split(":", 1)[1]
+
+
+def verdict_lines(targets: pd.DataFrame) -> list[str]:
+    """Each target's verdict, its KPI and scope, the estimate and its CI: what the run is for."""
+    if not len(targets):
+        return []
+    counts = targets["status"].value_counts()
+    lines = [f"Targets: {counts.get('met', 0)} met, {counts.get('missed', 0)} missed, "
+             f"{counts.get('ci_spans_target', 0)} with a CI that spans the target"]
+    rows = []
+    for target in targets.itertuples():
+        where = "" if target.scope == "all" else f" ({target.scope})"
+        within = f" within {format_duration(target.within)}" if target.within == target.within else ""
+        rows.append([STATUS[target.status], f"{target.metric}{within}{where} {_bound(target)}",
+                     format_value(target.metric, target.mean), format_interval(target.metric, target.ci_low,
+                                                                               target.ci_high)])
+    width = [max(len(r[k]) for r in rows) for k in range(4)]
+    lines += [f"  {r[0].ljust(width[0])}  {r[1].ljust(width[1])}  {r[2].rjust(width[2])}  {r[3]}" for r in rows]
+    return lines
+
+
+def flag_lines(flags) -> list[str]:
+    """Capacity and work flags, strongest first."""
+    if not flags:
+        return []
+    order = {"unstable": 0, "unserved": 1, "backlog": 2, "response": 3, "overtime": 4, "peak": 5}
+    names = {"unstable": "UNSTABLE", "unserved": "UNSERVED", "backlog": "BACKLOG", "response": "RESPONSE",
+             "overtime": "OVERTIME", "peak": "peak"}
+    return ["Flags:"] + [f"  {names.get(f.kind, f.kind)}: {f.message}"
+                         for f in sorted(flags, key=lambda f: order.get(f.kind, 9))]
+
+
 def render_run(result: RunResult) -> str:
-    """The whole console report of a run."""
-    scenario, clock = result.scenario, result.scenario.clock
-    hours = (f"{format_clock(clock.open_at)}-{format_clock(clock.open_at + clock.day_length)}"
-             if clock.open_at is not None else f"of {format_duration(clock.day_length)}")
-    days = f"{clock.days} day{'s' if clock.days > 1 else ''}"
-    lines = [f"{scenario.name}",
-             f"{scenario.replications} replications, seed {scenario.seed}, {days} {hours}"
-             f"{f', warm-up {format_duration(clock.warmup)}' if clock.warmup else ''}; "
-             f"service level = answered within {format_duration(scenario.service_level_threshold)}; "
-             f"{result.seconds:.1f} s", ""]
+    """The whole console report of a run: verdicts and flags first, then the tables."""
+    scenario = result.scenario
+    lines = [f"{scenario.name}", run_header(scenario, result.seconds), describe_service_level(scenario), ""]
+    lines += verdict_lines(result.targets)
+    lines += flag_lines(result.flags)
+    if len(result.targets) or result.flags:
+        lines.append("")
     summary = result.summary.set_index(["metric", "scope"])
     targets = {(t.metric, t.scope): t for t in result.targets.itertuples()}
     rows = []
@@ -63,28 +119,33 @@ def render_run(result: RunResult) -> str:
             continue
         row = summary.loc[(kpi.name, "all")]
         target = targets.get((kpi.name, "all"))
-        status = ""
-        if target is not None:
-            status = f"{_bound(target)}: {target.status.upper()}"
-            if not target.ci_clear_of_target:
-                status += " (CI spans target)"
+        status = "" if target is None else f"{_bound(target)}: {STATUS[target.status]}"
         rows.append([kpi.name, format_value(kpi.name, row["mean"]),
                      format_interval(kpi.name, row["ci_low"], row["ci_high"]), status])
-    lines += _table(["KPI (all contacts)", "mean", "95% CI", "target"], rows)
+    kinds = {scenario.channel(d.channel).deferrable for d in scenario.demand}
+    title = "KPI (all contacts; waits of real-time ones)" if kinds == {True, False} else "KPI (all contacts)"
+    lines += _table([title, "estimate", "95% CI", "target"], rows)
     lines += _breakdowns(result.summary)
-    other_targets = [t for key, t in targets.items() if key[1] != "all"]
-    if other_targets:
-        lines += ["", "Targets in other scopes:"]
-        lines += [f"  {t.metric} {t.scope} {_bound(t)}: {format_value(t.metric, t.mean)} "
-                  f"{format_interval(t.metric, t.ci_low, t.ci_high)} {t.status.upper()}" for t in other_targets]
-    if result.flags:
-        lines += ["", "Capacity:"] + [f"  {'UNSTABLE' if f.kind == 'unstable' else 'peak'}: {f.message}"
-                                      for f in result.flags]
     unfinished = _in_system_at_end(result)
-    if unfinished:
-        lines += ["", f"Note: on average {unfinished:,.1f} contacts were still waiting when the simulation ended "
-                      "(nobody on duty could serve them): see the KPI unfinished."]
+    if unfinished and any(not scenario.channel(d.channel).deferrable for d in scenario.demand):
+        lines += ["", f"Note: on average {unfinished:,.1f} real-time contacts were still waiting when the simulation "
+                      "ended (nobody stayed to serve them); they count as not answered in service level."]
     return "\n".join(lines)
+
+
+def run_header(scenario: Scenario, seconds: float | None = None) -> str:
+    """Replications, seed, days, opening hours, warm-up (and how it was chosen), run time."""
+    clock = scenario.clock
+    hours = (f"{format_clock(clock.open_at)}-{format_clock(clock.open_at + clock.day_length)}"
+             if clock.open_at is not None else f"of {format_duration(clock.day_length)}")
+    days = f"{clock.days} day{'s' if clock.days > 1 else ''}"
+    warmup = ""
+    if clock.warmup_auto:
+        warmup = f", warm-up {format_duration(clock.warmup)} (chosen by MSER-5)"
+    elif clock.warmup:
+        warmup = f", warm-up {format_duration(clock.warmup)}"
+    took = f"; {seconds:.1f} s" if seconds is not None else ""
+    return f"{scenario.replications} replications, seed {scenario.seed}, {days} {hours}{warmup}{took}"
 
 
 def _bound(target) -> str:
@@ -92,27 +153,49 @@ def _bound(target) -> str:
     return f"{word} {format_value(target.metric, target.bound)}"
 
 
+BREAKDOWNS = (
+    ("channel", "By channel", ("offered", "service_level", "wait_mean", "abandon_rate", "time_in_system_mean"),
+     "real-time"),
+    ("channel", "Deferrable work", ("offered", "response_time_mean", "response_within_target", "backlog_end",
+                                    "time_in_system_mean"), "deferrable"),
+    ("segment", "By segment", ("offered", "service_level", "wait_mean", "abandon_rate", "time_in_system_mean"), ""),
+    ("demand", "By demand stream", ("offered", "service_level", "wait_mean", "abandon_rate", "time_in_system_mean"),
+     ""),
+    ("step", "By step", ("offered", "queue_time_mean", "queue_time_p90", "service_level", "abandon_rate",
+                         "utilisation"), ""),
+    ("pool", "By pool", ("utilisation", "occupancy", "slot_utilisation", "overtime", "cost_staff"), ""),
+    ("automation", "By automation", ("utilisation", "cost_automation"), ""),
+)
+
+
 def _breakdowns(summary: pd.DataFrame) -> list[str]:
     lines = []
-    columns = ["offered", "service_level", "wait_mean", "abandon_rate", "time_in_system_mean"]
-    pool_columns = [m for m in ("utilisation", "slot_utilisation", "cost_staff") if m in set(summary.metric)]
-    for prefix, title, metrics in (("channel", "By channel", columns), ("segment", "By segment", columns),
-                                   ("demand", "By demand stream", columns), ("pool", "By pool", pool_columns)):
+    defined = summary[summary["mean"].notna()]
+    present = set(zip(defined.metric, defined.scope))
+    for prefix, title, metrics, kind in BREAKDOWNS:
         scopes = [s for s in summary.scope.unique() if s.startswith(prefix + ":")]
-        if scopes:
-            lines += ["", *_scope_table(summary, title, scopes, metrics)]
+        if kind:   # a channel is real-time when it has waits, deferrable when it has a response time
+            scopes = [s for s in scopes if (("response_time_mean", s) in present) == (kind == "deferrable")]
+        if prefix == "step" and len(scopes) < 2:
+            continue
+        shown = [m for m in metrics if any((m, s) in present for s in scopes)]
+        if scopes and shown:
+            lines += ["", *_scope_table(summary, title, scopes, shown)]
     return lines
 
 
 def _scope_table(summary: pd.DataFrame, title: str, scopes: list[str], metrics: list[str]) -> list[str]:
     """A row per scope, a column per metric, each cell ``mean ±half-width``."""
+    indexed = summary.set_index(["metric", "scope"])
     rows = []
     for scope in scopes:
         cells = [scope.split(":", 1)[1]]
         for metric in metrics:
-            match = summary[(summary.metric == metric) & (summary.scope == scope)]
-            row = match.iloc[0] if not match.empty else None
-            cells.append("-" if row is None else _mean_pm(metric, row["mean"], row["ci_low"], row["ci_high"]))
+            if (metric, scope) not in indexed.index:
+                cells.append("-")
+                continue
+            row = indexed.loc[(metric, scope)]
+            cells.append(_mean_pm(metric, row["mean"], row["ci_low"], row["ci_high"]))
         rows.append(cells)
     return _table([title, *metrics], rows)
 
@@ -135,20 +218,32 @@ COMPARED_KPIS = ("service_level", "wait_mean", "abandon_rate", "utilisation", "e
                  "satisfaction_mean", "cost_total", "cost_per_contact")
 
 
+def comparison_verdicts(comparison: Comparison) -> list[str]:
+    """Per scenario, its targets' verdicts in a line, and its flags."""
+    lines = []
+    for name, run in comparison.runs.items():
+        if len(run.targets):
+            verdicts = ", ".join(f"{t.metric}{'' if t.scope == 'all' else ' ' + t.scope} "
+                                 f"{format_value(t.metric, t.mean)} {STATUS[t.status]}" for t in run.targets.itertuples())
+            lines.append(f"  {name}: {verdicts}")
+        for flag in run.flags:
+            if flag.kind != "peak":
+                lines.append(f"  {name}: {flag.kind.upper()}: {flag.message}")
+    return (["Targets and flags:"] + lines) if lines else []
+
+
 def render_comparison(comparison: Comparison) -> str:
-    """Per KPI, each scenario's mean and CI, and its paired difference from the baseline with its CI."""
+    """Verdicts and flags per scenario, then per KPI (the targets' own first) each scenario's estimate
+    and CI, and its paired difference from the baseline with its CI."""
     table = comparison.table
     first = comparison.runs[comparison.baseline]
     scenario = first.scenario
     lines = [f"{scenario.name}: {len(comparison.runs) - 1} variant(s) against the baseline",
              f"{scenario.replications} replications each, seed {scenario.seed}, the same customers in every "
-             f"scenario (common random numbers); * marks a difference whose 95% CI excludes zero"]
-    wanted = [(k, "all") for k in COMPARED_KPIS] + [(t.kpi, t.scope) for t in scenario.targets]
-    seen = set()
-    for metric, scope in wanted:
-        if (metric, scope) in seen:
-            continue
-        seen.add((metric, scope))
+             f"scenario (common random numbers); * marks a difference whose 95% CI excludes zero",
+             describe_service_level(scenario), ""]
+    lines += comparison_verdicts(comparison)
+    for metric, scope in headline_pairs(scenario, COMPARED_KPIS):
         rows = table[(table.metric == metric) & (table.scope == scope)]
         if rows.empty or rows["mean"].isna().all():
             continue
@@ -160,7 +255,26 @@ def render_comparison(comparison: Comparison) -> str:
             body.append([row.scenario, format_value(metric, row.mean), format_interval(metric, row.ci_low,
                                                                                        row.ci_high), diff])
         title = metric if scope == "all" else f"{metric} ({scope})"
-        lines += ["", *_table([title, "mean", "95% CI", "difference from baseline [95% CI]"], body)]
+        lines += ["", *_table([title, "estimate", "95% CI", "difference from baseline [95% CI]"], body)]
+    return "\n".join(lines)
+
+
+def render_staffing(staffing, scenario: Scenario, replications: int) -> str:
+    """The requirement table, then the answer run's verdicts and flags (the proof that it holds)."""
+    targets = ", ".join(f"{t.kpi}{'' if t.scope == 'all' else ' ' + t.scope} {t.describe()}" for t in scenario.targets)
+    lines = [f"{scenario.name}: the fewest agents meeting every target ({targets}) with no capacity or work flag, "
+             f"{replications} replications a candidate, on the same customers", describe_service_level(scenario), ""]
+    table = staffing.per_interval if staffing.per_interval is not None else staffing.pools
+    lines.append(table.astype(object).where(table.notna(), "-").to_string(index=False))
+    if staffing.answer is not None:
+        changes = ", ".join(f"{path}={value}" for path, value in (staffing.changes or {}).items())
+        lines += ["", f"The answer, run ({changes or 'as in the file'}):"]
+        lines += verdict_lines(staffing.answer.targets) + flag_lines(
+            [f for f in staffing.answer.flags if f.kind != "peak"])
+    elif staffing.per_interval is None:
+        lines += ["", "No answer: some pool could not meet every target (see required '-')."]
+    lines.append("\nErlang C assumes one skill, no abandonment, no errors and a steady state; docs/experiments.md "
+                 "explains where the simulation and the formula differ.")
     return "\n".join(lines)
 
 
@@ -173,15 +287,26 @@ SWEPT_KPIS = ("service_level", "wait_mean", "abandon_rate", "utilisation", "sati
 
 
 def render_sweep(sweep: Sweep) -> str:
-    """A row per point: the parameters' values, then the main KPIs as ``mean ±half-width``."""
+    """A row per point: the parameters, the targets' KPIs in their own scopes and their verdicts, then
+    the main KPIs, as ``estimate ±half-width``."""
     table = sweep.table()
     scenario = sweep.comparison.runs[sweep.comparison.baseline].scenario
-    metrics = [k for k in SWEPT_KPIS if k in table.columns]
-    rows = [[_plain(point[p]) for p in sweep.parameters] + [_mean_pm(k, row[k], row[f"{k}_ci_low"], row[f"{k}_ci_high"])
-                                                       for k in metrics] for point, (_, row) in zip(sweep.points, table.iterrows())]
+    columns = [t.kpi if t.scope == "all" else f"{t.kpi}@{t.scope}" for t in scenario.targets]
+    columns = list(dict.fromkeys(columns + [k for k in SWEPT_KPIS if k in table.columns]))
+    columns = [c for c in columns if c in table.columns]
+    runs = list(sweep.comparison.runs.values())
+    rows = []
+    for point, (_, row), run in zip(sweep.points, table.iterrows(), runs):
+        cells = [_plain(point[p]) for p in sweep.parameters]
+        cells += [_mean_pm(c.partition("@")[0], row[c], row[f"{c}_ci_low"], row[f"{c}_ci_high"]) for c in columns]
+        met = int((run.targets["status"] == "met").sum()) if len(run.targets) else 0
+        flags = ", ".join(sorted({f.kind for f in run.flags if f.kind != "peak"}))
+        cells.append(f"{met}/{len(run.targets)}" + (f" {flags}" if flags else ""))
+        rows.append(cells)
     lines = [f"{scenario.name}: {len(table)} point(s), {scenario.replications} replications each, seed "
-             f"{scenario.seed}, the same customers at every point", ""]
-    return "\n".join(lines + _table([*sweep.parameters, *metrics], rows, align_left=len(sweep.parameters)))
+             f"{scenario.seed}, the same customers at every point", describe_service_level(scenario), ""]
+    headers = [*sweep.parameters, *columns, "targets met, flags"]
+    return "\n".join(lines + _table(headers, rows, align_left=len(sweep.parameters)))
 
 
 def _plain(value) -> str:

@@ -25,6 +25,8 @@ from simulator.capacity import CapacityFlag, capacity_flags
 from simulator.executors import run_tasks
 from simulator.replication import ReplicationOutput, run_replication  # noqa: F401 (re-exported for scripts)
 from simulator.scenario.model import Scenario
+from simulator.warmup import choose_warmup, with_warmup
+from simulator.workload import work_flags
 
 
 @dataclass
@@ -32,12 +34,12 @@ class RunResult:
     """Everything a run produced, as pandas tables (columns documented in docs/outputs.md)."""
 
     scenario: Scenario
-    replications: pd.DataFrame     # replication, seed, metric, scope, value
-    intervals: pd.DataFrame        # replication, seed, interval, metric, scope, value
-    summary: pd.DataFrame          # metric, scope, mean, ci_low, ci_high, replications
-    interval_summary: pd.DataFrame  # interval, start, end, metric, scope, mean, ci_low, ci_high, replications
-    distributions: pd.DataFrame    # distribution, scope, point, mean, ci_low, ci_high, replications
-    targets: pd.DataFrame          # each target with its KPI's mean, CI and status
+    replications: pd.DataFrame     # replication, seed, metric, scope, value, numerator, denominator, squares
+    intervals: pd.DataFrame        # replication, seed, interval, metric, scope, value, numerator, denominator, squares
+    summary: pd.DataFrame          # metric, scope, mean, ci_low, ci_high, replications, estimator
+    interval_summary: pd.DataFrame  # interval, start, end, metric, scope, mean, ci_low, ci_high, replications, ...
+    distributions: pd.DataFrame    # distribution, scope, point, mean, ci_low, ci_high, replications, ...
+    targets: pd.DataFrame          # each target with its KPI's estimate, CI and status
     flags: list[CapacityFlag] = field(default_factory=list)
     seconds: float = 0.0
     outputs: list[ReplicationOutput] = field(default_factory=list, repr=False)
@@ -64,42 +66,47 @@ def run_scenario(scenario: Scenario, replications: int | None = None, seed: int 
                  keep_tables: bool = False, jobs: "int | Engine" = 1,
                  progress: Callable[[int], None] | None = None) -> RunResult:
     """Run every replication of ``scenario`` (on ``jobs`` processes) and summarise its KPIs with 95%
-    confidence intervals. ``progress`` is called with 1 as each replication finishes."""
+    confidence intervals. ``progress`` is called with 1 as each replication finishes (twice each with
+    ``warmup: auto``: the pilot that chooses the warm-up, then the run)."""
     scenario = with_overrides(scenario, replications, seed)
     started = time.perf_counter()
+    if scenario.clock.warmup_auto:
+        scenario = with_warmup(scenario, choose_warmup([scenario], jobs, progress))
     outputs = run_tasks([(scenario, r, keep_tables) for r in range(scenario.replications)], jobs, progress)
     return summarise_run(scenario, outputs, time.perf_counter() - started)
 
 
 def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds: float) -> RunResult:
     """Tables and summaries from the replications' outputs."""
-    kpi_frames, interval_frames = [], []
-    for output in outputs:
-        kpis = pd.DataFrame(output.kpis, columns=["metric", "scope", "value"])
-        kpis.insert(0, "seed", output.seed)
-        kpis.insert(0, "replication", output.replication)
-        kpi_frames.append(kpis)
-        intervals = pd.DataFrame(output.intervals, columns=["interval", "metric", "scope", "value"])
-        intervals.insert(0, "seed", output.seed)
-        intervals.insert(0, "replication", output.replication)
-        interval_frames.append(intervals)
-    replications = pd.concat(kpi_frames, ignore_index=True)
-    intervals = pd.concat(interval_frames, ignore_index=True)
+    columns = ["value", "numerator", "denominator", "squares"]
+    replications = _frame(outputs, "kpis", ["metric", "scope"] + columns)
+    intervals = _frame(outputs, "intervals", ["interval", "metric", "scope"] + columns)
     summary = clip_to_range(summarise(replications, ["metric", "scope"]))
     interval_summary = clip_to_range(summarise(intervals, ["interval", "metric", "scope"]))
     shapes = pd.DataFrame([row for output in outputs for row in output.distributions],
-                          columns=["distribution", "scope", "point", "value"])
+                          columns=["distribution", "scope", "point"] + columns)
     distributions = clip_to_range(summarise(shapes.assign(metric=shapes["distribution"]),
                                             ["metric", "scope", "point"])).rename(columns={"metric": "distribution"})
     distributions["ci_high"] = distributions["ci_high"].clip(upper=1.0)   # every distribution is of shares
-    labels = interval_summary["interval"].map(scenario.clock.interval_labels)
-    interval_summary.insert(1, "start", labels.str[0])
-    interval_summary.insert(2, "end", labels.str[1])
+    labels = {k: scenario.clock.interval_labels(int(k)) for k in interval_summary["interval"].unique()}
+    interval_summary.insert(1, "start", interval_summary["interval"].map(lambda k: labels[k][0]))
+    interval_summary.insert(2, "end", interval_summary["interval"].map(lambda k: labels[k][1]))
     return RunResult(
         scenario=scenario, replications=replications, intervals=intervals, summary=summary,
         interval_summary=interval_summary, distributions=distributions, targets=evaluate_targets(summary, scenario.targets),
-        flags=capacity_flags(scenario), seconds=seconds, outputs=outputs,
+        flags=capacity_flags(scenario) + work_flags(scenario, summary, interval_summary), seconds=seconds, outputs=outputs,
     )
+
+
+def _frame(outputs: list[ReplicationOutput], attribute: str, columns: list[str]) -> pd.DataFrame:
+    """One table of every replication's rows of ``attribute``, with replication and seed first."""
+    frames = []
+    for output in outputs:
+        frame = pd.DataFrame(getattr(output, attribute), columns=columns)
+        frame.insert(0, "seed", output.seed)
+        frame.insert(0, "replication", output.replication)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 @dataclass
@@ -132,6 +139,10 @@ def compare_scenarios(scenarios: dict[str, Scenario], replications: int | None =
     seed = first.seed if seed is None else seed
     prepared = {name: with_overrides(s, replications, seed) for name, s in scenarios.items()}
     started = time.perf_counter()
+    automatic = [scenario for scenario in prepared.values() if scenario.clock.warmup_auto]
+    if automatic:   # compared scenarios leave out the same start: the longest any of them needs
+        chosen = choose_warmup(automatic, jobs, progress)
+        prepared = {name: with_warmup(s, chosen) if s.clock.warmup_auto else s for name, s in prepared.items()}
     tasks = [(scenario, r, False) for scenario in prepared.values() for r in range(replications)]
     outputs = run_tasks(tasks, jobs, progress)
     seconds = time.perf_counter() - started

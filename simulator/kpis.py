@@ -1,12 +1,19 @@
 """The catalogue of KPIs: one name, kind and definition each (docs/kpis.md explains them).
 
 The catalogue is plain data so that the scenario (targets), the metrics, the
-console table and the docs all use exactly the same names.
+console table and the docs all use exactly the same names. ``scopes`` says where a
+KPI is measured: ``contact`` scopes (``all``, ``channel:``, ``segment:``, ``demand:``),
+``step:`` (a step of a process), ``pool:``, ``automation:``, and ``all`` alone for
+whole-operation figures such as cost.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+CONTACT = frozenset({"all", "channel", "segment", "demand"})
+STEP = frozenset({"step"})
+STAFF = frozenset({"all", "pool"})
 
 
 @dataclass(frozen=True)
@@ -15,36 +22,74 @@ class Kpi:
     kind: str          # "count", "share" (0..1), "duration" (minutes), "money", "score" (1..5)
     better: str        # "higher", "lower" or "" (neither: a volume)
     definition: str
+    scopes: frozenset[str] = CONTACT   # scope kinds where it is reported
+
+    @property
+    def counted(self) -> bool:
+        """A share of contacts (or requests): its numerator and denominator are counts."""
+        return self.name in COUNTED_SHARES
 
 
 KPIS: tuple[Kpi, ...] = (
-    Kpi("offered", "count", "", "contacts that arrived after the warm-up"),
+    Kpi("offered", "count", "",
+        "contacts that arrived after the warm-up (at a step: requests for the step, rework included)",
+        CONTACT | STEP),
+    Kpi("contained", "count", "",
+        "offered contacts resolved by automation (a menu, a bot, self-service) without a person"),
     Kpi("answered", "count", "higher",
-        "offered contacts that reached the start of their first service, by a person or a bot"),
+        "offered contacts that reached the start of a step done by a person"),
     Kpi("abandoned", "count", "lower",
-        "offered contacts that gave up while on hold, before a person served them (patience ran out)"),
-    Kpi("abandon_rate", "share", "lower", "abandoned / offered"),
+        "offered contacts that gave up while waiting, before a person served them (at a step: gave up "
+        "waiting for that step)", CONTACT | STEP),
+    Kpi("short_abandoned", "count", "",
+        "abandoned within service_level.short_abandon of arriving: left out of service level; shown when set"),
+    Kpi("abandon_rate", "share", "lower",
+        "abandoned / contacts that queued for a person (answered + abandoned + left waiting at the end); "
+        "real-time contacts (at a step: abandoned there / requests for the step)", CONTACT | STEP),
     Kpi("unfinished", "count", "lower",
-        "offered contacts still in the system when the simulation ended (nobody on duty could serve them)"),
+        "offered real-time contacts still in the system when the simulation ended (nobody stayed to serve "
+        "them); in a scope of deferrable work, open items left at the end"),
     Kpi("wait_mean", "duration", "lower",
-        "mean speed of answer: arrival to the start of the first service, over answered contacts"),
-    Kpi("wait_p50", "duration", "lower", "median speed of answer over answered contacts"),
+        "average speed of answer (ASA): time queued before the first step done by a person, over real-time "
+        "contacts a person answered (a bot's service is not waiting; queueing for a busy bot is)"),
+    Kpi("wait_p50", "duration", "lower", "median speed of answer over answered real-time contacts"),
     Kpi("wait_p90", "duration", "lower", "90th percentile of the speed of answer"),
     Kpi("wait_p95", "duration", "lower", "95th percentile of the speed of answer"),
     Kpi("service_level", "share", "higher",
-        "answered within the threshold / (answered + abandoned without being answered)"),
+        "answered by a person within the threshold / (answered by a person + abandoned while waiting for one + "
+        "left waiting at the end), short abandons left out; real-time contacts with a threshold (at a step: "
+        "served there within the channel's threshold / requests for the step)", CONTACT | STEP),
     Kpi("queue_time_mean", "duration", "lower",
-        "mean time spent waiting in queues over all steps, over every offered contact that left "
-        "(an abandoner's wait included)"),
+        "mean time spent waiting in queues over all steps, over real-time contacts that left (an abandoner's "
+        "wait included; at a step: mean wait for that step over its requests)", CONTACT | STEP),
+    Kpi("queue_time_p90", "duration", "lower", "90th percentile of the queue time (at a step: of its waits)",
+        CONTACT | STEP),
+    Kpi("handle_time_mean", "duration", "", "mean time a step takes, from the start of its service to its end",
+        STEP),
     Kpi("time_in_system_mean", "duration", "lower",
-        "mean time from arrival to departure (completion or abandonment), over every offered "
-        "contact that left"),
+        "mean time from arrival to departure (completion or abandonment), over contacts that left"),
+    Kpi("response_time_mean", "duration", "lower",
+        "deferrable work (email, back office): mean time from arrival to the first step done by a person, in "
+        "opening time"),
+    Kpi("response_within_target", "share", "higher",
+        "deferrable contacts answered by a person within the channel's response_target / deferrable contacts "
+        "that needed a person and were due within the simulated days (a run shorter than the target cannot "
+        "judge it)"),
+    Kpi("backlog_end", "count", "lower",
+        "deferrable contacts (email, back office) offered but not yet completed at the last closing time"),
     Kpi("utilisation", "share", "",
-        "busy agent-time / staffed agent-time after the warm-up, within the opening hours (an agent holding "
-        "any chat is busy)"),
+        "busy agent-time / paid agent-time (shifts with their breaks and absences, plus overtime); at a step: "
+        "of the pools with its skill, or of the automation", STAFF | STEP | {"automation"}),
+    Kpi("occupancy", "share", "",
+        "busy agent-time / agent-time at work and available (on duty, or finishing a contact after a shift "
+        "ended or a break began): the queueing texts' utilisation", STAFF),
     Kpi("slot_utilisation", "share", "",
         "busy slot-time / staffed slot-time: a contact of a channel where agents hold k at once (chat) "
-        "counts 1/k of an agent; shown when a channel has concurrency"),
+        "counts 1/k of an agent; shown when a channel has concurrency", frozenset({"pool"})),
+    Kpi("overtime", "duration", "lower",
+        "agent-time worked after shifts ended: finishing the contact in hand, and serving the queue after the "
+        "last closing", STAFF),
+    Kpi("overtime_share", "share", "lower", "overtime / scheduled paid agent-time", STAFF),
     Kpi("error_rate", "share", "lower",
         "completed contacts with at least one error reaching the customer / completed contacts"),
     Kpi("rework_rate", "share", "lower", "completed contacts with at least one step redone / completed contacts"),
@@ -55,33 +100,64 @@ KPIS: tuple[Kpi, ...] = (
         "and no recontact / completed first contacts"),
     Kpi("repeat_contacts", "count", "lower", "offered contacts that are customers coming back after an error"),
     Kpi("retrial_contacts", "count", "lower", "offered contacts that are customers trying again after abandoning"),
-    Kpi("callback_rate", "share", "", "offered contacts that took a call back instead of waiting on the line"),
+    Kpi("callback_rate", "share", "", "contacts that queued for a person and took a call back instead of waiting "
+                                      "on the line / contacts that queued for a person"),
     Kpi("containment_rate", "share", "higher",
         "contacts resolved by an automation step / contacts that went through an automation step"),
     Kpi("satisfaction_mean", "score", "higher",
         "mean satisfaction proxy (1 to 5) over contacts that left: see docs/satisfaction.md"),
     Kpi("satisfied_share", "share", "higher", "contacts that left with a satisfaction proxy of 4 or more"),
-    Kpi("backlog_end", "count", "lower",
-        "deferrable contacts (email, back office) offered but not yet answered at the last closing time"),
-    Kpi("response_within_target", "share", "higher",
-        "deferrable contacts answered within the channel's response_target / deferrable contacts offered"),
     Kpi("cost_staff", "money", "lower",
-        "paid staff hours after the warm-up (breaks and absences included) x cost_per_hour"),
-    Kpi("cost_automation", "money", "lower", "contacts handled by each automation x its cost_per_contact"),
-    Kpi("cost_training", "money", "lower", "trainees of each course x its cost_per_person"),
-    Kpi("cost_total", "money", "lower", "cost_staff + cost_automation + cost_training"),
-    Kpi("cost_per_contact", "money", "lower", "cost_total / completed contacts"),
+        "paid staff hours after the warm-up (breaks and absences included) x cost_per_hour, plus overtime hours "
+        "x overtime_rate", STAFF),
+    Kpi("cost_automation", "money", "lower", "contacts handled by each automation x its cost_per_contact",
+        frozenset({"all", "automation"})),
+    Kpi("cost_training", "money", "lower", "trainees of each course x its cost_per_person", frozenset({"all"})),
+    Kpi("cost_total", "money", "lower", "cost_staff + cost_automation + cost_training", frozenset({"all"})),
+    Kpi("cost_per_contact", "money", "lower", "cost_total / completed contacts", frozenset({"all"})),
 )
 
 KPI_BY_NAME: dict[str, Kpi] = {kpi.name: kpi for kpi in KPIS}
 
+# Shares whose numerator and denominator count contacts or requests (not agent-time): their interval is
+# never narrower than the binomial (Wilson) interval of the counts (simulator.analysis).
+COUNTED_SHARES = frozenset({"abandon_rate", "service_level", "error_rate", "rework_rate", "recontact_rate", "fcr",
+                            "callback_rate", "containment_rate", "satisfied_share", "response_within_target"})
+
 # Words a planner may use in `targets:` for a KPI name.
-TARGET_ALIASES: dict[str, str] = {"abandonment": "abandon_rate", "wait": "wait_mean"}
+TARGET_ALIASES: dict[str, str] = {"abandonment": "abandon_rate", "wait": "wait_mean", "asa": "wait_mean"}
 
 DEFAULT_SERVICE_LEVEL_THRESHOLD = 20 / 60  # minutes: 80/20 is the industry's default phrasing
+
+# KPIs about waiting: for a scope that mixes real-time and deferrable contacts (all, a segment) they are
+# measured over the real-time contacts only, so an email's hours never mix with a caller's seconds.
+WAITING_KPIS = frozenset({"abandoned", "short_abandoned", "abandon_rate", "unfinished", "wait_mean", "wait_p50",
+                          "wait_p90", "wait_p95", "service_level", "queue_time_mean", "queue_time_p90",
+                          "time_in_system_mean", "callback_rate"})
+# Of those, the ones that only mean something for real-time contacts (a deferrable scope has its own).
+REAL_TIME_KPIS = frozenset({"abandoned", "short_abandoned", "abandon_rate", "wait_mean", "wait_p50", "wait_p90",
+                            "wait_p95", "service_level", "callback_rate"})
+DEFERRABLE_KPIS = frozenset({"response_time_mean", "response_within_target", "backlog_end"})
+
+
+def scope_kind(scope: str) -> str:
+    """``all``, or the part of a scope before its colon (``channel``, ``step``, ...)."""
+    return "all" if scope == "all" else scope.split(":", 1)[0]
+
+
+def headline_pairs(scenario, defaults: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(KPI, scope) to lead with, for a scenario: each target's own KPI and scope, then for each channel
+    a target names its mean wait (or response time, for deferrable work), then ``defaults`` in scope all."""
+    pairs = [(t.kpi, t.scope) for t in scenario.targets]
+    for target in scenario.targets:
+        if target.scope.startswith("channel:"):
+            deferrable = scenario.channel(target.scope.split(":", 1)[1]).deferrable
+            pairs.append(("response_time_mean" if deferrable else "wait_mean", target.scope))
+    pairs += [(metric, "all") for metric in defaults]
+    return list(dict.fromkeys(pairs))
 
 
 def markdown_table() -> str:
     """The catalogue as the Markdown table in docs/kpis.md (``servicesim kpis --markdown`` prints it)."""
-    rows = [f"| `{kpi.name}` | {kpi.kind} | {kpi.definition} |" for kpi in KPIS]
-    return "\n".join(["| KPI | kind | definition |", "| --- | --- | --- |", *rows]) + "\n"
+    rows = [f"| `{kpi.name}` | {kpi.kind} | {', '.join(sorted(kpi.scopes))} | {kpi.definition} |" for kpi in KPIS]
+    return "\n".join(["| KPI | kind | scopes | definition |", "| --- | --- | --- | --- |", *rows]) + "\n"

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-import numpy as np
+import pandas as pd
 import yaml
 
-from simulator.analysis import relative_change
+from simulator.analysis import linearise, relative_change
 from simulator.console import format_value
 from simulator.errors import InputError
 from simulator.experiment import Comparison
@@ -157,10 +157,12 @@ class Figure:
         self.diff_low, self.diff_high = float(row["diff_ci_low"]), float(row["diff_ci_high"])
         runs = comparison.runs
 
-        def values(name: str) -> np.ndarray:
+        def values(name: str) -> pd.Series:
+            """Each replication's contribution to the estimate (a ratio's linearised value)."""
             table = runs[name].replications
-            chosen = table[(table.metric == metric) & (table.scope == scope)].set_index("replication")["value"]
-            return chosen.sort_index()
+            chosen = table[(table.metric == metric) & (table.scope == scope)]
+            linear = linearise(chosen, ["metric", "scope"])
+            return pd.Series(linear.to_numpy(), index=chosen["replication"].to_numpy()).sort_index()
 
         base, other = values(comparison.baseline).align(values(scenario), join="inner")
         self.relative, self.relative_low, self.relative_high = relative_change(base.to_numpy(), other.to_numpy())

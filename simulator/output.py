@@ -29,7 +29,7 @@ from simulator.scenario.resolve import resolved_yaml
 from simulator.staffing import Staffing
 from simulator.sweep import Sweep
 
-SUMMARY_COLUMNS = ["metric", "scope", "mean", "ci_low", "ci_high", "replications"]
+SUMMARY_COLUMNS = ["metric", "scope", "mean", "ci_low", "ci_high", "replications", "estimator"]
 
 
 def provenance(result: RunResult) -> dict:
@@ -45,15 +45,62 @@ def provenance(result: RunResult) -> dict:
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": {"servicesim": __version__, "python": platform.python_version(), "simpy": simpy.__version__,
                      "numpy": np.__version__, "pandas": pd.__version__},
-        "capacity_flags": [{"kind": f.kind, "skill": f.skill, "message": f.message} for f in result.flags],
+        "warmup_minutes": scenario.clock.warmup,
+        "warmup_rule": "MSER-5 (warmup: auto)" if scenario.clock.warmup_auto else "as given",
+        "capacity_flags": flag_records(result.flags),
         "scenario_warnings": list(scenario.warnings),
     }
 
 
+def flag_records(flags) -> list[dict]:
+    """Capacity and work flags as JSON-ready records."""
+    return [{"kind": f.kind, "about": f.skill, "message": f.message} for f in flags]
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def verdict_records(result: RunResult) -> list[dict]:
+    """Each target's verdict (met, missed, ci_spans_target) with its estimate and CI, JSON-ready."""
+    return _records(result.targets)
+
+
+def run_json(result: RunResult, folder: Path) -> dict:
+    """What ``servicesim run --json`` prints: verdicts and flags first, then the whole summary."""
+    return {"scenario": result.scenario.name, "results": str(folder), "verdicts": verdict_records(result),
+            "flags": flag_records(result.flags), "summary": summary_records(result)}
+
+
 def summary_records(result: RunResult) -> list[dict]:
     """The summary as JSON-ready records (NaN becomes null)."""
-    frame = result.summary[SUMMARY_COLUMNS].astype(object).where(result.summary[SUMMARY_COLUMNS].notna(), None)
-    return frame.to_dict(orient="records")
+    return _records(result.summary[SUMMARY_COLUMNS])
+
+
+def comparison_json(comparison: Comparison, folder: Path) -> dict:
+    """What ``servicesim compare --json`` prints: each scenario's verdicts and flags, then the table."""
+    return {"baseline": comparison.baseline, "results": str(folder),
+            "scenarios": {name: {"verdicts": verdict_records(run), "flags": flag_records(run.flags)}
+                          for name, run in comparison.runs.items()},
+            "comparison": _records(comparison.table)}
+
+
+def sweep_json(sweep: Sweep, folder: Path) -> dict:
+    """What ``servicesim sweep --json`` prints: a record per point with its verdicts and flags."""
+    points = []
+    for point, run, row in zip(sweep.points, sweep.comparison.runs.values(), _records(sweep.table())):
+        points.append({"point": point, "verdicts": verdict_records(run), "flags": flag_records(run.flags),
+                       "kpis": row})
+    return {"results": str(folder), "sweep": points}
+
+
+def staffing_json(staffing: Staffing, folder: Path) -> dict:
+    """What ``servicesim staff --json`` prints: the requirement, and the answer's verdicts and flags."""
+    table = staffing.per_interval if staffing.per_interval is not None else staffing.pools
+    answer = staffing.answer
+    return {"results": str(folder), "answer": staffing.changes,
+            "verdicts": verdict_records(answer) if answer is not None else [],
+            "flags": flag_records(answer.flags) if answer is not None else [], "staffing": _records(table)}
 
 
 def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, contacts: bool = False,
@@ -133,6 +180,9 @@ def write_staffing(staffing: Staffing, scenario: Scenario, out_dir: Path, run_id
 
     def write(folder: Path) -> None:
         table.to_csv(folder / "staffing.csv", index=False)
+        if staffing.answer is not None:   # the answer, run: its verdicts and flags, as any run's files
+            (folder / "answer").mkdir()
+            _write_run(staffing.answer, folder / "answer")
         if charts:
             from simulator.charts import staffing_pools_chart, staffing_requirement_chart
             if staffing.per_interval is not None:

@@ -25,14 +25,17 @@ from simulator.scenario.model import Scenario
 
 @dataclass
 class ReplicationOutput:
-    """The KPIs of one replication (and, on request, its full record)."""
+    """The KPIs of one replication (and, on request, its full record). KPI rows carry a numerator
+    and a denominator for ratio KPIs, and the sum of squares for means (NaN where they do not apply):
+    see simulator.metrics.compute."""
 
     replication: int
     seed: int
-    kpis: list[tuple[str, str, float]]
-    intervals: list[tuple[int, str, str, float]]
-    distributions: list[tuple[str, str, float, float]]
+    kpis: list[tuple[str, str, float, float, float, float]]
+    intervals: list[tuple[int, str, str, float, float, float, float]]
+    distributions: list[tuple[str, str, float, float, float, float, float]]
     tables: ReplicationTables | None = None
+    series: tuple | None = None     # a pilot's warm-up series (warmup: auto)
 
 
 def simulate(scenario: Scenario, seed: int) -> ReplicationTables:
@@ -54,21 +57,33 @@ def run_model(scenario: Scenario, seed: int, make_system: Callable[..., ServiceS
     training = plan_training(scenario, streams)
     roster = build_roster(scenario, streams, training.off_floor)
     system = make_system(scenario, customers, roster, streams, training.levels)
-    recorder = system.run()
+    system.run()
+    return system, tables_of(system, training.cost)
+
+
+def tables_of(system: ServiceSystem, training_cost: float = 0.0) -> ReplicationTables:
+    """What a system that has run recorded, as columns."""
+    scenario, customers, recorder = system.scenario, system.customers, system.recorder
     channel_of_demand = np.array([[c.name for c in scenario.channels].index(d.channel) for d in scenario.demand],
                                  dtype=np.int64)
     agent_pool = np.array([agent.pool for agent in system.agents], dtype=np.int64)
     agent_levels = np.array([agent.levels for agent in system.agents], dtype=np.int64).reshape(
         len(system.agents), len(system.queues))
-    return system, build_tables(recorder, customers.arrived_at, customers.demand, customers.segment,
-                                channel_of_demand, agent_pool, agent_levels,
-                                np.array(system.step_resource, dtype=np.int64), len(scenario.staff), roster,
-                                training.cost, np.array([c.concurrency for c in scenario.channels], dtype=np.int64))
+    return build_tables(recorder, customers.arrived_at, customers.demand, customers.segment,
+                        channel_of_demand, agent_pool, agent_levels, np.array(system.step_resource, dtype=np.int64),
+                        len(scenario.staff), system.roster, training_cost,
+                        np.array([c.concurrency for c in scenario.channels], dtype=np.int64))
 
 
-def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False) -> ReplicationOutput:
-    """Simulate replication number ``replication`` of ``scenario`` and compute its KPIs."""
+def run_replication(scenario: Scenario, replication: int, keep_tables: bool = False,
+                    pilot: bool = False) -> ReplicationOutput:
+    """Simulate replication number ``replication`` of ``scenario`` and compute its KPIs (or, as a
+    ``pilot``, only the series that chooses an automatic warm-up)."""
     seed = replication_seed(scenario.seed, replication)
     tables = simulate(scenario, seed)
+    if pilot:
+        from simulator.warmup import warmup_series
+
+        return ReplicationOutput(replication, seed, [], [], [], series=warmup_series(tables, scenario))
     return ReplicationOutput(replication, seed, replication_kpis(tables, scenario), interval_kpis(tables, scenario),
                              distribution_rows(tables, scenario), tables if keep_tables else None)

@@ -23,6 +23,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; ma
        padding: 1.5rem; color: #1d2733; line-height: 1.45; }
 h1 { font-size: 1.7rem; margin-bottom: 0.2rem; } h2 { margin-top: 2rem; border-bottom: 2px solid #1f5f8b; }
 .lead { color: #4a5663; } .met { color: #1e7a32; font-weight: 600; } .missed { color: #b3261e; font-weight: 600; }
+.ci_spans_target { color: #8a5a00; font-weight: 600; font-style: italic; }
+.flags li { margin: 0.2rem 0; } .flag-kind { font-weight: 700; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; margin: 0.6rem 0 1rem; }
 th, td { padding: 0.3rem 0.55rem; border-bottom: 1px solid #d8dee6; text-align: right; }
 th:first-child, td:first-child { text-align: left; } th { background: #eef2f6; }
@@ -78,17 +80,50 @@ def _scenario(folder: Path) -> dict:
 def _provenance(folder: Path) -> list[str]:
     info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
     versions = ", ".join(f"{k} {v}" for k, v in info.get("versions", {}).items())
+    warmup = info.get("warmup_minutes")
     items = [("seed", info.get("seed")), ("replications", info.get("replications")),
+             ("warm-up", None if warmup is None else f"{warmup:g} min ({info.get('warmup_rule')})"),
              ("run time", f"{info.get('run_seconds')} s"), ("finished", info.get("finished_at")),
              ("source", info.get("source")), ("versions", versions)]
     parts = ["<h2>Provenance</h2><dl>"] + [f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>"
                                           for k, v in items if v is not None]
     parts.append("</dl>")
-    flags = info.get("capacity_flags") or []
-    if flags:
-        parts.append("<h2>Capacity</h2><ul>" + "".join(f"<li>{html.escape(f['message'])}</li>" for f in flags)
-                     + "</ul>")
     return parts
+
+
+FLAG_NAMES = {"unstable": "Unstable", "unserved": "Customers left unserved", "backlog": "Growing backlog",
+              "response": "Late deferrable work", "overtime": "Overtime", "peak": "Peak overload"}
+STATUS_TEXT = {"met": "met", "missed": "missed", "ci_spans_target": "CI spans target"}
+
+
+def _flags(folder: Path) -> list[str]:
+    """The run's capacity and work flags, as a list at the top of the page."""
+    info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    flags = info.get("capacity_flags") or []
+    if not flags:
+        return []
+    order = list(FLAG_NAMES)
+    flags = sorted(flags, key=lambda f: order.index(f["kind"]) if f["kind"] in order else len(order))
+    return ["<h2>Flags</h2><ul class=\"flags\">" + "".join(
+        f"<li><span class=\"flag-kind\">{html.escape(FLAG_NAMES.get(f['kind'], f['kind']))}:</span> "
+        f"{html.escape(f['message'])}</li>" for f in flags) + "</ul>"]
+
+
+def _verdicts(targets: pd.DataFrame) -> list[str]:
+    """The targets' verdicts, in three styles: met, missed, and CI spans target (the run cannot say)."""
+    if not len(targets):
+        return []
+    counts = targets["status"].value_counts()
+    summary = (f"{counts.get('met', 0)} of {len(targets)} targets met, {counts.get('missed', 0)} missed, "
+               f"{counts.get('ci_spans_target', 0)} with a CI that spans the target.")
+    rows = "".join(
+        f"<tr><td><span class=\"{t.status}\">{STATUS_TEXT.get(t.status, t.status)}</span></td>"
+        f"<td>{html.escape(t.metric)}</td><td>{html.escape(t.scope)}</td><td>{html.escape(_target_text(t))}</td>"
+        f"<td>{format_value(t.metric, t.mean)}</td><td>{format_interval(t.metric, t.ci_low, t.ci_high)}</td></tr>"
+        for t in targets.itertuples())
+    return [f"<p><strong>{summary}</strong></p>",
+            "<h2>Targets</h2><div class=\"scroll\"><table><thead><tr><th>verdict</th><th>KPI</th><th>scope</th>"
+            "<th>target</th><th>estimate</th><th>95% CI</th></tr></thead><tbody>" + rows + "</tbody></table></div>"]
 
 
 def _charts(folder: Path, prefix: str = "") -> list[str]:
@@ -124,7 +159,7 @@ def _kpi_table(summary: pd.DataFrame, targets: pd.DataFrame, scope: str = "all")
     for row in summary[summary.scope == scope].itertuples():
         verdict = verdicts.get((row.metric, row.scope))
         status = "" if verdict is None else (f"<span class=\"{verdict.status}\">{html.escape(_target_text(verdict))}: "
-                                             f"{verdict.status}</span>")
+                                             f"{STATUS_TEXT.get(verdict.status, verdict.status)}</span>")
         rows.append(f"<tr><td>{html.escape(row.metric)}</td><td>{format_value(row.metric, row.mean)}</td>"
                     f"<td>{format_interval(row.metric, row.ci_low, row.ci_high)}</td><td>{status}</td></tr>")
     return ("<div class=\"scroll\"><table><thead><tr><th>KPI</th><th>mean</th><th>95% CI</th><th>target</th>"
@@ -137,28 +172,20 @@ def _run_sections(folder: Path) -> tuple[str, list[str]]:
     targets = pd.read_csv(folder / "targets.csv") if (folder / "targets.csv").exists() else pd.DataFrame()
     name = scenario.get("name", folder.name)
     parts = [f"<h1>{html.escape(name)}</h1>", f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>"]
-    if len(targets):
-        met = int((targets.status == "met").sum())
-        parts.append(f"<p><strong>{met} of {len(targets)} targets met.</strong></p>")
-        parts.append("<h2>Targets</h2><div class=\"scroll\"><table><thead><tr><th>KPI</th><th>scope</th>"
-                     "<th>target</th><th>mean</th><th>95% CI</th><th>status</th></tr></thead><tbody>" + "".join(
-                         f"<tr><td>{html.escape(t.metric)}</td><td>{html.escape(t.scope)}</td><td>{html.escape(_target_text(t))}"
-                         f"</td><td>{format_value(t.metric, t.mean)}</td><td>{format_interval(t.metric, t.ci_low, t.ci_high)}"
-                         f"</td><td><span class=\"{t.status}\">{t.status}</span></td></tr>" for t in targets.itertuples())
-                     + "</tbody></table></div>")
-    parts += ["<h2>KPIs, all contacts</h2>", _kpi_table(summary, targets)]
+    parts += _verdicts(targets) + _flags(folder)
+    parts += ["<h2>KPIs, all contacts (waits: real-time contacts)</h2>", _kpi_table(summary, targets)]
     parts += ["<h2>Charts</h2>"] + _charts(folder)
-    for prefix, title in (("channel:", "By channel"), ("pool:", "By pool")):
+    for prefix, title in (("channel:", "By channel"), ("step:", "By step"), ("pool:", "By pool")):
         scopes = [s for s in summary.scope.unique() if s.startswith(prefix)]
         for scope in scopes:
             parts += [f"<h2>{title}: {html.escape(scope.split(':', 1)[1])}</h2>", _kpi_table(summary, targets, scope)]
     return name, parts + _provenance(folder)
 
 
-def _comparison_table(table: pd.DataFrame, metrics: list[str]) -> list[str]:
+def _comparison_table(table: pd.DataFrame, pairs: list[tuple[str, str]]) -> list[str]:
     parts = []
-    for metric in metrics:
-        rows = table[(table.metric == metric) & (table.scope == "all")]
+    for metric, scope in pairs:
+        rows = table[(table.metric == metric) & (table.scope == scope)]
         if rows.empty or rows["mean"].isna().all():
             continue
         body = "".join(
@@ -166,7 +193,8 @@ def _comparison_table(table: pd.DataFrame, metrics: list[str]) -> list[str]:
             f"<td>{format_interval(metric, r.ci_low, r.ci_high)}</td><td>{format_value(metric, r.diff_mean)}</td>"
             f"<td>{format_interval(metric, r.diff_ci_low, r.diff_ci_high)}</td>"
             f"<td>{'yes' if r.significant is True or r.significant == 'True' else ''}</td></tr>" for r in rows.itertuples())
-        parts.append(f"<h3>{html.escape(metric)}</h3><div class=\"scroll\"><table><thead><tr><th>scenario</th>"
+        title = metric if scope == "all" else f"{metric} ({scope})"
+        parts.append(f"<h3>{html.escape(title)}</h3><div class=\"scroll\"><table><thead><tr><th>scenario</th>"
                      "<th>mean</th><th>95% CI</th><th>difference</th><th>difference 95% CI</th><th>significant</th>"
                      f"</tr></thead><tbody>{body}</tbody></table></div>")
     return parts
@@ -189,12 +217,40 @@ def _comparison_sections(folder: Path) -> tuple[str, list[str]]:
         parts = [markdown.markdown((folder / "lesson.md").read_text(encoding="utf-8"), extensions=["tables"])]
         parts += _animation(folder)
         parts.append("<h2>The comparison in detail</h2>")
+    names = list(dict.fromkeys(table.scenario))
     parts += [f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>",
-              f"<p>Each scenario against <strong>{html.escape(baseline)}</strong>, on the same customers (common "
-              "random numbers). A difference is significant when its 95% CI excludes zero.</p>",
-              "<h2>Charts</h2>"] + _charts(folder, "compare_")
-    parts += ["<h2>Comparison</h2>"] + _comparison_table(table, COMPARED)
+              f"<p>Each scenario against <strong>{html.escape(str(baseline))}</strong>, on the same customers (common "
+              "random numbers). A difference is significant when its 95% CI excludes zero.</p>"]
+    parts += _scenario_verdicts(folder, names)
+    targets = _targets(folder / "scenarios" / str(baseline))
+    pairs = list(dict.fromkeys([(t.metric, t.scope) for t in targets.itertuples()] + [(m, "all") for m in COMPARED]))
+    parts += ["<h2>Comparison</h2>"] + _comparison_table(table, pairs)
+    parts += ["<h2>Charts</h2>"] + _charts(folder, "compare_")
     return name, parts + _provenance(folder / "scenarios" / baseline)
+
+
+def _targets(folder: Path) -> pd.DataFrame:
+    path = folder / "targets.csv"
+    return pd.read_csv(path) if path.exists() and path.stat().st_size > 1 else pd.DataFrame(
+        columns=["metric", "scope", "status"])
+
+
+def _scenario_verdicts(folder: Path, names: list[str], under: str = "scenarios") -> list[str]:
+    """A row per scenario (or sweep point): each target's verdict, and the scenario's work flags."""
+    rows = []
+    for number, name in enumerate(names):
+        where = folder / under / (str(name) if under == "scenarios" else f"{number:03d}")
+        targets = _targets(where)
+        info = json.loads((where / "run.json").read_text(encoding="utf-8")) if (where / "run.json").exists() else {}
+        verdicts = " ".join(f"<span class=\"{t.status}\">{html.escape(t.metric)}"
+                            f"{'' if t.scope == 'all' else ' ' + html.escape(t.scope)}: "
+                            f"{format_value(t.metric, t.mean)} {STATUS_TEXT.get(t.status, t.status)}</span>"
+                            for t in targets.itertuples())
+        flags = ", ".join(html.escape(FLAG_NAMES.get(f["kind"], f["kind"])) for f in info.get("capacity_flags", [])
+                          if f["kind"] != "peak")
+        rows.append(f"<tr><td>{html.escape(str(name))}</td><td>{verdicts or '-'}</td><td>{flags or '-'}</td></tr>")
+    return ["<h2>Targets and flags</h2><div class=\"scroll\"><table><thead><tr><th>scenario</th><th>targets</th>"
+            "<th>flags</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>"]
 
 
 def _sweep_sections(folder: Path) -> tuple[str, list[str]]:
@@ -202,16 +258,21 @@ def _sweep_sections(folder: Path) -> tuple[str, list[str]]:
     first = folder / "points" / "000"
     scenario = _scenario(first)
     name = f"{scenario.get('name', folder.name)}: sweep"
-    parameters = [c for c in table.columns if "." in c or c in ("routing", "seed", "replications")]
-    shown = [c for c in parameters + ["service_level", "wait_mean", "abandon_rate", "utilisation", "cost_total"]
-             if c in table.columns]
+    parameters = [c for c in table.columns if ("." in c and "@" not in c and not c.endswith(("_ci_low", "_ci_high")))
+                  or c in ("routing", "seed", "replications")]
+    targets = _targets(first)
+    headline = [t.metric if t.scope == "all" else f"{t.metric}@{t.scope}" for t in targets.itertuples()]
+    shown = [c for c in dict.fromkeys(parameters + headline + ["service_level", "wait_mean", "abandon_rate",
+                                                              "utilisation", "cost_total"]) if c in table.columns]
     rows = "".join("<tr>" + "".join(
-        f"<td>{html.escape(str(r[c])) if c in parameters else format_value(c, r[c])}</td>" for c in shown) + "</tr>"
-        for _, r in table.iterrows())
-    parts = [f"<h1>{html.escape(name)}</h1>", f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>",
-             "<h2>Charts</h2>"] + _charts(folder)
+        f"<td>{html.escape(str(r[c])) if c in parameters else format_value(c.partition('@')[0], r[c])}</td>"
+        for c in shown) + "</tr>" for _, r in table.iterrows())
+    labels = [", ".join(f"{p}={r[p]}" for p in parameters) for _, r in table.iterrows()]
+    parts = [f"<h1>{html.escape(name)}</h1>", f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>"]
+    parts += _scenario_verdicts(folder, labels, under="points")
     parts += ["<h2>Points</h2><div class=\"scroll\"><table><thead><tr>"
               + "".join(f"<th>{html.escape(c)}</th>" for c in shown) + f"</tr></thead><tbody>{rows}</tbody></table></div>"]
+    parts += ["<h2>Charts</h2>"] + _charts(folder)
     return name, parts + _provenance(first)
 
 
@@ -219,6 +280,10 @@ def _staffing_sections(folder: Path) -> tuple[str, list[str]]:
     table = pd.read_csv(folder / "staffing.csv")
     name = f"Staffing: {folder.parent.name}"
     parts = [f"<h1>{html.escape(name)}</h1>",
-             "<p class=\"lead\">The fewest agents meeting every target, beside Erlang C's answer.</p>",
-             "<div class=\"scroll\">" + table.to_html(index=False, na_rep="-", border=0) + "</div>"]
+             "<p class=\"lead\">The fewest agents meeting every target with no capacity or work flag, beside "
+             "Erlang C's answer.</p>"]
+    answer = folder / "answer"
+    if answer.is_dir():
+        parts += ["<h2>The answer, run</h2>"] + _verdicts(_targets(answer)) + _flags(answer)
+    parts += ["<h2>Requirement</h2><div class=\"scroll\">" + table.to_html(index=False, na_rep="-", border=0) + "</div>"]
     return name, parts + _charts(folder)

@@ -16,7 +16,7 @@ from functools import partial
 
 import numpy as np
 
-from simulator.metrics.compute import satisfaction_scores
+from simulator.metrics.compute import ContactFacts, contact_scopes, scope_threshold
 from simulator.metrics.tables import ReplicationTables
 from simulator.model.customers import Customers
 from simulator.model.roster import Roster
@@ -101,8 +101,8 @@ class Film:
     agent_pool: np.ndarray       # (staff,): pool number of each member of staff
     bots_busy: np.ndarray        # (frames, automations)
     service_level: np.ndarray    # (frames,): answered within the threshold / (answered + abandoned) so far
-    wait_mean: np.ndarray        # (frames,): mean speed of answer of the contacts answered so far
-    abandonment: np.ndarray      # (frames,): abandoned so far / arrived so far
+    wait_mean: np.ndarray        # (frames,): mean speed of answer of the real-time contacts answered so far
+    abandonment: np.ndarray      # (frames,): abandoned so far / (answered + abandoned) so far
     satisfaction: np.ndarray     # (frames,): mean satisfaction proxy of the contacts that have left so far
     completed: np.ndarray        # (frames,): contacts completed so far
     contained: np.ndarray        # (frames,): contacts an automation resolved so far
@@ -131,16 +131,31 @@ def film_scenario(scenario: Scenario, times: np.ndarray) -> Film:
                 system.bots_busy, **running)
 
 
+def running_target(scenario: Scenario):
+    """The service-level target the film follows (its scope), or None."""
+    return next((t for t in scenario.targets if t.kpi == "service_level"
+                 and t.scope.split(":", 1)[0] in ("all", "channel", "segment", "demand")), None)
+
+
 def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarray) -> dict[str, np.ndarray]:
     """Service level, mean wait, abandonment, satisfaction, completed and contained contacts as they
     stood at each of ``times``: the KPI definitions applied to what had happened by then (after the
-    warm-up)."""
-    counted = tables.arrived_at >= scenario.clock.warmup
-    answered = counted & ~np.isnan(tables.answered_at)
-    within = answered & (tables.answered_at - tables.arrived_at <= scenario.service_level_threshold + 1e-12)
-    abandoned = counted & (tables.outcome == 1)
-    left = counted & (tables.outcome != 2)
-    scores = satisfaction_scores(tables, scenario)
+    warm-up). Waits, service level and abandonment are of real-time contacts (the service level in the
+    scope of the scenario's service-level target)."""
+    facts = ContactFacts(tables, scenario)
+    counted = facts.counted
+    real_time = counted & ~facts.deferrable
+    target = running_target(scenario)
+    scope = target.scope if target is not None else "all"
+    in_scope = contact_scopes(tables, scenario).get(scope, np.ones(len(tables.arrived_at), dtype=bool))
+    threshold = scope_threshold(facts, scenario, scope)
+    threshold = np.full(len(tables.arrived_at), np.nan) if threshold is None else threshold
+    judged = real_time & in_scope & ~np.isnan(threshold)
+    answered = real_time & facts.answered
+    within = judged & facts.answered & (np.nan_to_num(tables.wait, nan=np.inf) <= threshold + 1e-12)
+    abandoned = real_time & facts.abandoned
+    left = counted & facts.left
+    scores = facts.scores
 
     def by(moments: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """How many of ``moments`` (or the sum of their weights) fall at or before each frame time."""
@@ -150,17 +165,16 @@ def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarra
         return cumulative[np.searchsorted(moments[order], times, side="right")]
 
     n_within = by(tables.answered_at[within])
+    n_judged = by(tables.answered_at[judged & facts.answered]) + by(tables.departed_at[judged & facts.abandoned
+                                                                                        & ~facts.short])
     n_answered = by(tables.answered_at[answered])
-    n_lost = by(tables.departed_at[abandoned & ~answered])   # abandoned before anyone answered
     n_abandoned = by(tables.departed_at[abandoned])
-    n_arrived = by(tables.arrived_at[counted])
     n_left = by(tables.departed_at[left])
     score_sum = by(tables.departed_at[left], scores[left])
     with np.errstate(invalid="ignore", divide="ignore"):
-        return {"service_level": n_within / (n_answered + n_lost),
-                "wait_mean": by(tables.answered_at[answered], (tables.answered_at - tables.arrived_at)[answered])
-                / n_answered,
-                "abandonment": n_abandoned / n_arrived,
+        return {"service_level": n_within / n_judged,
+                "wait_mean": by(tables.answered_at[answered], tables.wait[answered]) / n_answered,
+                "abandonment": n_abandoned / (n_answered + n_abandoned),
                 "satisfaction": score_sum / n_left,
                 "completed": by(tables.departed_at[counted & (tables.outcome == 0)]),
                 "contained": by(tables.departed_at[counted & tables.contained])}

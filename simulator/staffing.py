@@ -1,8 +1,10 @@
 """Staffing search: the fewest agents that meet every target, beside Erlang C's answer.
 
 Whole day: for each pool with a ``headcount`` (one after another, the others as in the file), the
-smallest headcount whose run meets every target by its mean and leaves no work undone (at most 1% of
-contacts unfinished). The search brackets from the file's
+smallest headcount whose run meets every target (its whole 95% CI on the right side) and raises no
+capacity or work flag: no unstable skill, no overtime above 5% of scheduled hours, no growing backlog,
+deferrable work answered within its response target (90%), no customers left unserved
+(simulator.workload). The search brackets from the file's
 headcount (doubling steps down or up) and then bisects; every candidate runs on the same customers
 (common random numbers), which keeps the answer from jumping with chance.
 
@@ -33,24 +35,28 @@ from simulator.errors import InputError
 from simulator.experiment import RunResult, run_scenario
 from simulator.queueing import erlang_c_agents
 from simulator.scenario import Scenario, load_scenario
+from simulator.workload import WORK_FLAGS
 
 
 @dataclass
 class Staffing:
     pools: pd.DataFrame                  # pool, in_file, required, erlang_c, evaluations
     per_interval: pd.DataFrame | None    # interval, start, end, required, erlang_c, offered_erlangs
+    answer: RunResult | None = None      # the run of the answer (every pool at its requirement)
+    changes: dict[str, Any] | None = None   # the answer as --set changes
+
+
+REJECTING_FLAGS = ("unstable",) + WORK_FLAGS
 
 
 def meets_targets(result: RunResult) -> bool:
-    """Every target met by its mean, and the work done: no skill offered more work over the day than its
-    staff can do, and no more than 1% of contacts left unfinished (without these, a pool that no target
-    mentions would be cut to nobody, or to one person clearing the day's work overnight)."""
+    """Every target met (its CI wholly on the right side), and the work done: no capacity or work flag
+    (an unstable skill, overtime, a growing backlog, late deferrable work, customers left unserved).
+    Without these, a pool that no target mentions would be cut to nobody, or to a few people clearing
+    the day's work overnight."""
     if not len(result.targets) or not (result.targets["status"] == "met").all():
         return False
-    if any(flag.kind == "unstable" for flag in result.flags):
-        return False
-    offered, unfinished = result.kpi("offered")["mean"], result.kpi("unfinished")["mean"]
-    return bool(unfinished <= 0.01 * offered)
+    return not any(flag.kind in REJECTING_FLAGS for flag in result.flags)
 
 
 def erlang_c_for_pool(scenario: Scenario, pool_name: str, erlangs: float) -> int | None:
@@ -65,7 +71,8 @@ def erlang_c_for_pool(scenario: Scenario, pool_name: str, erlangs: float) -> int
     work = np.average([step.duration.mean for _, step in steps]) if steps else 1.0
     speed = {level.level: level.speed for level in scenario.skill_levels}[max(level for _, level in pool.skills)]
     handle = work / speed                                   # minutes per contact for this pool
-    return erlang_c_agents(erlangs / work, 1 / handle, scenario.service_level_threshold, target.bound)
+    threshold = target.within if target.within is not None else (scenario.service_level.default or 20 / 60)
+    return erlang_c_agents(erlangs / work, 1 / handle, threshold, target.bound)
 
 
 def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replications: int | None = None,
@@ -91,19 +98,34 @@ def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replicati
 
     if per_interval:
         return Staffing(pd.DataFrame(), _per_interval(base, pool or searchable[0], run, searchable))
-    rows, settled = [], {}
     load = {name: float(np.mean(sum(offered_load(base).get(skill, 0) for skill, _ in p.skills)))
             for name, p in ((p.name, p) for p in base.staff)}
-    for name in searchable:
-        key = f"staff.{name}.headcount"
-        in_file = next(p.headcount for p in base.staff if p.name == name)
-        before = len(cache)
-        required = _smallest(lambda h: meets_targets(run({**settled, key: h})), in_file)
-        if required is not None:
-            settled[key] = required
-        rows.append({"pool": name, "in_file": in_file, "required": required,
-                     "erlang_c": erlang_c_for_pool(base, name, load[name]), "evaluations": len(cache) - before})
-    return Staffing(pd.DataFrame(rows), None)
+    in_file = {p.name: p.headcount for p in base.staff}
+    erlang = {name: erlang_c_for_pool(base, name, load[name]) for name in searchable}
+    settled: dict[str, int] = {}
+    required: dict[str, int | None] = {name: None for name in searchable}
+    evaluations = {name: 0 for name in searchable}
+    # pools are searched one after another, the others as settled so far; a pool that cannot meet the
+    # targets while a later pool is short is searched again once that pool is settled
+    for _ in range(len(searchable) + 1):
+        changed = False
+        for name in searchable:
+            key = f"staff.{name}.headcount"
+            others = {k: v for k, v in settled.items() if k != key}
+            before = len(cache)
+            ceiling = max(4 * max(in_file[name], erlang[name] or 0), in_file[name] + 20)
+            found = _smallest(lambda h: meets_targets(run({**others, key: h})), settled.get(key, in_file[name]),
+                              ceiling)
+            evaluations[name] += len(cache) - before
+            if found is not None and settled.get(key) != found:
+                settled[key], changed = found, True
+            required[name] = found
+        if not changed:
+            break
+    rows = [{"pool": name, "in_file": in_file[name], "required": required[name], "erlang_c": erlang[name],
+             "evaluations": evaluations[name]} for name in searchable]
+    found = all(value is not None for value in required.values())
+    return Staffing(pd.DataFrame(rows), None, run(settled) if found else None, settled if found else None)
 
 
 def _smallest(meets: Callable[[int], bool], start: int, ceiling: int = 2000) -> int | None:
@@ -163,9 +185,8 @@ def _per_interval(base: Scenario, pool: str, run: Callable[[dict], RunResult], s
             if ok:
                 met_from[int(k)] = headcount
     clock = base.clock
-    first = int(math.ceil(clock.warmup / clock.interval - 1e-9))
     rows = []
-    for k in range(first, clock.intervals_per_day * clock.days):
+    for k in range(clock.first_interval, clock.intervals):
         start, end = clock.interval_labels(k)
         rows.append({"interval": k, "start": start, "end": end, "offered_erlangs": round(float(loads[k]), 2),
                      "required": met_from.get(k), "erlang_c": erlang[k]})

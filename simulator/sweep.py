@@ -58,17 +58,22 @@ class Sweep:
     comparison: Comparison         # every point, compared with the first
 
     def table(self, scope: str = "all") -> pd.DataFrame:
-        """A row per point: the parameters, then each KPI's mean, ci_low and ci_high."""
+        """A row per point: the parameters, then each KPI's estimate, ci_low and ci_high in ``scope``, and
+        each target's KPI in the target's own scope as ``kpi@scope`` (first, when not in ``scope``)."""
+        scenario = self.comparison.runs[self.comparison.baseline].scenario
+        extra = [(t.kpi, t.scope) for t in scenario.targets if t.scope != scope]
         rows = []
         for name, point in zip(self.comparison.runs, self.points):
-            summary = self.comparison.runs[name].summary
+            summary = self.comparison.runs[name].summary.set_index(["metric", "scope"])
             row: dict[str, Any] = dict(point)
-            for kpi in KPIS:
-                match = summary[(summary.metric == kpi.name) & (summary.scope == scope)]
-                if not match.empty:
-                    row[kpi.name] = match["mean"].iloc[0]
-                    row[f"{kpi.name}_ci_low"] = match["ci_low"].iloc[0]
-                    row[f"{kpi.name}_ci_high"] = match["ci_high"].iloc[0]
+            wanted = [(f"{kpi}@{where}", kpi, where) for kpi, where in dict.fromkeys(extra)]
+            wanted += [(kpi.name, kpi.name, scope) for kpi in KPIS]
+            for column, kpi, where in wanted:
+                if (kpi, where) in summary.index:
+                    found = summary.loc[(kpi, where)]
+                    row[column] = found["mean"]
+                    row[f"{column}_ci_low"] = found["ci_low"]
+                    row[f"{column}_ci_high"] = found["ci_high"]
             rows.append(row)
         return pd.DataFrame(rows)
 

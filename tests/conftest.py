@@ -18,8 +18,9 @@ SLACK = 0.01
 
 def single_queue(*, per_hour: float, duration: dict, headcount: int, horizon: float, warmup: float,
                  replications: int, seed: int = 1, patience: dict | None = None, level: int = 3,
-                 interval: float | None = None) -> dict:
-    """A scenario mapping for one Poisson stream, one step and one pool: the textbook queue."""
+                 interval: float | None = None, within: str = "20s") -> dict:
+    """A scenario mapping for one Poisson stream, one step and one pool: the textbook queue (service
+    level measured within ``within``)."""
     return {
         "name": "test queue",
         "clock": {"horizon": horizon, "warmup": warmup, "interval": interval or horizon},
@@ -29,7 +30,13 @@ def single_queue(*, per_hour: float, duration: dict, headcount: int, horizon: fl
         "demand": {"calls": {"channel": "phone", "arrivals": {"per_hour": per_hour}, "process": "serve"}},
         "processes": {"serve": {"steps": [{"name": "talk", "skill": "s", "duration": duration}]}},
         "staff": {"agents": {"headcount": headcount, "skills": {"s": level}}},
+        "service_level": {"within": within},
     }
+
+
+def values(rows) -> dict:
+    """A replication's KPI rows (metric, scope, value, numerator, denominator) as {(metric, scope): value}."""
+    return {(row[0], row[1]): row[2] for row in rows}
 
 
 def build(mapping: dict, base_dir: Path = ROOT):

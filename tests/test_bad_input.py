@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -56,7 +57,6 @@ def check(tmp_path: Path, text: str, *expected: str, command: str = "validate") 
     ("skills: {general: 3}", "skills: {general: 9}", "staff.agents.skills.general: must be a whole number from 1 to 5, got 9"),
     ("skills: {general: 3}", "skills: {billing: 3}", "processes.answer.steps.talk.skill: no staff pool has the skill 'general'"),
     ('close: "12:00"', 'close: "07:00"', "clock.close: must be after open (08:00), got 07:00"),
-    ("interval: 30min", "interval: 25min", "clock.interval: must divide a day's opening (240 min)"),
     ("[60, 90, 80, 50]", "[60, -1]", "demand.calls.arrivals.per_hour.1: must be a number >= 0, got -1"),
     ("arrivals: {per_hour: [60, 90, 80, 50]}", "arrivals: {}", "demand.calls.arrivals: needs exactly one of per_hour or csv"),
     ("replications: 2", "replications: 2\nrouting: random", "routing: must be one of longest_idle"),
@@ -220,3 +220,69 @@ def test_bad_concurrency(tmp_path):
           "channels.phone.concurrency: must be a whole number from 1 to 20, got 0")
     check(tmp_path, VALID.replace("phone: {patience: {exponential: {mean: 3}}}", "phone: {deferrable: true, concurrency: 3}"),
           "channels.phone.concurrency: applies to real-time channels only")
+
+
+# -- slips planners make: warned with a hint, never silently accepted, never hidden by another problem ----
+
+def warnings_of(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    return result.stderr
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("[60, 90, 80, 50]", "[60, 90, 80, 50, 40, 30, 20, 10, 5]",
+     "demand.calls.arrivals.per_hour: 9 rates over a 4.0 h day are periods of 26.6667 min, which do not line "
+     "up with the 30-minute reporting intervals (an interval would mix two rates); did you mean 4 or 8 values?"),
+    ("phone: {patience: {exponential: {mean: 3}}}", "phone: {patience: {exponential: {mean: 300}}}",
+     "channels.phone.patience.exponential.mean: 300 minutes is a long time for a patience (minutes unless a unit "
+     "is given); did you mean \"300s\"?"),
+    ("{exponential: {mean: 4}}", "{exponential: {mean: 240}}",
+     "processes.answer.steps.talk.duration.exponential.mean: 240 minutes is a long time for a handling time"),
+    ("{exponential: {mean: 4}}", "240", "processes.answer.steps.talk.duration: 240 minutes is a long time"),
+    ("replications: 2", "replications: 2\nservice_level: {within: 20}",
+     "service_level.within: 20 means 20 minutes (minutes unless a unit is given); did you mean \"20s\"?"),
+])
+def test_implausible_inputs_get_a_hint(tmp_path, old, new, expected):
+    assert old in VALID
+    assert expected in warnings_of(tmp_path, VALID.replace(old, new, 1))
+
+
+def test_a_unit_says_the_number_is_meant(tmp_path):
+    text = VALID.replace("{mean: 3}", "{mean: 300min}").replace("replications: 2",
+                                                                  "replications: 2\nservice_level: {within: 20min}")
+    assert warnings_of(tmp_path, text) == ""
+
+
+def test_a_day_that_is_not_a_whole_number_of_intervals_ends_with_a_shorter_interval(tmp_path):
+    text = VALID.replace('close: "12:00"', 'close: "11:45"').replace("[60, 90, 80, 50]", "60")
+    path = tmp_path / "short.yaml"
+    path.write_text(text)
+    from simulator.scenario import load_scenario
+    clock = load_scenario(path).clock
+    assert clock.intervals == 8
+    assert clock.interval_bounds().tolist() == [0, 30, 60, 90, 120, 150, 180, 210, 225]
+    assert clock.interval_labels(7) == ("11:30", "11:45")
+    assert clock.interval_of(np.array([224.9, 225.0, 10.0])).tolist() == [7, 7, 0]
+    result = CliRunner().invoke(main, ["run", str(path), "--no-charts", "--out", str(tmp_path / "out"), "-q"])
+    assert result.exit_code == 0, result.output
+
+
+def test_one_bad_key_neither_hides_nor_invents_another_problem(tmp_path):
+    """A bad interval used to stop the clock being read: the shifts were not checked, their pool was
+    dropped, and every step of its skill was reported as having no staff."""
+    text = VALID.replace("interval: 30min", "interval: -5").replace(
+        "agents: {headcount: 6, skills: {general: 3}}",
+        'agents: {shifts: [{start: "07:00", end: "10:00", count: 3}], skills: {general: 3}}')
+    stderr = check(tmp_path, text, "clock.interval: must be a duration > 0",
+                   "staff.agents.shifts.0: must start before it ends, within the opening hours 08:00-12:00")
+    assert "no staff pool has the skill" not in stderr
+    broken_pool = VALID.replace("agents: {headcount: 6, skills: {general: 3}}",
+                                "agents: {headcount: -1, skills: {general: 3}}")
+    stderr = check(tmp_path, broken_pool, "staff.agents.headcount: must be a whole number >= 0, got -1")
+    assert "no staff pool has the skill" not in stderr and "1 problem in the scenario" in stderr
+    broken_channel = VALID.replace("phone: {patience: {exponential: {mean: 3}}}", "phone: {patience: 7, what: 1}")
+    stderr = check(tmp_path, broken_channel, "channels.phone.what: unknown key")
+    assert "names no channel" not in stderr

@@ -35,8 +35,11 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
     result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "--replications", "3")
     assert result.exit_code == 0, result.output
     for fragment in ("M/M/c textbook example", "3 replications, seed 42", "service_level", "95% CI",
-                     ">= 80.0%: MISSED", "By pool", "Results:"):
+                     ">= 80.0%: MISSED", "By pool", "Results:", "Service level: phone: answered by a person within 20s",
+                     "Targets: 0 met, 1 missed"):
         assert fragment in result.stdout
+    # the verdict comes before the tables
+    assert result.stdout.index("MISSED  service_level") < result.stdout.index("KPI (all contacts)")
     folder = only_run_folder(tmp_path)
     assert folder.parent.name == "m-m-c-textbook-example"
     assert folder.stat().st_mode & 0o777 == 0o777 & ~current_umask()   # as readable as any new folder
@@ -46,28 +49,39 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
         ["distributions.csv", "intervals.csv", "replications.csv", "run.json", "scenario.yaml", "summary.csv",
          "targets.csv"] + charts)
     summary = pd.read_csv(folder / "summary.csv")
-    assert list(summary.columns) == ["metric", "scope", "mean", "ci_low", "ci_high", "replications"]
+    assert list(summary.columns) == ["metric", "scope", "mean", "ci_low", "ci_high", "replications", "estimator"]
+    estimator = summary[summary.scope == "all"].set_index("metric")["estimator"]
+    assert estimator["wait_mean"] == "ratio" and estimator["offered"] == "mean"
     assert {"offered", "answered", "abandoned", "abandon_rate", "wait_mean", "wait_p50", "wait_p90", "wait_p95",
             "service_level", "queue_time_mean", "time_in_system_mean", "utilisation"} <= set(summary.metric)
     assert {"all", "channel:phone", "demand:calls", "pool:agents"} <= set(summary.scope)
     replications = pd.read_csv(folder / "replications.csv")
-    assert list(replications.columns) == ["replication", "seed", "metric", "scope", "value"]
+    assert list(replications.columns) == ["replication", "seed", "metric", "scope", "value", "numerator",
+                                          "denominator", "squares"]
     assert replications.replication.nunique() == 3 and replications.seed.nunique() == 3
     intervals = pd.read_csv(folder / "intervals.csv")
     assert {"interval", "start", "end", "metric", "scope", "mean", "ci_low", "ci_high"} <= set(intervals.columns)
-    assert {"offered", "answered", "abandoned", "service_level", "wait_mean", "waiting", "staffed", "busy"} == set(intervals.metric)
+    assert {"offered", "answered", "abandoned", "abandon_rate", "service_level", "wait_mean", "waiting", "staffed",
+            "busy", "utilisation", "occupancy"} == set(intervals.metric)
     provenance = json.loads((folder / "run.json").read_text())
     assert provenance["seed"] == 42 and provenance["replications"] == 3
     assert provenance["versions"]["servicesim"] == simulator.__version__
 
 
-def test_json_prints_only_the_summary(tmp_path):
-    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "-r", "2", "--json")
+def test_json_prints_the_verdicts_the_flags_and_the_summary(tmp_path):
+    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "-r", "3", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
+    assert list(data) == ["scenario", "results", "verdicts", "flags", "summary"]
+    (verdict,) = data["verdicts"]
+    assert verdict["metric"] == "service_level" and verdict["scope"] == "all" and verdict["status"] == "missed"
+    assert verdict["within"] == pytest.approx(20 / 60)
     row = next(r for r in data["summary"] if r["metric"] == "wait_mean" and r["scope"] == "all")
-    assert set(row) == {"metric", "scope", "mean", "ci_low", "ci_high", "replications"}
-    assert row["replications"] == 2
+    assert set(row) == {"metric", "scope", "mean", "ci_low", "ci_high", "replications", "estimator"}
+    assert row["replications"] == 3
+    flagged = json.loads(run_cli("run", str(SCENARIOS / "public_service_centre.yaml"), "--out", str(tmp_path), "-r", "2",
+                                 "--json", "--set", "staff.phone_team.headcount=2").stdout)
+    assert {"unstable", "overtime"} <= {flag["kind"] for flag in flagged["flags"]}
 
 
 def test_quiet_prints_nothing_and_seed_overrides(tmp_path):
@@ -121,12 +135,19 @@ def test_every_shipped_scenario_runs_quickly_with_sensible_kpis(path, tmp_path):
     assert result.exit_code == 0, result.output
     assert time.perf_counter() - started < 30
     summary = pd.read_csv(only_run_folder(tmp_path) / "summary.csv").set_index(["metric", "scope"])
-    offered, answered, abandoned, unfinished = (summary.loc[(k, "all"), "mean"]
+    offered, answered, abandoned, unfinished = (summary["mean"].get((k, "all"), 0.0)
                                                 for k in ("offered", "answered", "abandoned", "unfinished"))
     assert offered > 100 and answered <= offered and abandoned <= offered
-    assert unfinished <= 0.01 * offered
+    scenario = load_scenario(path)
+    if any(not scenario.channel(d.channel).deferrable for d in scenario.demand):
+        assert unfinished <= 0.01 * offered        # customers are served (a back office may carry work over)
+    flags = json.loads((only_run_folder(tmp_path) / "run.json").read_text())["capacity_flags"]
+    assert {flag["kind"] for flag in flags} <= {"peak"}, flags   # a shipped scenario does the work it is given
     assert 0.3 < summary.loc[("utilisation", "all"), "mean"] < 1.0
-    assert 0 <= summary.loc[("service_level", "all"), "mean"] <= 1
+    if scenario.measures_service_level:
+        assert 0 <= summary.loc[("service_level", "all"), "mean"] <= 1
+    else:   # a back office or a branch that sets no threshold is given no service level
+        assert "service_level" not in summary.index.get_level_values("metric")
     assert summary.loc[summary.replications > 0, "mean"].notna().all()
     with_ci = summary.dropna(subset=["ci_low"])
     assert (with_ci["ci_low"] <= with_ci["mean"] + 1e-9).all() and (with_ci["mean"] <= with_ci["ci_high"] + 1e-9).all()

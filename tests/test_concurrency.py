@@ -7,13 +7,13 @@ import math
 import numpy as np
 import pytest
 
-from simulator.experiment import run_replication, run_scenario
+from simulator.experiment import run_scenario
 from simulator.model.customers import Customers
 from simulator.model.roster import build_roster
 from simulator.model.system import ServiceSystem
 from simulator.queueing import mmc_mean_wait, mmc_service_level
 from simulator.randomness import Streams
-from tests.conftest import assert_in_ci, build
+from tests.conftest import assert_in_ci, build, values
 
 
 def chat_centre(concurrency: int, slowdown: float = 0.0, headcount: int = 4, per_hour: float = 576,
@@ -28,9 +28,11 @@ def chat_centre(concurrency: int, slowdown: float = 0.0, headcount: int = 4, per
         "processes": {"chat": {"steps": [{"name": "chat", "skill": "chat", "duration": {"exponential": {"mean": 1}}}]},
                       "call": {"steps": [{"name": "call", "skill": "general", "duration": 3}]}},
         "staff": {"agents": {"headcount": headcount, "skills": {"chat": 3, "general": 3}}},
+        "service_level": {"within": "20s"},
     }
 
 
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
 def test_concurrency_k_without_slowdown_is_mmc_with_c_times_k_servers():
     # 4 agents x 3 chats = 12 slots; 9.6 chats a minute of 1 minute each: load 9.6 on 12 (80%)
     result = run_scenario(build(chat_centre(3)))
@@ -78,6 +80,6 @@ def test_utilisation_counts_an_agent_busy_while_it_holds_any_chat():
     tables = build_tables(recorder, [0.0, 1.0], np.array([0, 0]), np.zeros(2, dtype=np.int64), np.array([0, 1]),
                           np.array([0]), np.array([a.levels for a in model.agents]), np.array(model.step_resource),
                           1, build_roster(scenario, Streams(0)), 0.0, np.array([3, 1]))
-    kpis = dict(((m, s), v) for m, s, v in replication_kpis(tables, scenario))
+    kpis = values(replication_kpis(tables, scenario))
     assert kpis[("utilisation", "pool:agents")] == pytest.approx(0.4)
     assert kpis[("slot_utilisation", "pool:agents")] == pytest.approx(0.2)

@@ -13,7 +13,7 @@ from simulator.model.roster import build_roster
 from simulator.model.system import ServiceSystem
 from simulator.randomness import Streams
 from simulator.scenario.model import ArrivalProfile
-from tests.conftest import build
+from tests.conftest import build, values
 
 
 def phone(channel: dict, per_hour: float = 60, headcount: int = 4, replications: int = 5,
@@ -93,5 +93,21 @@ def test_abandoners_who_try_again_come_back_after_the_delay_as_retrials():
     np.testing.assert_allclose(tables.arrived_at[retrials], tables.departed_at[originals] + 5)
     due = (tables.outcome == 1) & (tables.departed_at + 5 < 600)
     assert due.sum() == len(retrials)            # every abandoner tried again, unless after closing
-    kpis = dict(((m, s), v) for m, s, v in run_replication(scenario, 0).kpis)
+    kpis = values(run_replication(scenario, 0).kpis)
     assert kpis[("retrial_contacts", "all")] == len(retrials)
+
+
+def test_a_call_back_is_offered_when_people_ahead_plus_one_times_the_mean_duration_per_agent_is_long():
+    """One agent, 4-minute calls (mean at standard proficiency), offer above 6 minutes, everyone accepts.
+    #0 is served at once. #1 joins an empty queue: expected wait (0 + 1) x 4 / 1 = 4, not offered. #2 has
+    one ahead: (1 + 1) x 4 = 8 > 6, offered and taken. The docs state the same rule."""
+    mapping = phone({"patience": {"exponential": {"mean": 10}}, "callback": {"offer_above": 6, "accept": 1.0}},
+                    headcount=1)
+    scenario = build(mapping)
+    people = Customers([0.0, 1.0, 2.0], np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64), [10.0] * 3,
+                       [[(0, 4.0, 1.0, 1.0)] for _ in range(3)])
+    recorder = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0)).run()
+    assert recorder.callbacks == [2]
+    from tests.conftest import ROOT
+    assert "(people ahead + 1) x mean duration of the step / agents on duty with the skill" in \
+        (ROOT / "docs" / "scenario-format.md").read_text()

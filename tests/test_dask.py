@@ -26,6 +26,7 @@ def test_a_local_dask_cluster_gives_results_identical_to_one_process():
     assert sum(done) == 4
 
 
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
 def test_a_cluster_at_an_address_gives_identical_results(tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from simulator.kpis import KPIS
+from simulator.kpis import KPIS, markdown_table
 from simulator.scenario import build_scenario
 from simulator.scenario.yaml_source import parse_yaml_text
 from simulator.experiment import run_scenario
@@ -13,8 +13,9 @@ from tests.conftest import ROOT
 
 def test_every_kpi_is_documented_with_the_catalogue_definition():
     text = (ROOT / "docs" / "kpis.md").read_text()
+    assert markdown_table() in text
     for kpi in KPIS:
-        assert f"| `{kpi.name}` | {kpi.kind} | {kpi.definition} |" in text, kpi.name
+        assert f"| `{kpi.name}` | {kpi.kind} | " in text, kpi.name
 
 
 def blocks(path, language):

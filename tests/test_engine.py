@@ -53,9 +53,11 @@ def test_exact_timeline_with_priority_and_abandonment():
                                                [math.inf, math.inf, math.inf, 0.5], [2.0] * 4))
     recorder = model.run()
     assert recorder.services == [(0, 0, 0, 0.0, 0.0, 2.0), (2, 0, 0, 1.0, 2.0, 4.0), (1, 0, 0, 0.5, 4.0, 6.0)]
-    # (contact, outcome 0 completed / 1 abandoned, answered_at, queue_time, departed_at)
-    assert [(c, o, a, round(q, 9), round(d, 9)) for c, o, a, q, d, *_ in recorder.departures] == [
-        (3, 1, -1.0, 0.5, 1.7), (0, 0, 0.0, 0.0, 2.0), (2, 0, 2.0, 1.0, 4.0), (1, 0, 4.0, 3.5, 6.0)]
+    # (contact, outcome 0 completed / 1 abandoned, answered_at, wait for a person, queue_time, departed_at)
+    assert [(c, o, a, round(w, 9), round(q, 9), round(d, 9)) for c, o, a, w, q, d in recorder.departures] == [
+        (3, 1, -1.0, -1.0, 0.5, 1.7), (0, 0, 0.0, 0.0, 0.0, 2.0), (2, 0, 2.0, 1.0, 1.0, 4.0),
+        (1, 0, 4.0, 3.5, 3.5, 6.0)]
+    assert recorder.gave_up == [(3, 0, 1.2)]   # contact 3 gave up waiting for step 0, which it joined at 1.2
 
 
 def test_multi_step_contact_keeps_its_place_and_skips_unneeded_steps():
@@ -169,8 +171,12 @@ def test_interval_table_adds_up_to_the_totals_and_staffing_matches_headcount():
     assert set(staffed) == {6.0}
     busy = intervals[(intervals.metric == "busy") & (intervals.scope == "all")]
     mean_busy = busy.groupby("replication")["value"].mean().to_numpy()
-    utilisation = result.replications[result.replications.metric == "utilisation"]
-    assert np.allclose(mean_busy / 6, utilisation[utilisation.scope == "all"]["value"].to_numpy())
+    rows = result.replications[result.replications.scope == "all"].set_index(["replication", "metric"])["value"]
+    overtime = rows.xs("overtime", level="metric").to_numpy()   # serving the queue after closing
+    utilisation = rows.xs("utilisation", level="metric").to_numpy()
+    # busy in the opening hours (the intervals) and after closing, over paid time (opening hours + overtime)
+    assert (overtime > 0).all()
+    assert np.allclose((mean_busy * 600 + overtime) / (6 * 600 + overtime), utilisation)
 
 
 def test_confidence_intervals_stay_within_what_a_kpi_can_be():

@@ -121,6 +121,7 @@ def test_servicesim_lesson_lists_the_lessons():
     assert unknown.exit_code == 2 and "no lesson called 'nope'" in unknown.output
 
 
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
 def test_lesson_pooling_gives_a_report_and_an_animation_in_under_a_minute(tmp_path):
     started = time.perf_counter()
     result = CliRunner().invoke(main, ["lesson", "pooling", "--out", str(tmp_path)])

@@ -13,7 +13,7 @@ from simulator.model.records import REACHED_CUSTOMER, REWORKED
 from simulator.model.roster import build_roster
 from simulator.model.system import MAX_REWORKS, ServiceSystem
 from simulator.randomness import Streams, replication_seed
-from tests.conftest import assert_in_ci, build
+from tests.conftest import assert_in_ci, build, values
 
 
 def scenario(steps: list[dict], *, level: int = 3, headcount: int = 12, per_hour: float = 120,
@@ -85,7 +85,7 @@ def test_repeat_contacts_never_count_as_first_contact_resolution():
     tables = run_replication(build(scenario(steps)), 0, keep_tables=True).tables
     first = (tables.outcome == 0) & (tables.repeat_of < 0)
     resolved = first & (tables.errors == 0) & ~tables.recontacted
-    kpis = dict(((m, s), v) for m, s, v in run_replication(build(scenario(steps)), 0).kpis)
+    kpis = values(run_replication(build(scenario(steps)), 0).kpis)
     assert kpis[("fcr", "all")] == pytest.approx(resolved.sum() / first.sum())
 
 
@@ -120,12 +120,16 @@ def test_costs_add_up_exactly():
                        cost=25)
     mapping["staff"]["night"] = {"shifts": [{"start": "02:00", "end": "06:00", "count": 3}], "skills": {"s": 2},
                                  "cost_per_hour": 20, "breaks": [{"after": "1h", "length": "15min"}],
-                                 "shrinkage": 0.5}
+                                 "shrinkage": 0.5, "overtime_rate": 30}
     result = run_scenario(build(mapping))
     for output in result.outputs:
-        kpis = dict(((m, s), v) for m, s, v in output.kpis)
-        # 12 agents x 10 h x 25, plus 3 agents x 4 paid hours x 20 (breaks and absences are paid)
-        assert kpis[("cost_staff", "all")] == pytest.approx(12 * 10 * 25 + 3 * 4 * 20)
+        kpis = values(output.kpis)
+        # 12 agents x 10 h x 25, plus 3 agents x 4 paid hours x 20 (breaks and absences are paid), plus
+        # overtime: the agents' 25 an hour serving the queue after closing, the night shift's 30
+        overtime = kpis[("overtime", "pool:agents")], kpis[("overtime", "pool:night")]
+        assert overtime[0] > 0 and kpis[("overtime", "all")] == pytest.approx(sum(overtime))
+        assert kpis[("cost_staff", "all")] == pytest.approx(12 * 10 * 25 + 3 * 4 * 20 + overtime[0] / 60 * 25
+                                                            + overtime[1] / 60 * 30)
         tables = run_replication(result.scenario, output.replication, keep_tables=True).tables
         handled = int((tables.service_pool == 2).sum())
         assert kpis[("cost_automation", "all")] == pytest.approx(0.4 * handled)

@@ -59,9 +59,11 @@ def run(*args: str, out: Path) -> Path:
 
 def test_a_run_report_has_every_section(tmp_path):
     checker = check(run("run", str(SCENARIOS / "contact_centre.yaml"), "-r", "2", "--set", "clock.days=1", out=tmp_path))
-    for heading in ("Retail bank contact centre", "Targets", "KPIs, all contacts", "Charts", "By channel: phone",
-                    "By pool: agents", "Provenance"):
+    for heading in ("Retail bank contact centre", "Targets", "KPIs, all contacts (waits: real-time contacts)",
+                    "Charts", "By channel: phone", "By step: billing.follow_up", "By pool: agents", "Provenance"):
         assert heading in checker.headings, heading
+    # the answer first: the verdicts right after the title, before any table of KPIs
+    assert checker.headings.index("Targets") < checker.headings.index("KPIs, all contacts (waits: real-time contacts)")
     assert len(checker.sources) == 6                              # every chart, embedded
 
 

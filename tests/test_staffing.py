@@ -5,13 +5,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from simulator.experiment import run_replication, run_scenario
 from simulator.model.customers import Customers
 from simulator.model.roster import build_roster
 from simulator.model.system import ServiceSystem
 from simulator.randomness import Streams
-from tests.conftest import build
+from tests.conftest import build, values
 
 
 def shift_scenario(pool: dict, days: int = 1, per_hour: float = 30, replications: int = 2) -> dict:
@@ -42,10 +43,25 @@ def expected_staffed_per_half_hour() -> list[float]:
 
 
 def test_staffed_agents_per_interval_equal_the_schedule_on_every_day():
-    result = run_scenario(build(shift_scenario(POOL, days=2)))
+    # hardly anyone calls: nobody is still busy when a break or a shift's end comes
+    result = run_scenario(build(shift_scenario(POOL, days=2, per_hour=0.001)))
     staffed = result.intervals[(result.intervals.metric == "staffed") & (result.intervals.scope == "pool:agents")]
     for replication, rows in staffed.groupby("replication"):
         assert rows.sort_values("interval")["value"].tolist() == expected_staffed_per_half_hour() * 2
+
+
+def test_an_agent_finishing_a_contact_into_a_break_is_at_work_and_busy_never_exceeds_it():
+    """Under load, agents finish the contact in hand when a break or their shift's end comes: that time
+    counts as at work (and after a shift's end, as paid overtime), so in no interval does a pool without
+    concurrency show more agents busy than at work, and utilisation and occupancy never pass 100%."""
+    result = run_scenario(build(shift_scenario(POOL, days=2, per_hour=100)))   # two replications
+    table = result.intervals[result.intervals.scope == "pool:agents"].pivot_table(
+        index=["replication", "interval"], columns="metric", values="value")
+    assert (table["busy"] <= table["staffed"] + 1e-9).all()
+    assert (table["staffed"] >= np.tile(expected_staffed_per_half_hour() * 2, 2) - 1e-9).all()
+    assert (table["staffed"] > np.tile(expected_staffed_per_half_hour() * 2, 2) + 1e-9).any()
+    assert (table["utilisation"] <= 1 + 1e-9).all() and (table["occupancy"] <= 1 + 1e-9).all()
+    assert result.kpi("overtime", "pool:agents")["mean"] > 0
 
 
 def test_breaks_are_staggered_across_a_shifts_agents():
@@ -56,13 +72,21 @@ def test_breaks_are_staggered_across_a_shifts_agents():
     assert [periods[1][0] for periods in roster.duty[:3]] == [135.0, 145.0, 155.0]
 
 
-def test_utilisation_is_busy_time_over_staffed_time():
+def test_utilisation_is_busy_time_over_paid_time_and_overtime_is_work_after_a_shift_ends():
+    """Shift A (3 agents, 08-12) and B (2 agents, 10-18): 3 x 240 + 2 x 480 = 1680 paid minutes, breaks
+    included. An agent whose shift ends while it serves a contact finishes it: overtime, paid."""
     result = run_scenario(build(shift_scenario(POOL, per_hour=40)))
-    staffed_minutes = sum(expected_staffed_per_half_hour()) * 30
     for output in result.outputs:
-        busy = dict(((m, s), v) for m, s, v in output.kpis)[("utilisation", "all")] * staffed_minutes
-        intervals = [v for k, m, s, v in output.intervals if m == "busy" and s == "all"]
-        assert math.isclose(busy, sum(intervals) * 30, rel_tol=1e-9)
+        kpis = values(output.kpis)
+        tables = run_replication(result.scenario, output.replication, keep_tables=True).tables
+        busy = float((tables.service_end - tables.service_start).sum())
+        shift_end = np.where(tables.service_agent < 3, 240.0, 600.0)
+        overtime = float(np.clip(tables.service_end - shift_end, 0, None).sum())
+        assert kpis[("overtime", "pool:agents")] == pytest.approx(overtime)
+        assert kpis[("utilisation", "all")] == pytest.approx(busy / (1680 + overtime))
+        intervals = [row[3] for row in output.intervals if row[1] == "busy" and row[2] == "all"]
+        after_close = float(np.clip(tables.service_end - 600.0, 0, None).sum())
+        assert sum(intervals) * 30 + after_close == pytest.approx(busy)
 
 
 def test_shrinkage_removes_that_share_of_agent_days():

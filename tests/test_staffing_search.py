@@ -35,6 +35,7 @@ def test_a_pool_no_target_mentions_is_still_staffed_to_do_its_work():
     assert back_office["required"] >= 4      # about 4 Erlangs of follow-ups and email: not zero, not one
 
 
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
 def test_per_interval_requirement_curve_tracks_erlang_c_on_the_textbook_queue():
     staffing = find_staffing(TEXTBOOK, {"replications": 20}, per_interval=True, jobs=2)
     table = staffing.per_interval
@@ -56,3 +57,23 @@ def test_staff_needs_targets(tmp_path):
     plain.write_text(TEXTBOOK.read_text().split("targets:")[0])
     result = CliRunner().invoke(main, ["staff", str(plain), "--out", str(tmp_path)])
     assert result.exit_code == 2 and "no targets to meet" in result.stderr
+
+
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
+@pytest.mark.parametrize("path, changes", [("public_service_centre.yaml", {"staff.phone_team.headcount": 2}),
+                                           ("contact_centre.yaml", {})])
+def test_the_answer_of_the_staffing_search_meets_every_target_when_it_is_run(path, changes):
+    from simulator.experiment import run_scenario
+    from simulator.scenario import load_scenario
+    from simulator.staffing import REJECTING_FLAGS
+
+    staffing = find_staffing(SCENARIOS / path, changes, jobs=2)
+    assert staffing.answer is not None
+    assert (staffing.answer.targets["status"] == "met").all()
+    assert not {flag.kind for flag in staffing.answer.flags} & set(REJECTING_FLAGS)
+    again = run_scenario(load_scenario(SCENARIOS / path, {**changes, **staffing.changes}), jobs=2)
+    assert (again.targets["status"] == "met").all()          # run as a scenario of its own, it holds
+    if path == "contact_centre.yaml":
+        assert staffing.changes["staff.back_office.headcount"] >= 7   # not cut to 5 and its work left undone
+    else:
+        assert staffing.changes["staff.phone_team.headcount"] >= 4

@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from simulator.experiment import run_replication, run_scenario
 from simulator.metrics.compute import busy_time_before
 from simulator.queueing import (erlang_a, erlang_c, mg1_mean_wait, mm1_mean_wait, mmc_mean_wait,
                                 mmc_service_level)
-from tests.conftest import assert_in_ci, build, single_queue
+from tests.conftest import SLACK, assert_in_ci, build, single_queue
 
 
 def test_mm1_mean_wait():
@@ -37,6 +38,7 @@ def test_mmc_matches_erlang_c_wait_and_service_level():
     assert_in_ci(result.kpi("answered"), 4.0 * (1500 - 150), slack=0.0)
 
 
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
 def test_mmc_with_abandonment_matches_erlang_a():
     # 5 agents, 5.5 calls/min (overloaded without abandonment), patience exponential mean 2 min
     scenario = build(single_queue(per_hour=330, duration={"exponential": {"mean": 1}}, headcount=5,
@@ -48,6 +50,7 @@ def test_mmc_with_abandonment_matches_erlang_a():
     assert_in_ci(result.kpi("queue_time_mean"), exact["mean_wait"])
 
 
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
 def test_mg1_matches_pollaczek_khinchine_for_low_and_high_variability():
     for cv, seed, horizon, replications in ((0.5, 14, 3000, 20), (2.0, 15, 6000, 40)):
         scenario = build(single_queue(per_hour=42, duration={"gamma": {"mean": 1, "cv": cv}}, headcount=1,
@@ -58,6 +61,7 @@ def test_mg1_matches_pollaczek_khinchine_for_low_and_high_variability():
         assert_in_ci(result.kpi("wait_mean"), exact)
 
 
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
 def test_proficiency_level_5_is_mmc_with_the_faster_rate():
     # level 5 works at speed 1.3: 1.3 min of standard work takes 1 minute
     scenario = build(single_queue(per_hour=240, duration={"exponential": {"mean": 1.3}}, headcount=5, level=5,
@@ -115,3 +119,104 @@ def test_reference_formulas_against_published_values():
     assert math.isclose(mg1_mean_wait(0.7, 1.0, 2.0), mm1_mean_wait(0.7, 1.0))
     # Erlang A tends to Erlang C as patience grows
     assert math.isclose(erlang_a(4.0, 1.0, 5, 1e-6)["mean_wait"], mmc_mean_wait(4.0, 1.0, 5), rel_tol=1e-3)
+
+
+# -- measured to a person, per step, per interval (issue 10) -------------------------------------------------
+
+def menu_then_agents(replications: int, seed: int) -> dict:
+    """A phone menu with ample capacity that resolves 30% of the calls, in front of 5 agents: the calls it
+    passes on are Poisson at 70% of the rate (the departures of an M/G/infinity queue, thinned), so the
+    agents' queue is an M/M/5 at 4 calls a minute."""
+    return {
+        "name": "menu", "clock": {"horizon": 1500, "warmup": 150, "interval": 1500},
+        "replications": replications, "seed": seed,
+        "channels": {"phone": {}},
+        "demand": {"calls": {"channel": "phone", "arrivals": {"per_hour": 4 / 0.7 * 60}, "process": "call"}},
+        "processes": {"call": {"steps": [
+            {"name": "menu", "automation": "ivr", "duration": {"exponential": {"mean": 1}}, "containment": 0.3},
+            {"name": "talk", "skill": "s", "duration": {"exponential": {"mean": 1}}}]}},
+        "automation": {"ivr": {"capacity": 100}},
+        "staff": {"agents": {"headcount": 5, "skills": {"s": 3}}},
+        "service_level": {"within": "20s"},
+    }
+
+
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
+def test_a_menu_in_front_of_an_mmc_queue_gives_that_queues_erlang_c_wait_and_service_level():
+    result = run_scenario(build(menu_then_agents(30, 19)))
+    assert_in_ci(result.kpi("wait_mean"), mmc_mean_wait(4.0, 1.0, 5))
+    assert_in_ci(result.kpi("service_level"), mmc_service_level(4.0, 1.0, 5, 20 / 60))
+    assert_in_ci(result.kpi("queue_time_mean", "step:call.talk"), mmc_mean_wait(4.0, 1.0, 5))
+    assert_in_ci(result.kpi("containment_rate"), 0.3)
+    # the menu is not waiting: with ample capacity nobody queues for it, and its answer is not an answer
+    assert result.kpi("queue_time_mean", "step:call.menu")["mean"] == 0
+    assert_in_ci(result.kpi("answered"), 4.0 * (1500 - 150), slack=0.0)
+
+
+def triage_then_registration(replications: int, seed: int) -> dict:
+    """Walk-ins at 1 a minute: a triage desk of 2 (1.5 min each, exponential), then a registration desk
+    of 4 (3.2 min each): two M/M/c queues in tandem (Jackson: the first's departures are Poisson)."""
+    return {
+        "name": "desks", "clock": {"horizon": 4000, "warmup": 200, "interval": 4000},
+        "replications": replications, "seed": seed,
+        "channels": {"walk_in": {}},
+        "demand": {"visits": {"channel": "walk_in", "arrivals": {"per_hour": 60}, "process": "visit"}},
+        "processes": {"visit": {"steps": [
+            {"name": "triage", "skill": "triage", "duration": {"exponential": {"mean": 1.5}}},
+            {"name": "registration", "skill": "registration", "duration": {"exponential": {"mean": 3.2}}}]}},
+        "staff": {"triage_desk": {"headcount": 2, "skills": {"triage": 3}},
+                  "clerks": {"headcount": 4, "skills": {"registration": 3}}},
+        "service_level": {"within": "5min"},
+    }
+
+
+def test_each_desk_of_a_tandem_gives_its_own_erlang_c_queue_time_at_its_step_scope():
+    result = run_scenario(build(triage_then_registration(30, 20)))
+    triage, registration = mmc_mean_wait(1.0, 1 / 1.5, 2), mmc_mean_wait(1.0, 1 / 3.2, 4)
+    assert_in_ci(result.kpi("queue_time_mean", "step:visit.triage"), triage)
+    assert_in_ci(result.kpi("queue_time_mean", "step:visit.registration"), registration)
+    assert_in_ci(result.kpi("service_level", "step:visit.registration"), mmc_service_level(1.0, 1 / 3.2, 4, 5))
+    assert_in_ci(result.kpi("utilisation", "step:visit.registration"), 0.8)
+    # speed of answer stops at triage; all the waiting across steps does not
+    assert_in_ci(result.kpi("wait_mean"), triage)
+    assert_in_ci(result.kpi("queue_time_mean"), triage + registration)
+
+
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
+def test_an_mmc_over_three_days_gives_erlang_c_in_every_steady_state_hour():
+    """Per-interval estimates are per contact (ratio of sums over replications): each hour's wait and
+    service level contain Erlang C's, with a family-wise 95% (Bonferroni) over the 29 hours."""
+    from simulator.analysis import t_quantile
+
+    mapping = single_queue(per_hour=240, duration={"exponential": {"mean": 1}}, headcount=5, horizon=600,
+                           warmup=60, replications=40, seed=21, interval=60)
+    mapping["clock"]["days"] = 3
+    result = run_scenario(build(mapping))
+    table = result.interval_summary[result.interval_summary.scope == "all"]
+    exact = {"wait_mean": mmc_mean_wait(4.0, 1.0, 5), "service_level": mmc_service_level(4.0, 1.0, 5, 20 / 60)}
+    for metric, value in exact.items():
+        rows = table[table.metric == metric]
+        assert len(rows) == 29
+        widen = float(t_quantile(39, 1 - 0.05 / len(rows)) / t_quantile(39))
+        half = (rows["ci_high"] - rows["ci_low"]) / 2 * widen
+        middle = (rows["ci_high"] + rows["ci_low"]) / 2
+        outside = rows[(value < middle - half - SLACK * value) | (value > middle + half + SLACK * value)]
+        assert outside.empty, f"{metric}: Erlang C {value:.4g} outside in hours {outside['interval'].tolist()}"
+
+
+@pytest.mark.slow
+def test_warmup_auto_removes_the_bias_of_an_empty_start_at_90_percent():
+    """An M/M/5 at 90% (4.5 calls a minute, 1 minute each) over 4 hours started empty: with no warm-up the
+    mean wait is biased low, its CI wholly below Erlang C's; MSER-5 chooses a warm-up (about 100 minutes
+    here, far more than the old rule of thumb's tenth of the horizon) that removes the bias. The same
+    holds for seeds 24-26 (docs/validation.md)."""
+    mapping = single_queue(per_hour=270, duration={"exponential": {"mean": 1}}, headcount=5, horizon=240,
+                           warmup=0, replications=300, seed=23)
+    exact = mmc_mean_wait(4.5, 1.0, 5)
+    cold = run_scenario(build(mapping), jobs=2)
+    assert cold.kpi("wait_mean")["ci_high"] < exact
+    mapping["clock"]["warmup"] = "auto"
+    warm = run_scenario(build(mapping), jobs=2)
+    chosen = warm.scenario.clock.warmup
+    assert warm.scenario.clock.warmup_auto and 30 <= chosen <= 120
+    assert_in_ci(warm.kpi("wait_mean"), exact)

@@ -10,7 +10,7 @@ from simulator.model.roster import build_roster
 from simulator.model.training import plan_training
 from simulator.model.customers import draw_customers
 from simulator.randomness import Streams, replication_seed
-from tests.conftest import build
+from tests.conftest import build, values
 
 
 def trained(share: float = 0.5, off_floor: dict | None = None, replications: int = 30, seed: int = 21) -> dict:
@@ -77,7 +77,7 @@ def test_training_cuts_errors_and_waits_and_is_paid_for():
     assert everyone.kpi("error_rate")["ci_high"] < untrained.kpi("error_rate")["ci_low"]
     assert everyone.kpi("wait_mean")["ci_high"] < untrained.kpi("wait_mean")["ci_low"]
     assert everyone.kpi("cost_training")["mean"] == 4000
-    costs = dict(((m, s), v) for m, s, v in run_replication(build(trained(share=1.0)), 0).kpis)
+    costs = values(run_replication(build(trained(share=1.0)), 0).kpis)
     assert costs[("cost_total", "all")] == pytest.approx(
         costs[("cost_staff", "all")] + costs[("cost_training", "all")])
 

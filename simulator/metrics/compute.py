@@ -1,21 +1,51 @@
 """KPIs of one replication, from its recorded columns (definitions: simulator.kpis, docs/kpis.md).
 
-Everything here is vectorised numpy over whole columns; it runs once per
-replication, after the simulation, never per event.
+A KPI that is a ratio (a mean wait, a share, a rate, utilisation) is returned with its numerator and
+denominator, so that the summary across replications can estimate the per-contact value as a ratio
+of sums (simulator.analysis), and a mean over contacts also with the sum of its squared values (for
+the least uncertainty its interval may show); other KPIs (counts, costs, percentiles) are plain values. Everything
+here is vectorised numpy over whole columns; it runs once per replication, after the simulation,
+never per event.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from simulator.metrics.staff_time import bot_busy, busy_time_before, staff_time, time_between
 from simulator.metrics.tables import ReplicationTables
 from simulator.scenario.model import Scenario
 
-Row = tuple[str, str, float]                 # (metric, scope, value)
-IntervalRow = tuple[int, str, str, float]    # (interval, metric, scope, value)
+Row = tuple[str, str, float, float, float, float]   # (metric, scope, value, numerator, denominator, squares)
+IntervalRow = tuple[int, str, str, float, float, float, float]   # (interval, ...the same)
+NAN = math.nan
 
 WAIT_PERCENTILES = (("wait_p50", 50), ("wait_p90", 90), ("wait_p95", 95))
 
+__all__ = ["busy_time_before", "replication_kpis", "interval_kpis", "distribution_rows", "satisfaction_scores"]
+
+
+def plain(metric: str, scope: str, value: float) -> Row:
+    return (metric, scope, float(value), NAN, NAN, NAN)
+
+
+def ratio(metric: str, scope: str, numerator: float, denominator: float, squares: float = NAN) -> Row:
+    return (metric, scope, float(numerator) / float(denominator) if denominator else NAN, float(numerator),
+            float(denominator), float(squares))
+
+
+def mean_of(metric: str, scope: str, values: np.ndarray) -> Row:
+    """The mean of per-contact values, as a ratio (sum / count) with the sum of squares."""
+    return ratio(metric, scope, values.sum(), len(values), float(np.dot(values, values)))
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else NAN
+
+
+# -- who is who -----------------------------------------------------------------------------------------
 
 def contact_scopes(tables: ReplicationTables, scenario: Scenario) -> dict[str, np.ndarray]:
     """Boolean masks over contacts: all, each channel, each segment, each demand stream."""
@@ -29,6 +59,47 @@ def contact_scopes(tables: ReplicationTables, scenario: Scenario) -> dict[str, n
         scopes[f"demand:{demand.name}"] = tables.demand == number
     return scopes
 
+
+def scope_channels(scenario: Scenario, scope: str) -> set[str]:
+    """The channels whose contacts a contact scope can hold."""
+    kind, _, name = scope.partition(":")
+    if kind == "channel":
+        return {name}
+    if kind == "demand":
+        return {next(d.channel for d in scenario.demand if d.name == name)}
+    return {d.channel for d in scenario.demand}
+
+
+class ContactFacts:
+    """Per-contact facts every contact KPI needs, computed once per replication."""
+
+    def __init__(self, tables: ReplicationTables, scenario: Scenario):
+        clock = scenario.clock
+        channels = scenario.channels
+        self.counted = tables.arrived_at >= clock.warmup
+        deferrable = np.array([c.deferrable for c in channels], dtype=bool)
+        self.deferrable = deferrable[tables.channel] if len(tables.channel) else np.zeros(0, dtype=bool)
+        self.answered = ~np.isnan(tables.answered_at)
+        self.abandoned = tables.outcome == 1
+        self.left = tables.outcome != 2                       # left the system (completed or abandoned)
+        self.completed = tables.outcome == 0
+        self.unanswered_at_end = tables.left_waiting & ~self.answered
+        short = scenario.service_level.short_abandon
+        self.short = self.abandoned & (np.nan_to_num(tables.queue_time) <= short + 1e-12) if short else \
+            np.zeros(len(tables.arrived_at), dtype=bool)
+        thresholds = np.array([scenario.threshold(c.name) if scenario.threshold(c.name) is not None else NAN
+                               for c in channels])
+        self.threshold = thresholds[tables.channel] if len(tables.channel) else np.zeros(0)
+        targets = np.full(len(channels), np.inf)
+        for number, channel in enumerate(channels):
+            if channel.deferrable and channel.response_target is not None:
+                targets[number] = clock.opening_time(channel.response_target)
+        self.response_target = targets[tables.channel] if len(tables.channel) else np.zeros(0)
+        self.has_response_target = any(c.deferrable and c.response_target is not None for c in channels)
+        self.scores = satisfaction_scores(tables, scenario)
+
+
+# -- contacts -------------------------------------------------------------------------------------------
 
 def satisfaction_scores(tables: ReplicationTables, scenario: Scenario) -> np.ndarray:
     """The satisfaction proxy of every contact, 1 to 5 (NaN while still in the system).
@@ -53,126 +124,218 @@ def satisfaction_scores(tables: ReplicationTables, scenario: Scenario) -> np.nda
     return np.where(tables.outcome == 2, np.nan, score)
 
 
-def contact_kpis(tables: ReplicationTables, mask: np.ndarray, threshold: float,
-                 satisfaction: np.ndarray | None = None) -> dict[str, float]:
-    """Volume, waiting and abandonment KPIs over the contacts selected by ``mask``."""
-    offered = int(mask.sum())
-    answered_mask = mask & ~np.isnan(tables.answered_at)
-    abandoned_mask = mask & (tables.outcome == 1)
-    left_mask = mask & (tables.outcome != 2)
-    waits = tables.answered_at[answered_mask] - tables.arrived_at[answered_mask]
-    answered, abandoned = len(waits), int(abandoned_mask.sum())
-    abandoned_unanswered = int((abandoned_mask & ~answered_mask).sum())   # not those a bot had answered
-    kpis = {
-        "offered": float(offered),
-        "answered": float(answered),
-        "abandoned": float(abandoned),
-        "abandon_rate": abandoned / offered if offered else np.nan,
-        "unfinished": float((mask & (tables.outcome == 2)).sum()),
-        "wait_mean": float(waits.mean()) if answered else np.nan,
-    }
-    percentiles = np.percentile(waits, [p for _, p in WAIT_PERCENTILES]) if answered else [np.nan] * 3
-    kpis.update({name: float(value) for (name, _), value in zip(WAIT_PERCENTILES, percentiles)})
-    within = int((waits <= threshold + 1e-12).sum())
-    denominator = answered + abandoned_unanswered
-    kpis["service_level"] = within / denominator if denominator else np.nan
-    completed = mask & (tables.outcome == 0)
-    n_completed = int(completed.sum())
+def waiting_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str,
+                 threshold: np.ndarray | None, real_time: bool) -> list[Row]:
+    """Waiting, answering and abandonment over the contacts of ``mask`` (the real-time ones of a scope,
+    or a deferrable scope's contacts, whose turnaround is still worth knowing)."""
+    left = mask & facts.left
+    queue = tables.queue_time[left]
+    rows = [plain("unfinished", scope, (mask & ~facts.left).sum()),
+            mean_of("queue_time_mean", scope, queue),
+            plain("queue_time_p90", scope, _percentile(queue, 90)),
+            mean_of("time_in_system_mean", scope, tables.departed_at[left] - tables.arrived_at[left])]
+    if not real_time:
+        return rows
+    answered = mask & facts.answered
+    abandoned = mask & facts.abandoned
+    queued = answered.sum() + abandoned.sum() + (mask & facts.unanswered_at_end).sum()
+    waits = tables.wait[answered]
+    rows += [plain("abandoned", scope, abandoned.sum()), plain("short_abandoned", scope, (mask & facts.short).sum()),
+             ratio("abandon_rate", scope, abandoned.sum(), queued),
+             mean_of("wait_mean", scope, waits)]
+    rows += [plain(name, scope, _percentile(waits, q)) for name, q in WAIT_PERCENTILES]
+    rows.append(ratio("callback_rate", scope, (mask & tables.callback).sum(), queued))
+    if threshold is not None:
+        judged = mask & ~np.isnan(threshold)
+        within = (judged & facts.answered & (tables.wait <= threshold + 1e-12)).sum()
+        denominator = ((judged & facts.answered).sum() + (judged & facts.abandoned & ~facts.short).sum()
+                       + (judged & facts.unanswered_at_end).sum())
+        rows.append(ratio("service_level", scope, within, denominator))
+    return rows
+
+
+def deferrable_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str,
+                    horizon: float) -> list[Row]:
+    """Response time, response within target, and the backlog left open at the last closing."""
+    answered = mask & facts.answered
+    response = tables.answered_at[answered] - tables.arrived_at[answered]
+    done_by_close = facts.completed & (tables.departed_at <= horizon)
+    rows = [mean_of("response_time_mean", scope, response),
+            plain("backlog_end", scope, (mask & (tables.arrived_at < horizon) & ~done_by_close).sum())]
+    if facts.has_response_target:
+        # over the contacts that needed a person (self-service resolved the rest) and whose deadline fell
+        # within the simulated days: for the others the run cannot tell
+        due = mask & ~tables.contained & (tables.arrived_at + facts.response_target <= horizon + 1e-9)
+        within = due & answered & (tables.answered_at - tables.arrived_at <= facts.response_target)
+        rows.append(ratio("response_within_target", scope, within.sum(), due.sum()))
+    return rows
+
+
+def general_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str) -> list[Row]:
+    """Volumes, quality, containment and satisfaction over every contact of the scope."""
+    completed = mask & facts.completed
+    n_completed = completed.sum()
     first = completed & (tables.repeat_of < 0)
-    kpis["error_rate"] = float((completed & (tables.errors > 0)).sum()) / n_completed if n_completed else np.nan
-    kpis["rework_rate"] = float((completed & (tables.reworks > 0)).sum()) / n_completed if n_completed else np.nan
-    kpis["recontact_rate"] = float((completed & tables.recontacted).sum()) / n_completed if n_completed else np.nan
     resolved = first & (tables.errors == 0) & ~tables.recontacted
-    kpis["fcr"] = float(resolved.sum()) / first.sum() if first.any() else np.nan
-    kpis["repeat_contacts"] = float((mask & (tables.repeat_of >= 0) & ~tables.retrial).sum())
-    kpis["retrial_contacts"] = float((mask & tables.retrial).sum())
-    kpis["callback_rate"] = float((mask & tables.callback).sum()) / offered if offered else np.nan
     automated = mask & (tables.bot_served > 0)
-    kpis["containment_rate"] = float((automated & tables.contained).sum()) / automated.sum() \
-        if automated.any() else np.nan
-    left = int(left_mask.sum())
-    if satisfaction is not None:
-        scores = satisfaction[left_mask]
-        kpis["satisfaction_mean"] = float(scores.mean()) if left else np.nan
-        kpis["satisfied_share"] = float((scores >= 4).mean()) if left else np.nan
-    kpis["queue_time_mean"] = float(tables.queue_time[left_mask].mean()) if left else np.nan
-    kpis["time_in_system_mean"] = float(
-        (tables.departed_at[left_mask] - tables.arrived_at[left_mask]).mean()) if left else np.nan
-    return kpis
+    left = mask & facts.left
+    scores = facts.scores[left]
+    return [plain("offered", scope, mask.sum()), plain("answered", scope, (mask & facts.answered).sum()),
+            plain("contained", scope, (mask & tables.contained).sum()),
+            ratio("error_rate", scope, (completed & (tables.errors > 0)).sum(), n_completed),
+            ratio("rework_rate", scope, (completed & (tables.reworks > 0)).sum(), n_completed),
+            ratio("recontact_rate", scope, (completed & tables.recontacted).sum(), n_completed),
+            ratio("fcr", scope, resolved.sum(), first.sum()),
+            plain("repeat_contacts", scope, (mask & (tables.repeat_of >= 0) & ~tables.retrial).sum()),
+            plain("retrial_contacts", scope, (mask & tables.retrial).sum()),
+            ratio("containment_rate", scope, (automated & tables.contained).sum(), automated.sum()),
+            mean_of("satisfaction_mean", scope, scores),
+            ratio("satisfied_share", scope, (scores >= 4).sum(), len(scores))]
 
 
-def busy_time_before(starts: np.ndarray, ends: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """Total busy time of the given services before each of ``times`` (vectorised).
-
-    Busy time before t is the sum over services of ``max(0, min(t, end) - start)``,
-    which equals ``sum_{start<t} (t - start) - sum_{end<t} (t - end)``: two sorted
-    prefix sums and a binary search, whatever the number of services.
-    """
-    starts, ends = np.sort(starts), np.sort(ends)
-    start_sums = np.concatenate(([0.0], np.cumsum(starts)))
-    end_sums = np.concatenate(([0.0], np.cumsum(ends)))
-    n_started = np.searchsorted(starts, times, side="left")
-    n_ended = np.searchsorted(ends, times, side="left")
-    return (times * n_started - start_sums[n_started]) - (times * n_ended - end_sums[n_ended])
-
-
-def busy_time(tables: ReplicationTables, pool: int, bounds: np.ndarray) -> np.ndarray:
-    """Agent-time a pool was busy between consecutive ``bounds``: serving one contact, or holding at
-    least one chat (chats overlap, so they count through the periods an agent held any)."""
-    single = tables.service_slots == 1
-    return (_pool_time(tables.service_pool[single], tables.service_start[single], tables.service_end[single],
-                       pool, bounds)
-            + _pool_time(tables.held_pool, tables.held_start, tables.held_end, pool, bounds))
-
-
-def slot_time(tables: ReplicationTables, pool: int, bounds: np.ndarray) -> np.ndarray:
-    """Busy slot-time: each contact of a channel with concurrency k counts 1/k of an agent."""
-    total = np.zeros(len(bounds) - 1)
-    for slots in np.unique(tables.service_slots):
-        mine = tables.service_slots == slots
-        total += _pool_time(tables.service_pool[mine], tables.service_start[mine], tables.service_end[mine],
-                            pool, bounds) / slots
-    return total
-
-
-def _pool_time(pools: np.ndarray, starts: np.ndarray, ends: np.ndarray, pool: int,
-               bounds: np.ndarray) -> np.ndarray:
-    """Agent-time of one pool's periods (services, duty) between consecutive ``bounds``."""
-    mine = pools == pool
-    if not mine.any():
-        return np.zeros(len(bounds) - 1)
-    ends = np.minimum(ends[mine], bounds[-1])   # duty may run on to infinity; only the window counts
-    return np.diff(busy_time_before(np.minimum(starts[mine], bounds[-1]), ends, bounds))
-
-
-def _deferrable_contacts(tables: ReplicationTables, scenario: Scenario) -> tuple[np.ndarray, np.ndarray] | None:
-    """Which contacts are on a deferrable channel, and each one's response target in opening time."""
-    channels = [c for c in scenario.channels if c.deferrable]
-    if not channels:
+def scope_threshold(facts: ContactFacts, scenario: Scenario, scope: str) -> np.ndarray | None:
+    """Each contact's service-level threshold in a scope (the scope's own, or each channel's); None
+    when no contact of the scope has one."""
+    own = scenario.service_level.of_scope(scope)
+    if own is not None:
+        return np.where(facts.deferrable, NAN, own)
+    channels = scope_channels(scenario, scope)
+    if not any(scenario.threshold(c) is not None for c in channels):
         return None
-    names = [c.name for c in scenario.channels]
-    target = np.full(len(scenario.channels), np.inf)
-    for channel in channels:
-        if channel.response_target is not None:
-            target[names.index(channel.name)] = scenario.clock.opening_time(channel.response_target)
-    is_deferrable = np.isin(tables.channel, [names.index(c.name) for c in channels])
-    return is_deferrable, target[tables.channel]
+    return facts.threshold
 
 
-def backlog_kpis(tables: ReplicationTables, mask: np.ndarray, target: np.ndarray, horizon: float) -> dict[str, float]:
-    """Backlog left at the last closing, and the share answered within the response target."""
-    arrived, answered = tables.arrived_at[mask], tables.answered_at[mask]
-    waiting_at_close = (arrived < horizon) & ~(answered <= horizon)
-    within = answered - arrived <= target[mask]          # NaN (never answered) compares False
-    kpis = {"backlog_end": float(waiting_at_close.sum())}
-    if np.isfinite(target[mask]).any():
-        kpis["response_within_target"] = float(within.mean()) if len(arrived) else np.nan
-    return kpis
+def contact_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: ContactFacts) -> list[Row]:
+    """Every contact KPI in every contact scope. In a scope that mixes real-time and deferrable contacts
+    (all, a segment), waiting is measured over the real-time ones only."""
+    rows: list[Row] = []
+    deferrable_channels = {c.name for c in scenario.channels if c.deferrable}
+    horizon = scenario.clock.horizon
+    for scope, mask in contact_scopes(tables, scenario).items():
+        mask = mask & facts.counted
+        channels = scope_channels(scenario, scope)
+        real_time = bool(channels - deferrable_channels)
+        backlog = bool(channels & deferrable_channels)
+        rows += general_kpis(tables, facts, mask, scope)
+        waiting = mask & ~facts.deferrable if real_time else mask
+        rows += waiting_kpis(tables, facts, waiting, scope, scope_threshold(facts, scenario, scope) if real_time
+                             else None, real_time)
+        if backlog and not scope.startswith("segment:"):
+            rows += deferrable_kpis(tables, facts, mask & facts.deferrable, scope, horizon)
+    return rows
+
+
+# -- steps ----------------------------------------------------------------------------------------------
+
+class Visits:
+    """Every request for a step, after the warm-up: served, abandoned while waiting, or left waiting."""
+
+    def __init__(self, tables: ReplicationTables, facts: ContactFacts):
+        served = facts.counted[tables.service_contact]
+        gave_up = facts.counted[tables.gave_up_contact]
+        left = facts.counted[tables.left_contact]
+        self.step = np.concatenate((tables.service_step[served], tables.gave_up_step[gave_up],
+                                    tables.left_step[left]))
+        self.contact = np.concatenate((tables.service_contact[served], tables.gave_up_contact[gave_up],
+                                       tables.left_contact[left]))
+        waited = np.concatenate((tables.service_start[served] - tables.service_queued_at[served],
+                                 tables.departed_at[tables.gave_up_contact[gave_up]] - tables.gave_up_queued_at[gave_up],
+                                 np.full(left.sum(), NAN)))
+        self.wait = waited
+        self.kind = np.concatenate((np.zeros(served.sum(), dtype=np.int8), np.ones(gave_up.sum(), dtype=np.int8),
+                                    np.full(left.sum(), 2, dtype=np.int8)))
+        self.handle = np.concatenate((tables.service_end[served] - tables.service_start[served],
+                                      np.full(gave_up.sum() + left.sum(), NAN)))
+
+
+def step_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: ContactFacts,
+                  pool_time: list, window: np.ndarray) -> list[Row]:
+    """Per step of every process: requests, waits, service level, abandonment, handling time and the
+    utilisation of whoever does the step."""
+    visits = Visits(tables, facts)
+    short = scenario.service_level.short_abandon
+    skills_of = [dict(pool.skills) for pool in scenario.staff]
+    automations = [tool.name for tool in scenario.automation]
+    opening = np.array([window[0], scenario.clock.horizon])
+    bots = {name: float(bot_busy(tables, number, opening)[0]) for number, name in enumerate(automations)}
+    capacity = {tool.name: tool.capacity * float(opening[1] - opening[0]) for tool in scenario.automation}
+    rows: list[Row] = []
+    number = 0
+    for process in scenario.processes:
+        for step in process.steps:
+            scope = f"step:{process.name}.{step.name}"
+            mine = visits.step == number
+            number += 1
+            served, gave_up, left = mine & (visits.kind == 0), mine & (visits.kind == 1), mine & (visits.kind == 2)
+            waited = mine & (visits.kind < 2)
+            requests = mine.sum()
+            rows += [plain("offered", scope, requests), plain("abandoned", scope, gave_up.sum()),
+                     ratio("abandon_rate", scope, gave_up.sum(), requests),
+                     mean_of("queue_time_mean", scope, visits.wait[waited]),
+                     plain("queue_time_p90", scope, _percentile(visits.wait[waited], 90)),
+                     mean_of("handle_time_mean", scope, visits.handle[served])]
+            if any(scenario.threshold(d.channel) is not None for d in scenario.demand if d.process == process.name):
+                threshold = facts.threshold[visits.contact]
+                judged = ~np.isnan(threshold)
+                within = (judged & served & (visits.wait <= threshold + 1e-12)).sum()
+                counted_gave_up = judged & gave_up & ~(visits.wait <= short + 1e-12) if short else judged & gave_up
+                rows.append(ratio("service_level", scope, within,
+                                  (judged & served).sum() + counted_gave_up.sum() + (judged & left).sum()))
+            if step.skill is not None:
+                doers = [k for k, skills in enumerate(skills_of) if step.skill in skills]
+                rows.append(ratio("utilisation", scope, sum(float(pool_time[k].busy[0]) for k in doers),
+                                  sum(float(pool_time[k].paid[0]) for k in doers)))
+            else:
+                rows.append(ratio("utilisation", scope, bots[step.automation], capacity[step.automation]))
+    return rows
+
+
+# -- staff, automation and cost ---------------------------------------------------------------------------
+
+def staff_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: ContactFacts,
+                   pool_time: list, window: np.ndarray) -> list[Row]:
+    """Utilisation, occupancy, overtime and cost per pool and in all; automation; cost per contact."""
+    rows: list[Row] = []
+    concurrent = any(c.concurrency > 1 for c in scenario.channels)
+    totals = dict(busy=0.0, paid=0.0, at_work=0.0, overtime=0.0, scheduled=0.0)
+    cost_staff = 0.0
+    for pool, times in zip(scenario.staff, pool_time):
+        scope = f"pool:{pool.name}"
+        busy, paid, at_work = float(times.busy[0]), float(times.paid[0]), float(times.at_work[0])
+        overtime, scheduled = float(times.overtime[0]), float(times.scheduled[0])
+        cost = scheduled / 60 * pool.cost_per_hour + overtime / 60 * pool.overtime_cost_per_hour
+        rows += [ratio("utilisation", scope, busy, paid), ratio("occupancy", scope, busy, at_work),
+                 plain("overtime", scope, overtime), ratio("overtime_share", scope, overtime, scheduled),
+                 plain("cost_staff", scope, cost)]
+        if concurrent:
+            rows.append(ratio("slot_utilisation", scope, float(times.slot_busy[0]), at_work))
+        for key, value in (("busy", busy), ("paid", paid), ("at_work", at_work), ("overtime", overtime),
+                           ("scheduled", scheduled)):
+            totals[key] += value
+        cost_staff += cost
+    rows += [ratio("utilisation", "all", totals["busy"], totals["paid"]),
+             ratio("occupancy", "all", totals["busy"], totals["at_work"]), plain("overtime", "all", totals["overtime"]),
+             ratio("overtime_share", "all", totals["overtime"], totals["scheduled"])]
+    cost_automation = 0.0
+    counted = tables.service_start >= scenario.clock.warmup
+    opening = np.array([window[0], scenario.clock.horizon])
+    for number, tool in enumerate(scenario.automation):
+        handled = int((counted & (tables.service_pool == tables.staff_pools + number)).sum())
+        scope = f"automation:{tool.name}"
+        rows += [plain("cost_automation", scope, handled * tool.cost_per_contact),
+                 ratio("utilisation", scope, float(bot_busy(tables, number, opening)[0]),
+                       tool.capacity * float(opening[1] - opening[0]))]
+        cost_automation += handled * tool.cost_per_contact
+    total = cost_staff + cost_automation + tables.training_cost
+    rows += [plain("cost_staff", "all", cost_staff), plain("cost_automation", "all", cost_automation),
+             plain("cost_training", "all", tables.training_cost), plain("cost_total", "all", total),
+             ratio("cost_per_contact", "all", total, (facts.completed & facts.counted).sum())]
+    return rows
 
 
 def unused_kpis(scenario: Scenario) -> set[str]:
-    """KPIs of features the scenario does not use: left out rather than reported as zeros. Costs are
-    always reported: zero is the true cost of what is not used, and comparisons need it."""
+    """KPIs of features the scenario does not use: left out rather than reported as zeros. Costs and
+    overtime are always reported: zero is the true value of what is not used, and comparisons need it."""
     steps = [step for process in scenario.processes for step in process.steps]
     unused = set()
     if not any(step.error_rate for step in steps):
@@ -182,11 +345,13 @@ def unused_kpis(scenario: Scenario) -> set[str]:
     if not any(step.error_rate and step.recontact_after for step in steps):
         unused |= {"recontact_rate", "repeat_contacts"}
     if not any(step.containment for step in steps):
-        unused.add("containment_rate")
+        unused |= {"containment_rate", "contained"}
     if not any(c.retrial_share for c in scenario.channels):
         unused.add("retrial_contacts")
     if not any(c.callback_above is not None for c in scenario.channels):
         unused.add("callback_rate")
+    if not scenario.service_level.short_abandon:
+        unused.add("short_abandoned")
     return unused
 
 
@@ -202,138 +367,129 @@ def _scopes_with_automation(scenario: Scenario) -> set[str]:
 
 def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]:
     """Every KPI of one replication in every scope, after the warm-up."""
-    clock = scenario.clock
-    after_warmup = tables.arrived_at >= clock.warmup
-    rows: list[Row] = []
-    automated = _scopes_with_automation(scenario)
-    deferrable = _deferrable_contacts(tables, scenario)
-    scores = satisfaction_scores(tables, scenario)
-    for scope, mask in contact_scopes(tables, scenario).items():
-        kpis = contact_kpis(tables, mask & after_warmup, scenario.service_level_threshold, scores)
-        for metric, value in kpis.items():
-            if metric != "containment_rate" or scope in automated:
-                rows.append((metric, scope, value))
-        if deferrable is not None and not scope.startswith("segment:") and (mask & deferrable[0]).any():
-            backlog = backlog_kpis(tables, mask & after_warmup & deferrable[0], deferrable[1], clock.horizon)
-            rows.extend((metric, scope, value) for metric, value in backlog.items())
-    window = np.array([clock.warmup, clock.horizon])
-    total_busy = total_staffed = cost_staff = 0.0
-    concurrent = any(c.concurrency > 1 for c in scenario.channels)
-    for number, pool in enumerate(scenario.staff):
-        busy = busy_time(tables, number, window)[0]
-        staffed = _pool_time(tables.duty_pool, tables.duty_start, tables.duty_end, number, window)[0]
-        paid = _pool_time(tables.paid_pool, tables.paid_start, tables.paid_end, number, window)[0]
-        rows.append(("utilisation", f"pool:{pool.name}", busy / staffed if staffed else np.nan))
-        if concurrent:
-            slots = slot_time(tables, number, window)[0]
-            rows.append(("slot_utilisation", f"pool:{pool.name}", slots / staffed if staffed else np.nan))
-        rows.append(("cost_staff", f"pool:{pool.name}", paid / 60 * pool.cost_per_hour))
-        total_busy += busy
-        total_staffed += staffed
-        cost_staff += paid / 60 * pool.cost_per_hour
-    rows.append(("utilisation", "all", total_busy / total_staffed if total_staffed else np.nan))
-    cost_automation = 0.0
-    counted = tables.service_start >= clock.warmup
-    for number, tool in enumerate(scenario.automation):
-        handled = int((counted & (tables.service_pool == len(scenario.staff) + number)).sum())
-        rows.append(("cost_automation", f"automation:{tool.name}", handled * tool.cost_per_contact))
-        cost_automation += handled * tool.cost_per_contact
-    completed = int(((tables.outcome == 0) & after_warmup).sum())
-    total = cost_staff + cost_automation + tables.training_cost
-    rows.extend([("cost_staff", "all", cost_staff), ("cost_automation", "all", cost_automation),
-                 ("cost_training", "all", tables.training_cost), ("cost_total", "all", total), ("cost_per_contact", "all", total / completed if completed else np.nan)])
+    facts = ContactFacts(tables, scenario)
+    window = np.array([scenario.clock.warmup, np.inf])
+    pool_time = staff_time(tables, scenario.clock.horizon, window)
+    rows = contact_kpi_rows(tables, scenario, facts)
+    rows += step_kpi_rows(tables, scenario, facts, pool_time, window)
+    rows += staff_kpi_rows(tables, scenario, facts, pool_time, window)
     unused = unused_kpis(scenario)
-    rows = [row for row in rows if row[0] not in unused]
-    return rows
+    automated = _scopes_with_automation(scenario)
+    return [row for row in rows if row[0] not in unused
+            and not (row[0] in ("containment_rate", "contained") and row[1] not in automated)]
 
 
-def _waiting_contacts(tables: ReplicationTables, bounds: np.ndarray) -> np.ndarray:
-    """Contact-minutes spent waiting between consecutive ``bounds``: every wait before a service, and
-    an abandoner's last wait (its total queue time less the waits before its services)."""
-    served = tables.service_start > tables.service_queued_at
-    starts = [tables.service_queued_at[served]]
-    ends = [tables.service_start[served]]
-    gave_up = tables.outcome == 1
-    if gave_up.any():
-        before = np.bincount(tables.service_contact, weights=tables.service_start - tables.service_queued_at,
-                             minlength=len(tables.arrived_at))
-        last_wait = tables.queue_time[gave_up] - before[gave_up]
-        starts.append(tables.departed_at[gave_up] - last_wait)
-        ends.append(tables.departed_at[gave_up])
-    start, end = np.concatenate(starts), np.concatenate(ends)
-    return np.diff(busy_time_before(np.minimum(start, bounds[-1]), np.minimum(end, bounds[-1]), bounds))
-
+# -- distributions and intervals -----------------------------------------------------------------------
 
 WAIT_POINTS = (0, 1 / 6, 1 / 3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 240, 360,
                480, 720)   # minutes: 10 s to 12 h, dense where phone waits are and sparse for email
 SATISFACTION_BINS = (1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0)
+DistributionRow = tuple[str, str, float, float, float, float, float]   # (distribution, scope, point, value, num, den, -)
 
 
-def distribution_rows(tables: ReplicationTables, scenario: Scenario) -> list[tuple[str, str, float, float]]:
-    """(distribution, scope, point, value): the share of answered contacts answered within each of
-    WAIT_POINTS (per channel and all), and the share of contacts that left with a satisfaction proxy in
-    each half-point bin (``point`` is the bin's lower edge)."""
-    after = tables.arrived_at >= scenario.clock.warmup
-    rows = []
-    scores = satisfaction_scores(tables, scenario)
+def distribution_rows(tables: ReplicationTables, scenario: Scenario) -> list[DistributionRow]:
+    """(distribution, scope, point, value, numerator, denominator): the share of answered contacts
+    answered within each of WAIT_POINTS (each real-time channel, and all real-time contacts), and the
+    share of contacts that left with a satisfaction proxy in each half-point bin (``point`` is the
+    bin's lower edge)."""
+    facts = ContactFacts(tables, scenario)
+    rows: list[DistributionRow] = []
+    deferrable = {c.name for c in scenario.channels if c.deferrable}
     for scope, mask in contact_scopes(tables, scenario).items():
         if not (scope == "all" or scope.startswith("channel:")):
             continue
-        chosen = mask & after & ~np.isnan(tables.answered_at)
-        if chosen.any():
-            waits = np.sort(tables.answered_at[chosen] - tables.arrived_at[chosen])
-            shares = np.searchsorted(waits, np.asarray(WAIT_POINTS) + 1e-12, side="right") / len(waits)
-            rows.extend(("wait_cdf", scope, float(x), float(v)) for x, v in zip(WAIT_POINTS, shares))
-        left = mask & after & (tables.outcome != 2)
-        if left.any():
-            counts = np.histogram(scores[left], bins=SATISFACTION_BINS)[0] / left.sum()
-            rows.extend(("satisfaction", scope, float(x), float(v)) for x, v in zip(SATISFACTION_BINS, counts))
+        mask = mask & facts.counted
+        if scope_channels(scenario, scope) - deferrable:
+            chosen = mask & ~facts.deferrable & facts.answered
+            waits = np.sort(tables.wait[chosen])
+            within = np.searchsorted(waits, np.asarray(WAIT_POINTS) + 1e-12, side="right")
+            rows += [("wait_cdf", scope, float(x), v / len(waits) if len(waits) else NAN, float(v), float(len(waits)),
+                      NAN) for x, v in zip(WAIT_POINTS, within)]
+        left = mask & facts.left
+        counts = np.histogram(facts.scores[left], bins=SATISFACTION_BINS)[0]
+        rows += [("satisfaction", scope, float(x), v / left.sum() if left.sum() else NAN, float(v), float(left.sum()),
+                  NAN) for x, v in zip(SATISFACTION_BINS, counts)]
     return rows
+
+
+def _waiting_contacts(tables: ReplicationTables, facts: ContactFacts, bounds: np.ndarray,
+                      chosen: np.ndarray) -> np.ndarray:
+    """Contact-minutes spent waiting between consecutive ``bounds`` by the contacts ``chosen``: every
+    wait before a service, every abandoner's last wait, and the waits still going on at the end."""
+    served = chosen[tables.service_contact] & (tables.service_start > tables.service_queued_at)
+    gave_up = chosen[tables.gave_up_contact]
+    left = chosen[tables.left_contact]
+    start = np.concatenate((tables.service_queued_at[served], tables.gave_up_queued_at[gave_up],
+                            tables.left_queued_at[left]))
+    end = np.concatenate((tables.service_start[served], tables.departed_at[tables.gave_up_contact[gave_up]],
+                          np.full(left.sum(), np.inf)))
+    return time_between(start, end, bounds)
 
 
 def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[IntervalRow]:
-    """Per reporting interval: volumes, service level and wait by arrival; contacts waiting; staffed and
-    busy agents."""
+    """Per reporting interval: volumes, service level, wait and abandonment by interval of arrival
+    (real-time contacts, all and per channel); contacts waiting; staffed and busy agents, utilisation
+    and occupancy per pool."""
     clock = scenario.clock
-    count = clock.intervals_per_day * clock.days
-    bounds = np.arange(count + 1) * clock.interval
-    first = int(np.ceil(clock.warmup / clock.interval - 1e-9))
-    interval_of = np.minimum((tables.arrived_at // clock.interval).astype(np.int64), count - 1)
-    answered = ~np.isnan(tables.answered_at)
-    wait = tables.answered_at - tables.arrived_at
-    within = answered & (wait <= scenario.service_level_threshold + 1e-12)
-    abandoned = tables.outcome == 1
-    abandoned_unanswered = abandoned & ~answered
+    count = clock.intervals
+    bounds = clock.interval_bounds()
+    lengths = np.diff(bounds)
+    first = clock.first_interval
+    facts = ContactFacts(tables, scenario)
+    interval_of = clock.interval_of(tables.arrived_at)
     rows: list[IntervalRow] = []
-    channel_scopes = {k: v for k, v in contact_scopes(tables, scenario).items()
-                      if k == "all" or k.startswith("channel:")}
-    for scope, mask in channel_scopes.items():
-        offered = np.bincount(interval_of[mask], minlength=count)
-        n_answered = np.bincount(interval_of[mask & answered], minlength=count)
-        n_abandoned = np.bincount(interval_of[mask & abandoned], minlength=count)
-        n_within = np.bincount(interval_of[mask & within], minlength=count)
-        n_lost = np.bincount(interval_of[mask & abandoned_unanswered], minlength=count)
-        wait_sum = np.bincount(interval_of[mask & answered], weights=wait[mask & answered], minlength=count)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            level = n_within / (n_answered + n_lost)
-            mean_wait = wait_sum / n_answered
+    deferrable = {c.name for c in scenario.channels if c.deferrable}
+
+    def by(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(interval_of[mask], weights=None if weights is None else weights[mask], minlength=count)
+
+    def add(metric: str, scope: str, numerator: np.ndarray, denominator: np.ndarray | None = None,
+            squares: np.ndarray | None = None) -> None:
         for k in range(first, count):
-            rows.extend([(k, "offered", scope, float(offered[k])), (k, "answered", scope, float(n_answered[k])),
-                         (k, "abandoned", scope, float(n_abandoned[k])),
-                         (k, "service_level", scope, float(level[k])), (k, "wait_mean", scope, float(mean_wait[k]))])
-    waiting = _waiting_contacts(tables, bounds) / clock.interval
-    for k in range(first, count):
-        rows.append((k, "waiting", "all", float(waiting[k])))
-    staffed_total = np.zeros(count)
-    busy_total = np.zeros(count)
-    for number, pool in enumerate(scenario.staff):
-        busy = busy_time(tables, number, bounds) / clock.interval
-        staffed = _pool_time(tables.duty_pool, tables.duty_start, tables.duty_end, number, bounds) / clock.interval
-        staffed_total += staffed
-        busy_total += busy
-        for k in range(first, count):
-            rows.extend([(k, "staffed", f"pool:{pool.name}", float(staffed[k])),
-                         (k, "busy", f"pool:{pool.name}", float(busy[k]))])
-    for k in range(first, count):
-        rows.extend([(k, "staffed", "all", float(staffed_total[k])), (k, "busy", "all", float(busy_total[k]))])
+            if denominator is None:
+                rows.append((k, metric, scope, float(numerator[k]), NAN, NAN, NAN))
+            else:
+                den = float(denominator[k])
+                rows.append((k, metric, scope, float(numerator[k]) / den if den else NAN, float(numerator[k]), den,
+                             NAN if squares is None else float(squares[k])))
+
+    for scope, mask in contact_scopes(tables, scenario).items():
+        if not (scope == "all" or scope.startswith("channel:")):
+            continue
+        real_time = bool(scope_channels(scenario, scope) - deferrable)
+        mask = mask & ~facts.deferrable if real_time else mask
+        add("offered", scope, by(mask))
+        add("answered", scope, by(mask & facts.answered))
+        add("waiting", scope, _waiting_contacts(tables, facts, bounds, mask) / lengths)
+        if not real_time:   # the work left open at the end of each interval
+            done = np.sort(tables.departed_at[mask & facts.completed])
+            arrived = np.sort(tables.arrived_at[mask])
+            add("backlog", scope, np.searchsorted(arrived, bounds[1:], side="left")
+                - np.searchsorted(done, bounds[1:], side="right"))
+            continue
+        answered, abandoned = mask & facts.answered, mask & facts.abandoned
+        queued = by(answered) + by(abandoned) + by(mask & facts.unanswered_at_end)
+        add("abandoned", scope, by(abandoned))
+        add("abandon_rate", scope, by(abandoned), queued)
+        waits = np.nan_to_num(tables.wait)
+        add("wait_mean", scope, by(answered, waits), by(answered), by(answered, waits * waits))
+        threshold = scope_threshold(facts, scenario, scope)
+        if threshold is not None:
+            judged = mask & ~np.isnan(threshold)
+            within = by(judged & facts.answered & (np.nan_to_num(tables.wait, nan=np.inf) <= threshold + 1e-12))
+            add("service_level", scope, within, by(judged & facts.answered) + by(judged & facts.abandoned & ~facts.short)
+                + by(judged & facts.unanswered_at_end))
+    pool_time = staff_time(tables, clock.horizon, bounds)
+    totals = {"busy": np.zeros(count), "at_work": np.zeros(count)}
+    for pool, times in zip(scenario.staff, pool_time):
+        scope = f"pool:{pool.name}"
+        add("staffed", scope, times.at_work / lengths)
+        add("busy", scope, times.busy / lengths)
+        add("utilisation", scope, times.busy, times.paid)
+        add("occupancy", scope, times.busy, times.at_work)
+        totals["busy"] += times.busy
+        totals["at_work"] += times.at_work
+    add("staffed", "all", totals["at_work"] / lengths)
+    add("busy", "all", totals["busy"] / lengths)
     return rows
+

@@ -31,14 +31,19 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     retrial = np.concatenate((np.zeros(len(arrived_at), dtype=bool), repeats[:, 5] == RETRIAL))
     count = len(arrived)
     outcome = np.full(count, 2, dtype=np.int8)
-    answered_at, queue_time, departed_at = (np.full(count, np.nan) for _ in range(3))
+    answered_at, wait, queue_time, departed_at = (np.full(count, np.nan) for _ in range(4))
     if records.departures:
-        rows = _columns(records.departures, 5)
+        rows = _columns(records.departures, 6)
         ids = rows[:, 0].astype(np.int64)
         outcome[ids] = rows[:, 1]
         answered_at[ids] = np.where(rows[:, 2] >= 0, rows[:, 2], np.nan)
-        queue_time[ids] = rows[:, 3]
-        departed_at[ids] = rows[:, 4]
+        wait[ids] = np.where(rows[:, 3] >= 0, rows[:, 3], np.nan)
+        queue_time[ids] = rows[:, 4]
+        departed_at[ids] = rows[:, 5]
+    left = _columns(records.left_waiting, 5)
+    left_contact = left[:, 0].astype(np.int64)   # still in the system: perhaps answered, waiting for a later step
+    answered_at[left_contact] = np.where(left[:, 3] >= 0, left[:, 3], np.nan)
+    wait[left_contact] = np.where(left[:, 4] >= 0, left[:, 4], np.nan)
     errors = _columns(records.errors, 3).astype(np.int64)
     reached = errors[:, 2] != REWORKED
     services = _columns(records.services, 6)
@@ -53,26 +58,35 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     channel = channel_of_demand[demand] if count else demand
     service_slots = slots[channel[contacts]] if len(contacts) else np.ones(0, dtype=np.int64)
     busy = _columns(records.busy, 3)
+    handed = _columns(records.handed_back, 3)
+    gave_up = _columns(records.gave_up, 3)
     duty = [(agent, on, off) for agent, periods in enumerate(roster.duty) for on, off in periods]
-    duty_agent = np.array([d[0] for d in duty], dtype=np.int64)
+    spans = [(agent, on, off) for agent, periods in enumerate(roster.at_work) for on, off in periods]
     return ReplicationTables(
         arrived_at=arrived, demand=demand, channel=channel,
         segment=segment, repeat_of=repeat_of, retrial=retrial,
-        callback=np.isin(np.arange(count), np.asarray(records.callbacks, dtype=np.int64)), outcome=outcome, answered_at=answered_at, queue_time=queue_time,
-        departed_at=departed_at,
+        callback=np.isin(np.arange(count), np.asarray(records.callbacks, dtype=np.int64)), outcome=outcome,
+        answered_at=answered_at, wait=wait, queue_time=queue_time, departed_at=departed_at,
         errors=np.bincount(errors[reached, 0], minlength=count),
         reworks=np.bincount(errors[~reached, 0], minlength=count),
         contained=np.isin(np.arange(count), np.asarray(records.contained, dtype=np.int64)),
         recontacted=np.isin(np.arange(count), errors[errors[:, 2] == COMING_BACK, 0]) & (outcome == 0),
         mean_level=mean_level, bot_served=np.bincount(contacts[~by_person], minlength=count),
+        left_waiting=np.isin(np.arange(count), left_contact),
         service_contact=contacts, service_step=steps, service_agent=agents, service_pool=pools,
         service_queued_at=services[:, 3], service_start=services[:, 4], service_end=services[:, 5],
-        service_slots=service_slots, held_pool=agent_pool[busy[:, 0].astype(np.int64)] if len(busy) else
-        np.zeros(0, dtype=np.int64), held_start=busy[:, 1], held_end=busy[:, 2],
-        duty_pool=agent_pool[duty_agent] if len(duty) else duty_agent,
+        service_slots=service_slots,
+        gave_up_contact=gave_up[:, 0].astype(np.int64), gave_up_step=gave_up[:, 1].astype(np.int64),
+        gave_up_queued_at=gave_up[:, 2],
+        left_contact=left_contact, left_step=left[:, 1].astype(np.int64), left_queued_at=left[:, 2],
+        held_agent=busy[:, 0].astype(np.int64), held_start=busy[:, 1], held_end=busy[:, 2],
+        handed_agent=handed[:, 0].astype(np.int64), handed_start=handed[:, 1], handed_end=handed[:, 2],
+        duty_agent=np.array([d[0] for d in duty], dtype=np.int64),
         duty_start=np.array([d[1] for d in duty], dtype=float), duty_end=np.array([d[2] for d in duty], dtype=float),
+        span_agent=np.array([d[0] for d in spans], dtype=np.int64),
+        span_start=np.array([d[1] for d in spans], dtype=float), span_end=np.array([d[2] for d in spans], dtype=float),
         paid_pool=roster.paid_pool, paid_start=roster.paid_start, paid_end=roster.paid_end,
-        training_cost=training_cost,
+        agent_pool=agent_pool, staff_pools=staff_pools, training_cost=training_cost,
     )
 
 
@@ -97,8 +111,9 @@ class ReplicationTables:
     retrial: np.ndarray        # a repeat attempt after abandoning (other repeats follow an error)
     callback: np.ndarray       # took a call back instead of waiting on the line
     outcome: np.ndarray        # 0 completed, 1 abandoned, 2 still in the system at the end
-    answered_at: np.ndarray    # NaN if never answered
-    queue_time: np.ndarray     # NaN if still in the system
+    answered_at: np.ndarray    # start of the first service by a person; NaN if none
+    wait: np.ndarray           # time queued before that service (speed of answer); NaN if never answered
+    queue_time: np.ndarray     # all waiting over every step; NaN if still in the system
     departed_at: np.ndarray    # NaN if still in the system
     errors: np.ndarray         # errors that reached the customer
     reworks: np.ndarray        # steps redone after a caught error
@@ -106,7 +121,8 @@ class ReplicationTables:
     recontacted: np.ndarray    # an error will bring the customer back (a repeat contact)
     mean_level: np.ndarray     # mean proficiency level of the people who served it (NaN: nobody)
     bot_served: np.ndarray     # automation steps it went through
-    # one entry per service (a step done by an agent)
+    left_waiting: np.ndarray   # still waiting in a queue when the run ended
+    # one entry per service (a step done by an agent or a bot)
     service_contact: np.ndarray
     service_step: np.ndarray
     service_agent: np.ndarray
@@ -115,18 +131,36 @@ class ReplicationTables:
     service_start: np.ndarray
     service_end: np.ndarray
     service_slots: np.ndarray    # contacts of its channel an agent can hold at once (1, or k for chat)
+    # one entry per abandonment: the contact, the step it waited for, and when that wait began
+    gave_up_contact: np.ndarray
+    gave_up_step: np.ndarray
+    gave_up_queued_at: np.ndarray
+    # one entry per contact left waiting at the end: the step it waited for, and since when
+    left_contact: np.ndarray
+    left_step: np.ndarray
+    left_queued_at: np.ndarray
     # one entry per period an agent held at least one chat (concurrent services overlap within it)
-    held_pool: np.ndarray
+    held_agent: np.ndarray
     held_start: np.ndarray
     held_end: np.ndarray
+    # one entry per service cut short by an agent leaving (after_close: leave): busy time only
+    handed_agent: np.ndarray
+    handed_start: np.ndarray
+    handed_end: np.ndarray
     # one entry per period an agent is on duty (available for work); the last may end at infinity
-    duty_pool: np.ndarray
+    duty_agent: np.ndarray
     duty_start: np.ndarray
     duty_end: np.ndarray
+    # one entry per shift an agent works (breaks included, absences left out): what overtime is beyond
+    span_agent: np.ndarray
+    span_start: np.ndarray
+    span_end: np.ndarray
     # one entry per paid shift (breaks and absences included): for cost
     paid_pool: np.ndarray
     paid_start: np.ndarray
     paid_end: np.ndarray
+    agent_pool: np.ndarray       # per agent (staff, then bots): its pool (automations numbered after staff pools)
+    staff_pools: int = 0
     training_cost: float = 0.0     # the replication's training courses
 
     def contacts_frame(self, demand_names: list[str], channel_names: list[str],
@@ -140,7 +174,7 @@ class ReplicationTables:
             "arrived_at": self.arrived_at,
             "outcome": pd.Categorical.from_codes(self.outcome, OUTCOMES),
             "answered_at": self.answered_at,
-            "wait": self.answered_at - self.arrived_at,
+            "wait": self.wait,
             "queue_time": self.queue_time,
             "departed_at": self.departed_at,
             "time_in_system": self.departed_at - self.arrived_at,

@@ -14,7 +14,7 @@ class Contact:
     """
 
     __slots__ = ("id", "demand", "segment", "priority", "group", "patience", "route", "stage", "queue", "queued_at",
-                 "ticket", "patience_timer", "answered_at", "queue_time", "on_hold", "recontact_after")
+                 "ticket", "patience_timer", "answered_at", "wait", "queue_time", "recontact_after")
 
     def __init__(self, contact_id: int, demand: int, segment: int, priority: int, patience: float,
                  route: list[tuple[int, float, float, float]], group: int = 0):
@@ -30,7 +30,7 @@ class Contact:
         self.queued_at = 0.0              # when the current step was requested
         self.ticket = 0                   # order of joining queues: first come, first served
         self.patience_timer = None
-        self.answered_at = -1.0           # start of the first service; -1 until answered
+        self.answered_at = -1.0           # start of the first service by a person; -1 until then (on hold)
+        self.wait = -1.0                  # time queued before that service (speed of answer)
         self.queue_time = 0.0             # total waiting over all steps so far
-        self.on_hold = True               # until a person has served it; only then can it not abandon
         self.recontact_after = -1.0       # opening-time delay before the customer comes back; -1: no

@@ -1,11 +1,14 @@
 """Who is on duty when: each agent's duty periods, and the time each pool is paid for.
 
-A pool with a ``headcount`` is on duty all the time, and stays after the last
-closing until every contact has left. A pool with ``shifts`` has, every day, each
-shift's agents on duty from its start to its end, minus their breaks (staggered
-across the shift's agents) and minus the days they are absent (``shrinkage``:
-each agent misses a day's shift with that probability, drawn from the pool's own
-random stream, so changing another pool's roster changes nothing here).
+A pool with a ``headcount`` is on duty all the time. A pool with ``shifts`` has,
+every day, each shift's agents on duty from its start to its end, minus their
+breaks (staggered across the shift's agents) and minus the days they are absent
+(``shrinkage``: each agent misses a day's shift with that probability, drawn from
+the pool's own random stream, so changing another pool's roster changes nothing
+here). With ``after_close: serve_queue`` an agent whose shift ends at the last
+closing stays on duty until no customer waits (the model stops giving it deferrable
+work then); with ``leave``, the ends of its shifts are marked so the model can send
+it home at once.
 
 Agents are numbered pool by pool, shift by shift, in the order of the scenario:
 :func:`simulator.model.staff.build_staff` numbers them the same way.
@@ -29,6 +32,7 @@ class Roster:
     paid_start: np.ndarray                   # paid periods: shifts, breaks included, absences included
     paid_end: np.ndarray
     at_work: list[list[tuple[float, float]]]   # per agent: its shifts, breaks included, absences cut out
+    leaves_at: list[set[float]]               # per agent: shift ends where it leaves at once (after_close: leave)
 
 
 def pool_shifts(pool: Pool, day_length: float) -> tuple[Shift, ...]:
@@ -59,6 +63,7 @@ def build_roster(scenario: Scenario, streams: Streams,
     away = away or {}
     duty: list[list[tuple[float, float]]] = []
     at_work: list[list[tuple[float, float]]] = []
+    leaves_at: list[set[float]] = []
     paid_pool, paid_start, paid_end = [], [], []
     for pool_number, pool in enumerate(scenario.staff):
         absent = streams.generator(f"staff/{pool.name}/absence").random((clock.days, pool.headcount)) \
@@ -77,13 +82,14 @@ def build_roster(scenario: Scenario, streams: Streams,
                 paid_pool.extend([pool_number] * shift.count)
                 paid_start.extend([day * clock.day_length + shift.start] * shift.count)
                 paid_end.extend([day * clock.day_length + shift.end] * shift.count)
-        for periods in agents:
+        for member, periods in enumerate(agents):
             periods = _minus(_merged(periods), away.get(len(duty), []))
-            if not pool.shifts and periods and periods[-1][1] == clock.horizon:
-                periods[-1] = (periods[-1][0], math.inf)   # stays until the last contact has left
+            if pool.after_close == "serve_queue" and periods and periods[-1][1] == clock.horizon:
+                periods[-1] = (periods[-1][0], math.inf)   # stays until no customer waits
+            leaves_at.append({end for _, end in spans[member]} if pool.after_close == "leave" else set())
             duty.append(periods)
     return Roster(duty, np.array(paid_pool, dtype=np.int64), np.array(paid_start, dtype=float),
-                  np.array(paid_end, dtype=float), at_work)
+                  np.array(paid_end, dtype=float), at_work, leaves_at)
 
 
 def _minus_breaks(pool: Pool, start: float, end: float, position: int, count: int) -> list[tuple[float, float]]:

@@ -22,8 +22,8 @@ class Agent:
     """One member of staff."""
 
     __slots__ = ("id", "name", "pool", "person", "speed", "levels", "error_factor", "queues", "group_queues",
-                 "idle_lists", "slot_lists", "idle", "idle_token", "on_duty", "contact", "started_at", "held",
-                 "held_group", "slot_token", "busy_since")
+                 "idle_lists", "slot_lists", "idle", "idle_token", "on_duty", "contact", "started_at", "service",
+                 "held", "held_group", "slot_token", "busy_since")
 
     def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int],
                  error_factor: list[float], person: bool = True):
@@ -47,6 +47,7 @@ class Agent:
         self.busy_since = 0.0     # when the agent took its first chat of the current run of chats
         self.contact = None       # the contact in hand
         self.started_at = 0.0     # when the current service started
+        self.service = None       # the timeout that ends it (a service cut short leaves a stale one)
 
 
 class IdleAgents:
@@ -87,17 +88,27 @@ class PartlyBusyAgents:
 
 
 class SkillQueue:
-    """Contacts waiting for one skill: by priority, then first come, first served."""
+    """Contacts waiting for one skill: by priority, then first come, first served.
 
-    __slots__ = ("skill", "lanes", "waiting")
+    ``lanes`` are the lanes agents take work from; after the last closing the deferrable lanes are
+    parked (the backlog waits for the next opening), while contacts still join every lane.
+    """
+
+    __slots__ = ("skill", "all_lanes", "lanes", "waiting")
 
     def __init__(self, skill: int, priorities: int):
         self.skill = skill
-        self.lanes = [deque() for _ in range(priorities)]
+        self.all_lanes = [deque() for _ in range(priorities)]
+        self.lanes = self.all_lanes
         self.waiting = 0   # contacts really waiting (abandoned ones are not counted)
 
     def join(self, contact) -> None:
-        self.lanes[contact.priority].append(contact)
+        self.all_lanes[contact.priority].append(contact)
+        self.waiting += 1
+
+    def join_front(self, contact) -> None:
+        """Back at the head of its lane: a contact whose service was cut short."""
+        self.all_lanes[contact.priority].appendleft(contact)
         self.waiting += 1
 
     def head(self):
@@ -111,8 +122,16 @@ class SkillQueue:
         return None
 
     def remove_head(self, contact) -> None:
-        self.lanes[contact.priority].popleft()
+        self.all_lanes[contact.priority].popleft()
         self.waiting -= 1
+
+    def park(self, lanes: int) -> None:
+        """Agents take work only from the first ``lanes`` lanes from now on."""
+        self.lanes = self.all_lanes[:lanes]
+
+    def still_waiting(self):
+        """Every contact still waiting, lane by lane."""
+        return [contact for lane in self.all_lanes for contact in lane if contact.queue is self]
 
 
 def routing_rank(policy: str, level: int, cost_rank: int) -> int:

@@ -4,15 +4,19 @@ The journey reads like the process it models::
 
     arrive -> next_step -> (someone free? start_service : wait in the queue for that skill or bot)
     start_service -> finish_service -> (went wrong? handle_error) -> next_step ... -> depart
-    wait -> (patience runs out before a person has served the contact) -> give_up -> depart
+    wait -> (patience runs out before a person has answered) -> give_up -> depart
     depart -> (an error sends the customer back, or an abandoner tries again?) ... later: arrive_again
     wait -> (a long expected wait: takes_callback) -> keeps its place without abandoning
+    last closing -> close_doors: the backlog of deferrable work waits for the next opening
+    a shift ends (after_close: leave) -> leave: the contact in hand goes back to the front of its queue
 
 A free agent takes the most urgent contact waiting in any of its skills
 (priority, then first come, first served), or becomes idle. Agents come on and
-go off duty as the roster says (shifts, breaks, absences); an agent whose shift
-or break starts finishes the contact in hand first. An automation is a set of
-bots, one per unit of capacity, that never go off duty.
+go off duty as the roster says (shifts, breaks, absences); an agent whose break
+starts finishes the contact in hand first, and so does one whose shift ends
+unless its pool leaves at once. An automation is a set of bots, one per unit of
+capacity, that never go off duty. A contact is answered when a person starts
+serving it: its wait (speed of answer) is the time it queued until then.
 
 Speed matters here: this is the per-event path. Each service is one SimPy
 timeout with a callback (no process per contact, no Resource request per step),
@@ -63,6 +67,7 @@ class ServiceSystem:
         self.on_duty = [0] * len(resources)   # agents on duty per resource, for expected waits
         self.prepare_customer_behaviour(streams)
         self.horizon = scenario.clock.horizon
+        self.parked_from = math.inf   # after the last closing: the first lane of deferrable work
         self.next_id = len(customers)
         self.tickets = 0
         self.reworks: dict[int, int] = {}   # contact -> steps redone so far (rare: a dict is fine)
@@ -101,6 +106,8 @@ class ServiceSystem:
         deferrable = {c.name for c in scenario.channels if c.deferrable}
         self.priority_of = [[rank + (len(priorities) if d.channel in deferrable else 0) for rank in segment_rank]
                             for d in scenario.demand]   # per demand stream and segment
+        self.real_time_lanes = len(priorities)
+        self.has_backlog = bool(deferrable & {d.channel for d in scenario.demand})
         concurrent = [c.name for c in scenario.channels if c.concurrency > 1]
         self.group_of_demand = [1 + concurrent.index(d.channel) if d.channel in concurrent else 0
                                 for d in scenario.demand]
@@ -125,7 +132,7 @@ class ServiceSystem:
 
     def run(self) -> Recorder:
         """Simulate until nothing more can happen (arrivals stop at closing time)."""
-        for agent, periods in zip(self.agents, self.roster.duty):
+        for agent, periods, leaves in zip(self.agents, self.roster.duty, self.roster.leaves_at):
             for on, off in periods:
                 if on <= 0:
                     agent.on_duty = True
@@ -134,14 +141,25 @@ class ServiceSystem:
                 else:
                     self.after(on, self.start_duty, agent)
                 if off < math.inf:
-                    self.after(off, self.end_duty, agent)
+                    self.after(off, self.leave if off in leaves else self.end_duty, agent)
         for bot in self.agents[self.bots_from:]:
             bot.on_duty = True
             self.count_on_duty(bot, 1)
             self.become_idle(bot)
+        if self.has_backlog:
+            self.after(self.horizon, self.close_doors, None)
         self.schedule_arrival(0)
         self.env.run()
+        self.note_left_waiting()
         return self.recorder
+
+    def note_left_waiting(self) -> None:
+        """Record the contacts still waiting when nothing more can happen (nobody stayed to serve them)."""
+        for groups in self.queues:
+            for queue in groups:
+                for contact in queue.still_waiting():
+                    self.recorder.left_waiting.append((contact.id, contact.route[contact.stage][0], contact.queued_at,
+                                                       contact.answered_at, contact.wait))
 
     # -- the journey ----------------------------------------------------------------------------
     def schedule_arrival(self, number: int) -> None:
@@ -164,6 +182,9 @@ class ServiceSystem:
             return
         contact.queued_at = self.env.now
         resource = self.step_resource[contact.route[contact.stage][0]]
+        if contact.priority >= self.parked_from:   # after the last closing the backlog waits
+            self.wait(contact, self.queues[resource][contact.group])
+            return
         agent = self.idle[resource].take()
         if agent is None and contact.group:   # a chat: an agent with a free slot will do
             agent = self.partly_busy[resource][contact.group].take(self.concurrency[contact.group][0])
@@ -175,17 +196,17 @@ class ServiceSystem:
     def wait(self, contact: Contact, queue: SkillQueue) -> None:
         """Join the queue; a customer on hold may run out of patience and give up.
 
-        A customer is on hold until a person has served the contact: waiting for a bot, or
-        for an agent after a bot handed over, can end in abandonment. After a person has
-        served it, later waits (a back-office follow-up, say) count as queue time but
-        nobody abandons them.
+        A customer is on hold until a person answers: waiting for a bot, or for an agent
+        after a bot handed over, can end in abandonment. After a person has answered,
+        later waits (a back-office follow-up, say) count as queue time but nobody
+        abandons them.
         """
         contact.queue = queue
         contact.ticket = self.tickets
         self.tickets += 1
         queue.join(contact)
-        if contact.on_hold and contact.patience < math.inf and not (self.offers_callbacks and
-                                                                    self.takes_callback(contact, queue)):
+        if contact.answered_at < 0 and contact.patience < math.inf and not (self.offers_callbacks and
+                                                                            self.takes_callback(contact, queue)):
             contact.patience_timer = self.after(contact.patience, self.give_up, contact)
 
     def takes_callback(self, contact: Contact, queue: SkillQueue) -> bool:
@@ -209,13 +230,16 @@ class ServiceSystem:
         contact.queue.waiting -= 1
         contact.queue = None
         contact.queue_time += self.env.now - contact.queued_at
+        self.recorder.gave_up.append((contact.id, contact.route[contact.stage][0], contact.queued_at))
         self.depart(contact, ABANDONED)
 
     def start_service(self, contact: Contact, agent: Agent) -> None:
-        """The agent starts the step; its length is the work divided by the agent's speed."""
+        """The agent starts the step; its length is the work divided by the agent's speed. A person's
+        first service answers the contact."""
         now = self.env.now
-        if contact.answered_at < 0:
+        if contact.answered_at < 0 and agent.person:
             contact.answered_at = now
+            contact.wait = contact.queue_time
         step = contact.route[contact.stage][0]
         duration = contact.route[contact.stage][1] / agent.speed[self.step_resource[step]]
         if contact.group:
@@ -223,7 +247,7 @@ class ServiceSystem:
             return
         agent.contact = contact
         agent.started_at = now
-        self.after(duration, self.finish_service, agent)
+        agent.service = self.after(duration, self.finish_service, agent)
 
     def start_concurrent(self, contact: Contact, agent: Agent, duration: float, now: float) -> None:
         """One more chat in the agent's hands; each one already held makes this one slower."""
@@ -239,6 +263,8 @@ class ServiceSystem:
     def finish_service(self, event: Timeout) -> None:
         """The step is done (perhaps wrongly); the contact moves on, the agent takes the next contact."""
         agent = event.value
+        if event is not agent.service:
+            return   # a service cut short when the agent left (after_close: leave)
         contact = agent.contact
         agent.contact = None
         self.complete_step(contact, agent, agent.started_at)
@@ -259,8 +285,6 @@ class ServiceSystem:
         """Record the service, see whether it went wrong or resolved the contact, and move the contact on."""
         step, _, error_draw, containment_draw = contact.route[contact.stage]
         self.recorder.services.append((contact.id, step, agent.id, contact.queued_at, started, self.env.now))
-        if agent.person:
-            contact.on_hold = False
         error_rate = self.step_error_rate[step]
         if error_rate and error_draw < error_rate * agent.error_factor[self.step_resource[step]]:
             self.handle_error(contact, step)
@@ -343,7 +367,8 @@ class ServiceSystem:
 
     def depart(self, contact: Contact, outcome: int) -> None:
         """The contact leaves; an error that sends the customer back brings a new contact later."""
-        self.recorder.departures.append((contact.id, outcome, contact.answered_at, contact.queue_time, self.env.now))
+        self.recorder.departures.append((contact.id, outcome, contact.answered_at, contact.wait, contact.queue_time,
+                                         self.env.now))
         horizon = self.horizon
         if outcome == COMPLETED and 0 <= contact.recontact_after and self.env.now + contact.recontact_after < horizon:
             self.after(contact.recontact_after, self.arrive_again, (contact, RECONTACT))
@@ -379,6 +404,39 @@ class ServiceSystem:
         self.count_on_duty(agent, -1)
         agent.on_duty = False
         agent.idle = False   # its entries in the idle lists are now stale and will be skipped
+
+    def leave(self, event: Timeout) -> None:
+        """A shift ends and the pool leaves at once (after_close: leave): the contact in hand goes back to
+        the front of its queue with the work left, for the next agent with the skill (chats in hand are
+        finished)."""
+        agent = event.value
+        self.end_duty(event)
+        contact = agent.contact
+        if contact is None:
+            return
+        now = self.env.now
+        agent.contact = agent.service = None
+        step, work, error_draw, containment_draw = contact.route[contact.stage]
+        resource = self.step_resource[step]
+        contact.route[contact.stage] = (step, max(work - (now - agent.started_at) * agent.speed[resource], 0.0),
+                                        error_draw, containment_draw)
+        self.recorder.handed_back.append((agent.id, agent.started_at, now))
+        contact.queued_at = now
+        other = self.idle[resource].take() if contact.priority < self.parked_from else None
+        if other is not None:
+            self.start_service(contact, other)
+            return
+        queue = self.queues[resource][contact.group]
+        contact.queue = queue
+        queue.join_front(contact)
+
+    def close_doors(self, event: Timeout) -> None:
+        """The last closing: agents who stay serve the customers still waiting; the backlog of deferrable
+        work waits for the next opening (it is left, and counted, at the end of the run)."""
+        self.parked_from = self.real_time_lanes
+        for groups in self.queues:
+            for queue in groups:
+                queue.park(self.real_time_lanes)
 
     def count_on_duty(self, agent: Agent, change: int) -> None:
         for resource, level in enumerate(agent.levels):

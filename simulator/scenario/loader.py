@@ -10,22 +10,22 @@ raises one :class:`~simulator.errors.ScenarioError` or returns an immutable
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 from pathlib import Path
 from typing import Any
 
-from simulator.kpis import DEFAULT_SERVICE_LEVEL_THRESHOLD, KPI_BY_NAME, TARGET_ALIASES
 from simulator.scenario.distribution_reader import read_distribution
-from simulator.scenario.model import (DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
+from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
                                       Automation, Break, Clock, Demand, Pool, Process, Satisfaction, Scenario,
-                                      Segment, Shift, SkillLevel, Step, Target, Training)
+                                      Segment, Shift, SkillLevel, Step, Training)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.overrides import apply_overrides
+from simulator.scenario.targets_reader import (Names, check_target_scopes, read_service_level, read_targets,
+                                               resolve_service_level)
 from simulator.scenario.yaml_source import read_yaml_file
-from simulator.units import UnitError, format_clock, parse_clock, parse_duration
+from simulator.units import UnitError, format_clock, format_duration, parse_clock, parse_duration
 
 TOP_LEVEL = {
     "name": "the scenario's title",
@@ -40,6 +40,7 @@ TOP_LEVEL = {
     "skill_levels": "speed and error factor of proficiency levels 1-5",
     "staff": "pools of staff: headcount, skills with levels, cost",
     "routing": "which free agent takes a contact",
+    "service_level": "how service level is measured: thresholds by channel and segment, short abandons",
     "targets": "KPI targets the output marks as met or missed",
     "automation": "bots, IVR and self-service tools: capacity and cost per contact",
     "satisfaction": "weights and tolerances of the satisfaction proxy",
@@ -104,6 +105,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     clock = _read_clock(root.child("clock"))
     replications = root.read("replications", whole_number(1), 10)
     seed = root.read("seed", whole_number(0), 1)
+    names = raw_names(root)
     channels = _read_channels(root.child("channels"))
     segments = _read_segments(root.child("segments"))
     skill_levels = _read_skill_levels(root.child("skill_levels"))
@@ -116,25 +118,54 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     demand = _read_demand(root.child("demand"), clock, base_dir)
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
     _check_variants(root.child("variants"))
-    targets, threshold = _read_targets(root.child("targets"))
-    satisfaction = _read_satisfaction(root.child("satisfaction"), channels)
-    training = _read_training(root.child("training"), staff, clock)
+    measured = read_service_level(root.child("service_level"))
+    read = read_targets(root.child("targets"))
+    check_target_scopes(read, names)
+    service_level, targets = resolve_service_level(measured, read, channels, names)
+    satisfaction = _read_satisfaction(root.child("satisfaction"), names)
+    training = _read_training(root.child("training"), names, clock)
 
-    _check_references(root, channels, processes, staff)
+    _check_references(root, names)
+    if clock is not None:
+        _hint_units(root, clock, channels, demand, processes)
     report.raise_if_any()
     return Scenario(
         name=name, description=description.strip(), clock=clock, replications=replications, seed=seed,
         channels=channels, segments=segments, demand=demand, processes=processes, staff=staff,
         skill_levels=skill_levels, routing=routing, targets=targets, automation=automation,
-        satisfaction=satisfaction, training=training,
-        service_level_threshold=threshold, source=source,
+        satisfaction=satisfaction, training=training, service_level=service_level, source=source,
         warnings=tuple(str(w) for w in report.warnings),
     )
+
+
+def raw_names(root: Node) -> Names:
+    """The names the file gives to channels, segments, demand, pools, automation and steps, read from
+    the YAML as written: a reference to an entry that is itself broken is not reported as a second,
+    invented problem."""
+    def keys(section: str) -> set[str]:
+        value = root.child(section).value
+        return {str(k) for k in value} if isinstance(value, dict) else set()
+
+    names = Names(channels=keys("channels"), segments=keys("segments"), demand=keys("demand"),
+                  pools=keys("staff"), automation=keys("automation"))
+    channels = root.child("channels").value
+    if isinstance(channels, dict):
+        names.deferrable = {str(k) for k, v in channels.items() if isinstance(v, dict) and v.get("deferrable") is True}
+    processes = root.child("processes").value
+    if isinstance(processes, dict):
+        for process, entry in processes.items():
+            steps = entry.get("steps") if isinstance(entry, dict) else None
+            for step in steps if isinstance(steps, list) else []:
+                if isinstance(step, dict) and isinstance(step.get("name"), str):
+                    names.steps.add(f"{process}.{step['name']}")
+    return names
 
 
 # -- clock --------------------------------------------------------------------------------
 
 def _read_clock(node: Node) -> Clock | None:
+    """The clock; a bad interval or warm-up is reported and replaced by a stand-in, so that shifts and
+    arrival profiles that depend on the opening hours are still checked (one bad key hides nothing)."""
     if node.value is MISSING:
         node.problem("is required: give horizon (minutes or e.g. \"10h\"), or open and close (\"08:00\")")
         return None
@@ -143,14 +174,16 @@ def _read_clock(node: Node) -> Clock | None:
     node.check_keys({
         "open": "clock time the day opens", "close": "clock time the day closes",
         "horizon": "length of a day's opening, if open/close are not given",
-        "days": "number of days", "interval": "reporting interval", "warmup": "minutes discarded",
+        "days": "number of days", "interval": "reporting interval",
+        "warmup": "minutes discarded at the start, or auto",
     })
     open_at = node.read("open", parse_clock, None)
     close_at = node.read("close", parse_clock, None)
     horizon = node.read("horizon", positive_duration, None)
     days = node.read("days", whole_number(1), 1)
     interval = node.read("interval", positive_duration, 30.0)
-    warmup = node.read("warmup", duration, 0.0)
+    auto = node.value.get("warmup") == "auto"
+    warmup = 0.0 if auto else node.read("warmup", duration, 0.0)
 
     day_length = None
     if close_at is not None and open_at is None:
@@ -171,18 +204,18 @@ def _read_clock(node: Node) -> Clock | None:
     elif open_at is not None and horizon is None and "horizon" not in node.value:
         node.child("open").problem("needs close (or horizon) as well")
 
-    if day_length is None or days is None or interval is None or warmup is None:
+    if day_length is None:
         return None
-    periods = day_length / interval
-    if abs(periods - round(periods)) > 1e-6:
-        node.child("interval").problem(
-            f"must divide a day's opening ({day_length:g} min) into whole intervals, got {interval:g} min")
-        return None
-    if warmup >= day_length * days:
+    days = days or 1
+    interval = interval or 30.0
+    if warmup is None:
+        warmup = 0.0
+    elif warmup >= day_length * days:
         node.child("warmup").problem(
             f"must be shorter than the simulated time ({day_length * days:g} min), got {warmup:g}")
-        return None
-    return Clock(day_length=day_length, days=days, open_at=open_at, interval=interval, warmup=warmup)
+        warmup = 0.0
+    return Clock(day_length=day_length, days=days, open_at=open_at, interval=interval, warmup=warmup,
+                 warmup_auto=auto)
 
 
 # -- channels and segments ------------------------------------------------------------------
@@ -419,7 +452,9 @@ def _read_staff(node: Node, clock: Clock | None) -> tuple[Pool, ...]:
             continue
         entry.check_keys({"headcount": "staff on duty all the time", "shifts": "who is on duty when",
                           "skills": "skill: level (1-5)", "cost_per_hour": "cost of one person for one hour",
-                          "breaks": "breaks in every shift", "shrinkage": "share of paid shifts lost"})
+                          "breaks": "breaks in every shift", "shrinkage": "share of paid shifts lost",
+                          "after_close": f"what agents do when their working time ends: {', '.join(AFTER_CLOSE)}",
+                          "overtime_rate": "cost of one person for one hour of overtime"})
         if ("headcount" in entry.value) == ("shifts" in entry.value):
             entry.problem("needs exactly one of headcount (on duty all the time) or shifts")
             continue
@@ -433,8 +468,10 @@ def _read_staff(node: Node, clock: Clock | None) -> tuple[Pool, ...]:
         cost = entry.read("cost_per_hour", number(0), 0.0)
         breaks = _read_breaks(entry.child("breaks"))
         shrinkage = entry.read("shrinkage", number(0, 0.99), 0.0)
-        if None not in (headcount, skills, cost, shifts, breaks, shrinkage):
-            pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage))
+        after_close = entry.read("after_close", one_of(*AFTER_CLOSE), "finish_contact" if shifts else "serve_queue")
+        overtime_rate = entry.read("overtime_rate", number(0), None)
+        if None not in (headcount, skills, cost, shifts, breaks, shrinkage, after_close):
+            pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate))
     return tuple(pools)
 
 
@@ -451,7 +488,10 @@ def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
                           "count": "agents on the shift"})
         start, end = shift.read("start", parse_clock), shift.read("end", parse_clock)
         count = shift.read("count", whole_number(0))
-        if None in (start, end, count) or clock is None:
+        if None in (start, end, count):
+            continue
+        if clock is None:   # the clock's own problem is reported; keep the pool for every other check
+            shifts.append(Shift(start, end, count))
             continue
         opening = clock.open_at or 0.0
         if not opening <= start < end <= opening + clock.day_length:
@@ -608,12 +648,12 @@ def _check_variants(node: Node) -> None:
 
 # -- training -------------------------------------------------------------------------------------
 
-def _read_training(node: Node, staff: tuple[Pool, ...], clock: Clock | None) -> tuple[Training, ...]:
+def _read_training(node: Node, names: Names, clock: Clock | None) -> tuple[Training, ...]:
     if node.value in (MISSING, None):
         return ()
     if not node.expect_map("a mapping of course names to {pool, skill, to_level, share, ...}"):
         return ()
-    pools = {pool.name for pool in staff}
+    pools = names.pools
     courses = []
     for name, entry in node.items():
         if not entry.expect_map("a mapping with pool, skill, to_level and share"):
@@ -622,7 +662,7 @@ def _read_training(node: Node, staff: tuple[Pool, ...], clock: Clock | None) -> 
                           "share": "share of the pool trained", "cost_per_person": "cost per trainee",
                           "off_floor": "{start, length}: time trainees spend away on the first day"})
         pool = entry.read("pool", text)
-        if pool is not None and staff and pool not in pools:
+        if pool is not None and pools and pool not in pools:
             entry.child("pool").problem(f"names no pool; expected one of {', '.join(sorted(pools))}")
         skill = entry.read("skill", text)
         to_level = entry.read("to_level", whole_number(1, 5))
@@ -644,7 +684,7 @@ def _read_training(node: Node, staff: tuple[Pool, ...], clock: Clock | None) -> 
 
 # -- satisfaction -------------------------------------------------------------------------------
 
-def _read_satisfaction(node: Node, channels: tuple[Channel, ...]) -> Satisfaction:
+def _read_satisfaction(node: Node, names: Names) -> Satisfaction:
     default = Satisfaction()
     if node.value in (MISSING, None) or not node.expect_map("a mapping with tolerance, weights, ..."):
         return default
@@ -656,10 +696,9 @@ def _read_satisfaction(node: Node, channels: tuple[Channel, ...]) -> Satisfactio
     tolerance: list[tuple[str, float]] = []
     tolerance_node = node.child("tolerance")
     if tolerance_node.value not in (MISSING, None) and tolerance_node.expect_map("a mapping of channel: duration"):
-        names = {c.name for c in channels}
         for channel, entry in tolerance_node.items():
-            if channels and channel not in names:
-                entry.problem(f"names no channel; expected one of {', '.join(sorted(names))}")
+            if names.channels and channel not in names.channels:
+                entry.problem(f"names no channel; expected one of {', '.join(sorted(names.channels))}")
             minutes = entry.parse(positive_duration)
             if minutes is not None:
                 tolerance.append((channel, minutes))
@@ -682,95 +721,86 @@ def _read_satisfaction(node: Node, channels: tuple[Channel, ...]) -> Satisfactio
     return result
 
 
-# -- targets ------------------------------------------------------------------------------------
-
-def _read_targets(node: Node) -> tuple[tuple[Target, ...], float]:
-    threshold = DEFAULT_SERVICE_LEVEL_THRESHOLD
-    if node.value in (MISSING, None):
-        return (), threshold
-    if not node.expect_map("a mapping of KPI names to {at_least | at_most, scope}"):
-        return (), threshold
-    targets = []
-    for key, entry in node.items():
-        kpi = TARGET_ALIASES.get(key, key)
-        if kpi not in KPI_BY_NAME:
-            names = list(KPI_BY_NAME) + list(TARGET_ALIASES)
-            close = difflib.get_close_matches(key, names, n=1)
-            entry.problem(f"unknown KPI; did you mean '{close[0]}'?" if close else
-                          f"unknown KPI; expected one of {', '.join(names)}")
-            continue
-        if not entry.expect_map("a mapping with at_least or at_most"):
-            continue
-        known = {"at_least": "lowest acceptable value", "at_most": "highest acceptable value",
-                 "scope": "all, channel:<name>, segment:<name>, demand:<name> or pool:<name>"}
-        if kpi == "service_level":
-            known["within"] = "the service-level threshold (e.g. 20s)"
-        entry.check_keys(known)
-        directions = [d for d in ("at_least", "at_most") if d in entry.value]
-        if len(directions) != 1:
-            entry.problem("needs exactly one of at_least or at_most")
-            continue
-        within = None
-        if kpi == "service_level":
-            within = entry.read("within", positive_duration, DEFAULT_SERVICE_LEVEL_THRESHOLD)
-            threshold = within if within is not None else threshold
-        kind = KPI_BY_NAME[kpi].kind
-        bound_parser = share if kind == "share" else (duration if kind == "duration" else number(0))
-        bound = entry.read(directions[0], bound_parser)
-        scope = entry.read("scope", _scope, "all")
-        if bound is not None and scope is not None:
-            targets.append(Target(kpi, bound, directions[0], scope, within))
-    return tuple(targets), threshold
-
-
-def _scope(value: Any) -> str:
-    if value == "all" or (isinstance(value, str) and value.split(":", 1)[0] in
-                          ("channel", "segment", "demand", "pool") and ":" in value):
-        return value
-    raise Invalid(f"must be all, channel:<name>, segment:<name>, demand:<name> or pool:<name>, got {value!r}")
-
-
 # -- cross references -----------------------------------------------------------------------------
 
-def _check_references(root: Node, channels: tuple[Channel, ...],
-                      processes: tuple[Process, ...], staff: tuple[Pool, ...]) -> None:
-    channel_names = {c.name for c in channels}
-    process_names = {p.name for p in processes}
+def _check_references(root: Node, names: Names) -> None:
+    """Names used by demand streams and steps resolve, checked against the names as written."""
     for name, entry in root.child("demand").items():   # raw entries: checked even if another field failed
         if not entry.is_map():
             continue
         channel, process = entry.value.get("channel"), entry.value.get("process")
-        if channels and isinstance(channel, str) and channel not in channel_names:
+        if names.channels and isinstance(channel, str) and channel not in names.channels:
             entry.child("channel").problem(
-                f"names no channel; expected one of {', '.join(sorted(channel_names))}, got '{channel}'")
-        if processes and isinstance(process, str) and process not in process_names:
+                f"names no channel; expected one of {', '.join(sorted(names.channels))}, got '{channel}'")
+        processes = root.child("processes").value
+        if isinstance(processes, dict) and processes and isinstance(process, str) and process not in processes:
             entry.child("process").problem(
-                f"names no process; expected one of {', '.join(sorted(process_names))}, got '{process}'")
-    skills_staffed = {skill for pool in staff for skill, _ in pool.skills}
-    for process in processes:
-        for step in process.steps:
-            if staff and step.skill is not None and step.skill not in skills_staffed:
-                root.child("processes").child(process.name).child("steps").child(step.name).child(
-                    "skill").problem(f"no staff pool has the skill '{step.skill}'")
-    demand_names = root.child("demand").value if isinstance(root.child("demand").value, dict) else {}
-    scopes = {"all"} | {f"channel:{c}" for c in channel_names} | {f"demand:{d}" for d in demand_names} \
-        | {f"pool:{p.name}" for p in staff}
-    segments_node = root.child("segments")
-    if isinstance(segments_node.value, dict):
-        scopes |= {f"segment:{name}" for name in segments_node.value}
-    targets_node = root.child("targets")
-    if isinstance(targets_node.value, dict):
-        for key, entry in targets_node.items():
-            scope = entry.value.get("scope", "all") if isinstance(entry.value, dict) else "all"
-            if isinstance(scope, str) and scope not in scopes and _is_scope(scope):
-                entry.child("scope").problem(f"names nothing in this scenario; expected one of "
-                                             f"{', '.join(sorted(scopes))}")
+                f"names no process; expected one of {', '.join(sorted(map(str, processes)))}, got '{process}'")
+    staff = root.child("staff").value
+    skills_staffed = {str(skill) for pool in (staff.values() if isinstance(staff, dict) else [])
+                      if isinstance(pool, dict) and isinstance(pool.get("skills"), dict) for skill in pool["skills"]}
+    if not skills_staffed:
+        return
+    for process, entry in root.child("processes").items():
+        for step in entry.child("steps").elements():
+            skill = step.value.get("skill") if isinstance(step.value, dict) else None
+            if isinstance(skill, str) and skill not in skills_staffed:
+                step.child("skill").problem(f"no staff pool has the skill '{skill}'")
 
 
-def _is_scope(value: str) -> bool:
-    try:
-        _scope(value)
-    except Invalid:
-        return False
-    return True
+# -- hints for likely slips ----------------------------------------------------------------------
 
+def _hint_units(root: Node, clock: Clock, channels: tuple[Channel, ...], demand: tuple[Demand, ...],
+                processes: tuple[Process, ...]) -> None:
+    """Warnings for what planners often get wrong: an arrival profile whose periods do not line up with
+    the reporting intervals, and bare numbers (minutes) that are implausible as minutes."""
+    for stream in demand:
+        periods = len(stream.arrivals.per_hour)
+        if periods <= 1 or stream.arrivals.source != "per_hour":
+            continue
+        period = clock.day_length / periods
+        if not _aligned(period, clock.interval):
+            fitting = sorted({round(n) for n in (clock.day_length / 60, clock.day_length / 30,
+                                                 clock.day_length / clock.interval)
+                              if _whole(n) and _aligned(clock.day_length / n, clock.interval)})
+            hint = (f"; did you mean {' or '.join(str(n) for n in fitting)} values?" if fitting else
+                    f"; choose a reporting interval that divides {period:g} min")
+            root.child("demand").child(stream.name).child("arrivals").child("per_hour").warn(
+                f"{periods} rates over a {format_duration(clock.day_length)} day are periods of {period:g} min, "
+                f"which do not line up with the {clock.interval:g}-minute reporting intervals (an interval would "
+                f"mix two rates){hint}")
+    deferrable = {c.name for c in channels if c.deferrable}
+    for name, entry in root.child("channels").items():
+        _hint_bare_minutes(entry.child("patience"), 60, "a patience")
+    real_time = {d.process for d in demand if d.channel not in deferrable}
+    for process, entry in root.child("processes").items():
+        if process not in real_time:
+            continue
+        for step in entry.child("steps").elements():
+            _hint_bare_minutes(step.child("duration"), 120, "a handling time")
+
+
+def _whole(value: float) -> bool:
+    return abs(value - round(value)) < 1e-6
+
+
+def _aligned(period: float, interval: float) -> bool:
+    """Periods of an arrival profile and reporting intervals share their boundaries."""
+    return _whole(period / interval) or _whole(interval / period)
+
+
+def _hint_bare_minutes(node: Node, limit: float, what: str) -> None:
+    """Warn when a distribution's parameters are bare numbers (minutes) above ``limit``."""
+    value = node.value
+    if isinstance(value, dict) and len(value) == 1:
+        family = next(iter(value))
+        params = node.child(family)
+        candidates = [params.child(k) for k in params.value if k not in ("cv", "k")] \
+            if isinstance(params.value, dict) else []
+    else:
+        candidates = [node]
+    for candidate in candidates:
+        number_ = candidate.value
+        if isinstance(number_, (int, float)) and not isinstance(number_, bool) and number_ > limit:
+            candidate.warn(f"{number_:g} minutes is a long time for {what} (minutes unless a unit is given); "
+                           f"did you mean \"{number_:g}s\"? Write \"{number_:g}min\" to keep minutes")

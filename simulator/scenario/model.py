@@ -8,9 +8,12 @@ that every name resolves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from simulator.distributions import Distribution
 from simulator.units import format_clock
@@ -18,13 +21,18 @@ from simulator.units import format_clock
 
 @dataclass(frozen=True)
 class Clock:
-    """Opening hours repeated over days; simulated time runs through opening hours only."""
+    """Opening hours repeated over days; simulated time runs through opening hours only.
+
+    A day is cut into reporting intervals of ``interval`` minutes from opening; when the opening is not
+    a whole number of intervals, the last interval of each day is shorter (it ends at closing).
+    """
 
     day_length: float           # minutes a day is open (close - open, or horizon)
     days: int = 1
     open_at: float | None = None  # minutes after midnight when the day opens; labels only
     interval: float = 30.0      # reporting and staffing interval, minutes
     warmup: float = 0.0         # minutes discarded at the start of each replication
+    warmup_auto: bool = False   # the warm-up was (or is to be) chosen from the run itself (MSER-5)
 
     @property
     def horizon(self) -> float:
@@ -33,7 +41,31 @@ class Clock:
 
     @property
     def intervals_per_day(self) -> int:
-        return int(round(self.day_length / self.interval))
+        return int(math.ceil(self.day_length / self.interval - 1e-9))
+
+    @property
+    def intervals(self) -> int:
+        """Reporting intervals over the whole horizon."""
+        return self.intervals_per_day * self.days
+
+    def interval_bounds(self) -> np.ndarray:
+        """Start of every reporting interval, then the last closing: ``intervals + 1`` times (a new array)."""
+        day = np.minimum(np.arange(self.intervals_per_day) * self.interval, self.day_length)
+        starts = (np.arange(self.days)[:, None] * self.day_length + day[None, :]).ravel()
+        return np.append(starts, self.horizon)
+
+    def interval_of(self, times: np.ndarray) -> np.ndarray:
+        """The reporting interval each of ``times`` falls in (times at or after the last closing: the last)."""
+        times = np.asarray(times, dtype=float)
+        day = np.clip((times // self.day_length).astype(np.int64), 0, self.days - 1)
+        within = np.minimum(((times - day * self.day_length) // self.interval).astype(np.int64),
+                            self.intervals_per_day - 1)
+        return np.clip(day * self.intervals_per_day + within, 0, self.intervals - 1)
+
+    @property
+    def first_interval(self) -> int:
+        """The first reporting interval that starts at or after the warm-up (earlier ones are left out)."""
+        return int(np.searchsorted(self.interval_bounds()[:-1], self.warmup - 1e-9, side="left"))
 
     def opening_time(self, minutes: float) -> float:
         """A calendar delay as simulated opening time: whole days become whole opening days (same time
@@ -42,9 +74,11 @@ class Clock:
         return days * self.day_length + min(rest, self.day_length)
 
     def interval_labels(self, interval: int) -> tuple[str, str]:
-        """Start and end labels of reporting interval number ``interval`` (the last ends at closing)."""
-        start = interval * self.interval
-        return self.label(start), self.label(start + self.interval, closing=True)
+        """Start and end labels of reporting interval number ``interval`` (the last of a day ends at closing)."""
+        day, number = divmod(interval, self.intervals_per_day)
+        start = day * self.day_length + number * self.interval
+        end = min(start + self.interval, (day + 1) * self.day_length)
+        return self.label(start), self.label(end, closing=True)
 
     def label(self, minutes: float, closing: bool = False, seconds: bool = False) -> str:
         """Clock label of a simulated time: ``09:30`` (or ``d2 09:30`` when there are several days;
@@ -191,14 +225,22 @@ class Break:
     stagger: float = 30.0
 
 
+AFTER_CLOSE = ("serve_queue", "finish_contact", "leave")
+
+
 @dataclass(frozen=True)
 class Pool:
     """A group of staff with the same skills, levels and cost.
 
-    Either ``headcount`` agents are on duty all the time (and stay until the last contact
-    has left), or ``shifts`` say who is on duty when; an agent finishes the contact in hand
-    when a shift or break starts. ``shrinkage`` is the share of paid shifts lost to absence,
-    meetings and coaching: each agent misses a day's shift with that probability.
+    Either ``headcount`` agents are on duty all the time, or ``shifts`` say who is on duty when; an
+    agent finishes the contact in hand when a break starts. ``after_close`` says what the pool's
+    agents do when their working time ends (a shift's end, and the last closing): ``serve_queue``
+    (after the last closing, stay until no customer waits for them: real-time contacts; the backlog of
+    deferrable work waits for the next opening), ``finish_contact`` (finish the contact in hand, then
+    go) or ``leave`` (go at once; the contact in hand goes back to the front of its queue with the work
+    left). Work after a shift's end is overtime, paid at ``overtime_rate`` an hour. ``shrinkage`` is
+    the share of paid shifts lost to absence, meetings and coaching: each agent misses a day's shift
+    with that probability.
     """
 
     name: str
@@ -208,9 +250,15 @@ class Pool:
     shifts: tuple[Shift, ...] = ()        # empty: on duty all the time
     breaks: tuple[Break, ...] = ()
     shrinkage: float = 0.0
+    after_close: str = "serve_queue"      # one of AFTER_CLOSE; the loader's default depends on shifts
+    overtime_rate: float | None = None    # cost of an overtime hour; None: cost_per_hour
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)
+
+    @property
+    def overtime_cost_per_hour(self) -> float:
+        return self.cost_per_hour if self.overtime_rate is None else self.overtime_rate
 
 
 @dataclass(frozen=True)
@@ -221,7 +269,7 @@ class Target:
     bound: float
     direction: str            # "at_least" or "at_most"
     scope: str = "all"
-    within: float | None = None  # service level threshold, minutes (service_level only)
+    within: float | None = None  # service level threshold of the scope, minutes (service_level only)
 
     def is_met(self, value: float) -> bool:
         return value >= self.bound if self.direction == "at_least" else value <= self.bound
@@ -229,6 +277,30 @@ class Target:
     def describe(self) -> str:
         word = ">=" if self.direction == "at_least" else "<="
         return f"{word} {self.bound:g}"
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """How service level is measured (targets say what it must reach).
+
+    Each real-time channel has a threshold: its own (``channels``), else the scenario's ``default``;
+    a channel with neither has no service level. A segment or demand stream may have a threshold of
+    its own (``scopes``, keyed ``segment:<name>`` or ``demand:<name>``) for its service level. Abandons
+    within ``short_abandon`` of arriving are left out of service level (misdials, customers who hang
+    up at once). Deferrable channels have no service level: response time and backlog judge them.
+    """
+
+    default: float | None = None
+    channels: tuple[tuple[str, float], ...] = ()
+    scopes: tuple[tuple[str, float], ...] = ()
+    short_abandon: float = 0.0
+
+    def of_channel(self, channel: str) -> float | None:
+        return dict(self.channels).get(channel, self.default)
+
+    def of_scope(self, scope: str) -> float | None:
+        """A segment's or demand stream's own threshold (None: each contact's channel threshold)."""
+        return dict(self.scopes).get(scope)
 
 
 @dataclass(frozen=True)
@@ -299,7 +371,7 @@ class Scenario:
     automation: tuple[Automation, ...] = ()
     satisfaction: Satisfaction = Satisfaction()
     training: tuple[Training, ...] = ()
-    service_level_threshold: float = 20 / 60
+    service_level: ServiceLevel = ServiceLevel()
     source: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # keys read but not modelled yet
 
@@ -308,6 +380,15 @@ class Scenario:
 
     def process(self, name: str) -> Process:
         return next(p for p in self.processes if p.name == name)
+
+    def threshold(self, channel: str) -> float | None:
+        """The service-level threshold of a channel's contacts (None: deferrable, or none set)."""
+        return None if self.channel(channel).deferrable else self.service_level.of_channel(channel)
+
+    @property
+    def measures_service_level(self) -> bool:
+        """Some real-time channel that demand uses has a service-level threshold."""
+        return any(self.threshold(d.channel) is not None for d in self.demand)
 
     @property
     def skills(self) -> tuple[str, ...]:

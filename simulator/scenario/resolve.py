@@ -24,7 +24,7 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
         clock_doc["close"] = format_clock(clock.open_at + clock.day_length)
     else:
         clock_doc["horizon"] = clock.day_length
-    clock_doc.update(days=clock.days, interval=clock.interval, warmup=clock.warmup)
+    clock_doc.update(days=clock.days, interval=clock.interval, warmup="auto" if clock.warmup_auto else clock.warmup)
     document: dict[str, Any] = {
         "name": scenario.name,
         "description": scenario.description,
@@ -55,12 +55,26 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
                     "assurance": feel.assurance},
         "abandoned": feel.abandoned, "bot_assurance": feel.bot_assurance,
         "repeat_reliability": feel.repeat_reliability}
-    targets: dict[str, Any] = {}
+    measured = scenario.service_level
+    service_level: dict[str, Any] = {}
+    if measured.default is not None:
+        service_level["within"] = f"{measured.default * 60:g}s"
+    if measured.channels:
+        service_level["channels"] = {name: f"{minutes * 60:g}s" for name, minutes in measured.channels}
+    segments = {scope.split(":", 1)[1]: f"{minutes * 60:g}s" for scope, minutes in measured.scopes
+                if scope.startswith("segment:")}
+    if segments:
+        service_level["segments"] = segments
+    if measured.short_abandon:
+        service_level["short_abandon"] = f"{measured.short_abandon * 60:g}s"
+    if service_level:
+        document["service_level"] = service_level
+    targets = []
     for target in scenario.targets:
-        entry: dict[str, Any] = {target.direction: target.bound, "scope": target.scope}
-        if target.within is not None:
-            entry["within"] = f"{target.within * 60:g}s"
-        targets[target.kpi] = entry
+        entry: dict[str, Any] = {"kpi": target.kpi, target.direction: target.bound, "scope": target.scope}
+        if target.within is not None and target.scope.startswith("demand:"):
+            entry["within"] = f"{target.within * 60:g}s"   # the one threshold not kept under service_level
+        targets.append(entry)
     if targets:
         document["targets"] = targets
     return document
@@ -120,7 +134,10 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
                             "count": shift.count} for shift in pool.shifts]
     else:
         entry["headcount"] = pool.headcount
-    entry.update(skills=dict(pool.skills), cost_per_hour=pool.cost_per_hour, shrinkage=pool.shrinkage)
+    entry.update(skills=dict(pool.skills), cost_per_hour=pool.cost_per_hour, shrinkage=pool.shrinkage,
+                 after_close=pool.after_close)
+    if pool.overtime_rate is not None:
+        entry["overtime_rate"] = pool.overtime_rate
     if pool.breaks:
         entry["breaks"] = [{"after": b.after, "length": b.length, "stagger": b.stagger} for b in pool.breaks]
     return entry
