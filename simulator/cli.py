@@ -157,6 +157,8 @@ def validate(scenario_file: Path, assignments: tuple[str, ...]) -> None:
                f"{len(scenario.processes)} process(es), {agents} staff in {len(scenario.staff)} pool(s).")
     if len(variants) > 1:
         click.echo(f"Variants: {', '.join(name for name in variants if name != 'baseline')}: valid.")
+    from simulator.console import describe_service_level
+    click.echo(describe_service_level(scenario))
     for flag in capacity_flags(scenario):
         click.echo(f"{'UNSTABLE' if flag.kind == 'unstable' else 'peak'}: {flag.message}")
 

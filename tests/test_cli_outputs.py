@@ -114,10 +114,10 @@ def test_a_failure_while_running_exits_1_without_traceback(tmp_path, monkeypatch
 
 
 def test_resolved_scenario_reads_back_as_the_same_scenario():
-    for path in sorted(SCENARIOS.glob("*.yaml")):
+    for path in sorted(SCENARIOS.rglob("*.yaml")):   # the lessons and the validation scenarios too
         scenario = load_scenario(path)
         again = build_scenario(parse_yaml_text(resolved_yaml(scenario), "resolved.yaml"), "resolved.yaml",
-                               base_dir=SCENARIOS)
+                               base_dir=path.parent)
         assert again == scenario, path.name
 
 

@@ -16,7 +16,8 @@ from simulator.experiment import run_replication, run_scenario
 from simulator.metrics.compute import busy_time_before
 from simulator.queueing import (erlang_a, erlang_c, mg1_mean_wait, mm1_mean_wait, mmc_mean_wait,
                                 mmc_service_level)
-from tests.conftest import SLACK, assert_in_ci, build, single_queue
+from simulator.scenario import load_scenario
+from tests.conftest import ROOT, SLACK, assert_in_ci, build, single_queue
 
 
 def test_mm1_mean_wait():
@@ -122,28 +123,15 @@ def test_reference_formulas_against_published_values():
 
 
 # -- measured to a person, per step, per interval (issue 10) -------------------------------------------------
+# The scenarios are shipped in scenarios/validation/ and shown in docs/validation.md.
 
-def menu_then_agents(replications: int, seed: int) -> dict:
-    """A phone menu with ample capacity that resolves 30% of the calls, in front of 5 agents: the calls it
-    passes on are Poisson at 70% of the rate (the departures of an M/G/infinity queue, thinned), so the
-    agents' queue is an M/M/5 at 4 calls a minute."""
-    return {
-        "name": "menu", "clock": {"horizon": 1500, "warmup": 150, "interval": 1500},
-        "replications": replications, "seed": seed,
-        "channels": {"phone": {}},
-        "demand": {"calls": {"channel": "phone", "arrivals": {"per_hour": 4 / 0.7 * 60}, "process": "call"}},
-        "processes": {"call": {"steps": [
-            {"name": "menu", "automation": "ivr", "duration": {"exponential": {"mean": 1}}, "containment": 0.3},
-            {"name": "talk", "skill": "s", "duration": {"exponential": {"mean": 1}}}]}},
-        "automation": {"ivr": {"capacity": 100}},
-        "staff": {"agents": {"headcount": 5, "skills": {"s": 3}}},
-        "service_level": {"within": "20s"},
-    }
+VALIDATION = ROOT / "scenarios" / "validation"
 
 
 @pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
 def test_a_menu_in_front_of_an_mmc_queue_gives_that_queues_erlang_c_wait_and_service_level():
-    result = run_scenario(build(menu_then_agents(30, 19)))
+    """A menu with ample capacity resolves 30% of calls: the agents see an M/M/5 at 4 calls a minute."""
+    result = run_scenario(load_scenario(VALIDATION / "menu_then_agents.yaml"))
     assert_in_ci(result.kpi("wait_mean"), mmc_mean_wait(4.0, 1.0, 5))
     assert_in_ci(result.kpi("service_level"), mmc_service_level(4.0, 1.0, 5, 20 / 60))
     assert_in_ci(result.kpi("queue_time_mean", "step:call.talk"), mmc_mean_wait(4.0, 1.0, 5))
@@ -153,25 +141,8 @@ def test_a_menu_in_front_of_an_mmc_queue_gives_that_queues_erlang_c_wait_and_ser
     assert_in_ci(result.kpi("answered"), 4.0 * (1500 - 150), slack=0.0)
 
 
-def triage_then_registration(replications: int, seed: int) -> dict:
-    """Walk-ins at 1 a minute: a triage desk of 2 (1.5 min each, exponential), then a registration desk
-    of 4 (3.2 min each): two M/M/c queues in tandem (Jackson: the first's departures are Poisson)."""
-    return {
-        "name": "desks", "clock": {"horizon": 4000, "warmup": 200, "interval": 4000},
-        "replications": replications, "seed": seed,
-        "channels": {"walk_in": {}},
-        "demand": {"visits": {"channel": "walk_in", "arrivals": {"per_hour": 60}, "process": "visit"}},
-        "processes": {"visit": {"steps": [
-            {"name": "triage", "skill": "triage", "duration": {"exponential": {"mean": 1.5}}},
-            {"name": "registration", "skill": "registration", "duration": {"exponential": {"mean": 3.2}}}]}},
-        "staff": {"triage_desk": {"headcount": 2, "skills": {"triage": 3}},
-                  "clerks": {"headcount": 4, "skills": {"registration": 3}}},
-        "service_level": {"within": "5min"},
-    }
-
-
 def test_each_desk_of_a_tandem_gives_its_own_erlang_c_queue_time_at_its_step_scope():
-    result = run_scenario(build(triage_then_registration(30, 20)))
+    result = run_scenario(load_scenario(VALIDATION / "triage_then_registration.yaml"))
     triage, registration = mmc_mean_wait(1.0, 1 / 1.5, 2), mmc_mean_wait(1.0, 1 / 3.2, 4)
     assert_in_ci(result.kpi("queue_time_mean", "step:visit.triage"), triage)
     assert_in_ci(result.kpi("queue_time_mean", "step:visit.registration"), registration)
@@ -188,10 +159,7 @@ def test_an_mmc_over_three_days_gives_erlang_c_in_every_steady_state_hour():
     service level contain Erlang C's, with a family-wise 95% (Bonferroni) over the 29 hours."""
     from simulator.analysis import t_quantile
 
-    mapping = single_queue(per_hour=240, duration={"exponential": {"mean": 1}}, headcount=5, horizon=600,
-                           warmup=60, replications=40, seed=21, interval=60)
-    mapping["clock"]["days"] = 3
-    result = run_scenario(build(mapping))
+    result = run_scenario(load_scenario(VALIDATION / "mmc_three_days.yaml"))
     table = result.interval_summary[result.interval_summary.scope == "all"]
     exact = {"wait_mean": mmc_mean_wait(4.0, 1.0, 5), "service_level": mmc_service_level(4.0, 1.0, 5, 20 / 60)}
     for metric, value in exact.items():
@@ -210,13 +178,10 @@ def test_warmup_auto_removes_the_bias_of_an_empty_start_at_90_percent():
     mean wait is biased low, its CI wholly below Erlang C's; MSER-5 chooses a warm-up (about 100 minutes
     here, far more than the old rule of thumb's tenth of the horizon) that removes the bias. The same
     holds for seeds 24-26 (docs/validation.md)."""
-    mapping = single_queue(per_hour=270, duration={"exponential": {"mean": 1}}, headcount=5, horizon=240,
-                           warmup=0, replications=300, seed=23)
     exact = mmc_mean_wait(4.5, 1.0, 5)
-    cold = run_scenario(build(mapping), jobs=2)
+    cold = run_scenario(load_scenario(VALIDATION / "mmc_warmup_auto.yaml", {"clock.warmup": 0}), jobs=2)
     assert cold.kpi("wait_mean")["ci_high"] < exact
-    mapping["clock"]["warmup"] = "auto"
-    warm = run_scenario(build(mapping), jobs=2)
+    warm = run_scenario(load_scenario(VALIDATION / "mmc_warmup_auto.yaml"), jobs=2)
     chosen = warm.scenario.clock.warmup
     assert warm.scenario.clock.warmup_auto and 30 <= chosen <= 120
     assert_in_ci(warm.kpi("wait_mean"), exact)
