@@ -250,7 +250,7 @@ def render_comparison(comparison: Comparison) -> str:
         body = []
         for row in rows.itertuples():
             diff = "" if row.scenario == comparison.baseline else (
-                f"{_signed(metric, row.diff_mean)} {format_interval(metric, row.diff_ci_low, row.diff_ci_high)}"
+                f"{_signed(metric, row.diff_mean)} {_difference_interval(metric, row.diff_ci_low, row.diff_ci_high)}"
                 f"{' *' if row.significant else ''}")
             body.append([row.scenario, format_value(metric, row.mean), format_interval(metric, row.ci_low,
                                                                                        row.ci_high), diff])
@@ -279,8 +279,17 @@ def render_staffing(staffing, scenario: Scenario, replications: int) -> str:
 
 
 def _signed(metric: str, value: float) -> str:
+    """A difference with its sign; a difference of two shares is in percentage points."""
+    if KPI_BY_NAME.get(metric) is not None and KPI_BY_NAME[metric].kind == "share":
+        return f"{value * 100:+.1f} pts"
     text = format_value(metric, abs(value))
     return f"-{text}" if value < 0 else f"+{text}"
+
+
+def _difference_interval(metric: str, low: float, high: float) -> str:
+    if KPI_BY_NAME.get(metric) is not None and KPI_BY_NAME[metric].kind == "share" and low == low:
+        return f"[{low * 100:+.1f}, {high * 100:+.1f}]"
+    return format_interval(metric, low, high)
 
 
 SWEPT_KPIS = ("service_level", "wait_mean", "abandon_rate", "utilisation", "satisfaction_mean", "cost_total")

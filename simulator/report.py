@@ -162,7 +162,7 @@ def _kpi_table(summary: pd.DataFrame, targets: pd.DataFrame, scope: str = "all")
                                              f"{STATUS_TEXT.get(verdict.status, verdict.status)}</span>")
         rows.append(f"<tr><td>{html.escape(row.metric)}</td><td>{format_value(row.metric, row.mean)}</td>"
                     f"<td>{format_interval(row.metric, row.ci_low, row.ci_high)}</td><td>{status}</td></tr>")
-    return ("<div class=\"scroll\"><table><thead><tr><th>KPI</th><th>mean</th><th>95% CI</th><th>target</th>"
+    return ("<div class=\"scroll\"><table><thead><tr><th>KPI</th><th>estimate</th><th>95% CI</th><th>target</th>"
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
 
 
@@ -195,7 +195,7 @@ def _comparison_table(table: pd.DataFrame, pairs: list[tuple[str, str]]) -> list
             f"<td>{'yes' if r.significant is True or r.significant == 'True' else ''}</td></tr>" for r in rows.itertuples())
         title = metric if scope == "all" else f"{metric} ({scope})"
         parts.append(f"<h3>{html.escape(title)}</h3><div class=\"scroll\"><table><thead><tr><th>scenario</th>"
-                     "<th>mean</th><th>95% CI</th><th>difference</th><th>difference 95% CI</th><th>significant</th>"
+                     "<th>estimate</th><th>95% CI</th><th>difference</th><th>difference 95% CI</th><th>significant</th>"
                      f"</tr></thead><tbody>{body}</tbody></table></div>")
     return parts
 

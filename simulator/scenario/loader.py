@@ -183,7 +183,7 @@ def _read_clock(node: Node) -> Clock | None:
     days = node.read("days", whole_number(1), 1)
     interval = node.read("interval", positive_duration, 30.0)
     auto = node.value.get("warmup") == "auto"
-    warmup = 0.0 if auto else node.read("warmup", duration, 0.0)
+    warmup = 0.0 if auto else node.read("warmup", _warmup, 0.0)
 
     day_length = None
     if close_at is not None and open_at is None:
@@ -216,6 +216,13 @@ def _read_clock(node: Node) -> Clock | None:
         warmup = 0.0
     return Clock(day_length=day_length, days=days, open_at=open_at, interval=interval, warmup=warmup,
                  warmup_auto=auto)
+
+
+def _warmup(value: Any) -> float:
+    try:
+        return duration(value)
+    except UnitError:
+        raise Invalid(f"must be a duration (e.g. 30, \"1h\") or auto, got {value!r}") from None
 
 
 # -- channels and segments ------------------------------------------------------------------
