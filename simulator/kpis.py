@@ -129,12 +129,8 @@ TARGET_ALIASES: dict[str, str] = {"abandonment": "abandon_rate", "wait": "wait_m
 
 DEFAULT_SERVICE_LEVEL_THRESHOLD = 20 / 60  # minutes: 80/20 is the industry's default phrasing
 
-# KPIs about waiting: for a scope that mixes real-time and deferrable contacts (all, a segment) they are
-# measured over the real-time contacts only, so an email's hours never mix with a caller's seconds.
-WAITING_KPIS = frozenset({"abandoned", "short_abandoned", "abandon_rate", "unfinished", "wait_mean", "wait_p50",
-                          "wait_p90", "wait_p95", "service_level", "queue_time_mean", "queue_time_p90",
-                          "time_in_system_mean", "callback_rate"})
-# Of those, the ones that only mean something for real-time contacts (a deferrable scope has its own).
+# KPIs that mean something for real-time contacts only, and for deferrable work only (a target naming
+# one in a channel of the other kind is refused).
 REAL_TIME_KPIS = frozenset({"abandoned", "short_abandoned", "abandon_rate", "wait_mean", "wait_p50", "wait_p90",
                             "wait_p95", "service_level", "callback_rate"})
 DEFERRABLE_KPIS = frozenset({"response_time_mean", "response_within_target", "backlog_end"})

@@ -412,8 +412,7 @@ def distribution_rows(tables: ReplicationTables, scenario: Scenario) -> list[Dis
     return rows
 
 
-def _waiting_contacts(tables: ReplicationTables, facts: ContactFacts, bounds: np.ndarray,
-                      chosen: np.ndarray) -> np.ndarray:
+def _waiting_contacts(tables: ReplicationTables, bounds: np.ndarray, chosen: np.ndarray) -> np.ndarray:
     """Contact-minutes spent waiting between consecutive ``bounds`` by the contacts ``chosen``: every
     wait before a service, every abandoner's last wait, and the waits still going on at the end."""
     served = chosen[tables.service_contact] & (tables.service_start > tables.service_queued_at)
@@ -460,7 +459,7 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
         mask = mask & ~facts.deferrable if real_time else mask
         add("offered", scope, by(mask))
         add("answered", scope, by(mask & facts.answered))
-        add("waiting", scope, _waiting_contacts(tables, facts, bounds, mask) / lengths)
+        add("waiting", scope, _waiting_contacts(tables, bounds, mask) / lengths)
         if not real_time:   # the work left open at the end of each interval
             done = np.sort(tables.departed_at[mask & facts.completed])
             arrived = np.sort(tables.arrived_at[mask])

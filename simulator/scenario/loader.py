@@ -121,7 +121,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     measured = read_service_level(root.child("service_level"))
     read = read_targets(root.child("targets"))
     check_target_scopes(read, names)
-    service_level, targets = resolve_service_level(measured, read, channels, names)
+    service_level, targets = resolve_service_level(measured, read, names)
     satisfaction = _read_satisfaction(root.child("satisfaction"), names)
     training = _read_training(root.child("training"), names, clock)
 

@@ -13,8 +13,9 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.kpis import DEFAULT_SERVICE_LEVEL_THRESHOLD, KPI_BY_NAME, TARGET_ALIASES, scope_kind
-from simulator.scenario.model import Channel, ServiceLevel, Target
+from simulator.kpis import (DEFAULT_SERVICE_LEVEL_THRESHOLD, DEFERRABLE_KPIS, KPI_BY_NAME, REAL_TIME_KPIS,
+                            TARGET_ALIASES, scope_kind)
+from simulator.scenario.model import ServiceLevel, Target
 from simulator.scenario.reader import MISSING, Invalid, Node, duration, number, positive_duration, share
 from simulator.units import format_duration
 
@@ -175,20 +176,15 @@ def check_target_scopes(targets: list[tuple[Target, Node, bool]], names: Names) 
             entry.child("scope").problem(f"names nothing in this scenario; {hint}")
             continue
         kind, _, name = target.scope.partition(":")
-        if kind == "channel" and name in names.deferrable and target.kpi in _REAL_TIME_ONLY:
+        if kind == "channel" and name in names.deferrable and target.kpi in REAL_TIME_KPIS:
             entry.problem(f"{target.kpi} is for real-time channels; {name} is deferrable: judge it by "
                           "response_within_target, response_time_mean or backlog_end")
-        elif kind == "channel" and name not in names.deferrable and target.kpi in _DEFERRABLE_ONLY:
+        elif kind == "channel" and name not in names.deferrable and target.kpi in DEFERRABLE_KPIS:
             entry.problem(f"{target.kpi} is for deferrable channels; {name} is real-time")
 
 
-_REAL_TIME_ONLY = {"service_level", "wait_mean", "wait_p50", "wait_p90", "wait_p95", "abandon_rate",
-                   "abandoned", "callback_rate"}
-_DEFERRABLE_ONLY = {"response_time_mean", "response_within_target", "backlog_end"}
-
-
 def resolve_service_level(measured: _Measured, targets: list[tuple[Target, Node, bool]],
-                          channels: tuple[Channel, ...], names: Names) -> tuple[ServiceLevel, tuple[Target, ...]]:
+                          names: Names) -> tuple[ServiceLevel, tuple[Target, ...]]:
     """One threshold per channel (and per segment or demand stream with its own), from the section and
     the targets; the targets with the threshold that applies to their scope."""
     slots: dict[str, float | None] = {"all": measured.default}
@@ -239,7 +235,7 @@ def resolve_service_level(measured: _Measured, targets: list[tuple[Target, Node,
     for target, _, _ in targets:
         if target.kpi == "service_level" and scope_kind(target.scope) != "step":
             target = Target(target.kpi, target.bound, target.direction, target.scope,
-                            _effective(slots, target.scope, names))
+                            _effective(slots, target.scope))
         resolved.append(target)
     return service_level, tuple(resolved)
 
@@ -252,7 +248,7 @@ def _measured_somewhere(slots: dict[str, float | None], where: str) -> bool:
     return scope_kind(where) != "channel" and any(v is not None for k, v in slots.items() if k.startswith("channel:"))
 
 
-def _effective(slots: dict[str, float | None], where: str, names: Names) -> float | None:
+def _effective(slots: dict[str, float | None], where: str) -> float | None:
     """The one threshold that applies to a whole scope: its own, else (a channel) the default; None for
     a mixed scope without its own (each contact is judged by its channel's threshold)."""
     if slots.get(where) is not None:
