@@ -237,11 +237,16 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.option("--per-interval", is_flag=True, help="The requirement per reporting interval (one pool).")
 @click.option("--pool", help="With --per-interval: the pool to vary (default: the first with a headcount).")
+@click.option("--per-shift", is_flag=True,
+              help="Vary each shift's count on its own (default: a pool's shifts are scaled together).")
 @run_options("<scenario-slug>/<run-id>-staff/")
-def staff(scenario_file: Path, per_interval: bool, pool: str | None, replications: int | None, seed: int | None,
+def staff(scenario_file: Path, per_interval: bool, pool: str | None, per_shift: bool, replications: int | None,
+          seed: int | None,
           out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str,
           address: str | None, no_charts: bool, with_report: bool) -> None:
-    """The fewest agents that meet every target (per pool, or per interval), beside Erlang C's answer."""
+    """The fewest agents that meet every target (per pool, or per interval), beside Erlang C's answer. A
+    pool with a headcount varies it; a pool in shifts varies its shifts' counts, scaled together (or each
+    on its own with --per-shift)."""
     from simulator.output import write_staffing
     from simulator.scenario import load_scenario
     from simulator.staffing import find_staffing
@@ -256,7 +261,8 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, replication
 
     show = not quiet and not as_json and sys.stderr.isatty()
     staffing = find_staffing(scenario_file, _overrides(assignments), replications, seed,
-                             _engine(jobs, executor, address), per_interval, pool, counter if show else None)
+                             _engine(jobs, executor, address), per_interval, pool, counter if show else None,
+                             per_shift)
     if show:
         click.echo("", err=True)
     folder = write_staffing(staffing, base, out_dir, charts=not no_charts, report=with_report)

@@ -1,7 +1,7 @@
 """Staffing search: the fewest agents that meet every target, beside Erlang C's answer.
 
-Whole day: for each pool with a ``headcount`` (one after another, the others as in the file), the
-smallest headcount whose run meets every target (its whole 95% CI on the right side) and raises no
+Whole day: for each pool (one after another, the others as settled so far), the smallest headcount
+(for a pool in shifts: its shifts' counts scaled together, or each shift's count with ``per_shift``) whose run meets every target (its whole 95% CI on the right side) and raises no
 capacity or work flag: no unstable skill, no overtime above 5% of scheduled hours, no growing backlog,
 deferrable work answered within its response target (90%), no customers left unserved
 (simulator.workload). The search brackets from the file's
@@ -75,16 +75,59 @@ def erlang_c_for_pool(scenario: Scenario, pool_name: str, erlangs: float) -> int
     return erlang_c_agents(erlangs / work, 1 / handle, threshold, target.bound)
 
 
+@dataclass(frozen=True)
+class Lever:
+    """One number the search varies: a pool's headcount, all its shifts' counts scaled together, or one
+    shift's count. ``changes(h)`` is what it means as ``--set`` changes."""
+
+    label: str          # pool, or pool.shift
+    pool: str
+    varied: str         # what is varied, in words
+    in_file: int
+    counts: tuple[tuple[str, int], ...] = ()   # (shift, count in the file) for scaled shifts; () otherwise
+    path: str = ""      # the dotted path of a headcount or of one shift's count
+
+    def changes(self, value: int) -> dict[str, int]:
+        if not self.counts:
+            return {self.path: value}
+        return {f"staff.{self.pool}.shifts.{name}.count": count
+                for name, count in zip((n for n, _ in self.counts), scaled([c for _, c in self.counts], value))}
+
+
+def scaled(counts: list[int], total: int) -> list[int]:
+    """Counts in the same proportions adding up to ``total`` (largest remainders; an even split when all
+    are zero)."""
+    weights = np.array(counts, dtype=float) if sum(counts) else np.ones(len(counts))
+    exact = weights / weights.sum() * total
+    result = np.floor(exact).astype(int)
+    for index in np.argsort(-(exact - result), kind="stable")[:total - int(result.sum())]:
+        result[index] += 1
+    return result.tolist()
+
+
+def levers(scenario: Scenario, per_shift: bool = False) -> list[Lever]:
+    """What the search varies, pool by pool: a headcount, or the shifts' counts (scaled together, or
+    each shift on its own with ``per_shift``)."""
+    found = []
+    for pool in scenario.staff:
+        if not pool.shifts:
+            found.append(Lever(pool.name, pool.name, "headcount", pool.headcount, path=f"staff.{pool.name}.headcount"))
+        elif per_shift:
+            found += [Lever(f"{pool.name}.{shift.name}", pool.name, f"shift {shift.name}: count", shift.count,
+                            path=f"staff.{pool.name}.shifts.{shift.name}.count") for shift in pool.shifts]
+        else:
+            found.append(Lever(pool.name, pool.name, "shift counts, scaled together", pool.headcount,
+                               tuple((shift.name, shift.count) for shift in pool.shifts)))
+    return found
+
+
 def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replications: int | None = None,
                   seed: int | None = None, jobs: "int | Engine" = 1, per_interval: bool = False, pool: str | None = None,
-                  progress: Callable[[int], None] | None = None) -> Staffing:
+                  progress: Callable[[int], None] | None = None, per_shift: bool = False) -> Staffing:
     overrides = dict(overrides or {})
     base = load_scenario(path, overrides)
     if not base.targets:
         raise InputError(f"{path}: the scenario has no targets to meet; add targets: (e.g. service_level)")
-    searchable = [p.name for p in base.staff if not p.shifts]
-    if not searchable:
-        raise InputError(f"{path}: every pool works in shifts; the search varies pools with a headcount")
     cache: dict[tuple, RunResult] = {}
 
     def run(changes: dict[str, Any]) -> RunResult:
@@ -97,35 +140,46 @@ def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replicati
         return cache[key]
 
     if per_interval:
+        searchable = [p.name for p in base.staff if not p.shifts]
+        if not searchable:
+            raise InputError(f"{path}: --per-interval varies a pool with a headcount; every pool works in shifts")
         return Staffing(pd.DataFrame(), _per_interval(base, pool or searchable[0], run, searchable))
-    load = {name: float(np.mean(sum(offered_load(base).get(skill, 0) for skill, _ in p.skills)))
-            for name, p in ((p.name, p) for p in base.staff)}
-    in_file = {p.name: p.headcount for p in base.staff}
-    erlang = {name: erlang_c_for_pool(base, name, load[name]) for name in searchable}
-    settled: dict[str, int] = {}
-    required: dict[str, int | None] = {name: None for name in searchable}
-    evaluations = {name: 0 for name in searchable}
-    # pools are searched one after another, the others as settled so far; a pool that cannot meet the
-    # targets while a later pool is short is searched again once that pool is settled
-    for _ in range(len(searchable) + 1):
+    load = {p.name: float(np.mean(sum(offered_load(base).get(skill, 0) for skill, _ in p.skills))) for p in base.staff}
+    search = levers(base, per_shift)
+    erlang = {lever.label: erlang_c_for_pool(base, lever.pool, load[lever.pool]) if lever.label == lever.pool
+              else None for lever in search}
+    settled: dict[str, int] = {}     # lever label -> value
+    required: dict[str, int | None] = {lever.label: None for lever in search}
+    evaluations = {lever.label: 0 for lever in search}
+
+    def changes_of(values: dict[str, int]) -> dict[str, int]:
+        merged: dict[str, int] = {}
+        for lever in search:
+            if lever.label in values:
+                merged.update(lever.changes(values[lever.label]))
+        return merged
+
+    # levers are searched one after another, the others as settled so far; one that cannot meet the
+    # targets while a later one is short is searched again once that one is settled
+    for _ in range(len(search) + 1):
         changed = False
-        for name in searchable:
-            key = f"staff.{name}.headcount"
-            others = {k: v for k, v in settled.items() if k != key}
+        for lever in search:
+            others = {k: v for k, v in settled.items() if k != lever.label}
             before = len(cache)
-            ceiling = max(4 * max(in_file[name], erlang[name] or 0), in_file[name] + 20)
-            found = _smallest(lambda h: meets_targets(run({**others, key: h})), settled.get(key, in_file[name]),
-                              ceiling)
-            evaluations[name] += len(cache) - before
-            if found is not None and settled.get(key) != found:
-                settled[key], changed = found, True
-            required[name] = found
+            ceiling = max(4 * max(lever.in_file, erlang[lever.label] or 0), lever.in_file + 20)
+            found = _smallest(lambda h: meets_targets(run(changes_of({**others, lever.label: h}))),
+                              settled.get(lever.label, lever.in_file), ceiling)
+            evaluations[lever.label] += len(cache) - before
+            if found is not None and settled.get(lever.label) != found:
+                settled[lever.label], changed = found, True
+            required[lever.label] = found
         if not changed:
             break
-    rows = [{"pool": name, "in_file": in_file[name], "required": required[name], "erlang_c": erlang[name],
-             "evaluations": evaluations[name]} for name in searchable]
-    found = all(value is not None for value in required.values())
-    return Staffing(pd.DataFrame(rows), None, run(settled) if found else None, settled if found else None)
+    rows = [{"pool": lever.label, "varied": lever.varied, "in_file": lever.in_file, "required": required[lever.label],
+             "erlang_c": erlang[lever.label], "evaluations": evaluations[lever.label]} for lever in search]
+    done = all(value is not None for value in required.values())
+    answer = changes_of(settled) if done else None
+    return Staffing(pd.DataFrame(rows), None, run(answer) if done else None, answer)
 
 
 def _smallest(meets: Callable[[int], bool], start: int, ceiling: int = 2000) -> int | None:

@@ -158,7 +158,7 @@ def test_bad_automation_resources(tmp_path):
      "staff.agents.shifts.0: must start before it ends, within the opening hours 08:00-12:00, got 07:00-12:00"),
     ("{shifts: [{start: '08:00', end: '12:00', count: -2}], skills: {general: 3}}",
      "staff.agents.shifts.0.count: must be a whole number >= 0, got -2"),
-    ("{shifts: [], skills: {general: 3}}", "staff.agents.shifts: must be a non-empty list"),
+    ("{shifts: [], skills: {general: 3}}", "staff.agents.shifts: must be a mapping of shift names to"),
     ("{headcount: 6, breaks: [{after: 2h}], skills: {general: 3}}", "staff.agents.breaks.0.length: is required"),
     ("{headcount: 6, shrinkage: 1.5, skills: {general: 3}}", "staff.agents.shrinkage: must be a number from 0 to 0.99"),
 ])

@@ -118,3 +118,28 @@ def test_nobody_is_served_before_the_first_shift_starts():
     assert tables.service_start.min() >= 120
     early = tables.arrived_at < 120
     assert np.all(tables.answered_at[early] >= 120)
+
+
+def test_shifts_have_names_and_can_be_changed_by_dotted_path():
+    """A mapping by name; the list form gets names from the element's name or its hours; either can be
+    set by name, and a list's elements also by position."""
+    named = {"shifts": {"early": {"start": "08:00", "end": "12:00", "count": 3,
+                                  "breaks": [{"after": "1h", "length": "10min"}]},
+                        "late": {"start": "12:00", "end": "18:00", "count": 2}},
+             "breaks": [{"after": "2h", "length": "30min"}], "skills": {"s": 3}}
+    pool = build(shift_scenario(named)).staff[0]
+    assert [(s.name, s.count) for s in pool.shifts] == [("early", 3), ("late", 2)] and pool.headcount == 5
+    roster = build_roster(build(shift_scenario(named)), Streams(1))
+    assert roster.duty[0][0] == (0.0, 60.0)          # the early shift's own 10-minute break after an hour
+    assert roster.duty[3][0] == (240.0, 360.0)       # the late shift takes the pool's 30-minute break
+    from simulator.scenario.overrides import apply_overrides
+    listed = shift_scenario(POOL)
+    changed = apply_overrides(listed, {"staff.agents.shifts.0.count": 7, "staff.agents.shifts.10:00-18:00.count": 1})
+    shifts = build(changed).staff[0].shifts
+    assert [(s.name, s.count) for s in shifts] == [("08:00-12:00", 7), ("10:00-18:00", 1)]
+    with pytest.raises(Exception, match=r"no element named 'noon'.*elements: 08:00-12:00, 10:00-18:00"):
+        apply_overrides(listed, {"staff.agents.shifts.noon.count": 1})
+    twice = {**named, "shifts": [{"name": "a", "start": "08:00", "end": "12:00", "count": 1},
+                                  {"name": "a", "start": "12:00", "end": "18:00", "count": 1}]}
+    with pytest.raises(Exception, match="another shift of the pool is called 'a'"):
+        build(shift_scenario(twice))

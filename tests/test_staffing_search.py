@@ -49,7 +49,7 @@ def test_staff_command_writes_staffing_csv(tmp_path):
     assert result.exit_code == 0, result.output
     (folder,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
     table = pd.read_csv(folder / "staffing.csv")
-    assert list(table.columns) == ["pool", "in_file", "required", "erlang_c", "evaluations"]
+    assert list(table.columns) == ["pool", "varied", "in_file", "required", "erlang_c", "evaluations"]
 
 
 def test_staff_needs_targets(tmp_path):
@@ -77,3 +77,22 @@ def test_the_answer_of_the_staffing_search_meets_every_target_when_it_is_run(pat
         assert staffing.changes["staff.back_office.headcount"] >= 7   # not cut to 5 and its work left undone
     else:
         assert staffing.changes["staff.phone_team.headcount"] >= 4
+
+
+def test_a_pool_in_shifts_is_searched_by_scaling_its_shifts_or_shift_by_shift():
+    from simulator.scenario import build_scenario
+    from simulator.staffing import levers, scaled
+
+    assert scaled([6, 3, 6], 14) == [6, 3, 5] and sum(scaled([6, 3, 6], 31)) == 31 and scaled([0, 0], 3) == [2, 1]
+    scenario = build_scenario({
+        "name": "shifts", "clock": {"open": "08:00", "close": "16:00"}, "replications": 3, "seed": 2,
+        "channels": {"phone": {"patience": {"exponential": {"mean": 3}}}},
+        "demand": {"calls": {"channel": "phone", "arrivals": {"per_hour": [40, 80, 80, 40]}, "process": "p"}},
+        "processes": {"p": {"steps": [{"name": "t", "skill": "s", "duration": {"exponential": {"mean": 4}}}]}},
+        "staff": {"team": {"shifts": {"early": {"start": "08:00", "end": "12:00", "count": 4},
+                                      "late": {"start": "12:00", "end": "16:00", "count": 4}}, "skills": {"s": 3}}},
+        "targets": {"service_level": {"within": "30s", "at_least": 0.8}}}, "x.yaml", SCENARIOS)
+    (lever,) = levers(scenario)
+    assert lever.varied == "shift counts, scaled together" and lever.changes(10) == {
+        "staff.team.shifts.early.count": 5, "staff.team.shifts.late.count": 5}
+    assert [l.label for l in levers(scenario, per_shift=True)] == ["team.early", "team.late"]

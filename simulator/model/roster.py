@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.randomness import Streams
-from simulator.scenario.model import Pool, Scenario, Shift
+from simulator.scenario.model import Break, Pool, Scenario, Shift
 
 
 @dataclass
@@ -52,7 +52,8 @@ def scheduled_duty(pool: Pool, day_length: float, day: int) -> list[list[tuple[f
     for shift in pool_shifts(pool, day_length):
         start, end = day * day_length + shift.start, day * day_length + shift.end
         for position in range(shift.count):
-            periods.append(_minus_breaks(pool, start, end, position, shift.count))
+            periods.append(_minus_breaks(pool.breaks if shift.breaks is None else shift.breaks, start, end,
+                                         position, shift.count))
     return periods
 
 
@@ -92,10 +93,11 @@ def build_roster(scenario: Scenario, streams: Streams,
                   np.array(paid_end, dtype=float), at_work, leaves_at)
 
 
-def _minus_breaks(pool: Pool, start: float, end: float, position: int, count: int) -> list[tuple[float, float]]:
+def _minus_breaks(breaks: tuple[Break, ...], start: float, end: float, position: int,
+                  count: int) -> list[tuple[float, float]]:
     """The shift [start, end) of the agent at ``position`` among ``count``, with its breaks cut out."""
     holes = []
-    for pause in pool.breaks:
+    for pause in breaks:
         offset = pause.stagger * position / count if count > 1 else 0.0
         begin = start + pause.after + offset
         if begin < end:

@@ -483,22 +483,38 @@ def _read_staff(node: Node, clock: Clock | None) -> tuple[Pool, ...]:
 
 
 def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
-    """Shifts as clock times within the opening hours (or, without open/close, times of the day)."""
-    if not isinstance(node.value, list) or not node.value:
-        node.problem("must be a non-empty list of {start: \"08:00\", end: \"14:00\", count: 8}")
+    """Shifts by name (``early: {start, end, count, breaks}``), or a list of them (named by their
+    ``name``, or by their hours: ``08:00-13:00``); clock times within the opening hours (or, without
+    open/close, times of the day)."""
+    if isinstance(node.value, dict) and node.value:
+        entries = [(name, entry) for name, entry in node.items()]
+    elif isinstance(node.value, list) and node.value:
+        entries = [(None, entry) for entry in node.elements()]
+    else:
+        node.problem("must be a mapping of shift names to {start: \"08:00\", end: \"14:00\", count: 8}, or a "
+                     "non-empty list of them")
         return None
-    shifts = []
-    for shift in node.elements():
+    shifts: list[Shift] = []
+    for name, shift in entries:
         if not shift.expect_map("a mapping with start, end and count"):
             continue
-        shift.check_keys({"start": "clock time the shift starts", "end": "clock time it ends",
-                          "count": "agents on the shift"})
+        known = {"start": "clock time the shift starts", "end": "clock time it ends", "count": "agents on the shift",
+                 "breaks": "breaks of this shift (instead of the pool's)"}
+        if name is None:
+            known["name"] = "the shift's name"
+        shift.check_keys(known)
         start, end = shift.read("start", parse_clock), shift.read("end", parse_clock)
         count = shift.read("count", whole_number(0))
-        if None in (start, end, count):
+        breaks = _read_breaks(shift.child("breaks")) if "breaks" in shift.value else None
+        if None in (start, end, count) or ("breaks" in shift.value and breaks is None):
+            continue
+        if name is None:
+            name = shift.read("name", text, None) or f"{format_clock(start)}-{format_clock(end)}"
+        if any(other.name == name for other in shifts):
+            shift.problem(f"another shift of the pool is called '{name}'; give each shift its own name")
             continue
         if clock is None:   # the clock's own problem is reported; keep the pool for every other check
-            shifts.append(Shift(start, end, count))
+            shifts.append(Shift(start, end, count, name, breaks))
             continue
         opening = clock.open_at or 0.0
         if not opening <= start < end <= opening + clock.day_length:
@@ -506,8 +522,8 @@ def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
                           f"{clock.label(0)}-{clock.label(clock.day_length, closing=True)}, got "
                           f"{format_clock(start)}-{format_clock(end)}")
             continue
-        shifts.append(Shift(start - opening, end - opening, count))
-    return tuple(shifts) if len(shifts) == len(node.value) else None
+        shifts.append(Shift(start - opening, end - opening, count, name, breaks))
+    return tuple(shifts) if len(shifts) == len(entries) else None
 
 
 def _read_breaks(node: Node) -> tuple[Break, ...] | None:

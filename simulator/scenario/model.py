@@ -207,15 +207,6 @@ DEFAULT_SKILL_LEVELS: tuple[SkillLevel, ...] = (
 
 
 @dataclass(frozen=True)
-class Shift:
-    """``count`` agents on duty from ``start`` to ``end`` (minutes after opening), every day."""
-
-    start: float
-    end: float
-    count: int
-
-
-@dataclass(frozen=True)
 class Break:
     """A break ``after`` minutes into every shift, ``length`` long; the shift's agents take it one
     after another, their start times spread evenly over ``stagger`` minutes."""
@@ -223,6 +214,19 @@ class Break:
     after: float
     length: float
     stagger: float = 30.0
+
+
+@dataclass(frozen=True)
+class Shift:
+    """``count`` agents on duty from ``start`` to ``end`` (minutes after opening), every day; ``breaks``
+    of its own (None: the pool's). A shift has a name, so it can be changed by dotted path
+    (``staff.chat_team.shifts.early.count``)."""
+
+    start: float
+    end: float
+    count: int
+    name: str = ""
+    breaks: tuple[Break, ...] | None = None
 
 
 AFTER_CLOSE = ("serve_queue", "finish_contact", "leave")

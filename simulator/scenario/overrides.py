@@ -1,7 +1,9 @@
 """Overrides: change a scenario by dotted path before it is validated.
 
 ``staff.agents.headcount=16`` sets a key; a list element is picked by its
-``name`` (``processes.billing.steps.resolve.error_rate=0.05``). Values are read
+``name`` (``processes.billing.steps.resolve.error_rate=0.05``), or, when it has none,
+by its position (``staff.chat_team.shifts.0.count``) or, for a shift, by its hours
+(``staff.chat_team.shifts.08:00-13:00.count``), the name it is given. Values are read
 as YAML, so ``16``, ``0.05``, ``2h`` and ``{exponential: {mean: 3}}`` all mean
 what they would in the file. The result is validated like the file itself, so a
 bad override gets the same clear message as a bad line.
@@ -16,6 +18,7 @@ from typing import Any
 import yaml
 
 from simulator.errors import InputError
+from simulator.units import UnitError, format_clock, parse_clock
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -52,10 +55,10 @@ def _set(data: Any, path: str, value: Any, origin: str) -> None:
         node[last] = value
         return
     if isinstance(node, list):
-        for index, item in enumerate(node):
-            if isinstance(item, dict) and item.get("name") == last:
-                node[index] = value
-                return
+        index = _find(node, last)
+        if index is not None:
+            node[index] = value
+            return
     raise InputError(f"{origin} {path}: '{'.'.join(parts[:-1])}' has no entry '{last}' to set")
 
 
@@ -69,10 +72,33 @@ def _child(node: Any, part: str, so_far: str, path: str, origin: str) -> Any:
             raise InputError(f"{origin} {path}: '{so_far}' is a value, not a mapping")
         return node[part]
     if isinstance(node, list):
-        for item in node:
-            if isinstance(item, dict) and item.get("name") == part:
-                return item
-        names = ", ".join(str(i.get("name")) for i in node if isinstance(i, dict))
+        index = _find(node, part)
+        if index is not None and isinstance(node[index], (dict, list)):
+            return node[index]
+        names = ", ".join(_label(i, item) for i, item in enumerate(node))
         raise InputError(f"{origin} {path}: no element named '{part}' in '{so_far.rsplit('.', 1)[0]}' "
-                         f"(names: {names or 'none'})")
+                         f"(elements: {names or 'none'})")
     raise InputError(f"{origin} {path}: '{so_far}' is a value, not a mapping")
+
+
+def _label(index: int, item: Any) -> str:
+    """How an element of a list is addressed: its name; a shift without one by its hours; else its
+    position."""
+    if isinstance(item, dict) and isinstance(item.get("name"), str):
+        return item["name"]
+    if isinstance(item, dict) and {"start", "end"} <= set(item):
+        try:
+            return f"{format_clock(parse_clock(item['start']))}-{format_clock(parse_clock(item['end']))}"
+        except UnitError:
+            pass
+    return str(index)
+
+
+def _find(items: list, part: str) -> int | None:
+    """The position of the element called ``part`` (its name, a shift's hours, or its position)."""
+    for index, item in enumerate(items):
+        if _label(index, item) == part:
+            return index
+    if part.isdigit() and int(part) < len(items):
+        return int(part)
+    return None

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.model import Channel, Demand, Pool, Scenario, Step, Training
+from simulator.scenario.model import Channel, Demand, Pool, Scenario, Shift, Step, Training
 from simulator.units import format_clock
 
 
@@ -130,8 +130,7 @@ def _step_document(step: Step) -> dict[str, Any]:
 def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
     entry: dict[str, Any] = {}
     if pool.shifts:
-        entry["shifts"] = [{"start": format_clock(opening + shift.start), "end": format_clock(opening + shift.end),
-                            "count": shift.count} for shift in pool.shifts]
+        entry["shifts"] = {shift.name: _shift_document(shift, opening) for shift in pool.shifts}
     else:
         entry["headcount"] = pool.headcount
     entry.update(skills=dict(pool.skills), cost_per_hour=pool.cost_per_hour, shrinkage=pool.shrinkage,
@@ -140,6 +139,14 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
         entry["overtime_rate"] = pool.overtime_rate
     if pool.breaks:
         entry["breaks"] = [{"after": b.after, "length": b.length, "stagger": b.stagger} for b in pool.breaks]
+    return entry
+
+
+def _shift_document(shift: Shift, opening: float) -> dict[str, Any]:
+    entry: dict[str, Any] = {"start": format_clock(opening + shift.start), "end": format_clock(opening + shift.end),
+                             "count": shift.count}
+    if shift.breaks is not None:
+        entry["breaks"] = [{"after": b.after, "length": b.length, "stagger": b.stagger} for b in shift.breaks]
     return entry
 
 
