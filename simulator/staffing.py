@@ -87,7 +87,10 @@ class Lever:
     counts: tuple[tuple[str, int], ...] = ()   # (shift, count in the file) for scaled shifts; () otherwise
     path: str = ""      # the dotted path of a headcount or of one shift's count
 
-    def changes(self, value: int) -> dict[str, int]:
+    def changes(self, value: int) -> dict[str, Any]:
+        if self.path.endswith(".staffed"):   # a staffing curve: scaled so that its peak is ``value``
+            peak = max(c for _, c in self.counts)
+            return {self.path: [int(round(c * value / peak)) for _, c in self.counts]}
         if not self.counts:
             return {self.path: value}
         return {f"staff.{self.pool}.shifts.{name}.count": count
@@ -110,7 +113,10 @@ def levers(scenario: Scenario, per_shift: bool = False) -> list[Lever]:
     each shift on its own with ``per_shift``)."""
     found = []
     for pool in scenario.staff:
-        if not pool.shifts:
+        if pool.staffed:
+            found.append(Lever(pool.name, pool.name, "staffing curve, scaled to its peak", max(pool.staffed),
+                               tuple((str(k), c) for k, c in enumerate(pool.staffed)), f"staff.{pool.name}.staffed"))
+        elif not pool.shifts:
             found.append(Lever(pool.name, pool.name, "headcount", pool.headcount, path=f"staff.{pool.name}.headcount"))
         elif per_shift:
             found += [Lever(f"{pool.name}.{shift.name}", pool.name, f"shift {shift.name}: count", shift.count,

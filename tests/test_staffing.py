@@ -143,3 +143,32 @@ def test_shifts_have_names_and_can_be_changed_by_dotted_path():
                                   {"name": "a", "start": "12:00", "end": "18:00", "count": 1}]}
     with pytest.raises(Exception, match="another shift of the pool is called 'a'"):
         build(shift_scenario(twice))
+
+
+def test_a_staffed_count_per_period_is_run_as_it_is(tmp_path):
+    """staffed: [4, 7, 7, 4] over a four-hour day: four agents all day, three more from 09:00 to 11:00
+    (hourly periods, reported per half hour). From a list or a CSV file alike; it reads back resolved."""
+    from simulator.scenario.resolve import resolved_yaml
+    from simulator.scenario.yaml_source import parse_yaml_text
+
+    mapping = shift_scenario({"staffed": [4, 7, 7, 4], "skills": {"s": 3}}, per_hour=0.001)
+    mapping["clock"] = {"open": "08:00", "close": "12:00", "interval": "30min"}
+    scenario = build(mapping)
+    pool = scenario.staff[0]
+    assert pool.headcount == 7 and pool.after_close == "finish_contact"
+    assert sorted((s.start, s.end, s.count) for s in pool.shifts) == [(0.0, 240.0, 4), (60.0, 180.0, 3)]
+    result = run_scenario(scenario)
+    staffed = result.interval_summary[(result.interval_summary.metric == "staffed")
+                                      & (result.interval_summary.scope == "pool:agents")]["mean"].tolist()
+    assert staffed == [4, 4, 7, 7, 7, 7, 4, 4]
+    (tmp_path / "plan.csv").write_text("start,count\n08:00,4\n09:00,7\n10:00,7\n11:00,4\n")
+    mapping["staff"]["agents"]["staffed"] = {"csv": "plan.csv"}
+    from_file = build(mapping, tmp_path)
+    assert from_file.staff[0].shifts == pool.shifts and from_file.staff[0].staffed == (4, 7, 7, 4)
+    again = build(parse_yaml_text(resolved_yaml(from_file), "resolved.yaml"))
+    assert again == from_file
+    for bad, message in (([], "must not be an empty list"), ([1, -2], "must be a whole number >= 0"),
+                         ([0, 0], "must have somebody on duty"), ("many", "must be a list of agents per period")):
+        mapping["staff"]["agents"]["staffed"] = bad
+        with pytest.raises(Exception, match=message):
+            build(mapping, tmp_path)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
                                       Automation, Break, Clock, Demand, Pool, Process, Satisfaction, Scenario,
-                                      Segment, Shift, SkillLevel, Step, Training)
+                                      Segment, Shift, SkillLevel, Step, Training, staffed_shifts)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
 from simulator.errors import Problem, ScenarioError
@@ -114,7 +114,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     for process in processes:
         _check_steps(root.child("processes").child(process.name).child("steps"), process,
                      {tool.name: tool for tool in automation})
-    staff = _read_staff(root.child("staff"), clock)
+    staff = _read_staff(root.child("staff"), clock, base_dir)
     demand = _read_demand(root.child("demand"), clock, base_dir)
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
     _check_variants(root.child("variants"))
@@ -447,7 +447,7 @@ def _level_key(key: object) -> int | None:
     return level if 1 <= level <= 5 else None
 
 
-def _read_staff(node: Node, clock: Clock | None) -> tuple[Pool, ...]:
+def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, ...]:
     if node.value is MISSING:
         node.problem("is required: pools of staff with headcount (or shifts) and skills")
         return ()
@@ -458,17 +458,27 @@ def _read_staff(node: Node, clock: Clock | None) -> tuple[Pool, ...]:
         if not entry.expect_map("a mapping with headcount (or shifts) and skills"):
             continue
         entry.check_keys({"headcount": "staff on duty all the time", "shifts": "who is on duty when",
+                          "staffed": "agents on duty per period of the day (a list, or {csv: file})",
                           "skills": "skill: level (1-5)", "cost_per_hour": "cost of one person for one hour",
                           "breaks": "breaks in every shift", "shrinkage": "share of paid shifts lost",
                           "after_close": f"what agents do when their working time ends: {', '.join(AFTER_CLOSE)}",
                           "overtime_rate": "cost of one person for one hour of overtime"})
-        if ("headcount" in entry.value) == ("shifts" in entry.value):
-            entry.problem("needs exactly one of headcount (on duty all the time) or shifts")
+        given = [key for key in ("headcount", "shifts", "staffed") if key in entry.value]
+        if len(given) != 1:
+            entry.problem("needs exactly one of headcount (on duty all the time), shifts, or staffed (agents per "
+                          "period of the day)")
             continue
-        shifts: tuple[Shift, ...] = ()
+        shifts: tuple[Shift, ...] | None = ()
+        staffed: tuple[int, ...] | None = ()
         if "shifts" in entry.value:
             shifts = _read_shifts(entry.child("shifts"), clock)
             headcount = sum(s.count for s in shifts) if shifts is not None else None
+        elif "staffed" in entry.value:
+            staffed = _read_staffed(entry.child("staffed"), clock, base_dir)
+            shifts = staffed_shifts(staffed, clock.day_length) if staffed and clock is not None else None
+            headcount = sum(s.count for s in shifts) if shifts is not None else None
+            if staffed is not None and not any(staffed):
+                entry.child("staffed").problem("must have somebody on duty in some period")
         else:
             headcount = entry.read("headcount", whole_number(0))
         skills = _read_skills(entry.child("skills"))
@@ -477,8 +487,9 @@ def _read_staff(node: Node, clock: Clock | None) -> tuple[Pool, ...]:
         shrinkage = entry.read("shrinkage", number(0, 0.99), 0.0)
         after_close = entry.read("after_close", one_of(*AFTER_CLOSE), "finish_contact" if shifts else "serve_queue")
         overtime_rate = entry.read("overtime_rate", number(0), None)
-        if None not in (headcount, skills, cost, shifts, breaks, shrinkage, after_close):
-            pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate))
+        if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close):
+            pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate,
+                              staffed))
     return tuple(pools)
 
 
@@ -622,38 +633,65 @@ def _read_rates(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfi
 def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
     """A forecast file: a ``start`` column (clock time or minutes after opening) and a ``volume``
     column (contacts in the period). Periods must be equal and cover one day."""
-    read = read_csv_rows(node, base_dir, "forecast file")
+    read = _read_day_csv(node, clock, base_dir, "forecast file", "volume", float)
+    if read is None:
+        return None
+    path, period, volumes = read
+    return ArrivalProfile(tuple(v * 60 / period for v in volumes), source=str(path))
+
+
+def _read_day_csv(node: Node, clock: Clock | None, base_dir: Path, what: str, column: str,
+                  kind: Callable[[str], float]) -> tuple[Path, float, list[float]] | None:
+    """A file of equal periods covering one day: a ``start`` column (clock time or minutes after opening)
+    and one of values (``kind`` parses each, which must be >= 0): its path, period and values."""
+    read = read_csv_rows(node, base_dir, what)
     if read is None:
         return None
     path, rows = read
     columns = {c.strip().lower(): c for c in (rows[0].keys() if rows else [])}
-    if not rows or "start" not in columns or "volume" not in columns:
-        node.problem(f"the forecast file {path} needs columns start and volume and at least one row")
+    if not rows or "start" not in columns or column not in columns:
+        node.problem(f"the {what} {path} needs columns start and {column} and at least one row")
         return None
     if clock is None:
         return None
-    starts, volumes = [], []
+    starts, values = [], []
     for line, row in enumerate(rows, start=2):
-        raw_start, raw_volume = row[columns["start"]].strip(), row[columns["volume"]].strip()
+        raw_start, raw_value = row[columns["start"]].strip(), row[columns[column]].strip()
         try:
             start = parse_clock(raw_start) - (clock.open_at or 0.0) if ":" in raw_start \
                 else parse_duration(raw_start)
-            volume = float(raw_volume)
-            if volume < 0 or not math.isfinite(volume):
+            value = kind(raw_value)
+            if value < 0 or not math.isfinite(value):
                 raise ValueError
         except (UnitError, ValueError):
-            node.problem(f"{path}, line {line}: start must be a clock time or minutes and volume a "
-                         f"number >= 0, got {raw_start!r} and {raw_volume!r}")
+            node.problem(f"{path}, line {line}: start must be a clock time or minutes and {column} a "
+                         f"{'whole number' if kind is int else 'number'} >= 0, got {raw_start!r} and {raw_value!r}")
             return None
         starts.append(start)
-        volumes.append(volume)
+        values.append(value)
     period = clock.day_length / len(rows)
     expected = [i * period for i in range(len(rows))]
     if any(abs(a - b) > 1e-6 for a, b in zip(starts, expected)):
-        node.problem(f"the forecast file {path} must have {len(rows)} equal periods covering the day from "
+        node.problem(f"the {what} {path} must have {len(rows)} equal periods covering the day from "
                      f"opening: starts {', '.join(clock.label(t) for t in expected)}")
         return None
-    return ArrivalProfile(tuple(v * 60 / period for v in volumes), source=str(path))
+    return path, period, values
+
+
+def _read_staffed(node: Node, clock: Clock | None, base_dir: Path) -> tuple[int, ...] | None:
+    """Agents on duty per period of the day: a list (equal periods, like per_hour), or {csv: file} with
+    start and count columns."""
+    if isinstance(node.value, list):
+        if not node.value:
+            node.problem("must not be an empty list")
+            return None
+        counts = [element.parse(whole_number(0)) for element in node.elements()]
+        return None if None in counts else tuple(counts)
+    if isinstance(node.value, dict) and set(node.value) == {"csv"}:
+        read = _read_day_csv(node.child("csv"), clock, base_dir, "staffing file", "count", int)
+        return None if read is None else tuple(int(v) for v in read[2])
+    node.problem("must be a list of agents per period of the day (e.g. [8, 12, 12, 10]) or {csv: file}")
+    return None
 
 
 # -- variants ----------------------------------------------------------------------------------

@@ -232,6 +232,23 @@ class Shift:
 AFTER_CLOSE = ("serve_queue", "finish_contact", "leave")
 
 
+def staffed_shifts(counts: tuple[int, ...], day_length: float) -> tuple[Shift, ...]:
+    """The shifts a count of agents per period of the day gives: agent k is on duty through every run of
+    periods with more than k agents, so each agent's working time is as long as the curve allows (the
+    fewest comings and goings). Shifts with the same hours are merged."""
+    period = day_length / len(counts)
+    spans: dict[tuple[int, int], int] = {}
+    for k in range(max(counts, default=0)):
+        start = None
+        for j, count in enumerate(list(counts) + [0]):
+            if count > k and start is None:
+                start = j
+            elif count <= k and start is not None:
+                spans[(start, j)] = spans.get((start, j), 0) + 1
+                start = None
+    return tuple(Shift(a * period, b * period, n, f"staffed-{a}-{b}") for (a, b), n in sorted(spans.items()))
+
+
 @dataclass(frozen=True)
 class Pool:
     """A group of staff with the same skills, levels and cost.
@@ -256,6 +273,7 @@ class Pool:
     shrinkage: float = 0.0
     after_close: str = "serve_queue"      # one of AFTER_CLOSE; the loader's default depends on shifts
     overtime_rate: float | None = None    # cost of an overtime hour; None: cost_per_hour
+    staffed: tuple[int, ...] = ()         # agents on duty per period of the day (its shifts derive from it)
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)

@@ -129,7 +129,9 @@ def _step_document(step: Step) -> dict[str, Any]:
 
 def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
     entry: dict[str, Any] = {}
-    if pool.shifts:
+    if pool.staffed:
+        entry["staffed"] = list(pool.staffed)
+    elif pool.shifts:
         entry["shifts"] = {shift.name: _shift_document(shift, opening) for shift in pool.shifts}
     else:
         entry["headcount"] = pool.headcount
