@@ -68,12 +68,12 @@ def linearise(values: pd.DataFrame, keys: list[str]) -> pd.Series:
     return result
 
 
-def _t_summary(frame: pd.DataFrame, keys: list[str], column: str) -> pd.DataFrame:
+def _t_summary(frame: pd.DataFrame, keys: list[str], column: str, confidence: float = CONFIDENCE) -> pd.DataFrame:
     grouped = frame.dropna(subset=[column]).groupby(keys, sort=False)[column]
     stats = grouped.agg(["mean", "std", "count"])
     count = stats["count"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = np.where(count > 1, t_quantile(np.maximum(count - 1, 1)) * stats["std"].to_numpy()
+        half = np.where(count > 1, t_quantile(np.maximum(count - 1, 1), confidence) * stats["std"].to_numpy()
                         / np.sqrt(count), np.nan)
     half = np.where(stats["std"].to_numpy() == 0, 0.0, half)
     return pd.DataFrame({"mean": stats["mean"].to_numpy(), "ci_low": stats["mean"].to_numpy() - half,
@@ -138,7 +138,7 @@ def _mean_floor(index: pd.Index, keys: list[str], estimate: np.ndarray, error: n
 
 
 def _counted_floor(index: pd.Index, keys: list[str], estimate: np.ndarray, error: np.ndarray,
-                   trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   trials: np.ndarray, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
     """The least a share of counted contacts can be uncertain: the Wilson interval of its counts, the
     count deflated by the design effect that contacts' clustering in replications gives.
 
@@ -154,7 +154,7 @@ def _counted_floor(index: pd.Index, keys: list[str], estimate: np.ndarray, error
         effect = (error / binomial) ** 2
     usable = (estimate > 0.05) & (estimate < 0.95) & np.isfinite(effect)
     effective = trials / _design_effect(index, keys, effect, usable)
-    return wilson(estimate * effective, effective)
+    return wilson(estimate * effective, effective, confidence)
 
 
 def _transformed_interval(estimate: np.ndarray, error: np.ndarray, quantile: np.ndarray,
@@ -183,7 +183,7 @@ def _transformed_interval(estimate: np.ndarray, error: np.ndarray, quantile: np.
     return np.where(none, estimate, ci_low), np.where(none, estimate, ci_high)
 
 
-def _ratio_summary(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def _ratio_summary(rows: pd.DataFrame, keys: list[str], confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Per group: the ratio of sums, and its 95% CI from the delta-method standard error (Student t on
     n - 1 degrees of freedom), formed on the logit or log scale (see _transformed_interval)."""
     rows = rows.copy()
@@ -196,7 +196,7 @@ def _ratio_summary(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     count = stats["count"].to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
         error = np.where(count > 1, stats["std"].to_numpy() / np.sqrt(count), np.nan)
-        quantile = t_quantile(np.maximum(count - 1, 1))
+        quantile = t_quantile(np.maximum(count - 1, 1), confidence)
     if has_squares:
         error = np.fmax(error, _mean_floor(stats.index, keys, estimate, error, sums["squares"].to_numpy(),
                                            sums["denominator"].to_numpy()))
@@ -205,7 +205,8 @@ def _ratio_summary(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     ci_low, ci_high = _transformed_interval(estimate, error, quantile, ranges[:, 0], ranges[:, 1])
     counted = np.array([_counted(m) for m in metrics], dtype=bool)
     if counted.any():
-        floor_low, floor_high = _counted_floor(stats.index, keys, estimate, error, sums["denominator"].to_numpy())
+        floor_low, floor_high = _counted_floor(stats.index, keys, estimate, error, sums["denominator"].to_numpy(),
+                                               confidence)
         ci_low = np.where(counted, np.fmin(ci_low, floor_low), ci_low)
         ci_high = np.where(counted, np.fmax(ci_high, floor_high), ci_high)
     defined = ~np.isnan(estimate)
@@ -213,15 +214,16 @@ def _ratio_summary(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
                          "replications": np.where(defined, count, 0).astype(int)}, index=stats.index).reset_index()
 
 
-def summarise(values: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+def summarise(values: pd.DataFrame, keys: list[str], confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Estimate (column ``mean``), ci_low, ci_high, replications and estimator of ``value`` for each
-    group of ``keys``: ratio of sums for rows with a numerator and denominator, mean otherwise."""
+    group of ``keys``: ratio of sums for rows with a numerator and denominator, mean otherwise; the
+    interval at ``confidence`` (two-sided)."""
     ratio = _is_ratio(values)
     parts = []
     if (~ratio).any():
-        parts.append(_t_summary(values[~ratio], keys, "value"))
+        parts.append(_t_summary(values[~ratio], keys, "value", confidence))
     if ratio.any():
-        parts.append(_ratio_summary(values[ratio], keys))
+        parts.append(_ratio_summary(values[ratio], keys, confidence))
     summary = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=keys + ["mean", "ci_low", "ci_high", "replications"])
     # keep every group, also those undefined in every replication

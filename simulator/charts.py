@@ -301,6 +301,9 @@ def staffing_requirement_chart(table: pd.DataFrame, folder: Path, title: str) ->
     axis.step(table["interval"], table["required"], where="mid", color=COLOURS[0], label="simulation")
     axis.step(table["interval"], table["erlang_c"], where="mid", color=COLOURS[1], linestyle="--",
               label="Erlang C")
+    if "erlang_a" in table and pd.to_numeric(table["erlang_a"], errors="coerce").notna().any():
+        axis.step(table["interval"], pd.to_numeric(table["erlang_a"], errors="coerce"), where="mid", color=COLOURS[2],
+                  linestyle=":", label="Erlang A (with abandonment)")
     axis.set_xticks(table["interval"], table["start"], rotation=45, ha="right")
     axis.set_xlabel("interval start")
     axis.set_ylabel("agents required")

@@ -249,7 +249,7 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, per_shift: 
     on its own with --per-shift)."""
     from simulator.output import write_staffing
     from simulator.scenario import load_scenario
-    from simulator.staffing import find_staffing
+    from simulator.planning.staffing import find_staffing
 
     base = load_scenario(scenario_file, _overrides(assignments))
     _warn(base, quiet)

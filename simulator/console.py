@@ -262,10 +262,25 @@ def render_comparison(comparison: Comparison) -> str:
 def render_staffing(staffing, scenario: Scenario, replications: int) -> str:
     """The requirement table, then the answer run's verdicts and flags (the proof that it holds)."""
     targets = ", ".join(f"{t.kpi}{'' if t.scope == 'all' else ' ' + t.scope} {t.describe()}" for t in scenario.targets)
-    lines = [f"{scenario.name}: the fewest agents meeting every target ({targets}) with no capacity or work flag, "
-             f"{replications} replications a candidate, on the same customers", describe_service_level(scenario), ""]
+    if staffing.per_interval is not None:
+        pool = next(iter(staffing.changes or {"staff.?.staffed": 0})).split(".")[1]
+        heading = (f"{scenario.name}: the fewest agents of '{pool}' per interval of the day such that, with the whole "
+                   f"day staffed so, each interval meets its targets ({targets}) with its one-sided 90% bound; "
+                   f"{replications} replications a run, every day pooled, on the same customers")
+    else:
+        heading = (f"{scenario.name}: the fewest agents meeting every target ({targets}) with no capacity or work "
+                   f"flag, {replications} replications a candidate, on the same customers")
+    lines = [heading, describe_service_level(scenario), ""]
     table = staffing.per_interval if staffing.per_interval is not None else staffing.pools
     lines.append(table.astype(object).where(table.notna(), "-").to_string(index=False))
+    if staffing.per_interval is not None:
+        met = int(table["meets_targets"].sum())
+        hours = (table["required"] * scenario.clock.interval).sum() / 60
+        erlang = pd.to_numeric(table["erlang_c"], errors="coerce")
+        versus = (f"; Erlang C's curve: {(erlang * scenario.clock.interval).sum() / 60:,.1f}"
+                  if erlang.notna().all() else "")
+        lines += ["", f"{met} of {len(table)} intervals meet their targets with the whole day staffed so; "
+                      f"{hours:,.1f} agent-hours a day{versus}. plan.yaml is the scenario staffed with it."]
     if staffing.answer is not None:
         changes = ", ".join(f"{path}={value}" for path, value in (staffing.changes or {}).items())
         lines += ["", f"The answer, run ({changes or 'as in the file'}):"]

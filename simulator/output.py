@@ -26,7 +26,7 @@ from simulator.errors import InputError, SimulatorError
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.model import Scenario
 from simulator.scenario.resolve import resolved_yaml
-from simulator.staffing import Staffing
+from simulator.planning.staffing import Staffing
 from simulator.sweep import Sweep
 
 SUMMARY_COLUMNS = ["metric", "scope", "mean", "ci_low", "ci_high", "replications", "estimator"]
@@ -183,6 +183,8 @@ def write_staffing(staffing: Staffing, scenario: Scenario, out_dir: Path, run_id
         if staffing.answer is not None:   # the answer, run: its verdicts and flags, as any run's files
             (folder / "answer").mkdir()
             _write_run(staffing.answer, folder / "answer")
+        if staffing.plan is not None:     # the requirement curve as a scenario that runs as it is
+            (folder / "plan.yaml").write_text(resolved_yaml(staffing.plan), encoding="utf-8")
         if charts:
             from simulator.charts import staffing_pools_chart, staffing_requirement_chart
             if staffing.per_interval is not None:

@@ -90,7 +90,43 @@ def erlang_a(arrival_rate: float, service_rate: float, servers: int, abandonment
         "wait_probability": float(p[servers:].sum()),   # PASTA: an arrival finds all servers busy
         "mean_queue": mean_queue,
         "mean_wait": mean_queue / arrival_rate,
+        "distribution": p,                               # probability of each number in the system
     }
+
+
+def erlang_a_service_level(arrival_rate: float, service_rate: float, servers: int, abandonment_rate: float,
+                           threshold: float) -> float:
+    """M/M/c+M: the share of arrivals answered within ``threshold`` (answered in time / all arrivals,
+    every abandon counting against: the simulator's service level without short abandons).
+
+    An arrival that finds all agents busy, with q customers ahead, moves up at rate c mu + i theta while
+    i are ahead (service completions, and abandonments of those ahead) and gives up at rate theta: the
+    probability it reaches an agent within the threshold is read off the matrix exponential of that
+    pure-death chain, and averaged over what arrivals find (PASTA)."""
+    from scipy.linalg import expm
+
+    chain = erlang_a(arrival_rate, service_rate, servers, abandonment_rate)
+    found = chain["distribution"]
+    ahead = len(found) - servers                     # queue lengths an arrival can find: 0 .. ahead - 1
+    if ahead <= 0:
+        return 1.0
+    size = ahead + 1                                 # positions 0 .. ahead - 1, then "answered"
+    generator = np.zeros((size, size))
+    for position in range(ahead):
+        move = servers * service_rate + position * abandonment_rate
+        generator[position, position] = -(move + abandonment_rate)
+        generator[position, position - 1 if position else ahead] = move
+    answered = expm(generator * threshold)[:ahead, ahead]
+    return float(found[:servers].sum() + (found[servers:servers + ahead] * answered).sum())
+
+
+def erlang_a_agents(arrival_rate: float, service_rate: float, abandonment_rate: float, threshold: float,
+                    target: float) -> int:
+    """The fewest agents with which M/M/c+M reaches ``target`` service level within ``threshold``."""
+    servers = 1
+    while erlang_a_service_level(arrival_rate, service_rate, servers, abandonment_rate, threshold) < target:
+        servers += 1
+    return servers
 
 
 def erlang_c_agents(arrival_rate: float, service_rate: float, threshold: float, target: float) -> int:

@@ -153,7 +153,7 @@ def test_bad_automation_resources(tmp_path):
 
 @pytest.mark.parametrize("pool, expected", [
     ("{headcount: 6, shifts: [{start: '08:00', end: '12:00', count: 2}], skills: {general: 3}}",
-     "staff.agents: needs exactly one of headcount (on duty all the time) or shifts"),
+     "staff.agents: needs exactly one of headcount (on duty all the time), shifts, or staffed"),
     ("{shifts: [{start: '07:00', end: '12:00', count: 2}], skills: {general: 3}}",
      "staff.agents.shifts.0: must start before it ends, within the opening hours 08:00-12:00, got 07:00-12:00"),
     ("{shifts: [{start: '08:00', end: '12:00', count: -2}], skills: {general: 3}}",

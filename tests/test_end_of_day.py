@@ -11,7 +11,7 @@ import pytest
 from simulator.metrics.compute import replication_kpis
 from simulator.model.customers import Customers
 from simulator.replication import run_model
-from simulator.staffing import meets_targets
+from simulator.planning.staffing import meets_targets
 from simulator.experiment import run_scenario
 from simulator.scenario import load_scenario
 from tests.conftest import SCENARIOS, build, values

@@ -14,7 +14,7 @@ import pytest
 
 from simulator.experiment import run_replication, run_scenario
 from simulator.metrics.compute import busy_time_before
-from simulator.queueing import (erlang_a, erlang_c, mg1_mean_wait, mm1_mean_wait, mmc_mean_wait,
+from simulator.queueing import (erlang_a, erlang_a_service_level, erlang_c, mg1_mean_wait, mm1_mean_wait, mmc_mean_wait,
                                 mmc_service_level)
 from simulator.scenario import load_scenario
 from tests.conftest import ROOT, SLACK, assert_in_ci, build, single_queue
@@ -49,6 +49,7 @@ def test_mmc_with_abandonment_matches_erlang_a():
     exact = erlang_a(5.5, 1.0, 5, 0.5)
     assert_in_ci(result.kpi("abandon_rate"), exact["abandon_probability"])
     assert_in_ci(result.kpi("queue_time_mean"), exact["mean_wait"])
+    assert_in_ci(result.kpi("service_level"), erlang_a_service_level(5.5, 1.0, 5, 0.5, 20 / 60))
 
 
 @pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from simulator.experiment import compare_scenarios, run_scenario
 from simulator.scenario import load_scenario, load_variants
-from simulator.staffing import find_staffing
+from simulator.planning.staffing import find_staffing
 from simulator.sweep import parse_vary, run_sweep
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"

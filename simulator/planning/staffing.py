@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from simulator.executors import Engine
 
-import math
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -40,10 +40,11 @@ from simulator.workload import WORK_FLAGS
 
 @dataclass
 class Staffing:
-    pools: pd.DataFrame                  # pool, in_file, required, erlang_c, evaluations
-    per_interval: pd.DataFrame | None    # interval, start, end, required, erlang_c, offered_erlangs
+    pools: pd.DataFrame                  # pool, varied, in_file, required, erlang_c, evaluations
+    per_interval: pd.DataFrame | None    # interval, start, end, offered_erlangs, required, erlang_c, erlang_a, ...
     answer: RunResult | None = None      # the run of the answer (every pool at its requirement)
     changes: dict[str, Any] | None = None   # the answer as --set changes
+    plan: Scenario | None = None         # per interval: the scenario staffed with the requirement curve
 
 
 REJECTING_FLAGS = ("unstable",) + WORK_FLAGS
@@ -134,10 +135,10 @@ def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replicati
     base = load_scenario(path, overrides)
     if not base.targets:
         raise InputError(f"{path}: the scenario has no targets to meet; add targets: (e.g. service_level)")
-    cache: dict[tuple, RunResult] = {}
+    cache: dict[str, RunResult] = {}
 
     def run(changes: dict[str, Any]) -> RunResult:
-        key = tuple(sorted(changes.items()))
+        key = json.dumps(changes, sort_keys=True)
         if key not in cache:
             scenario = load_scenario(path, {**overrides, **changes})
             cache[key] = run_scenario(scenario, replications=replications, seed=seed, jobs=jobs)
@@ -146,10 +147,7 @@ def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replicati
         return cache[key]
 
     if per_interval:
-        searchable = [p.name for p in base.staff if not p.shifts]
-        if not searchable:
-            raise InputError(f"{path}: --per-interval varies a pool with a headcount; every pool works in shifts")
-        return Staffing(pd.DataFrame(), _per_interval(base, pool or searchable[0], run, searchable))
+        return _per_interval(path, overrides, base, pool, run)
     load = {p.name: float(np.mean(sum(offered_load(base).get(skill, 0) for skill, _ in p.skills))) for p in base.staff}
     search = levers(base, per_shift)
     erlang = {lever.label: erlang_c_for_pool(base, lever.pool, load[lever.pool]) if lever.label == lever.pool
@@ -216,38 +214,26 @@ def _smallest(meets: Callable[[int], bool], start: int, ceiling: int = 2000) -> 
     return high
 
 
-def _per_interval(base: Scenario, pool: str, run: Callable[[dict], RunResult], searchable: list[str]) -> pd.DataFrame:
-    if pool not in searchable:
-        raise InputError(f"--pool {pool}: expected a pool with a headcount: {', '.join(searchable)}")
-    key = f"staff.{pool}.headcount"
-    chosen = next(p for p in base.staff if p.name == pool)
-    loads = sum(offered_load(base).get(skill, 0) for skill, _ in chosen.skills)
-    erlang = [erlang_c_for_pool(base, pool, float(a)) for a in loads]
-    speed = {level.level: level.speed for level in base.skill_levels}[max(level for _, level in chosen.skills)]
-    low = max(1, math.floor(float(np.min(loads)) / speed))
-    high = max([e for e in erlang if e is not None] + [math.ceil(float(np.max(loads)) / speed) + 2,
-                                                       chosen.headcount]) + 2
-    targets = [t for t in base.targets if t.kpi in ("service_level", "abandon_rate")]
-    if not targets:
-        raise InputError("--per-interval needs a service_level or abandonment target")
-    met_from: dict[int, int] = {}
-    for headcount in range(low, high + 1):
-        intervals = run({key: headcount}).interval_summary
-        for k, rows in intervals.groupby("interval"):
-            if k in met_from:
-                continue
-            ok = True
-            for target in targets:
-                scope = target.scope if target.scope.startswith(("all", "channel:")) else "all"
-                match = rows[(rows.metric == target.kpi) & (rows.scope == scope)]
-                value = match["mean"].iloc[0] if not match.empty else float("nan")
-                ok = ok and (value != value or target.is_met(value))
-            if ok:
-                met_from[int(k)] = headcount
-    clock = base.clock
-    rows = []
-    for k in range(clock.first_interval, clock.intervals):
-        start, end = clock.interval_labels(k)
-        rows.append({"interval": k, "start": start, "end": end, "offered_erlangs": round(float(loads[k]), 2),
-                     "required": met_from.get(k), "erlang_c": erlang[k]})
-    return pd.DataFrame(rows)
+def _per_interval(path: Path, overrides: dict[str, Any], base: Scenario, pool: str | None,
+                  run: Callable[[dict], RunResult]) -> Staffing:
+    """The requirement curve of one pool (``pool``, default the first that serves a channel a target
+    names), found with the whole day staffed by it (simulator.planning.requirement)."""
+    from simulator.planning.requirement import per_interval_requirement
+    from simulator.scenario.overrides import apply_overrides
+    from simulator.scenario.yaml_source import read_yaml_file
+
+    names = [p.name for p in base.staff]
+    chosen = pool or names[0]
+    if chosen not in names:
+        raise InputError(f"--pool {chosen}: expected one of {', '.join(names)}")
+    raw = apply_overrides(read_yaml_file(path), overrides)["staff"][chosen]
+    # the requirement is agents on duty: net of breaks and absences, which the plan leaves to the roster
+    kept = {key: value for key, value in raw.items() if key not in ("headcount", "shifts", "staffed", "breaks",
+                                                                     "shrinkage")}
+
+    def staffed(curve: list[int]) -> RunResult:
+        return run({f"staff.{chosen}": {**kept, "staffed": [int(c) for c in curve]}})
+
+    requirement = per_interval_requirement(base, chosen, staffed)
+    return Staffing(pd.DataFrame(), requirement.table, requirement.answer,
+                    {f"staff.{chosen}.staffed": requirement.curve}, requirement.answer.scenario)
