@@ -313,6 +313,29 @@ def staffing_requirement_chart(table: pd.DataFrame, folder: Path, title: str) ->
     return _save(figure, folder, "staffing_requirement")
 
 
+def roster_chart(coverage: pd.DataFrame, folder: Path, title: str) -> list[Path]:
+    """Agents scheduled (expected on duty) against required per interval, shortfall and surplus shaded."""
+    figure = _figure()
+    axis = figure.add_subplot()
+    x = coverage["interval"].to_numpy()
+    required = coverage["required"].to_numpy(dtype=float)
+    scheduled = coverage["scheduled"].to_numpy(dtype=float)
+    axis.step(x, required, where="mid", color=COLOURS[1], linestyle="--", label="required")
+    axis.step(x, scheduled, where="mid", color=COLOURS[0], label="scheduled (expected on duty)")
+    axis.fill_between(x, required, scheduled, where=scheduled >= required, step="mid", color=COLOURS[2], alpha=0.25,
+                      label="surplus")
+    axis.fill_between(x, required, scheduled, where=scheduled < required, step="mid", color=COLOURS[1], alpha=0.25,
+                      label="shortfall")
+    step = max(1, len(x) // 12)
+    axis.set_xticks(x[::step], coverage["start"].tolist()[::step], rotation=45, ha="right")
+    axis.set_xlabel("interval start")
+    axis.set_ylabel("agents")
+    axis.set_ylim(bottom=0)
+    axis.legend()
+    figure.suptitle(title)
+    return _save(figure, folder, "roster")
+
+
 def staffing_pools_chart(table: pd.DataFrame, folder: Path, title: str) -> list[Path]:
     """Per pool: the headcount in the file, the simulated requirement and Erlang C's answer."""
     figure = _figure()

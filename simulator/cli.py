@@ -277,6 +277,42 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, per_shift: 
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--pool", help="The pool to roster (default: the first).")
+@run_options("<scenario-slug>/<run-id>-roster/")
+def roster(scenario_file: Path, pool: str | None, replications: int | None, seed: int | None, out_dir: Path,
+           as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str,
+           address: str | None, no_charts: bool, with_report: bool) -> None:
+    """Turn a pool's requirement per interval into shifts at least cost (the pool's shift_rules), simulate
+    the roster and mend it until every interval meets its targets; write roster.yaml, a scenario that runs
+    as it is."""
+    from simulator.console import render_roster
+    from simulator.output import roster_json, write_roster
+    from simulator.planning.roster import plan_roster
+    from simulator.scenario import load_scenario
+
+    base = load_scenario(scenario_file, _overrides(assignments))
+    _warn(base, quiet or as_json)
+    evaluated = []
+
+    def counter(done: int) -> None:
+        evaluated.append(done)
+        click.echo(f"\rruns: {len(evaluated)}", err=True, nl=False)
+
+    show = not quiet and not as_json and sys.stderr.isatty()
+    plan = plan_roster(scenario_file, _overrides(assignments), replications, seed, _engine(jobs, executor, address),
+                       pool, counter if show else None)
+    if show:
+        click.echo("", err=True)
+    folder = write_roster(plan, out_dir, charts=not no_charts, report=with_report)
+    if as_json:
+        click.echo(json.dumps(roster_json(plan, folder), indent=1))
+    elif not quiet:
+        click.echo(render_roster(plan, replications or base.replications))
+        click.echo(f"\nResults: {folder}")
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.option("--variant", help="Trace one of the scenario's variants instead of the baseline.")
 @click.option("--contacts", "-n", type=click.IntRange(min=1), default=20, show_default=True,
               help="Follow N contacts, the first to arrive from --from on (and their repeats).")

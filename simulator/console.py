@@ -293,6 +293,27 @@ def render_staffing(staffing, scenario: Scenario, replications: int) -> str:
     return "\n".join(lines)
 
 
+def render_roster(plan, replications: int) -> str:
+    """The roster's shifts, its cost and the solver's word on it, then its run's verdicts and coverage."""
+    from simulator.output import shifts_table
+
+    roster, scenario = plan.roster, plan.scenario
+    lines = [f"{scenario.name}: a roster at least cost covering the requirement, checked by simulation "
+             f"({replications} replications a run, {plan.requirement.runs + roster.rounds} runs in all)",
+             describe_service_level(scenario), ""]
+    table = shifts_table(roster)
+    lines.append(table.to_string(index=False))
+    solver = roster.solver
+    lines += ["", f"{int(table['agents'].sum())} agents, {table['paid_hours'].sum():,.1f} paid hours a day; solver "
+                  f"(HiGHS): {solver['message']}, MIP gap {solver['mip_gap']:.2%}; {roster.rounds} round(s) of "
+                  "simulation and mending"]
+    met = int(roster.coverage["meets_targets"].sum())
+    lines += [f"{met} of {len(roster.coverage)} intervals meet their targets with the roster"
+              + ("" if roster.holds else f": {roster.note}"), ""]
+    lines += verdict_lines(roster.answer.targets) + flag_lines([f for f in roster.answer.flags if f.kind != "peak"])
+    return "\n".join(lines)
+
+
 def _signed(metric: str, value: float) -> str:
     """A difference with its sign; a difference of two shares is in percentage points."""
     if KPI_BY_NAME.get(metric) is not None and KPI_BY_NAME[metric].kind == "share":

@@ -197,6 +197,40 @@ def write_staffing(staffing: Staffing, scenario: Scenario, out_dir: Path, run_id
     return _atomically(Path(out_dir), scenario.slug, f"{stamp}-staff", write, report)
 
 
+def write_roster(plan, out_dir: Path, run_id: str | None = None, charts: bool = True, report: bool = False) -> Path:
+    """``roster.yaml`` (the scenario with the roster: it runs as it is), ``coverage.csv`` (required and
+    scheduled agents per interval), ``staffing.csv`` (the requirement), ``shifts.csv``, the roster's run
+    in ``answer/`` and, with charts, scheduled against required agents."""
+    roster = plan.roster
+
+    def write(folder: Path) -> None:
+        (folder / "roster.yaml").write_text(resolved_yaml(plan.scenario), encoding="utf-8")
+        roster.coverage.to_csv(folder / "coverage.csv", index=False)
+        plan.requirement.table.to_csv(folder / "staffing.csv", index=False)
+        shifts_table(roster).to_csv(folder / "shifts.csv", index=False)
+        (folder / "answer").mkdir()
+        _write_run(roster.answer, folder / "answer")
+        if charts:
+            from simulator.charts import roster_chart
+            roster_chart(roster.coverage, folder, f"{plan.scenario.name}: scheduled against required agents")
+    stamp = run_id or dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return _atomically(Path(out_dir), plan.scenario.slug, f"{stamp}-roster", write, report)
+
+
+def shifts_table(roster) -> pd.DataFrame:
+    """One row per shift of the roster: its hours, agents, breaks and paid hours a day."""
+    return pd.DataFrame([{"shift": s.name, "agents": s.count, "hours": round((s.end - s.start) / 60, 2),
+                          "breaks": "; ".join(f"{b.length:g} min after {b.after / 60:g} h" for b in (s.breaks or ())),
+                          "paid_hours": round(s.count * (s.end - s.start) / 60, 2)} for s in roster.shifts])
+
+
+def roster_json(plan, folder: Path) -> dict:
+    roster = plan.roster
+    return {"results": str(folder), "holds": roster.holds, "note": roster.note, "solver": roster.solver,
+            "shifts": _records(shifts_table(roster)), "verdicts": verdict_records(roster.answer),
+            "flags": flag_records(roster.answer.flags), "coverage": _records(roster.coverage)}
+
+
 def _write_run(result: RunResult, folder: Path) -> None:
     result.summary[SUMMARY_COLUMNS].to_csv(folder / "summary.csv", index=False)
     result.replications.to_csv(folder / "replications.csv", index=False)

@@ -50,6 +50,26 @@ class Staffing:
 REJECTING_FLAGS = ("unstable",) + WORK_FLAGS
 
 
+class Runs:
+    """Runs of a scenario file with changes by dotted path, each on the same customers and run once
+    (a search asks for the same candidate again and again)."""
+
+    def __init__(self, path: Path, overrides: dict[str, Any], replications: int | None, seed: int | None,
+                 jobs: "int | Engine", progress: Callable[[int], None] | None):
+        self.path, self.overrides, self.replications, self.seed, self.jobs = path, overrides, replications, seed, jobs
+        self.progress = progress
+        self.cache: dict[str, RunResult] = {}
+
+    def __call__(self, changes: dict[str, Any]) -> RunResult:
+        key = json.dumps(changes, sort_keys=True)
+        if key not in self.cache:
+            scenario = load_scenario(self.path, {**self.overrides, **changes})
+            self.cache[key] = run_scenario(scenario, replications=self.replications, seed=self.seed, jobs=self.jobs)
+            if self.progress is not None:
+                self.progress(1)
+        return self.cache[key]
+
+
 def meets_targets(result: RunResult) -> bool:
     """Every target met (its CI wholly on the right side), and the work done: no capacity or work flag
     (an unstable skill, overtime, a growing backlog, late deferrable work, customers left unserved).
@@ -135,16 +155,8 @@ def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replicati
     base = load_scenario(path, overrides)
     if not base.targets:
         raise InputError(f"{path}: the scenario has no targets to meet; add targets: (e.g. service_level)")
-    cache: dict[str, RunResult] = {}
-
-    def run(changes: dict[str, Any]) -> RunResult:
-        key = json.dumps(changes, sort_keys=True)
-        if key not in cache:
-            scenario = load_scenario(path, {**overrides, **changes})
-            cache[key] = run_scenario(scenario, replications=replications, seed=seed, jobs=jobs)
-            if progress is not None:
-                progress(1)
-        return cache[key]
+    run = Runs(path, overrides, replications, seed, jobs, progress)
+    cache = run.cache
 
     if per_interval:
         return _per_interval(path, overrides, base, pool, run)
@@ -219,17 +231,13 @@ def _per_interval(path: Path, overrides: dict[str, Any], base: Scenario, pool: s
     """The requirement curve of one pool (``pool``, default the first that serves a channel a target
     names), found with the whole day staffed by it (simulator.planning.requirement)."""
     from simulator.planning.requirement import per_interval_requirement
-    from simulator.scenario.overrides import apply_overrides
-    from simulator.scenario.yaml_source import read_yaml_file
 
     names = [p.name for p in base.staff]
     chosen = pool or names[0]
     if chosen not in names:
         raise InputError(f"--pool {chosen}: expected one of {', '.join(names)}")
-    raw = apply_overrides(read_yaml_file(path), overrides)["staff"][chosen]
     # the requirement is agents on duty: net of breaks and absences, which the plan leaves to the roster
-    kept = {key: value for key, value in raw.items() if key not in ("headcount", "shifts", "staffed", "breaks",
-                                                                     "shrinkage")}
+    kept = pool_without_staffing(path, overrides, chosen, ("breaks", "shrinkage"))
 
     def staffed(curve: list[int]) -> RunResult:
         return run({f"staff.{chosen}": {**kept, "staffed": [int(c) for c in curve]}})
@@ -237,3 +245,13 @@ def _per_interval(path: Path, overrides: dict[str, Any], base: Scenario, pool: s
     requirement = per_interval_requirement(base, chosen, staffed)
     return Staffing(pd.DataFrame(), requirement.table, requirement.answer,
                     {f"staff.{chosen}.staffed": requirement.curve}, requirement.answer.scenario)
+
+
+def pool_without_staffing(path: Path, overrides: dict[str, Any], pool: str, drop: tuple[str, ...] = ()) -> dict:
+    """The pool's mapping as written (with ``overrides``), without what says who is on duty when
+    (headcount, shifts or staffed) and the keys in ``drop``: to be given a new staffing."""
+    from simulator.scenario.overrides import apply_overrides
+    from simulator.scenario.yaml_source import read_yaml_file
+
+    raw = apply_overrides(read_yaml_file(path), overrides)["staff"][pool]
+    return {key: value for key, value in raw.items() if key not in ("headcount", "shifts", "staffed") + drop}

@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
-                                      Automation, Break, Clock, Demand, Pool, Process, Satisfaction, Scenario,
+                                      Automation, Break, BreakRule, Clock, Demand, Pool, Process, Satisfaction,
+                                      Scenario, ShiftRules,
                                       Segment, Shift, SkillLevel, Step, Training, staffed_shifts)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
@@ -462,7 +463,8 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
                           "skills": "skill: level (1-5)", "cost_per_hour": "cost of one person for one hour",
                           "breaks": "breaks in every shift", "shrinkage": "share of paid shifts lost",
                           "after_close": f"what agents do when their working time ends: {', '.join(AFTER_CLOSE)}",
-                          "overtime_rate": "cost of one person for one hour of overtime"})
+                          "overtime_rate": "cost of one person for one hour of overtime",
+                          "shift_rules": "the shifts servicesim roster may build for the pool"})
         given = [key for key in ("headcount", "shifts", "staffed") if key in entry.value]
         if len(given) != 1:
             entry.problem("needs exactly one of headcount (on duty all the time), shifts, or staffed (agents per "
@@ -487,9 +489,11 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
         shrinkage = entry.read("shrinkage", number(0, 0.99), 0.0)
         after_close = entry.read("after_close", one_of(*AFTER_CLOSE), "finish_contact" if shifts else "serve_queue")
         overtime_rate = entry.read("overtime_rate", number(0), None)
-        if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close):
+        rules = _read_shift_rules(entry.child("shift_rules"), clock)
+        if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close) \
+                and rules is not False:
             pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate,
-                              staffed))
+                              staffed, rules))
     return tuple(pools)
 
 
@@ -535,6 +539,62 @@ def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
             continue
         shifts.append(Shift(start - opening, end - opening, count, name, breaks))
     return tuple(shifts) if len(shifts) == len(entries) else None
+
+
+def _read_shift_rules(node: Node, clock: Clock | None) -> ShiftRules | None | bool:
+    """The shifts servicesim roster may build (None when not given; False after a problem)."""
+    if node.value in (MISSING, None):
+        return None
+    if not node.expect_map("a mapping with lengths, start, breaks, min_count, max_count, part_time"):
+        return False
+    node.check_keys({"lengths": "shift lengths, e.g. [4h, 8h]",
+                     "start": "{earliest, latest, step}: when shifts may start",
+                     "breaks": "[{min_length, after, length, stagger}]: breaks by shift length",
+                     "min_count": "fewest agents on a shift that is used", "max_count": "most agents on one shift",
+                     "part_time": "{below, at_most}: at most this share of agents on shifts shorter than below"})
+    default = ShiftRules()
+    problems = len(node.report.problems)
+    lengths_node = node.child("lengths")
+    lengths = default.lengths
+    if lengths_node.value is not MISSING:
+        if not isinstance(lengths_node.value, list) or not lengths_node.value:
+            lengths_node.problem("must be a non-empty list of durations, e.g. [4h, 6h, 8h]")
+        else:
+            lengths = tuple(element.parse(positive_duration) for element in lengths_node.elements())
+    earliest, latest, step = 0.0, None, None
+    start = node.child("start")
+    if start.value not in (MISSING, None) and start.expect_map("a mapping with earliest, latest and step"):
+        start.check_keys({"earliest": "clock time", "latest": "clock time", "step": "duration"})
+        opening = (clock.open_at or 0.0) if clock is not None else 0.0
+        first = start.read("earliest", parse_clock, None)
+        last = start.read("latest", parse_clock, None)
+        earliest = first - opening if first is not None else 0.0
+        latest = last - opening if last is not None else None
+        step = start.read("step", positive_duration, None)
+    rules = []
+    breaks = node.child("breaks")
+    if breaks.value not in (MISSING, None):
+        if not isinstance(breaks.value, list):
+            breaks.problem("must be a list of {min_length, after, length, stagger}")
+        for entry in breaks.elements():
+            if not entry.expect_map("a mapping with min_length, after and length"):
+                continue
+            entry.check_keys({"min_length": "shifts at least this long get the break", "after": "time into the shift",
+                              "length": "how long", "stagger": "window over which agents spread it"})
+            values = (entry.read("min_length", duration, 0.0), entry.read("after", duration),
+                      entry.read("length", positive_duration), entry.read("stagger", duration, 30.0))
+            if None not in values:
+                rules.append(BreakRule(*values))
+    low = node.read("min_count", whole_number(0), 0)
+    high = node.read("max_count", whole_number(1), default.max_count)
+    below, share_ = None, 1.0
+    part = node.child("part_time")
+    if part.value not in (MISSING, None) and part.expect_map("a mapping with below and at_most"):
+        part.check_keys({"below": "shifts shorter than this are part-time", "at_most": "share of agents"})
+        below, share_ = part.read("below", positive_duration), part.read("at_most", share)
+    if len(node.report.problems) > problems or None in lengths:
+        return False
+    return ShiftRules(lengths, earliest, latest, step, tuple(rules), low, high, below, share_)
 
 
 def _read_breaks(node: Node) -> tuple[Break, ...] | None:

@@ -232,6 +232,35 @@ class Shift:
 AFTER_CLOSE = ("serve_queue", "finish_contact", "leave")
 
 
+@dataclass(frozen=True)
+class BreakRule:
+    """Shifts at least ``min_length`` long get a break ``after`` into them, ``length`` long, staggered
+    over ``stagger`` (servicesim roster)."""
+
+    min_length: float
+    after: float
+    length: float
+    stagger: float = 30.0
+
+
+@dataclass(frozen=True)
+class ShiftRules:
+    """What shifts ``servicesim roster`` may build for a pool: shift ``lengths`` starting between
+    ``earliest`` and ``latest`` (minutes after opening) every ``step`` minutes, with breaks by
+    ``break_rules``, between ``min_count`` and ``max_count`` agents on each, and at most a share
+    ``part_time_share`` of agents on shifts shorter than ``part_time_below``."""
+
+    lengths: tuple[float, ...] = (240.0, 360.0, 480.0)
+    earliest: float = 0.0
+    latest: float | None = None          # None: as late as the longest... any length still fits
+    step: float | None = None            # None: the reporting interval
+    break_rules: tuple[BreakRule, ...] = ()
+    min_count: int = 0
+    max_count: int = 1000
+    part_time_below: float | None = None
+    part_time_share: float = 1.0
+
+
 def staffed_shifts(counts: tuple[int, ...], day_length: float) -> tuple[Shift, ...]:
     """The shifts a count of agents per period of the day gives: agent k is on duty through every run of
     periods with more than k agents, so each agent's working time is as long as the curve allows (the
@@ -274,6 +303,7 @@ class Pool:
     after_close: str = "serve_queue"      # one of AFTER_CLOSE; the loader's default depends on shifts
     overtime_rate: float | None = None    # cost of an overtime hour; None: cost_per_hour
     staffed: tuple[int, ...] = ()         # agents on duty per period of the day (its shifts derive from it)
+    shift_rules: ShiftRules | None = None  # what servicesim roster may build for it
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)

@@ -132,19 +132,34 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
     if pool.staffed:
         entry["staffed"] = list(pool.staffed)
     elif pool.shifts:
-        entry["shifts"] = {shift.name: _shift_document(shift, opening) for shift in pool.shifts}
+        entry["shifts"] = {shift.name: shift_document(shift, opening) for shift in pool.shifts}
     else:
         entry["headcount"] = pool.headcount
     entry.update(skills=dict(pool.skills), cost_per_hour=pool.cost_per_hour, shrinkage=pool.shrinkage,
                  after_close=pool.after_close)
     if pool.overtime_rate is not None:
         entry["overtime_rate"] = pool.overtime_rate
+    if pool.shift_rules is not None:
+        rules = pool.shift_rules
+        start: dict[str, Any] = {"earliest": format_clock(opening + rules.earliest)}
+        if rules.latest is not None:
+            start["latest"] = format_clock(opening + rules.latest)
+        if rules.step is not None:
+            start["step"] = rules.step
+        entry["shift_rules"] = {
+            "lengths": list(rules.lengths), "start": start,
+            "breaks": [{"min_length": b.min_length, "after": b.after, "length": b.length, "stagger": b.stagger}
+                       for b in rules.break_rules],
+            "min_count": rules.min_count, "max_count": rules.max_count}
+        if rules.part_time_below is not None:
+            entry["shift_rules"]["part_time"] = {"below": rules.part_time_below, "at_most": rules.part_time_share}
     if pool.breaks:
         entry["breaks"] = [{"after": b.after, "length": b.length, "stagger": b.stagger} for b in pool.breaks]
     return entry
 
 
-def _shift_document(shift: Shift, opening: float) -> dict[str, Any]:
+def shift_document(shift: Shift, opening: float) -> dict[str, Any]:
+    """A shift as the scenario file writes it (clock times, its own breaks if any)."""
     entry: dict[str, Any] = {"start": format_clock(opening + shift.start), "end": format_clock(opening + shift.end),
                              "count": shift.count}
     if shift.breaks is not None:
