@@ -17,14 +17,17 @@ from simulator.scenario.model import ArrivalProfile, Clock
 def rate_boundaries(profile: ArrivalProfile, clock: Clock,
                     day_factors: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Period boundaries over the whole horizon (minutes) and the cumulative expected arrivals there.
-    ``day_factors`` multiply each day's rates (forecast error); without them the forecast holds."""
-    period = profile.period_length(clock.day_length)
-    per_minute = np.tile(np.asarray(profile.per_hour, dtype=float) / 60.0, clock.days)
-    if day_factors is not None:
-        per_minute = per_minute * np.repeat(day_factors, len(profile.per_hour))
-    times = np.arange(len(per_minute) + 1) * period
-    cumulative = np.concatenate(([0.0], np.cumsum(per_minute * period)))
-    return times, cumulative
+    Each day has its own rates (its date's or weekday's, or every day's); ``day_factors`` multiply each
+    day's rates (forecast error); without them the forecast holds."""
+    times, per_period = [np.zeros(1)], []
+    for day in range(clock.days):
+        rates = np.asarray(profile.rates_on(clock, day), dtype=float) / 60.0
+        if day_factors is not None:
+            rates = rates * day_factors[day]
+        period = clock.day_length / len(rates)
+        times.append(day * clock.day_length + period * np.arange(1, len(rates) + 1))
+        per_period.append(rates * period)
+    return np.concatenate(times), np.concatenate(([0.0], np.cumsum(np.concatenate(per_period))))
 
 
 def forecast_factors(profile: ArrivalProfile, days: int, rng: np.random.Generator) -> np.ndarray | None:

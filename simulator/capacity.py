@@ -57,7 +57,7 @@ def expected_staffed(pool: Pool, clock: Clock) -> np.ndarray:
     """Agents the pool is expected to have on duty in each reporting interval (shrinkage taken off)."""
     bounds = clock.interval_bounds()
     periods = [period for day in range(clock.days)
-               for agent in scheduled_duty(pool, clock.day_length, day) for period in agent]
+               for agent in scheduled_duty(pool, clock, day) for period in agent]
     if not periods:
         return np.zeros(len(bounds) - 1)
     starts, ends = np.array(periods, dtype=float).T

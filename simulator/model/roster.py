@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.randomness import Streams
-from simulator.scenario.model import Break, Pool, Scenario, Shift
+from simulator.scenario.model import Break, Clock, Pool, Scenario, Shift
 
 
 @dataclass
@@ -40,20 +40,28 @@ def pool_shifts(pool: Pool, day_length: float) -> tuple[Shift, ...]:
     return pool.shifts or (Shift(0.0, day_length, pool.headcount),)
 
 
-def shift_spans(pool: Pool, day_length: float, day: int) -> list[tuple[float, float]]:
-    """Per agent of the pool, the span of its shift on ``day``."""
-    return [(day * day_length + shift.start, day * day_length + shift.end)
-            for shift in pool_shifts(pool, day_length) for _ in range(shift.count)]
+def works(shift: Shift, clock: Clock, day: int) -> bool:
+    """Whether the shift is worked on simulated day ``day`` (a shift with ``days`` only on those weekdays)."""
+    return shift.days is None or clock.weekday(day) in shift.days
 
 
-def scheduled_duty(pool: Pool, day_length: float, day: int) -> list[list[tuple[float, float]]]:
+def shift_spans(pool: Pool, clock: Clock, day: int) -> list[tuple[float, float] | None]:
+    """Per agent of the pool, the span of its shift on ``day`` (None: not its day)."""
+    length = clock.day_length
+    return [(day * length + shift.start, day * length + shift.end) if works(shift, clock, day) else None
+            for shift in pool_shifts(pool, length) for _ in range(shift.count)]
+
+
+def scheduled_duty(pool: Pool, clock: Clock, day: int) -> list[list[tuple[float, float]]]:
     """Per agent of the pool, the duty periods its shift and breaks give on ``day`` (nobody absent)."""
     periods = []
-    for shift in pool_shifts(pool, day_length):
-        start, end = day * day_length + shift.start, day * day_length + shift.end
+    length = clock.day_length
+    for shift in pool_shifts(pool, length):
+        start, end = day * length + shift.start, day * length + shift.end
+        on = works(shift, clock, day)
         for position in range(shift.count):
             periods.append(_minus_breaks(pool.breaks if shift.breaks is None else shift.breaks, start, end,
-                                         position, shift.count))
+                                         position, shift.count) if on else [])
     return periods
 
 
@@ -72,14 +80,14 @@ def build_roster(scenario: Scenario, streams: Streams,
         agents: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         spans: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         for day in range(clock.days):
-            for member, (periods, span) in enumerate(zip(scheduled_duty(pool, clock.day_length, day),
-                                                         shift_spans(pool, clock.day_length, day))):
-                if not absent[day, member]:
+            for member, (periods, span) in enumerate(zip(scheduled_duty(pool, clock, day),
+                                                         shift_spans(pool, clock, day))):
+                if span is not None and not absent[day, member]:
                     agents[member].extend(periods)
                     spans[member].append(span)
         at_work.extend(_merged(member_spans) for member_spans in spans)
         for shift in pool_shifts(pool, clock.day_length):
-            for day in range(clock.days):
+            for day in (d for d in range(clock.days) if works(shift, clock, d)):
                 paid_pool.extend([pool_number] * shift.count)
                 paid_start.extend([day * clock.day_length + shift.start] * shift.count)
                 paid_end.extend([day * clock.day_length + shift.end] * shift.count)

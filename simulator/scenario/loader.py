@@ -10,6 +10,7 @@ raises one :class:`~simulator.errors.ScenarioError` or returns an immutable
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 from pathlib import Path
 from typing import Any, Callable
@@ -18,7 +19,7 @@ from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
                                       Automation, Break, BreakRule, Clock, Demand, Pool, Process, Satisfaction,
                                       Scenario, ShiftRules,
-                                      Segment, Shift, SkillLevel, Step, Training, staffed_shifts)
+                                      Segment, Shift, SkillLevel, Step, Training, WEEKDAYS, staffed_shifts)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
 from simulator.errors import Problem, ScenarioError
@@ -177,6 +178,8 @@ def _read_clock(node: Node) -> Clock | None:
         "horizon": "length of a day's opening, if open/close are not given",
         "days": "number of days", "interval": "reporting interval",
         "warmup": "minutes discarded at the start, or auto",
+        "start_date": "the date of the first day (ISO, e.g. 2026-12-07): days get dates and weekdays",
+        "closed": "weekdays (sat, sun) and dates the operation is shut: they are skipped",
     })
     open_at = node.read("open", parse_clock, None)
     close_at = node.read("close", parse_clock, None)
@@ -215,8 +218,38 @@ def _read_clock(node: Node) -> Clock | None:
         node.child("warmup").problem(
             f"must be shorter than the simulated time ({day_length * days:g} min), got {warmup:g}")
         warmup = 0.0
+    start_date = node.read("start_date", _iso_date, None)
+    closed = node.read("closed", _closed_days, ())
+    if closed and start_date is None:
+        node.child("closed").problem("needs start_date, to know which days are which")
+    if closed is not None and len({c for c in closed if c in WEEKDAYS}) == 7:
+        node.child("closed").problem("closes every day of the week")
+        closed = ()
     return Clock(day_length=day_length, days=days, open_at=open_at, interval=interval, warmup=warmup,
-                 warmup_auto=auto)
+                 warmup_auto=auto, start_date=start_date, closed=closed or ())
+
+
+def _iso_date(value: Any) -> str:
+    """A date written 2026-12-07 (YAML reads it as a date already)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise Invalid(f"must be a date such as 2026-12-07, got {value!r}") from None
+
+
+def _closed_days(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise Invalid(f"must be a list of weekdays (mon ... sun) and dates, got {value!r}")
+    days = []
+    for item in value:
+        text = str(item).strip().lower()[:3] if not isinstance(item, dt.date) else None
+        if text in WEEKDAYS:
+            days.append(text)
+        else:
+            days.append(_iso_date(item))
+    return tuple(days)
 
 
 def _warmup(value: Any) -> float:
@@ -514,14 +547,19 @@ def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
         if not shift.expect_map("a mapping with start, end and count"):
             continue
         known = {"start": "clock time the shift starts", "end": "clock time it ends", "count": "agents on the shift",
-                 "breaks": "breaks of this shift (instead of the pool's)"}
+                 "breaks": "breaks of this shift (instead of the pool's)",
+                 "days": "weekdays it is worked (mon ... sun; default every day)"}
         if name is None:
             known["name"] = "the shift's name"
         shift.check_keys(known)
         start, end = shift.read("start", parse_clock), shift.read("end", parse_clock)
         count = shift.read("count", whole_number(0))
         breaks = _read_breaks(shift.child("breaks")) if "breaks" in shift.value else None
-        if None in (start, end, count) or ("breaks" in shift.value and breaks is None):
+        days = shift.read("days", _weekday_list, None)
+        if days is not None and clock is not None and not clock.start_date:
+            shift.child("days").problem("needs clock.start_date, to know which day is which")
+        if None in (start, end, count) or ("breaks" in shift.value and breaks is None) \
+                or ("days" in shift.value and days is None):
             continue
         if name is None:
             name = shift.read("name", text, None) or f"{format_clock(start)}-{format_clock(end)}"
@@ -529,7 +567,7 @@ def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
             shift.problem(f"another shift of the pool is called '{name}'; give each shift its own name")
             continue
         if clock is None:   # the clock's own problem is reported; keep the pool for every other check
-            shifts.append(Shift(start, end, count, name, breaks))
+            shifts.append(Shift(start, end, count, name, breaks, days))
             continue
         opening = clock.open_at or 0.0
         if not opening <= start < end <= opening + clock.day_length:
@@ -537,8 +575,24 @@ def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
                           f"{clock.label(0)}-{clock.label(clock.day_length, closing=True)}, got "
                           f"{format_clock(start)}-{format_clock(end)}")
             continue
-        shifts.append(Shift(start - opening, end - opening, count, name, breaks))
+        shifts.append(Shift(start - opening, end - opening, count, name, breaks, days))
     return tuple(shifts) if len(shifts) == len(entries) else None
+
+
+def _weekday_list(value: Any) -> tuple[int, ...]:
+    """Weekdays as written (mon, Tuesday, ...; or mon-fri), Monday 0."""
+    items = value if isinstance(value, list) else [value]
+    days: list[int] = []
+    for item in items:
+        text = str(item).strip().lower()
+        if "-" in text and text[:3] in WEEKDAYS and text.split("-")[1][:3] in WEEKDAYS:
+            first, last = WEEKDAYS.index(text[:3]), WEEKDAYS.index(text.split("-")[1][:3])
+            days += list(range(first, last + 1)) if first <= last else list(range(first, 7)) + list(range(0, last + 1))
+        elif text[:3] in WEEKDAYS:
+            days.append(WEEKDAYS.index(text[:3]))
+        else:
+            raise Invalid(f"must be weekdays (mon ... sun, or a range such as mon-fri), got {value!r}")
+    return tuple(sorted(set(days)))
 
 
 def _read_shift_rules(node: Node, clock: Clock | None) -> ShiftRules | None | bool:
@@ -663,16 +717,84 @@ def _read_arrivals(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalPr
     if not node.expect_map("a mapping with per_hour: rate or list, or csv: file"):
         return None
     node.check_keys({"per_hour": "constant rate or list over equal periods of a day",
-                     "csv": "a forecast file with start and volume columns",
-                     "uncertainty": "coefficient of variation of each day's forecast error"})
+                     "csv": "a forecast file with start (a time, or a date and time) and volume columns",
+                     "uncertainty": "coefficient of variation of each day's forecast error",
+                     "weekdays": "weekday: a factor on per_hour, or a list of its own (mon: 1.3, sat: [..])",
+                     "dated": "date: rates of that day (as a dated forecast file gives them)"})
     if ("per_hour" in node.value) == ("csv" in node.value):
         node.problem("needs exactly one of per_hour or csv")
         return None
     uncertainty = node.read("uncertainty", number(0, 2), 0.0)
     profile = _read_rates(node, clock, base_dir)
-    if profile is None or uncertainty is None:
+    if profile is not None and "dated" in node.value:
+        profile = _read_dated_rates(node.child("dated"), profile, clock)
+    weekdays = _read_weekdays(node.child("weekdays"), profile, clock)
+    if profile is None or uncertainty is None or weekdays is None:
         return None
-    return dataclasses.replace(profile, uncertainty=uncertainty)
+    return dataclasses.replace(profile, uncertainty=uncertainty, by_weekday=weekdays)
+
+
+def _read_dated_rates(node: Node, profile: ArrivalProfile, clock: Clock | None) -> ArrivalProfile | None:
+    """``dated: {2026-12-07: [rates ...], ...}``: each simulated day's own rates, inline."""
+    if not node.expect_map("a mapping of dates to lists of rates per hour"):
+        return None
+    days = {}
+    for key, entry in node.items():
+        try:
+            date = _iso_date(key if not isinstance(key, str) else key.strip())
+        except Invalid as exc:
+            entry.problem(str(exc))
+            return None
+        rates = [element.parse(number(0)) for element in entry.elements()] if isinstance(entry.value, list) else [None]
+        if not rates or None in rates:
+            entry.problem("must be a non-empty list of rates per hour")
+            return None
+        days[date] = tuple(rates)
+    if clock is None:
+        return None
+    if not clock.start_date:
+        node.problem("needs clock.start_date, to place the dates")
+        return None
+    missing = [d.isoformat() for d in clock.dates if d.isoformat() not in days]
+    if missing:
+        node.problem(f"has no rates for {', '.join(missing[:3])}{' ...' if len(missing) > 3 else ''} (simulated days)")
+        return None
+    return dataclasses.replace(profile, by_date=tuple(sorted(days.items())))
+
+
+def _read_weekdays(node: Node, profile: ArrivalProfile | None, clock: Clock | None) -> tuple | None:
+    """Monday to Sunday's rates: per_hour times a weekday's factor, or a weekday's own list."""
+    if node.value in (MISSING, None):
+        return ()
+    if not node.expect_map("a mapping of weekdays (mon ... sun) to a factor or a list of rates"):
+        return None
+    if clock is not None and not clock.start_date:
+        node.problem("needs clock.start_date, to know which day is which")
+        return None
+    if profile is None:
+        return None
+    if profile.by_date:
+        node.problem("a dated forecast file gives every day its own rates already")
+        return None
+    rates = [profile.per_hour] * 7
+    for name, entry in node.items():
+        day = name.strip().lower()[:3]
+        if day not in WEEKDAYS:
+            entry.problem(f"must be a weekday (mon, tue, wed, thu, fri, sat, sun), got {name!r}")
+            return None
+        if isinstance(entry.value, list):
+            own = [element.parse(number(0)) for element in entry.elements()]
+            if not own or None in own:
+                if not own:
+                    entry.problem("must not be an empty list")
+                return None
+            rates[WEEKDAYS.index(day)] = tuple(own)
+        else:
+            factor = entry.parse(number(0))
+            if factor is None:
+                return None
+            rates[WEEKDAYS.index(day)] = tuple(r * factor for r in profile.per_hour)
+    return tuple(rates)
 
 
 def _read_rates(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
@@ -691,13 +813,67 @@ def _read_rates(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfi
 
 
 def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
-    """A forecast file: a ``start`` column (clock time or minutes after opening) and a ``volume``
-    column (contacts in the period). Periods must be equal and cover one day."""
+    """A forecast file: a ``start`` column (clock time or minutes after opening, the same every day; or a
+    date and time, each day its own) and a ``volume`` column (contacts in the period). Each day's periods
+    must be equal and cover the day."""
+    read = read_csv_rows(node, base_dir, "forecast file")
+    if read is None:
+        return None
+    path, rows = read
+    columns = {c.strip().lower(): c for c in (rows[0].keys() if rows else [])}
+    if rows and "start" in columns and _dated(rows[0][columns["start"]]):
+        return _read_dated_forecast(node, clock, path, rows, columns)
     read = _read_day_csv(node, clock, base_dir, "forecast file", "volume", float)
     if read is None:
         return None
     path, period, volumes = read
     return ArrivalProfile(tuple(v * 60 / period for v in volumes), source=str(path))
+
+
+def _dated(text: str) -> bool:
+    return len(text.strip()) >= 10 and text.strip()[4] == "-" and text.strip()[7] == "-"
+
+
+def _read_dated_forecast(node: Node, clock: Clock | None, path: Path, rows: list[dict],
+                         columns: dict[str, str]) -> ArrivalProfile | None:
+    """A forecast with a date and time per row: every simulated day its own rates."""
+    if "volume" not in columns:
+        node.problem(f"the forecast file {path} needs columns start and volume")
+        return None
+    if clock is None:
+        return None
+    if not clock.start_date:
+        node.problem(f"the forecast file {path} has dates: give clock.start_date (and closed days) to place them")
+        return None
+    by_date: dict[str, list[tuple[float, float]]] = {}
+    for line, row in enumerate(rows, start=2):
+        raw_start, raw_volume = row[columns["start"]].strip(), (row[columns["volume"]] or "").strip()
+        try:
+            when = dt.datetime.fromisoformat(raw_start.replace(" ", "T", 1))
+            volume = float(raw_volume)
+            if volume < 0 or not math.isfinite(volume):
+                raise ValueError
+        except ValueError:
+            node.problem(f"{path}, line {line}: start must be a date and time (2026-12-07 08:00) and volume a "
+                         f"number >= 0, got {raw_start!r} and {raw_volume!r}")
+            return None
+        minutes = when.hour * 60 + when.minute - (clock.open_at or 0.0)
+        by_date.setdefault(when.date().isoformat(), []).append((minutes, volume))
+    days = {}
+    for date, entries in by_date.items():
+        period = clock.day_length / len(entries)
+        if any(abs(start - k * period) > 1e-6 for k, (start, _) in enumerate(sorted(entries))):
+            node.problem(f"the forecast file {path}: {date} must have {len(entries)} equal periods covering the day "
+                         f"from opening")
+            return None
+        days[date] = tuple(v * 60 / period for _, v in sorted(entries))
+    missing = [d.isoformat() for d in clock.dates if d.isoformat() not in days]
+    if missing:
+        node.problem(f"the forecast file {path} has no rows for {', '.join(missing[:3])}"
+                     f"{' ...' if len(missing) > 3 else ''} (simulated days)")
+        return None
+    first = days[clock.dates[0].isoformat()]
+    return ArrivalProfile(first, source=str(path), by_date=tuple(sorted(days.items())))
 
 
 def _read_day_csv(node: Node, clock: Clock | None, base_dir: Path, what: str, column: str,

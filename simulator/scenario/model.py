@@ -8,8 +8,10 @@ that every name resolves.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +19,22 @@ import numpy as np
 
 from simulator.distributions import Distribution
 from simulator.units import format_clock
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@lru_cache(maxsize=64)
+def _open_dates(start: str, closed: tuple[str, ...], days: int) -> tuple[dt.date, ...]:
+    """``days`` open dates from ``start`` on, skipping closed weekdays and dates."""
+    shut_days = {WEEKDAYS.index(c) for c in closed if c in WEEKDAYS}
+    shut_dates = {c for c in closed if c not in WEEKDAYS}
+    found, date = [], dt.date.fromisoformat(start)
+    while len(found) < days:
+        if date.weekday() not in shut_days and date.isoformat() not in shut_dates:
+            found.append(date)
+        date += dt.timedelta(days=1)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,18 @@ class Clock:
     interval: float = 30.0      # reporting and staffing interval, minutes
     warmup: float = 0.0         # minutes discarded at the start of each replication
     warmup_auto: bool = False   # the warm-up was (or is to be) chosen from the run itself (MSER-5)
+    start_date: str | None = None   # ISO date of the first simulated day: days then have dates and weekdays
+    closed: tuple[str, ...] = ()    # weekdays ("sat") and dates ("2026-12-25") the operation is shut: skipped
+
+    @property
+    def dates(self) -> tuple[dt.date, ...] | None:
+        """The date of each simulated day (open days only, from ``start_date``), or None without dates."""
+        return _open_dates(self.start_date, self.closed, self.days) if self.start_date else None
+
+    def weekday(self, day: int) -> int | None:
+        """Monday 0 to Sunday 6 for simulated day ``day``, or None without dates."""
+        dates = self.dates
+        return dates[day].weekday() if dates else None
 
     @property
     def horizon(self) -> float:
@@ -93,6 +123,9 @@ class Clock:
         offset = minutes - day * self.day_length
         base = self.open_at if self.open_at is not None else 0.0
         text = format_clock(base + offset, seconds)
+        if self.start_date:
+            date = self.dates[int(day)]
+            return f"{WEEKDAYS[date.weekday()].capitalize()} {date.isoformat()} {text}"
         return f"d{int(day) + 1} {text}" if self.days > 1 else text
 
 
@@ -140,9 +173,20 @@ class ArrivalProfile:
     per_hour: tuple[float, ...]
     source: str = field(default="per_hour", compare=False)  # how it was given: per_hour, or the CSV path
     uncertainty: float = 0.0
+    by_weekday: tuple[tuple[float, ...], ...] = ()            # Monday to Sunday: each weekday's own rates
+    by_date: tuple[tuple[str, tuple[float, ...]], ...] = ()   # (ISO date, rates): a dated forecast
 
     def period_length(self, day_length: float) -> float:
         return day_length / len(self.per_hour)
+
+    def rates_on(self, clock: "Clock", day: int) -> tuple[float, ...]:
+        """The rates per hour over equal periods of simulated day ``day``: its date's forecast, else its
+        weekday's profile, else the profile of every day."""
+        if self.by_date:
+            return dict(self.by_date)[clock.dates[day].isoformat()]
+        if self.by_weekday and clock.start_date:
+            return self.by_weekday[clock.weekday(day)]
+        return self.per_hour
 
 
 @dataclass(frozen=True)
@@ -227,6 +271,7 @@ class Shift:
     count: int
     name: str = ""
     breaks: tuple[Break, ...] | None = None
+    days: tuple[int, ...] | None = None    # weekdays worked (Monday 0); None: every day
 
 
 AFTER_CLOSE = ("serve_queue", "finish_contact", "leave")

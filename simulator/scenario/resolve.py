@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.model import Channel, Demand, Pool, Scenario, Shift, Step, Training
+from simulator.scenario.model import WEEKDAYS, Channel, Demand, Pool, Scenario, Shift, Step, Training
 from simulator.units import format_clock
 
 
@@ -25,6 +25,10 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     else:
         clock_doc["horizon"] = clock.day_length
     clock_doc.update(days=clock.days, interval=clock.interval, warmup="auto" if clock.warmup_auto else clock.warmup)
+    if clock.start_date:
+        clock_doc["start_date"] = clock.start_date
+    if clock.closed:
+        clock_doc["closed"] = list(clock.closed)
     document: dict[str, Any] = {
         "name": scenario.name,
         "description": scenario.description,
@@ -82,6 +86,11 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
 
 def _demand_document(demand: Demand) -> dict[str, Any]:
     arrivals: dict[str, Any] = {"per_hour": list(demand.arrivals.per_hour)}
+    # every weekday (or date) its own rates, written out: the document stands on its own
+    if demand.arrivals.by_date:
+        arrivals["dated"] = {date: list(rates) for date, rates in demand.arrivals.by_date}
+    elif demand.arrivals.by_weekday:
+        arrivals["weekdays"] = {day: list(rates) for day, rates in zip(WEEKDAYS, demand.arrivals.by_weekday)}
     if demand.arrivals.uncertainty:
         arrivals["uncertainty"] = demand.arrivals.uncertainty
     entry = {"channel": demand.channel, "arrivals": arrivals, "process": demand.process}
@@ -164,6 +173,8 @@ def shift_document(shift: Shift, opening: float) -> dict[str, Any]:
                              "count": shift.count}
     if shift.breaks is not None:
         entry["breaks"] = [{"after": b.after, "length": b.length, "stagger": b.stagger} for b in shift.breaks]
+    if shift.days is not None:
+        entry["days"] = [WEEKDAYS[d] for d in shift.days]
     return entry
 
 
