@@ -294,17 +294,34 @@ def sweep_charts(table: pd.DataFrame, parameter: str, folder: Path, targets: tup
     return _save(figure, folder, "sweep")
 
 
+def _day_axis(axis, table: pd.DataFrame) -> np.ndarray:
+    """Positions for a table with a row per (days, interval): the day types side by side, each labelled
+    at its start and parted from the next by a line; ticks at the interval starts."""
+    x = np.arange(len(table))
+    labels = table["start"].astype(str).tolist()
+    if "days" in table and table["days"].nunique() > 1:
+        firsts = np.flatnonzero(table["days"].ne(table["days"].shift()).to_numpy())
+        for first in firsts:
+            if first:
+                axis.axvline(first - 0.5, color="#9aa5b1", linewidth=0.8)
+            axis.annotate(str(table["days"].iloc[first]), (first, 1.0), xycoords=("data", "axes fraction"),
+                          xytext=(2, -12), textcoords="offset points", fontsize="small", color="#52606d")
+    step = max(1, len(x) // 16)
+    axis.set_xticks(x[::step], labels[::step], rotation=45, ha="right")
+    return x
+
+
 def staffing_requirement_chart(table: pd.DataFrame, folder: Path, title: str) -> list[Path]:
-    """The simulated requirement per interval beside Erlang C's."""
+    """The simulated requirement per interval beside Erlang C's (and Erlang A's), day type by day type."""
     figure = _figure()
     axis = figure.add_subplot()
-    axis.step(table["interval"], table["required"], where="mid", color=COLOURS[0], label="simulation")
-    axis.step(table["interval"], table["erlang_c"], where="mid", color=COLOURS[1], linestyle="--",
+    x = _day_axis(axis, table)
+    axis.step(x, table["required"], where="mid", color=COLOURS[0], label="simulation")
+    axis.step(x, pd.to_numeric(table["erlang_c"], errors="coerce"), where="mid", color=COLOURS[1], linestyle="--",
               label="Erlang C")
     if "erlang_a" in table and pd.to_numeric(table["erlang_a"], errors="coerce").notna().any():
-        axis.step(table["interval"], pd.to_numeric(table["erlang_a"], errors="coerce"), where="mid", color=COLOURS[2],
+        axis.step(x, pd.to_numeric(table["erlang_a"], errors="coerce"), where="mid", color=COLOURS[2],
                   linestyle=":", label="Erlang A (with abandonment)")
-    axis.set_xticks(table["interval"], table["start"], rotation=45, ha="right")
     axis.set_xlabel("interval start")
     axis.set_ylabel("agents required")
     axis.set_ylim(bottom=0)
@@ -314,10 +331,11 @@ def staffing_requirement_chart(table: pd.DataFrame, folder: Path, title: str) ->
 
 
 def roster_chart(coverage: pd.DataFrame, folder: Path, title: str) -> list[Path]:
-    """Agents scheduled (expected on duty) against required per interval, shortfall and surplus shaded."""
+    """Agents scheduled (expected on duty) against required per interval, shortfall and surplus shaded,
+    day type (or weekday) by day type."""
     figure = _figure()
     axis = figure.add_subplot()
-    x = coverage["interval"].to_numpy()
+    x = _day_axis(axis, coverage)
     required = coverage["required"].to_numpy(dtype=float)
     scheduled = coverage["scheduled"].to_numpy(dtype=float)
     axis.step(x, required, where="mid", color=COLOURS[1], linestyle="--", label="required")
@@ -326,8 +344,6 @@ def roster_chart(coverage: pd.DataFrame, folder: Path, title: str) -> list[Path]
                       label="surplus")
     axis.fill_between(x, required, scheduled, where=scheduled < required, step="mid", color=COLOURS[1], alpha=0.25,
                       label="shortfall")
-    step = max(1, len(x) // 12)
-    axis.set_xticks(x[::step], coverage["start"].tolist()[::step], rotation=45, ha="right")
     axis.set_xlabel("interval start")
     axis.set_ylabel("agents")
     axis.set_ylim(bottom=0)

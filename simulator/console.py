@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from simulator.experiment import Comparison, RunResult
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Scenario, weekdays_in
 from simulator.sweep import Sweep
 from simulator.kpis import KPI_BY_NAME, KPIS, headline_pairs
 from simulator.units import format_clock, format_duration
@@ -275,12 +275,16 @@ def render_staffing(staffing, scenario: Scenario, replications: int) -> str:
     lines.append(table.astype(object).where(table.notna(), "-").to_string(index=False))
     if staffing.per_interval is not None:
         met = int(table["meets_targets"].sum())
-        hours = (table["required"] * scenario.clock.interval).sum() / 60
+        # agent-hours of a day, or of a week when the curve is by weekdays (a day type counts once per weekday)
+        weeks = table["days"].map(lambda days: 1 if days == "every day" else len(weekdays_in(days)))
+        per = "day" if (table["days"] == "every day").all() else "week"
+        hours = (table["required"] * weeks * scenario.clock.interval).sum() / 60
         erlang = pd.to_numeric(table["erlang_c"], errors="coerce")
-        versus = (f"; Erlang C's curve: {(erlang * scenario.clock.interval).sum() / 60:,.1f}"
+        versus = (f"; Erlang C's curve: {(erlang * weeks * scenario.clock.interval).sum() / 60:,.1f}"
                   if erlang.notna().all() else "")
         lines += ["", f"{met} of {len(table)} intervals meet their targets with the whole day staffed so; "
-                      f"{hours:,.1f} agent-hours a day{versus}. plan.yaml is the scenario staffed with it."]
+                      f"{hours:,.1f} agent-hours a {per} on duty{versus}. plan.yaml is the scenario staffed "
+                      f"with it."]
     if staffing.answer is not None:
         changes = ", ".join(f"{path}={value}" for path, value in (staffing.changes or {}).items())
         lines += ["", f"The answer, run ({changes or 'as in the file'}):"]
@@ -304,7 +308,10 @@ def render_roster(plan, replications: int) -> str:
     table = shifts_table(roster)
     lines.append(table.to_string(index=False))
     solver = roster.solver
-    lines += ["", f"{int(table['agents'].sum())} agents, {table['paid_hours'].sum():,.1f} paid hours a day; solver "
+    per = roster.solver.get("per", "day")
+    agents = int(table["agents"].sum())
+    lines += ["", f"{agents} agents{' (on tours: each works its days)' if per == 'week' else ''}, "
+                  f"{table['paid_hours'].sum():,.1f} paid hours a {per}; solver "
                   f"(HiGHS): {solver['message']}, MIP gap {solver['mip_gap']:.2%}; {roster.rounds} round(s) of "
                   "simulation and mending"]
     met = int(roster.coverage["meets_targets"].sum())

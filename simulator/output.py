@@ -25,6 +25,7 @@ from simulator import __version__
 from simulator.errors import InputError, SimulatorError
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.model import Scenario
+from simulator.metrics.calendar import by_day, by_weekday_interval
 from simulator.scenario.resolve import resolved_yaml
 from simulator.planning.staffing import Staffing
 from simulator.sweep import Sweep
@@ -218,10 +219,15 @@ def write_roster(plan, out_dir: Path, run_id: str | None = None, charts: bool = 
 
 
 def shifts_table(roster) -> pd.DataFrame:
-    """One row per shift of the roster: its hours, agents, breaks and paid hours a day."""
-    return pd.DataFrame([{"shift": s.name, "agents": s.count, "hours": round((s.end - s.start) / 60, 2),
+    """One row per shift of the roster: its hours, days, agents, breaks and paid hours (a day's, or a
+    week's when shifts have days)."""
+    from simulator.scenario.model import weekday_label
+
+    return pd.DataFrame([{"shift": s.name, "days": weekday_label(s.days), "agents": s.count,
+                          "hours": round((s.end - s.start) / 60, 2),
                           "breaks": "; ".join(f"{b.length:g} min after {b.after / 60:g} h" for b in (s.breaks or ())),
-                          "paid_hours": round(s.count * (s.end - s.start) / 60, 2)} for s in roster.shifts])
+                          "paid_hours": round(s.count * (s.end - s.start) / 60 * (len(s.days) if s.days else 1), 2)}
+                         for s in roster.shifts])
 
 
 def roster_json(plan, folder: Path) -> dict:
@@ -235,6 +241,10 @@ def _write_run(result: RunResult, folder: Path) -> None:
     result.summary[SUMMARY_COLUMNS].to_csv(folder / "summary.csv", index=False)
     result.replications.to_csv(folder / "replications.csv", index=False)
     result.interval_summary.to_csv(folder / "intervals.csv", index=False)
+    by_day(result.scenario, result.intervals).to_csv(folder / "days.csv", index=False)
+    weekday_intervals = by_weekday_interval(result.scenario, result.intervals)
+    if weekday_intervals is not None:
+        weekday_intervals.to_csv(folder / "weekday_intervals.csv", index=False)
     result.distributions.to_csv(folder / "distributions.csv", index=False)
     result.targets.to_csv(folder / "targets.csv", index=False)
     (folder / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")

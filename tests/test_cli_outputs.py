@@ -46,7 +46,7 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
     charts = [f"{name}.{ext}" for name in ("quality", "queue_by_interval", "satisfaction", "service_level_by_interval",
                                             "staffing_by_interval", "wait_distribution") for ext in ("png", "svg")]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["distributions.csv", "intervals.csv", "replications.csv", "run.json", "scenario.yaml", "summary.csv",
+        ["days.csv", "distributions.csv", "intervals.csv", "replications.csv", "run.json", "scenario.yaml", "summary.csv",
          "targets.csv"] + charts)
     summary = pd.read_csv(folder / "summary.csv")
     assert list(summary.columns) == ["metric", "scope", "mean", "ci_low", "ci_high", "replications", "estimator"]

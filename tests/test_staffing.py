@@ -164,7 +164,7 @@ def test_a_staffed_count_per_period_is_run_as_it_is(tmp_path):
     (tmp_path / "plan.csv").write_text("start,count\n08:00,4\n09:00,7\n10:00,7\n11:00,4\n")
     mapping["staff"]["agents"]["staffed"] = {"csv": "plan.csv"}
     from_file = build(mapping, tmp_path)
-    assert from_file.staff[0].shifts == pool.shifts and from_file.staff[0].staffed == (4, 7, 7, 4)
+    assert from_file.staff[0].shifts == pool.shifts and from_file.staff[0].staffed == ((None, (4, 7, 7, 4)),)
     again = build(parse_yaml_text(resolved_yaml(from_file), "resolved.yaml"))
     assert again == from_file
     for bad, message in (([], "must not be an empty list"), ([1, -2], "must be a whole number >= 0"),

@@ -47,7 +47,8 @@ def test_on_a_stationary_queue_the_requirement_per_interval_is_erlang_cs_after_t
     assert len(table) == 10 and set(table.erlang_c) == {6}
     assert (abs(table.required - table.erlang_c)[1:] <= 1).all()
     assert table.meets_targets.all()
-    assert staffing.plan.staff[0].staffed == tuple(table.required)
+    assert staffing.plan.staff[0].staffed == ((None, tuple(table.required)),)
+    assert set(table.days) == {"every day"}
     assert table.start.tolist()[:2] == ["00:00", "01:00"]      # the time of day, every day alike
 
 

@@ -91,3 +91,59 @@ def test_weekdays_need_dates_and_names():
     mapping["demand"]["calls"]["arrivals"]["weekdays"] = {"moonday": 2}
     with pytest.raises(ScenarioError, match="must be a weekday"):
         build(mapping)
+
+
+def test_staffing_by_weekday_gives_each_weekday_its_own_curve():
+    mapping = week(days=3, start_date="2026-12-07")
+    mapping["staff"]["a"] = {"staffed": {"mon": [6, 6, 6, 6], "tue-wed": [4, 5, 5, 4]}, "skills": {"s": 3},
+                             "after_close": "leave"}    # (finishing a call would run into the next day)
+    scenario = build(mapping)
+    pool = scenario.staff[0]
+    assert pool.staffed == (((0,), (6, 6, 6, 6)), ((1, 2), (4, 5, 5, 4)))
+    assert {(s.name, s.count, s.days) for s in pool.shifts} == {
+        ("mon-staffed-0-4", 6, (0,)), ("tue-wed-staffed-0-4", 4, (1, 2)), ("tue-wed-staffed-1-3", 1, (1, 2))}
+    result = run_scenario(scenario)
+    staffed = result.interval_summary[(result.interval_summary.metric == "staffed")
+                                      & (result.interval_summary.scope == "all")]["mean"].round(6).tolist()
+    assert staffed == [6, 6, 6, 6, 4, 5, 5, 4, 4, 5, 5, 4]
+    mapping["staff"]["a"]["staffed"] = {"mon": [6, 6, 6, 6]}
+    with pytest.raises(ScenarioError, match=r"staff\.a\.staffed: has no staffing for tue-wed"):
+        build(mapping)
+    mapping["clock"].pop("start_date")
+    with pytest.raises(ScenarioError, match="staffing by weekday needs clock.start_date"):
+        build(mapping)
+
+
+def test_days_that_share_their_arrival_rates_share_a_requirement():
+    from simulator.planning.requirement import day_types
+
+    mapping = week(days=7, start_date="2026-12-07", closed=["sun"])   # Monday 7th to Monday 14th, no Sunday
+    assert [(k.label, k.days) for k in day_types(build(mapping))] == [("every day", tuple(range(7)))]
+    mapping["demand"]["calls"]["arrivals"]["weekdays"] = {"mon": 1.5, "sat": 0.5}
+    assert [(k.label, k.days) for k in day_types(build(mapping))] == [
+        ("mon", (0, 6)), ("tue-fri", (1, 2, 3, 4)), ("sat", (5,))]
+
+
+def test_reports_per_day_and_per_weekday_interval_pool_what_they_should():
+    from simulator.metrics.calendar import by_day, by_weekday_interval
+
+    mapping = week(days=3, start_date="2026-12-11", closed=["sun"])    # Fri 11th, Sat 12th, Mon 14th
+    mapping["demand"]["calls"]["arrivals"]["weekdays"] = {"sat": 0.5}
+    result = run_scenario(build(mapping))
+    days = by_day(result.scenario, result.intervals)
+    offered = days[(days.metric == "offered") & (days.scope == "all")]
+    assert offered[["day", "date", "weekday"]].values.tolist() == [[1, "2026-12-11", "fri"], [2, "2026-12-12", "sat"],
+                                                                   [3, "2026-12-14", "mon"]]
+    # a day's count is the sum of its intervals', per replication, then averaged
+    rows = result.intervals[(result.intervals.metric == "offered") & (result.intervals.scope == "all")]
+    first = rows[rows.interval < 4].groupby("replication")["value"].sum().mean()
+    assert offered["mean"].iloc[0] == pytest.approx(first)
+    # a day's mean wait is the ratio of its sums over its intervals (per contact)
+    level = days[(days.metric == "wait_mean") & (days.scope == "all")]["mean"].iloc[1]
+    sl = result.intervals[(result.intervals.metric == "wait_mean") & (result.intervals.scope == "all")
+                          & result.intervals.interval.between(4, 7)]
+    assert level == pytest.approx(sl["numerator"].sum() / sl["denominator"].sum())
+    table = by_weekday_interval(result.scenario, result.intervals)
+    assert table[["weekday", "interval", "start"]].drop_duplicates().shape[0] == 12
+    assert table[(table.metric == "offered") & (table.scope == "all")]["start"].tolist()[:4] == [
+        "08:00", "09:00", "10:00", "11:00"]

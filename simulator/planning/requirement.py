@@ -46,7 +46,7 @@ from simulator.capacity import offered_load
 from simulator.errors import InputError
 from simulator.experiment import RunResult
 from simulator.queueing import erlang_a_agents, erlang_c_agents
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Scenario, StaffedCurves, weekday_label
 from simulator.units import format_clock
 
 INTERVAL_KPIS = ("service_level", "abandon_rate", "wait_mean")
@@ -54,12 +54,59 @@ HOLDS = 0.80   # an interval meets a target when its one-sided 90% bound does (a
 MAX_ROUNDS = 40
 
 
+@dataclass(frozen=True)
+class DayType:
+    """Days that share an arrival profile, and so a staffing requirement: weekdays (None: every day
+    alike) and the simulated days (their indices) they cover."""
+
+    weekdays: tuple[int, ...] | None
+    days: tuple[int, ...]
+
+    @property
+    def label(self) -> str:
+        return weekday_label(self.weekdays)
+
+
 @dataclass
 class Requirement:
-    table: pd.DataFrame          # interval, start, end, offered_erlangs, required, erlang_c, erlang_a, ...
-    curve: list[int]             # agents per interval of the day
+    table: pd.DataFrame          # days, interval, start, end, offered_erlangs, required, erlang_c, erlang_a, ...
+    curve: list[int]             # agents per slot: interval of the day within each day type, day type by day type
     answer: RunResult            # the run of the scenario staffed with the curve
     runs: int                    # simulations the search took
+    day_types: tuple[DayType, ...] = ()
+
+    def curves(self) -> StaffedCurves:
+        """The curve as staffing by weekdays (``staffed:`` of a pool)."""
+        return curves_of(self.day_types, self.curve)
+
+
+def day_types(scenario: Scenario) -> tuple[DayType, ...]:
+    """The kinds of day the requirement is found for. Without dates, or when every weekday has the same
+    arrival rates, one (every day alike); otherwise weekdays with the same rates share one. A weekday
+    whose dates differ (a dated forecast) is one kind of day, pooled over its dates."""
+    clock = scenario.clock
+    every = (DayType(None, tuple(range(clock.days))),)
+    if not clock.start_date:
+        return every
+    by_weekday: dict[int, list[int]] = {}
+    for day in range(clock.days):
+        by_weekday.setdefault(clock.weekday(day), []).append(day)
+    signature = {}
+    for weekday, days in by_weekday.items():
+        rates = {tuple(d.arrivals.rates_on(clock, day) for d in scenario.demand) for day in days}
+        signature[weekday] = next(iter(rates)) if len(rates) == 1 else ("varies by date", weekday)
+    groups: dict[Any, list[int]] = {}
+    for weekday in sorted(signature):
+        groups.setdefault(signature[weekday], []).append(weekday)
+    if len(groups) == 1:
+        return every
+    return tuple(DayType(tuple(weekdays), tuple(sorted(d for w in weekdays for d in by_weekday[w])))
+                 for weekdays in sorted(groups.values()))
+
+
+def curves_of(types: tuple[DayType, ...], curve: list[int]) -> StaffedCurves:
+    n = len(curve) // max(len(types), 1)
+    return tuple((kind.weekdays, tuple(int(c) for c in curve[g * n:(g + 1) * n])) for g, kind in enumerate(types))
 
 
 def interval_targets(scenario: Scenario) -> list:
@@ -68,11 +115,24 @@ def interval_targets(scenario: Scenario) -> list:
     return [t for t in scenario.targets if t.kpi in INTERVAL_KPIS and t.scope.split(":", 1)[0] in ("all", "channel")]
 
 
-def pooled_by_time_of_day(result: RunResult, scenario: Scenario) -> pd.DataFrame:
-    """Each interval KPI per interval of the day, pooled over the days (which share a profile) and the
-    replications: per-contact estimates with their 95% CIs (simulator.analysis)."""
+def slot_of_interval(scenario: Scenario, types: tuple[DayType, ...]) -> np.ndarray:
+    """For every reporting interval of the horizon, its slot: the interval of the day within its day type
+    (day type ``g``, interval ``t``: slot ``g * intervals_per_day + t``)."""
+    clock = scenario.clock
+    kind = np.zeros(clock.days, dtype=int)
+    for g, day_type in enumerate(types):
+        kind[list(day_type.days)] = g
+    n = clock.intervals_per_day
+    intervals = np.arange(clock.intervals)
+    return kind[intervals // n] * n + intervals % n
+
+
+def pooled_by_time_of_day(result: RunResult, scenario: Scenario, types: tuple[DayType, ...] | None = None) -> pd.DataFrame:
+    """Each interval KPI per slot (interval of the day within each day type), pooled over the days of
+    the type and the replications: per-contact estimates with their 95% CIs (simulator.analysis)."""
+    types = types or day_types(scenario)
     rows = result.intervals[result.intervals.metric.isin(INTERVAL_KPIS)].copy()
-    rows["of_day"] = rows["interval"] % scenario.clock.intervals_per_day
+    rows["of_day"] = slot_of_interval(scenario, types)[rows["interval"].to_numpy()]
     per_replication = rows.groupby(["replication", "of_day", "metric", "scope"])[
         ["numerator", "denominator", "squares"]].sum(min_count=1).reset_index()
     per_replication["value"] = per_replication["numerator"] / per_replication["denominator"].where(
@@ -80,14 +140,16 @@ def pooled_by_time_of_day(result: RunResult, scenario: Scenario) -> pd.DataFrame
     return summarise(per_replication.drop(columns="replication"), ["of_day", "metric", "scope"], HOLDS)
 
 
-def intervals_meeting(result: RunResult, scenario: Scenario) -> tuple[np.ndarray, pd.DataFrame]:
-    """Whether each interval of the day meets every interval target with its one-sided 90% confidence
-    bound (so that the requirement holds when other days are simulated, not just on average over these:
-    an interval met only by its estimate is missed on about half the fresh runs); an interval without the
-    KPI (nobody called) meets it. Also the pooled estimates."""
-    values = pooled_by_time_of_day(result, scenario)
+def intervals_meeting(result: RunResult, scenario: Scenario,
+                      types: tuple[DayType, ...] | None = None) -> tuple[np.ndarray, pd.DataFrame]:
+    """Whether each slot (interval of the day within each day type) meets every interval target with
+    its one-sided 90% confidence bound (so that the requirement holds when other days are simulated,
+    not just on average over these: an interval met only by its estimate is missed on about half the
+    fresh runs); a slot without the KPI (nobody called) meets it. Also the pooled estimates."""
+    types = types or day_types(scenario)
+    values = pooled_by_time_of_day(result, scenario, types)
     indexed = values.set_index(["of_day", "metric", "scope"])
-    met = np.ones(scenario.clock.intervals_per_day, dtype=bool)
+    met = np.ones(scenario.clock.intervals_per_day * len(types), dtype=bool)
     for t in range(len(met)):
         for target in interval_targets(scenario):
             key = (t, target.kpi, target.scope)
@@ -101,16 +163,22 @@ def intervals_meeting(result: RunResult, scenario: Scenario) -> tuple[np.ndarray
     return met, values
 
 
-def formula_curves(scenario: Scenario, pool_name: str) -> tuple[np.ndarray, list, list]:
-    """Per interval of the first day: the pool's offered load (Erlangs), and Erlang C's and Erlang A's
-    requirements against the first service-level target (None where the formula does not apply)."""
+def formula_curves(scenario: Scenario, pool_name: str,
+                   types: tuple[DayType, ...] | None = None) -> tuple[np.ndarray, list, list]:
+    """Per slot (interval of the day within each day type): the pool's offered load (Erlangs, the mean
+    over the type's days), and Erlang C's and Erlang A's requirements against the first service-level
+    target (None where the formula does not apply)."""
+    types = types or day_types(scenario)
+    clock = scenario.clock
     pool = next(p for p in scenario.staff if p.name == pool_name)
     skills = {skill for skill, _ in pool.skills}
-    loads = sum(offered_load(scenario).get(skill, 0) for skill in skills)[:scenario.clock.intervals_per_day]
+    by_day = np.asarray(sum(offered_load(scenario).get(skill, 0) for skill in skills) + np.zeros(clock.intervals),
+                        dtype=float).reshape(clock.days, clock.intervals_per_day)
+    loads = np.concatenate([by_day[list(kind.days)].mean(axis=0) for kind in types])
     target = next((t for t in interval_targets(scenario) if t.kpi == "service_level"), None)
     steps = [(d, step) for d in scenario.demand for step in scenario.process(d.process).steps if step.skill in skills]
     if target is None or not steps:
-        return np.asarray(loads, dtype=float), [None] * len(loads), [None] * len(loads)
+        return loads, [None] * len(loads), [None] * len(loads)
     work = float(np.average([step.duration.mean for _, step in steps]))
     speed = {level.level: level.speed for level in scenario.skill_levels}[max(level for _, level in pool.skills)]
     handle = work / speed
@@ -126,71 +194,76 @@ def formula_curves(scenario: Scenario, pool_name: str) -> tuple[np.ndarray, list
         erlang_c.append(erlang_c_agents(rate, 1 / handle, threshold, target.bound))
         erlang_a.append(erlang_a_agents(rate, 1 / handle, 1 / float(np.mean([p.mean for p in patience])), threshold,
                                         target.bound) if patience else None)
-    return np.asarray(loads, dtype=float), erlang_c, erlang_a
+    return loads, erlang_c, erlang_a
 
 
 def per_interval_requirement(scenario: Scenario, pool_name: str,
-                             run: Callable[[list[int]], RunResult]) -> Requirement:
-    """The fewest agents of ``pool_name`` per interval of the day such that the scenario staffed with the
-    whole curve meets each interval's targets. ``run(curve)`` runs the scenario with the pool staffed so
-    (every day alike)."""
+                             run: Callable[[StaffedCurves], RunResult]) -> Requirement:
+    """The fewest agents of ``pool_name`` per interval of the day (of each day type: weekdays with their
+    own arrival rates) such that the scenario staffed with the whole curve meets each interval's
+    targets. ``run(curves)`` runs the scenario with the pool staffed so (``staffed:`` by weekdays)."""
     clock = scenario.clock
     if abs(clock.day_length / clock.interval - clock.intervals_per_day) > 1e-9:
         raise InputError("--per-interval needs a day of whole reporting intervals (the curve is one count each)")
     if not interval_targets(scenario):
         raise InputError("--per-interval needs a service_level, abandonment or wait_mean target for all contacts "
                          "or a channel")
-    loads, erlang_c, erlang_a = formula_curves(scenario, pool_name)
+    types = day_types(scenario)
+    loads, erlang_c, erlang_a = formula_curves(scenario, pool_name, types)
     n = clock.intervals_per_day
+    slots = n * len(types)
     speed = max({level.level: level.speed for level in scenario.skill_levels}[level]
                 for _, level in next(p for p in scenario.staff if p.name == pool_name).skills)
     start = [c if c is not None else int(math.ceil(load / speed)) + 1 for c, load in zip(erlang_c, loads)]
     # intervals the KPIs leave out (the warm-up) keep Erlang C's count: nothing measures what they need
-    measured = [t >= clock.first_interval or clock.days > 1 for t in range(n)]
+    measured = [s % n >= clock.first_interval or len(types[s // n].days) > 1 or types[s // n].days[0] > 0
+                for s in range(slots)]
     curve, runs = [max(0, s) for s in start], 0
-    stuck: set[int] = set()                  # intervals where one agent fewer broke a target
+    stuck: set[int] = set()                  # slots where one agent fewer broke a target
     answer = None
     for _ in range(MAX_ROUNDS):
-        result = run(curve)
+        result = run(curves_of(types, curve))
         runs += 1
-        met, values = intervals_meeting(result, scenario)
-        missing = [t for t in range(n) if measured[t] and not met[t]]
+        met, values = intervals_meeting(result, scenario, types)
+        missing = [s for s in range(slots) if measured[s] and not met[s]]
         if missing:   # add agents where an interval misses: more staff never lengthens a wait
-            if answer is not None:   # a trim broke these (or the interval after them): keep them where they were
-                for t in missing:
-                    stuck.update({t, t - 1})
-            curve = [c + 1 if t in missing else c for t, c in enumerate(curve)]
+            if answer is not None:   # a trim broke these (or the interval before, on the same day): keep them
+                for s in missing:
+                    stuck.update({s, s - 1} if s % n else {s})
+            curve = [c + 1 if s in missing else c for s, c in enumerate(curve)]
             continue
         answer = (list(curve), result)
-        trim = [t for t in range(n) if measured[t] and curve[t] > 0 and t not in stuck]
+        trim = [s for s in range(slots) if measured[s] and curve[s] > 0 and s not in stuck]
         if not trim:
             break
-        curve = [c - 1 if t in trim else c for t, c in enumerate(curve)]
+        curve = [c - 1 if s in trim else c for s, c in enumerate(curve)]
     if answer is None:   # the rounds ran out while repairing: run the last curve as the answer
-        answer = (list(curve), run(curve))
+        answer = (list(curve), run(curves_of(types, curve)))
         runs += 1
     curve, result = answer
-    answer = result
-    met, values = intervals_meeting(answer, scenario)
-    table = _table(scenario, curve, loads, erlang_c, erlang_a, met, values)
-    return Requirement(table, curve, answer, runs)
+    met, values = intervals_meeting(result, scenario, types)
+    table = _table(scenario, types, curve, loads, erlang_c, erlang_a, met, values)
+    return Requirement(table, curve, result, runs, types)
 
 
-def _table(scenario: Scenario, curve: list[int], loads: np.ndarray, erlang_c: list, erlang_a: list,
-           met: np.ndarray, values: pd.DataFrame) -> pd.DataFrame:
+def _table(scenario: Scenario, types: tuple[DayType, ...], curve: list[int], loads: np.ndarray, erlang_c: list,
+           erlang_a: list, met: np.ndarray, values: pd.DataFrame) -> pd.DataFrame:
     clock = scenario.clock
     targets = interval_targets(scenario)
     indexed = values.set_index(["of_day", "metric", "scope"])["mean"]
     rows = []
     opening = clock.open_at or 0.0
-    for t in range(clock.intervals_per_day):   # the time of day: every day shares the curve
+    n = clock.intervals_per_day
+    for s in range(len(curve)):   # the time of day within each day type: its days share the curve
+        t = s % n
         start = format_clock(opening + t * clock.interval)
         end = format_clock(opening + min((t + 1) * clock.interval, clock.day_length))
-        row: dict[str, Any] = {"interval": t, "start": start, "end": end, "offered_erlangs": round(float(loads[t]), 2),
-                               "required": curve[t], "erlang_c": erlang_c[t], "erlang_a": erlang_a[t]}
+        row: dict[str, Any] = {"days": types[s // n].label, "interval": t, "start": start, "end": end,
+                               "offered_erlangs": round(float(loads[s]), 2), "required": curve[s],
+                               "erlang_c": erlang_c[s], "erlang_a": erlang_a[s]}
         for target in targets:
             column = target.kpi if target.scope == "all" else f"{target.kpi}@{target.scope}"
-            row[column] = indexed.get((t, target.kpi, target.scope), np.nan)
-        row["meets_targets"] = bool(met[t])
+            row[column] = indexed.get((s, target.kpi, target.scope), np.nan)
+        row["meets_targets"] = bool(met[s])
         rows.append(row)
     return pd.DataFrame(rows)

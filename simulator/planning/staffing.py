@@ -35,6 +35,8 @@ from simulator.errors import InputError
 from simulator.experiment import RunResult, run_scenario
 from simulator.queueing import erlang_c_agents
 from simulator.scenario import Scenario, load_scenario
+from simulator.scenario.model import StaffedCurves
+from simulator.scenario.resolve import staffed_document
 from simulator.workload import WORK_FLAGS
 
 
@@ -107,11 +109,11 @@ class Lever:
     in_file: int
     counts: tuple[tuple[str, int], ...] = ()   # (shift, count in the file) for scaled shifts; () otherwise
     path: str = ""      # the dotted path of a headcount or of one shift's count
+    curves: StaffedCurves = ()   # a staffing curve's counts, by weekdays
 
     def changes(self, value: int) -> dict[str, Any]:
-        if self.path.endswith(".staffed"):   # a staffing curve: scaled so that its peak is ``value``
-            peak = max(c for _, c in self.counts)
-            return {self.path: [int(round(c * value / peak)) for _, c in self.counts]}
+        if self.path.endswith(".staffed"):   # staffing curves: scaled so that their peak is ``value``
+            return {self.path: staffed_document(scaled_curves(self.curves, value))}
         if not self.counts:
             return {self.path: value}
         return {f"staff.{self.pool}.shifts.{name}.count": count
@@ -129,14 +131,24 @@ def scaled(counts: list[int], total: int) -> list[int]:
     return result.tolist()
 
 
+def peak(curves: StaffedCurves) -> int:
+    return max(max(counts) for _, counts in curves)
+
+
+def scaled_curves(curves: StaffedCurves, top: int) -> StaffedCurves:
+    """Staffing curves scaled so that their peak is ``top`` (rounded to whole agents)."""
+    highest = peak(curves)
+    return tuple((days, tuple(int(round(c * top / highest)) for c in counts)) for days, counts in curves)
+
+
 def levers(scenario: Scenario, per_shift: bool = False) -> list[Lever]:
     """What the search varies, pool by pool: a headcount, or the shifts' counts (scaled together, or
     each shift on its own with ``per_shift``)."""
     found = []
     for pool in scenario.staff:
         if pool.staffed:
-            found.append(Lever(pool.name, pool.name, "staffing curve, scaled to its peak", max(pool.staffed),
-                               tuple((str(k), c) for k, c in enumerate(pool.staffed)), f"staff.{pool.name}.staffed"))
+            found.append(Lever(pool.name, pool.name, "staffing curve, scaled to its peak", peak(pool.staffed),
+                               path=f"staff.{pool.name}.staffed", curves=pool.staffed))
         elif not pool.shifts:
             found.append(Lever(pool.name, pool.name, "headcount", pool.headcount, path=f"staff.{pool.name}.headcount"))
         elif per_shift:
@@ -239,12 +251,12 @@ def _per_interval(path: Path, overrides: dict[str, Any], base: Scenario, pool: s
     # the requirement is agents on duty: net of breaks and absences, which the plan leaves to the roster
     kept = pool_without_staffing(path, overrides, chosen, ("breaks", "shrinkage"))
 
-    def staffed(curve: list[int]) -> RunResult:
-        return run({f"staff.{chosen}": {**kept, "staffed": [int(c) for c in curve]}})
+    def staffed(curves: StaffedCurves) -> RunResult:
+        return run({f"staff.{chosen}": {**kept, "staffed": staffed_document(curves)}})
 
     requirement = per_interval_requirement(base, chosen, staffed)
     return Staffing(pd.DataFrame(), requirement.table, requirement.answer,
-                    {f"staff.{chosen}.staffed": requirement.curve}, requirement.answer.scenario)
+                    {f"staff.{chosen}.staffed": staffed_document(requirement.curves())}, requirement.answer.scenario)
 
 
 def pool_without_staffing(path: Path, overrides: dict[str, Any], pool: str, drop: tuple[str, ...] = ()) -> dict:

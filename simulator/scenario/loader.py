@@ -18,8 +18,9 @@ from typing import Any, Callable
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
                                       Automation, Break, BreakRule, Clock, Demand, Pool, Process, Satisfaction,
-                                      Scenario, ShiftRules,
-                                      Segment, Shift, SkillLevel, Step, Training, WEEKDAYS, staffed_shifts)
+                                      Scenario, ShiftRules, StaffedCurves,
+                                      Segment, Shift, SkillLevel, Step, Training, WEEKDAYS, staffed_by_days,
+                                      weekday_label, weekdays_in)
 from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
 from simulator.errors import Problem, ScenarioError
@@ -492,7 +493,7 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
         if not entry.expect_map("a mapping with headcount (or shifts) and skills"):
             continue
         entry.check_keys({"headcount": "staff on duty all the time", "shifts": "who is on duty when",
-                          "staffed": "agents on duty per period of the day (a list, or {csv: file})",
+                          "staffed": "agents on duty per period of the day (a list, {csv: file}, or by weekday)",
                           "skills": "skill: level (1-5)", "cost_per_hour": "cost of one person for one hour",
                           "breaks": "breaks in every shift", "shrinkage": "share of paid shifts lost",
                           "after_close": f"what agents do when their working time ends: {', '.join(AFTER_CLOSE)}",
@@ -504,15 +505,15 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
                           "period of the day)")
             continue
         shifts: tuple[Shift, ...] | None = ()
-        staffed: tuple[int, ...] | None = ()
+        staffed: StaffedCurves | None = ()
         if "shifts" in entry.value:
             shifts = _read_shifts(entry.child("shifts"), clock)
             headcount = sum(s.count for s in shifts) if shifts is not None else None
         elif "staffed" in entry.value:
             staffed = _read_staffed(entry.child("staffed"), clock, base_dir)
-            shifts = staffed_shifts(staffed, clock.day_length) if staffed and clock is not None else None
+            shifts = staffed_by_days(staffed, clock.day_length) if staffed and clock is not None else None
             headcount = sum(s.count for s in shifts) if shifts is not None else None
-            if staffed is not None and not any(staffed):
+            if staffed is not None and not any(any(counts) for _, counts in staffed):
                 entry.child("staffed").problem("must have somebody on duty in some period")
         else:
             headcount = entry.read("headcount", whole_number(0))
@@ -580,19 +581,11 @@ def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
 
 
 def _weekday_list(value: Any) -> tuple[int, ...]:
-    """Weekdays as written (mon, Tuesday, ...; or mon-fri), Monday 0."""
-    items = value if isinstance(value, list) else [value]
-    days: list[int] = []
-    for item in items:
-        text = str(item).strip().lower()
-        if "-" in text and text[:3] in WEEKDAYS and text.split("-")[1][:3] in WEEKDAYS:
-            first, last = WEEKDAYS.index(text[:3]), WEEKDAYS.index(text.split("-")[1][:3])
-            days += list(range(first, last + 1)) if first <= last else list(range(first, 7)) + list(range(0, last + 1))
-        elif text[:3] in WEEKDAYS:
-            days.append(WEEKDAYS.index(text[:3]))
-        else:
-            raise Invalid(f"must be weekdays (mon ... sun, or a range such as mon-fri), got {value!r}")
-    return tuple(sorted(set(days)))
+    """Weekdays as written (mon, Tuesday, ...; mon-fri; mon,wed), Monday 0."""
+    try:
+        return weekdays_in(value)
+    except ValueError:
+        raise Invalid(f"must be weekdays (mon ... sun, or a range such as mon-fri), got {value!r}") from None
 
 
 def _read_shift_rules(node: Node, clock: Clock | None) -> ShiftRules | None | bool:
@@ -605,7 +598,10 @@ def _read_shift_rules(node: Node, clock: Clock | None) -> ShiftRules | None | bo
                      "start": "{earliest, latest, step}: when shifts may start",
                      "breaks": "[{min_length, after, length, stagger}]: breaks by shift length",
                      "min_count": "fewest agents on a shift that is used", "max_count": "most agents on one shift",
-                     "part_time": "{below, at_most}: at most this share of agents on shifts shorter than below"})
+                     "part_time": "{below, at_most}: at most this share of agents on shifts shorter than below",
+                     "days_per_week": "days each agent works a week (weekly tours with days off)",
+                     "days_off": "consecutive (the days off of a week run together) or any",
+                     "weekly_hours": "{at_least, at_most}: paid hours a week of each agent"})
     default = ShiftRules()
     problems = len(node.report.problems)
     lengths_node = node.child("lengths")
@@ -646,9 +642,23 @@ def _read_shift_rules(node: Node, clock: Clock | None) -> ShiftRules | None | bo
     if part.value not in (MISSING, None) and part.expect_map("a mapping with below and at_most"):
         part.check_keys({"below": "shifts shorter than this are part-time", "at_most": "share of agents"})
         below, share_ = part.read("below", positive_duration), part.read("at_most", share)
-    if len(node.report.problems) > problems or None in lengths:
+    days_per_week = node.read("days_per_week", whole_number(1), None)
+    if days_per_week is not None and days_per_week > 7:
+        node.child("days_per_week").problem(f"must be at most 7, got {days_per_week}")
+    if days_per_week is not None and clock is not None and not clock.start_date:
+        node.child("days_per_week").problem("needs clock.start_date, to know which day is which")
+    consecutive = node.read("days_off", one_of("consecutive", "any"), "consecutive") == "consecutive"
+    weekly = (0.0, float("inf"))
+    hours = node.child("weekly_hours")
+    if hours.value not in (MISSING, None) and hours.expect_map("a mapping with at_least and/or at_most (hours)"):
+        hours.check_keys({"at_least": "fewest paid hours a week", "at_most": "most paid hours a week"})
+        weekly = (hours.read("at_least", number(0), 0.0), hours.read("at_most", number(0), float("inf")))
+        if days_per_week is None:
+            hours.problem("needs days_per_week (weekly hours are those of a weekly tour)")
+    if len(node.report.problems) > problems or None in lengths or None in weekly:
         return False
-    return ShiftRules(lengths, earliest, latest, step, tuple(rules), low, high, below, share_)
+    return ShiftRules(lengths, earliest, latest, step, tuple(rules), low, high, below, share_, days_per_week,
+                      consecutive, weekly)
 
 
 def _read_breaks(node: Node) -> tuple[Break, ...] | None:
@@ -914,9 +924,42 @@ def _read_day_csv(node: Node, clock: Clock | None, base_dir: Path, what: str, co
     return path, period, values
 
 
-def _read_staffed(node: Node, clock: Clock | None, base_dir: Path) -> tuple[int, ...] | None:
-    """Agents on duty per period of the day: a list (equal periods, like per_hour), or {csv: file} with
-    start and count columns."""
+def _read_staffed(node: Node, clock: Clock | None, base_dir: Path) -> StaffedCurves | None:
+    """Agents on duty per period of the day: a list (equal periods, like per_hour) or {csv: file} with
+    start and count columns, every day alike; or a mapping of weekdays (``mon``, ``tue-fri``) to those,
+    one curve per weekday (with clock.start_date)."""
+    if isinstance(node.value, dict) and node.value and set(node.value) != {"csv"}:
+        if clock is not None and not clock.start_date:
+            node.problem("staffing by weekday needs clock.start_date (the date of the first day)")
+            return None
+        curves, seen, ok = [], set(), True
+        for key, entry in node.items():
+            try:
+                days = _weekday_list(key)
+            except Invalid as problem:
+                entry.problem(str(problem))
+                ok = False
+                continue
+            if seen & set(days):
+                entry.problem(f"names {weekday_label(tuple(sorted(seen & set(days))))} a second time")
+                ok = False
+            seen |= set(days)
+            counts = _read_staffing_curve(entry, clock, base_dir)
+            ok = ok and counts is not None
+            curves.append((days, counts))
+        if not ok:
+            return None
+        simulated = {date.weekday() for date in clock.dates} if clock is not None else set()
+        if simulated - seen:
+            node.problem(f"has no staffing for {weekday_label(tuple(sorted(simulated - seen)))} (simulated days); "
+                         f"give it (a list of zeros where nobody works)")
+            return None
+        return tuple((days, counts) for days, counts in curves)
+    counts = _read_staffing_curve(node, clock, base_dir)
+    return None if counts is None else ((None, counts),)
+
+
+def _read_staffing_curve(node: Node, clock: Clock | None, base_dir: Path) -> tuple[int, ...] | None:
     if isinstance(node.value, list):
         if not node.value:
             node.problem("must not be an empty list")
@@ -926,7 +969,8 @@ def _read_staffed(node: Node, clock: Clock | None, base_dir: Path) -> tuple[int,
     if isinstance(node.value, dict) and set(node.value) == {"csv"}:
         read = _read_day_csv(node.child("csv"), clock, base_dir, "staffing file", "count", int)
         return None if read is None else tuple(int(v) for v in read[2])
-    node.problem("must be a list of agents per period of the day (e.g. [8, 12, 12, 10]) or {csv: file}")
+    node.problem("must be a list of agents per period of the day (e.g. [8, 12, 12, 10]), {csv: file}, or a mapping "
+                 "of weekdays to those (mon: [...], tue-fri: [...])")
     return None
 
 

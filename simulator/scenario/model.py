@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,34 @@ from simulator.units import format_clock
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekdays_in(value: Any) -> tuple[int, ...]:
+    """Weekdays as written (mon, Tuesday, ...; a range such as mon-fri or sat-mon; lists, or names
+    joined by commas), Monday 0; ValueError for anything else. The inverse of ``weekday_label``."""
+    days: list[int] = []
+    for item in value if isinstance(value, list) else [value]:
+        for part in str(item).strip().lower().split(","):
+            first, _, last = part.strip().partition("-")
+            if first[:3] not in WEEKDAYS or (last and last[:3] not in WEEKDAYS):
+                raise ValueError(f"not weekdays: {value!r}")
+            a, b = WEEKDAYS.index(first[:3]), WEEKDAYS.index((last or first)[:3])
+            days += [(a + k) % 7 for k in range((b - a) % 7 + 1)]
+    return tuple(sorted(set(days)))
+
+
+def weekday_label(days: tuple[int, ...] | None) -> str:
+    """Weekdays in words, runs shortened: (0, 1, 2, 3, 4) -> ``mon-fri``; (0, 2) -> ``mon,wed``; None
+    (no weekdays: every day alike) -> ``every day``."""
+    if days is None:
+        return "every day"
+    runs: list[list[int]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ",".join(WEEKDAYS[r[0]] if len(r) == 1 else f"{WEEKDAYS[r[0]]}-{WEEKDAYS[r[-1]]}" for r in runs)
 
 
 @lru_cache(maxsize=64)
@@ -293,7 +322,9 @@ class ShiftRules:
     """What shifts ``servicesim roster`` may build for a pool: shift ``lengths`` starting between
     ``earliest`` and ``latest`` (minutes after opening) every ``step`` minutes, with breaks by
     ``break_rules``, between ``min_count`` and ``max_count`` agents on each, and at most a share
-    ``part_time_share`` of agents on shifts shorter than ``part_time_below``."""
+    ``part_time_share`` of agents on shifts shorter than ``part_time_below``. With ``days_per_week``
+    the roster is of weekly tours: an agent works the same hours on that many open weekdays, the days
+    off together unless ``consecutive_days_off`` is False, within ``weekly_hours``."""
 
     lengths: tuple[float, ...] = (240.0, 360.0, 480.0)
     earliest: float = 0.0
@@ -304,12 +335,17 @@ class ShiftRules:
     max_count: int = 1000
     part_time_below: float | None = None
     part_time_share: float = 1.0
+    days_per_week: int | None = None     # weekly tours: each agent works this many days, same hours each
+    consecutive_days_off: bool = True    # a tour's days off run together (the week taken round)
+    weekly_hours: tuple[float, float] = (0.0, float("inf"))   # paid hours a week of a tour, at least / at most
 
 
-def staffed_shifts(counts: tuple[int, ...], day_length: float) -> tuple[Shift, ...]:
+def staffed_shifts(counts: tuple[int, ...], day_length: float,
+                   days: tuple[int, ...] | None = None) -> tuple[Shift, ...]:
     """The shifts a count of agents per period of the day gives: agent k is on duty through every run of
     periods with more than k agents, so each agent's working time is as long as the curve allows (the
-    fewest comings and goings). Shifts with the same hours are merged."""
+    fewest comings and goings). Shifts with the same hours are merged. With ``days``, the shifts work
+    those weekdays only (and their names say so)."""
     period = day_length / len(counts)
     spans: dict[tuple[int, int], int] = {}
     for k in range(max(counts, default=0)):
@@ -320,7 +356,17 @@ def staffed_shifts(counts: tuple[int, ...], day_length: float) -> tuple[Shift, .
             elif count <= k and start is not None:
                 spans[(start, j)] = spans.get((start, j), 0) + 1
                 start = None
-    return tuple(Shift(a * period, b * period, n, f"staffed-{a}-{b}") for (a, b), n in sorted(spans.items()))
+    prefix = "" if days is None else weekday_label(days) + "-"
+    return tuple(Shift(a * period, b * period, n, f"{prefix}staffed-{a}-{b}", days=days)
+                 for (a, b), n in sorted(spans.items()))
+
+
+StaffedCurves = tuple[tuple[tuple[int, ...] | None, tuple[int, ...]], ...]
+
+
+def staffed_by_days(curves: StaffedCurves, day_length: float) -> tuple[Shift, ...]:
+    """The shifts of staffing curves by weekdays ((weekdays or None for every day, counts), ...)."""
+    return tuple(shift for days, counts in curves for shift in staffed_shifts(counts, day_length, days))
 
 
 @dataclass(frozen=True)
@@ -347,7 +393,8 @@ class Pool:
     shrinkage: float = 0.0
     after_close: str = "serve_queue"      # one of AFTER_CLOSE; the loader's default depends on shifts
     overtime_rate: float | None = None    # cost of an overtime hour; None: cost_per_hour
-    staffed: tuple[int, ...] = ()         # agents on duty per period of the day (its shifts derive from it)
+    staffed: StaffedCurves = ()           # agents on duty per period of the day, by weekdays (None: every
+    #                                       day); its shifts derive from it
     shift_rules: ShiftRules | None = None  # what servicesim roster may build for it
 
     def level(self, skill: str) -> int | None:

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.model import WEEKDAYS, Channel, Demand, Pool, Scenario, Shift, Step, Training
+from simulator.scenario.model import (WEEKDAYS, Channel, Demand, Pool, Scenario, Shift, StaffedCurves, Step, Training,
+                                      weekday_label)
 from simulator.units import format_clock
 
 
@@ -139,7 +140,7 @@ def _step_document(step: Step) -> dict[str, Any]:
 def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
     entry: dict[str, Any] = {}
     if pool.staffed:
-        entry["staffed"] = list(pool.staffed)
+        entry["staffed"] = staffed_document(pool.staffed)
     elif pool.shifts:
         entry["shifts"] = {shift.name: shift_document(shift, opening) for shift in pool.shifts}
     else:
@@ -162,9 +163,23 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
             "min_count": rules.min_count, "max_count": rules.max_count}
         if rules.part_time_below is not None:
             entry["shift_rules"]["part_time"] = {"below": rules.part_time_below, "at_most": rules.part_time_share}
+        if rules.days_per_week is not None:
+            entry["shift_rules"].update(days_per_week=rules.days_per_week,
+                                        days_off="consecutive" if rules.consecutive_days_off else "any")
+            low, high = rules.weekly_hours
+            hours = {**({"at_least": low} if low > 0 else {}), **({"at_most": high} if high != float("inf") else {})}
+            if hours:
+                entry["shift_rules"]["weekly_hours"] = hours
     if pool.breaks:
         entry["breaks"] = [{"after": b.after, "length": b.length, "stagger": b.stagger} for b in pool.breaks]
     return entry
+
+
+def staffed_document(curves: StaffedCurves) -> list[int] | dict[str, list[int]]:
+    """Staffing curves as the scenario file writes them: a list (every day alike) or by weekday."""
+    if len(curves) == 1 and curves[0][0] is None:
+        return [int(c) for c in curves[0][1]]
+    return {weekday_label(days): [int(c) for c in counts] for days, counts in curves}
 
 
 def shift_document(shift: Shift, opening: float) -> dict[str, Any]:
