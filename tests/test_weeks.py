@@ -147,3 +147,20 @@ def test_reports_per_day_and_per_weekday_interval_pool_what_they_should():
     assert table[["weekday", "interval", "start"]].drop_duplicates().shape[0] == 12
     assert table[(table.metric == "offered") & (table.scope == "all")]["start"].tolist()[:4] == [
         "08:00", "09:00", "10:00", "11:00"]
+
+
+@pytest.mark.parametrize("rules, message", [
+    ({"days_per_week": 8}, r"days_per_week: must be a whole number of days from 1 to 7"),
+    ({"days_per_week": [4, "five"]}, r"days_per_week: must be a whole number of days from 1 to 7"),
+    ({"weekly_hours": {"at_most": 40}}, r"weekly_hours: needs days_per_week"),
+    ({"days_off": "weekends"}, r"days_off: must be one of"),
+])
+def test_bad_weekly_shift_rules_are_named(rules, message):
+    mapping = week(days=6, start_date="2026-12-07")
+    mapping["staff"]["a"]["shift_rules"] = {"lengths": ["4h"], **rules}
+    with pytest.raises(ScenarioError, match=message):
+        build(mapping)
+    mapping = week(days=6)
+    mapping["staff"]["a"]["shift_rules"] = {"lengths": ["4h"], "days_per_week": 5}
+    with pytest.raises(ScenarioError, match="days_per_week: needs clock.start_date"):
+        build(mapping)

@@ -111,15 +111,16 @@ class Layout:
 
 
 def tours(rules: ShiftRules, open_days: tuple[int, ...]) -> list[tuple[int, ...]]:
-    """The weekday patterns of a weekly tour: ``days_per_week`` open weekdays (all of them when there are
-    fewer), the days off together round the week when ``consecutive_days_off``."""
-    worked = min(rules.days_per_week or 7, len(open_days))
+    """The weekday patterns of a weekly tour: ``days_per_week`` open weekdays (each of the numbers given;
+    all open weekdays when there are fewer), the days off together round the week when
+    ``consecutive_days_off``."""
     found = []
-    for pattern in combinations(open_days, worked):
-        off = sorted(set(range(7)) - set(pattern))
-        if rules.consecutive_days_off and off and not _round_the_week(off):
-            continue
-        found.append(tuple(pattern))
+    for count in sorted({min(count, len(open_days)) for count in rules.days_per_week or (7,)}):
+        for pattern in combinations(open_days, count):
+            off = sorted(set(range(7)) - set(pattern))
+            if rules.consecutive_days_off and off and not _round_the_week(off):
+                continue
+            found.append(tuple(pattern))
     return found
 
 
@@ -144,7 +145,7 @@ def layout(scenario: Scenario, rules: ShiftRules, types: tuple[DayType, ...], sh
     options = tuple(Option(shift, pattern, tuple(row_of[w] for w in pattern)) for pattern in tours(rules, open_days)
                     for shift in shifts if low - 1e-9 <= shift.length / 60 * len(pattern) <= high + 1e-9)
     if not options:
-        raise InputError(f"shift_rules: no tour of {rules.days_per_week} days of lengths "
+        raise InputError(f"shift_rules: no tour of {' or '.join(map(str, rules.days_per_week))} days of lengths "
                          f"{', '.join(f'{l / 60:g} h' for l in rules.lengths)} has weekly hours within "
                          f"{low:g}-{high:g}")
     return Layout(blocks, options, per_week=True)

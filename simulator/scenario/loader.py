@@ -599,7 +599,7 @@ def _read_shift_rules(node: Node, clock: Clock | None) -> ShiftRules | None | bo
                      "breaks": "[{min_length, after, length, stagger}]: breaks by shift length",
                      "min_count": "fewest agents on a shift that is used", "max_count": "most agents on one shift",
                      "part_time": "{below, at_most}: at most this share of agents on shifts shorter than below",
-                     "days_per_week": "days each agent works a week (weekly tours with days off)",
+                     "days_per_week": "days each agent works a week, or a list of choices (weekly tours)",
                      "days_off": "consecutive (the days off of a week run together) or any",
                      "weekly_hours": "{at_least, at_most}: paid hours a week of each agent"})
     default = ShiftRules()
@@ -642,9 +642,7 @@ def _read_shift_rules(node: Node, clock: Clock | None) -> ShiftRules | None | bo
     if part.value not in (MISSING, None) and part.expect_map("a mapping with below and at_most"):
         part.check_keys({"below": "shifts shorter than this are part-time", "at_most": "share of agents"})
         below, share_ = part.read("below", positive_duration), part.read("at_most", share)
-    days_per_week = node.read("days_per_week", whole_number(1), None)
-    if days_per_week is not None and days_per_week > 7:
-        node.child("days_per_week").problem(f"must be at most 7, got {days_per_week}")
+    days_per_week = node.read("days_per_week", _days_a_week, None)
     if days_per_week is not None and clock is not None and not clock.start_date:
         node.child("days_per_week").problem("needs clock.start_date, to know which day is which")
     consecutive = node.read("days_off", one_of("consecutive", "any"), "consecutive") == "consecutive"
@@ -659,6 +657,14 @@ def _read_shift_rules(node: Node, clock: Clock | None) -> ShiftRules | None | bo
         return False
     return ShiftRules(lengths, earliest, latest, step, tuple(rules), low, high, below, share_, days_per_week,
                       consecutive, weekly)
+
+
+def _days_a_week(value: Any) -> tuple[int, ...]:
+    """Days worked a week: a whole number from 1 to 7, or a list of them."""
+    items = value if isinstance(value, list) else [value]
+    if not items or any(isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 7 for v in items):
+        raise Invalid(f"must be a whole number of days from 1 to 7, or a list of them (e.g. [4, 5]), got {value!r}")
+    return tuple(sorted(set(items)))
 
 
 def _read_breaks(node: Node) -> tuple[Break, ...] | None:

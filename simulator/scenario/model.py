@@ -335,7 +335,8 @@ class ShiftRules:
     max_count: int = 1000
     part_time_below: float | None = None
     part_time_share: float = 1.0
-    days_per_week: int | None = None     # weekly tours: each agent works this many days, same hours each
+    days_per_week: tuple[int, ...] | None = None   # weekly tours: each agent works one of these numbers of
+    #                                                days, the same hours each
     consecutive_days_off: bool = True    # a tour's days off run together (the week taken round)
     weekly_hours: tuple[float, float] = (0.0, float("inf"))   # paid hours a week of a tour, at least / at most
 

@@ -164,7 +164,7 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
         if rules.part_time_below is not None:
             entry["shift_rules"]["part_time"] = {"below": rules.part_time_below, "at_most": rules.part_time_share}
         if rules.days_per_week is not None:
-            entry["shift_rules"].update(days_per_week=rules.days_per_week,
+            entry["shift_rules"].update(days_per_week=list(rules.days_per_week),
                                         days_off="consecutive" if rules.consecutive_days_off else "any")
             low, high = rules.weekly_hours
             hours = {**({"at_least": low} if low > 0 else {}), **({"at_most": high} if high != float("inf") else {})}
