@@ -126,11 +126,31 @@ def render_run(result: RunResult) -> str:
     title = "KPI (all contacts; waits of real-time ones)" if kinds == {True, False} else "KPI (all contacts)"
     lines += _table([title, "estimate", "95% CI", "target"], rows)
     lines += _breakdowns(result.summary)
+    lines += _by_day(result)
     unfinished = _in_system_at_end(result)
     if unfinished and any(not scenario.channel(d.channel).deferrable for d in scenario.demand):
         lines += ["", f"Note: on average {unfinished:,.1f} real-time contacts were still waiting when the simulation "
                       "ended (nobody stayed to serve them); they count as not answered in service level."]
     return "\n".join(lines)
+
+
+DAILY_KPIS = ("offered", "service_level", "wait_mean", "abandon_rate", "utilisation")
+
+
+def _by_day(result: RunResult) -> list[str]:
+    """With several days, a row per day (its weekday and date when the clock has them): a week is read
+    by its days, and a Monday missed is hidden in the week's average."""
+    from simulator.metrics.calendar import by_day
+
+    if result.scenario.clock.days < 2:
+        return []
+    days = by_day(result.scenario, result.intervals)
+    days = days[days["scope"] == "all"]
+    label = (days["weekday"].str.capitalize() + " " + days["date"]) if days["date"].astype(bool).all() \
+        else "day " + days["day"].astype(str)
+    table = days.assign(scope="day:" + label)
+    shown = [m for m in DAILY_KPIS if table[(table.metric == m)]["mean"].notna().any()]
+    return ["", *_scope_table(table, "By day", list(dict.fromkeys(table["scope"])), shown)]
 
 
 def run_header(scenario: Scenario, seconds: float | None = None) -> str:
