@@ -11,6 +11,8 @@ import contextlib
 import json
 import os
 import sys
+import time
+from typing import Callable
 from pathlib import Path
 
 import click
@@ -105,6 +107,17 @@ def _progress(total: int, label: str, quiet: bool):
         return
     with click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True, show_pos=True) as bar:
         yield bar.update
+
+
+def _search_counter(label: str) -> Callable[[int], None]:
+    """Progress of a search whose number of runs is not known in advance: runs so far and time taken,
+    on one line of stderr."""
+    started, done = time.perf_counter(), []
+
+    def count(runs: int) -> None:
+        done.append(runs)
+        click.echo(f"\r{label}: {len(done)} ({time.perf_counter() - started:.0f} s)", err=True, nl=False)
+    return count
 
 
 def _warn(scenario, quiet: bool) -> None:
@@ -253,16 +266,10 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, per_shift: 
 
     base = load_scenario(scenario_file, _overrides(assignments))
     _warn(base, quiet)
-    evaluated = []
-
-    def counter(done: int) -> None:   # the number of candidates is not known in advance: a counter
-        evaluated.append(done)
-        click.echo(f"\rcandidates run: {len(evaluated)}", err=True, nl=False)
-
     show = not quiet and not as_json and sys.stderr.isatty()
     staffing = find_staffing(scenario_file, _overrides(assignments), replications, seed,
-                             _engine(jobs, executor, address), per_interval, pool, counter if show else None,
-                             per_shift)
+                             _engine(jobs, executor, address), per_interval, pool,
+                             _search_counter("candidates run") if show else None, per_shift)
     if show:
         click.echo("", err=True)
     folder = write_staffing(staffing, base, out_dir, charts=not no_charts, report=with_report)
@@ -292,15 +299,9 @@ def roster(scenario_file: Path, pool: str | None, replications: int | None, seed
 
     base = load_scenario(scenario_file, _overrides(assignments))
     _warn(base, quiet or as_json)
-    evaluated = []
-
-    def counter(done: int) -> None:
-        evaluated.append(done)
-        click.echo(f"\rruns: {len(evaluated)}", err=True, nl=False)
-
     show = not quiet and not as_json and sys.stderr.isatty()
     plan = plan_roster(scenario_file, _overrides(assignments), replications, seed, _engine(jobs, executor, address),
-                       pool, counter if show else None)
+                       pool, _search_counter("runs (requirement, then roster)") if show else None)
     if show:
         click.echo("", err=True)
     folder = write_roster(plan, out_dir, charts=not no_charts, report=with_report)
