@@ -322,12 +322,7 @@ def staffing_requirement_chart(table: pd.DataFrame, folder: Path, title: str) ->
     if "erlang_a" in table and pd.to_numeric(table["erlang_a"], errors="coerce").notna().any():
         axis.step(x, pd.to_numeric(table["erlang_a"], errors="coerce"), where="mid", color=COLOURS[2],
                   linestyle=":", label="Erlang A (with abandonment)")
-    axis.set_xlabel("interval start")
-    axis.set_ylabel("agents required")
-    axis.set_ylim(bottom=0)
-    axis.legend()
-    figure.suptitle(title)
-    return _save(figure, folder, "staffing_requirement")
+    return _agents_by_interval(figure, axis, "agents required", title, folder, "staffing_requirement")
 
 
 def roster_chart(coverage: pd.DataFrame, folder: Path, title: str) -> list[Path]:
@@ -344,12 +339,17 @@ def roster_chart(coverage: pd.DataFrame, folder: Path, title: str) -> list[Path]
                       label="surplus")
     axis.fill_between(x, required, scheduled, where=scheduled < required, step="mid", color=COLOURS[1], alpha=0.25,
                       label="shortfall")
+    return _agents_by_interval(figure, axis, "agents", title, folder, "roster")
+
+
+def _agents_by_interval(figure, axis, label: str, title: str, folder: Path, name: str) -> list[Path]:
+    """Labels, legend and title of a chart of agents per interval, then saved."""
     axis.set_xlabel("interval start")
-    axis.set_ylabel("agents")
+    axis.set_ylabel(label)
     axis.set_ylim(bottom=0)
     axis.legend()
     figure.suptitle(title)
-    return _save(figure, folder, "roster")
+    return _save(figure, folder, name)
 
 
 def staffing_pools_chart(table: pd.DataFrame, folder: Path, title: str) -> list[Path]:
