@@ -501,3 +501,8 @@ def kpis(markdown: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+from simulator.history_cli import forecast  # noqa: E402  (the history commands, in their own module)
+
+main.add_command(forecast)

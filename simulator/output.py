@@ -289,3 +289,28 @@ def _free_name(parent: Path, run_id: str) -> Path:
         n += 1
         candidate = parent / f"{run_id}-{n}"
     return candidate
+
+
+def write_files(files: dict[Path, Callable[[Path], None]]) -> list[Path]:
+    """Write several files side by side, whole or not at all: each writer writes a temporary file in its
+    destination's folder; only when every one has succeeded are they renamed into place."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for final, write in files.items():
+            final = Path(final)
+            try:
+                final.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise InputError(f"{final.parent}: cannot create the folder ({exc.strerror or exc})") from None
+            handle, name = tempfile.mkstemp(prefix=f".{final.name}-", suffix=final.suffix, dir=final.parent)
+            os.close(handle)
+            staged.append((Path(name), final))
+            write(Path(name))
+        for temporary, final in staged:
+            os.chmod(temporary, 0o666 & ~current_umask())
+            os.replace(temporary, final)
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        raise
+    return [final for _, final in staged]

@@ -1,0 +1,105 @@
+"""The commands that start from history: ``forecast``, ``calibrate`` and ``backtest`` (registered on
+the ``servicesim`` group by :mod:`simulator.cli`). Thin: they read options, call the planning modules
+and print what was written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from simulator.errors import InputError
+
+
+def history_options(command):
+    """How to read a user's export, declared once for every command that reads history."""
+    options = [
+        click.option("--column", "columns", multiple=True, metavar="NAME=COLUMN",
+                     help="The file's name for a documented column (repeatable): --column arrival=CallStart."),
+        click.option("--timezone", metavar="ZONE",
+                     help="Convert date-times with an offset to this zone's local time (default: the wall "
+                          "time as written)."),
+        click.option("--skip-bad-rows", is_flag=True, help="Skip and count rows with bad values instead of stopping."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _read_options(columns, timezone, skip_bad_rows):
+    from simulator.data.tables import ReadOptions
+
+    return ReadOptions.from_cli(columns, timezone, skip_bad_rows)
+
+
+def _minutes(text: str | None, option: str) -> float | None:
+    from simulator.units import parse_duration
+
+    if text is None:
+        return None
+    try:
+        minutes = parse_duration(text)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{option} must be a duration such as 15min or 1h, got {text!r} ({exc})") from None
+    if not 1 <= minutes <= 60:
+        raise InputError(f"{option} must be from 1 to 60 minutes, got {text!r}")
+    return minutes
+
+
+@click.command()
+@click.argument("history_file", metavar="HISTORY", type=click.Path(path_type=Path))
+@click.option("--out", "-o", "out_file", type=click.Path(path_type=Path), default=Path("forecast.csv"),
+              show_default=True, help="The forecast file (its summary is written beside it, as .yaml).")
+@click.option("--days", type=click.IntRange(min=1), help="Open days to forecast after the history (default: a week).")
+@click.option("--method", default="auto", show_default=True,
+              help="auto (chosen by backtest), weekday_average, smoothing or svd.")
+@click.option("--level", type=click.FloatRange(0.5, 0.99), default=0.8, show_default=True,
+              help="Coverage of the prediction interval (low, high).")
+@click.option("--interval", metavar="DURATION", help="Reporting interval (default: the history's own; 30min for a log).")
+@click.option("--backtest", "backtest_days", type=click.IntRange(min=1),
+              help="Also report each method's one-day-ahead errors over the last N days (table and chart).")
+@click.option("--channel", "channels", multiple=True, help="Forecast only this channel (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@history_options
+def forecast(history_file: Path, out_file: Path, days: int | None, method: str, level: float, interval: str | None,
+             backtest_days: int | None, channels: tuple[str, ...], as_json: bool, columns: tuple[str, ...],
+             timezone: str | None, skip_bad_rows: bool) -> None:
+    """Forecast the next open days' volumes per interval from HISTORY (interval volumes or a contact log)."""
+    from simulator.data.history import read_volumes
+    from simulator.planning.forecast import AUTO_BACKTEST_DAYS, daily_history, forecast as make_forecast
+    from simulator.planning.forecast_files import backtest_table, summary, write_forecast
+
+    volumes = read_volumes(history_file, _read_options(columns, timezone, skip_bad_rows),
+                           _minutes(interval, "--interval"))
+    wanted = list(channels) or volumes.channels
+    unknown = sorted(set(wanted) - set(volumes.channels))
+    if unknown:
+        raise InputError(f"--channel {unknown[0]}: not in {history_file} (channels: {', '.join(volumes.channels)})")
+    forecasts = []
+    for channel in wanted:
+        history = daily_history(volumes, channel)
+        forecasts.append(make_forecast(history, days or len(history.open_weekdays), method, level,
+                                       backtest_days or AUTO_BACKTEST_DAYS))
+    written = write_forecast(forecasts, history_file, out_file, level, backtest_days is not None)
+    info = summary(forecasts, history_file, out_file, level)
+    if as_json:
+        click.echo(json.dumps(info, indent=1, default=str))
+        return
+    click.echo(volumes.report.describe() + f" ({volumes.source}, {volumes.grain:g}-minute intervals)")
+    for item in forecasts:
+        entry = info["channels"][item.channel]
+        click.echo(f"\n{item.channel}: {entry['method']}, day-to-day uncertainty {item.spread.uncertainty:.3f}")
+        for note in item.notes:
+            click.echo(f"  {note}")
+        if item.history.holidays:
+            click.echo(f"  holidays in the history (left out): {', '.join(entry['history']['holidays'][:6])}"
+                       f"{' ...' if len(item.history.holidays) > 6 else ''}")
+    if backtest_days is not None:
+        table = backtest_table(forecasts)
+        click.echo("\nOne-day-ahead errors (RMSE and MAPE per interval; the daily total's MAPE):")
+        for _, row in table.iterrows():
+            change = f"{row.vs_benchmark:+.1%} vs benchmark" if row.method != "weekday_average" else "benchmark"
+            click.echo(f"  {row.channel:<10} {row.method:<16} RMSE {row.rmse:8.2f}  MAPE {row.mape:6.1%}  "
+                       f"daily {row.daily_total_mape:6.1%}  {change}{'  (chosen)' if row.chosen else ''}")
+    click.echo("\nWritten: " + ", ".join(str(p) for p in written))
