@@ -7,7 +7,8 @@ as the one-key mapping it was read from.
 
 Families (DESIGN.md): ``exponential {mean}``, ``constant {value}`` or a bare number,
 ``uniform {low, high}``, ``triangular {low, mode, high}``, ``normal {mean, sd}``
-(truncated at 0), ``lognormal {mean, sd}``, ``gamma {mean, cv}``, ``erlang {mean, k}``,
+(truncated at 0), ``lognormal {mean, sd}``, ``gamma {mean, cv}``, ``erlang {mean, k}``, ``weibull {mean, shape}`` (shape 1 is exponential; below 1,
+many short times and a long tail, as fitted patience often is),
 ``empirical {values: [...]}`` or ``{csv: file, column: name}``.
 """
 
@@ -279,6 +280,36 @@ class Erlang(Distribution):
 
     def scaled(self, factor):
         return Erlang(self.mean_ * factor, self.k)
+
+
+@dataclass(frozen=True)
+class Weibull(Distribution):
+    """Weibull by mean and shape k: scale = mean / Gamma(1 + 1/k)."""
+
+    mean_: float
+    shape: float
+    family = "weibull"
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def scale(self) -> float:
+        return self.mean_ / math.gamma(1 + 1 / self.shape)
+
+    @property
+    def second_moment(self) -> float:
+        return self.scale ** 2 * math.gamma(1 + 2 / self.shape)
+
+    def sample(self, rng, size):
+        return self.scale * rng.weibull(self.shape, size)
+
+    def spec(self):
+        return {"weibull": {"mean": self.mean_, "shape": self.shape}}
+
+    def scaled(self, factor):
+        return Weibull(self.mean_ * factor, self.shape)
 
 
 @dataclass(frozen=True)

@@ -43,3 +43,80 @@ def forecast_backtest_chart(forecasts, path: Path) -> None:
         errors.set_title(f"RMSE per interval, {len(days)} days")
         errors.set_ylabel("contacts per interval")
     figure.savefig(path, format="png")
+
+
+def _png(figure: Figure) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def arrival_profile_chart(fit, clock) -> bytes:
+    """Fitted contacts per hour per interval with the 95% band, and each weekday's own profile."""
+    figure, (axis,) = _figure(1, 1, (10, 4.2))
+    width = clock.day_length / clock.intervals_per_day
+    starts = (clock.open_at or 0.0) + np.arange(clock.intervals_per_day) * width
+    hours = starts / 60
+    axis.fill_between(hours, fit.arrivals.low, fit.arrivals.high, step="post", color=COLOURS[0], alpha=0.25,
+                      label="95% CI (all days)")
+    axis.step(hours, fit.arrivals.per_hour, where="post", color=COLOURS[0], lw=2, label="all days")
+    for colour, (day, rates) in zip(COLOURS[1:], fit.arrivals.by_weekday.items()):
+        if len(fit.arrivals.by_weekday) > 1:
+            axis.step(hours, rates, where="post", color=colour, lw=1, label=day)
+    axis.set_title(f"{fit.demand}: arrivals over {fit.arrivals.days} days (uncertainty {fit.arrivals.uncertainty:.3f})")
+    axis.set_xlabel("hour of day")
+    axis.set_ylabel("contacts per hour")
+    axis.legend(fontsize=8, ncol=4)
+    return _png(figure)
+
+
+def handle_fit_chart(fit) -> bytes:
+    """The handling times' histogram with each family's fitted density, and a QQ plot of the chosen one."""
+    from simulator.planning.fitting import FAMILIES
+
+    figure, (density, qq) = _figure(1, 2, (11, 4.2))
+    sample = fit.handle.sample
+    top = np.quantile(sample, 0.995)
+    density.hist(sample[sample <= top], bins=60, density=True, color="#c9d6e3", label="logged (work at level 3)")
+    grid = np.linspace(top / 400, top, 300)
+    for colour, item in zip(COLOURS, fit.handle.fits):
+        dist = FAMILIES[item.family][0]
+        density.plot(grid, dist.pdf(grid, *item.params), color=colour, lw=1.6,
+                     label=f"{item.family} (AIC {item.aic:.0f})" + (" chosen" if item is fit.handle.best else ""))
+    density.set_title(f"{fit.demand}: handling time, {fit.handle.count} answered")
+    density.set_xlabel("minutes")
+    density.legend(fontsize=8)
+    best = fit.handle.best
+    probabilities = (np.arange(1, 201) - 0.5) / 200
+    qq.plot(FAMILIES[best.family][0].ppf(probabilities, *best.params), np.quantile(sample, probabilities), "o",
+            ms=3, color=COLOURS[0])
+    limit = float(np.quantile(sample, 0.995))
+    qq.plot([0, limit], [0, limit], color="black", lw=1)
+    qq.set_title(f"QQ plot: logged against fitted {best.family}")
+    qq.set_xlabel("fitted quantile, minutes")
+    qq.set_ylabel("logged quantile, minutes")
+    return _png(figure)
+
+
+def patience_chart(channel: str, fit) -> bytes:
+    """Kaplan-Meier survival of patience with the parametric fits, and the naive estimate's curve."""
+    from simulator.planning.fitting import FAMILIES
+
+    figure, (axis,) = _figure(1, 1, (10, 4.4))
+    times = fit.km_times
+    axis.step(np.concatenate([[0], times]), np.concatenate([[1], fit.km_survival]), where="post", color="black",
+              lw=2, label="Kaplan-Meier (answered waits censored)")
+    grid = np.linspace(0, float(np.quantile(times, 0.99)) if len(times) else 1.0, 300)
+    for colour, item in zip(COLOURS, fit.fits):
+        axis.plot(grid, FAMILIES[item.family][0].sf(grid, *item.params), color=colour, lw=1.5,
+                  label=f"{item.family}, mean {item.mean:.2f} min" + (" (chosen)" if item is fit.best else ""))
+    axis.plot(grid, np.exp(-grid / fit.naive_mean), color="#999999", lw=1.5, ls="--",
+              label=f"naive: abandoners' mean wait {fit.naive_mean:.2f} min (biased)")
+    axis.set_title(f"{channel}: patience, {fit.abandoned} abandoned of {fit.abandoned + fit.answered} queued")
+    axis.set_xlabel("minutes waited")
+    axis.set_ylabel("share still willing to wait")
+    axis.set_ylim(0, 1.02)
+    axis.legend(fontsize=8)
+    return _png(figure)

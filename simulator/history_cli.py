@@ -103,3 +103,49 @@ def forecast(history_file: Path, out_file: Path, days: int | None, method: str, 
             click.echo(f"  {row.channel:<10} {row.method:<16} RMSE {row.rmse:8.2f}  MAPE {row.mape:6.1%}  "
                        f"daily {row.daily_total_mape:6.1%}  {change}{'  (chosen)' if row.chosen else ''}")
     click.echo("\nWritten: " + ", ".join(str(p) for p in written))
+
+
+@click.command()
+@click.argument("log_file", metavar="LOG", type=click.Path(path_type=Path))
+@click.option("--scenario", "scenario_file", required=True, type=click.Path(path_type=Path),
+              help="The base scenario: its staff and everything the log does not say are kept.")
+@click.option("--out", "-o", "out_file", type=click.Path(path_type=Path), default=Path("fitted.yaml"),
+              show_default=True, help="The fitted scenario (its fit report is written beside it).")
+@click.option("--surveys", "surveys_file", type=click.Path(path_type=Path),
+              help="Survey answers (contact_id, score) to fit the satisfaction proxy to.")
+@click.option("--scale", type=click.Choice(["1-5", "0-10"]), help="The surveys' scale (default: from the scores).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the bootstrap and subsampling.")
+@click.option("--json", "as_json", is_flag=True, help="Print the fitted parameters as JSON.")
+@history_options
+def calibrate(log_file: Path, scenario_file: Path, out_file: Path, surveys_file: Path | None, scale: str | None,
+              seed: int, as_json: bool, columns: tuple[str, ...], timezone: str | None, skip_bad_rows: bool) -> None:
+    """Fit a scenario's demand, handling times and patience (and satisfaction) to a contact LOG."""
+    from simulator.data.history import read_contact_log, read_surveys
+    from simulator.output import write_files
+    from simulator.planning.calibrate import calibrate as fit, calibration_json
+    from simulator.fit_report import summary_lines, write_fit_report
+    from simulator.planning.fitted_scenario import fitted_yaml
+    from simulator.planning.surveys import fit_satisfaction
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    options = _read_options(columns, timezone, skip_bad_rows)
+    log = read_contact_log(log_file, options)
+    calibration = fit(scenario, log, seed)
+    if surveys_file is not None:
+        surveys = read_surveys(surveys_file, _read_options((), None, skip_bad_rows), scale)
+        calibration.satisfaction = fit_satisfaction(scenario, log, surveys)
+    text = fitted_yaml(scenario_file, scenario, calibration, log_file, out_file)
+    report = out_file.with_name(out_file.stem + "_report.html")
+
+    def write_fitted(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+        load_scenario(path)   # it must run as it is (in the same folder, so its files are found)
+    written = write_files({out_file: write_fitted, report: lambda p: write_fit_report(calibration, scenario, p)})
+    info = calibration_json(calibration)
+    if as_json:
+        click.echo(json.dumps(info, indent=1, default=str))
+        return
+    click.echo("\n".join(summary_lines(calibration)))
+    click.echo("\nWritten: " + ", ".join(str(p) for p in written))

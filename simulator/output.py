@@ -115,6 +115,7 @@ def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, c
             run_charts(result, folder)
         if contacts:
             contacts_table(result).to_csv(folder / "contacts.csv.gz", index=False, compression="gzip")
+            contact_log(result).to_csv(folder / "contact_log.csv.gz", index=False, compression="gzip")
     return _atomically(Path(out_dir), result.scenario.slug, run_id, write, report)
 
 
@@ -132,6 +133,55 @@ def contacts_table(result: RunResult) -> pd.DataFrame:
         frame.insert(0, "replication", output.replication)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+PLACEHOLDER_START = dt.date(2001, 1, 1)   # a Monday: the first day of a log from a scenario without dates
+
+
+def contact_log(result: RunResult, replication: int = 0) -> pd.DataFrame:
+    """One replication's contacts in the contact-log form of DESIGN.md (what an ACD exports), so that
+    ``calibrate`` and ``backtest`` can read a simulated history: arrival (date and time, from the clock's
+    dates, or consecutive days from Monday 2001-01-01 without them), channel, queue (the demand stream),
+    process, wait_s (to answer, or to abandon), outcome, handle_s (time with people), agent (who answered),
+    contact_id. Contacts still waiting when the run ended are left out (an export would not have them yet)."""
+    scenario, output = result.scenario, result.outputs[replication]
+    tables = output.tables
+    if tables is None:
+        raise SimulatorError("contact_log.csv.gz needs the run's records: run with keep_tables=True")
+    clock = scenario.clock
+    dates = clock.dates or tuple(PLACEHOLDER_START + dt.timedelta(days=d) for d in range(clock.days))
+    arrived = tables.arrived_at
+    day = np.clip((arrived // clock.day_length).astype(np.int64), 0, clock.days - 1)
+    midnight = np.array([np.datetime64(d, "s") for d in dates])[day]
+    offset = ((clock.open_at or 0.0) + arrived - day * clock.day_length) * 60
+    arrival = midnight + np.rint(offset * 1000).astype("timedelta64[ms]")
+    people = tables.service_pool < len(scenario.staff)
+    handle = np.bincount(tables.service_contact[people], minlength=len(arrived),
+                         weights=(tables.service_end - tables.service_start)[people])
+    first_agent = np.full(len(arrived), -1)
+    order = np.argsort(tables.service_start[people], kind="stable")[::-1]   # earliest written last: wins
+    first_agent[tables.service_contact[people][order]] = tables.service_agent[people][order]
+    answered = ~np.isnan(tables.answered_at)
+    abandoned = tables.outcome == 1
+    contained = tables.contained & ~answered
+    keep = (answered & (tables.outcome != 2)) | abandoned | contained
+    outcome = np.where(answered, "answered", np.where(abandoned, "abandoned", "contained"))
+    wait = np.where(answered, tables.wait, np.where(abandoned, tables.queue_time, 0.0))
+    streams = scenario.demand
+    channel_of = np.array([s.channel for s in streams], dtype=object)
+    names = np.array([s.name for s in streams], dtype=object)
+    processes = np.array([s.process for s in streams], dtype=object)
+    agents = np.array([f"{p.name}-{k + 1}" for p in scenario.staff for k in range(p.headcount)] or [""], dtype=object)
+    frame = pd.DataFrame({
+        "contact_id": np.arange(len(arrived))[keep],
+        "arrival": pd.to_datetime(arrival[keep]).strftime("%Y-%m-%d %H:%M:%S.%f").str[:-3],
+        "channel": channel_of[tables.demand[keep]], "queue": names[tables.demand[keep]],
+        "process": processes[tables.demand[keep]],
+        "wait_s": np.round(wait[keep] * 60, 3), "outcome": outcome[keep],
+        "handle_s": np.where(answered[keep], np.round(handle[keep] * 60, 3), np.nan),
+        "agent": np.where(first_agent[keep] >= 0, agents[np.clip(first_agent[keep], 0, len(agents) - 1)], ""),
+    })
+    return frame.sort_values("arrival", kind="stable", ignore_index=True)
 
 
 def write_comparison(comparison: Comparison, out_dir: Path, run_id: str | None = None, charts: bool = True,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from simulator.distributions import (Constant, Distribution, Empirical, Erlang, Exponential, Gamma,
-                                     LogNormal, TruncatedNormal, Triangular, Uniform)
+                                     LogNormal, TruncatedNormal, Triangular, Uniform, Weibull)
 from simulator.scenario.reader import MISSING, Invalid, Node, duration, positive_duration, read_csv_rows
 from simulator.units import UnitError
 
@@ -18,6 +18,12 @@ def _cv(value: Any) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
         return float(value)
     raise Invalid(f"must be a number >= 0, got {value!r}")
+
+
+def _shape(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0.05 <= value <= 50:
+        return float(value)
+    raise Invalid(f"must be a number from 0.05 to 50, got {value!r}")
 
 
 def _phases(value: Any) -> int:
@@ -36,6 +42,7 @@ _FAMILIES: dict[str, tuple[dict[str, Callable[[Any], Any]], Callable[..., Distri
     "lognormal": ({"mean": positive_duration, "sd": duration}, LogNormal),
     "gamma": ({"mean": positive_duration, "cv": _cv}, Gamma),
     "erlang": ({"mean": positive_duration, "k": _phases}, Erlang),
+    "weibull": ({"mean": positive_duration, "shape": _shape}, Weibull),
 }
 FAMILIES = tuple(_FAMILIES) + ("empirical",)
 

@@ -719,14 +719,14 @@ def _read_demand(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Deman
                           "backlog": "contacts already waiting at the first opening"})
         channel = entry.read("channel", text)
         process = entry.read("process", text)
-        arrivals = _read_arrivals(entry.child("arrivals"), clock, base_dir)
+        arrivals = _read_arrivals(entry.child("arrivals"), clock, base_dir, channel)
         backlog = entry.read("backlog", whole_number(0), 0)
         if None not in (channel, process, arrivals, backlog):
             streams.append(Demand(name, channel, arrivals, process, backlog))
     return tuple(streams)
 
 
-def _read_arrivals(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
+def _read_arrivals(node: Node, clock: Clock | None, base_dir: Path, channel: str | None = None) -> ArrivalProfile | None:
     if node.value is MISSING:
         node.problem("is required, e.g. {per_hour: 120} or {per_hour: [80, 120, ...]} or {csv: file}")
         return None
@@ -741,7 +741,7 @@ def _read_arrivals(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalPr
         node.problem("needs exactly one of per_hour or csv")
         return None
     uncertainty = node.read("uncertainty", number(0, 2), 0.0)
-    profile = _read_rates(node, clock, base_dir)
+    profile = _read_rates(node, clock, base_dir, channel)
     if profile is not None and "dated" in node.value:
         profile = _read_dated_rates(node.child("dated"), profile, clock)
     weekdays = _read_weekdays(node.child("weekdays"), profile, clock)
@@ -813,7 +813,7 @@ def _read_weekdays(node: Node, profile: ArrivalProfile | None, clock: Clock | No
     return tuple(rates)
 
 
-def _read_rates(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
+def _read_rates(node: Node, clock: Clock | None, base_dir: Path, channel: str | None = None) -> ArrivalProfile | None:
     if "per_hour" in node.value:
         rates_node = node.child("per_hour")
         rate = number(0)
@@ -825,18 +825,24 @@ def _read_rates(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfi
         else:
             rates = [rates_node.parse(rate)]
         return None if None in rates else ArrivalProfile(tuple(rates))
-    return _read_forecast_csv(node.child("csv"), clock, base_dir)
+    return _read_forecast_csv(node.child("csv"), clock, base_dir, channel)
 
 
-def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
+def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path, channel: str | None = None) -> ArrivalProfile | None:
     """A forecast file: a ``start`` column (clock time or minutes after opening, the same every day; or a
     date and time, each day its own) and a ``volume`` column (contacts in the period). Each day's periods
-    must be equal and cover the day."""
+    must be equal and cover the day. A file with a ``channel`` column (as ``servicesim forecast`` writes for
+    several channels) gives each demand stream the rows of its own channel."""
     read = read_csv_rows(node, base_dir, "forecast file")
     if read is None:
         return None
     path, rows = read
     columns = {c.strip().lower(): c for c in (rows[0].keys() if rows else [])}
+    if rows and "channel" in columns and channel is not None:
+        rows = [row for row in rows if (row[columns["channel"]] or "").strip() == channel]
+        if not rows:
+            node.problem(f"the forecast file {path} has a channel column but no rows for channel {channel}")
+            return None
     if rows and "start" in columns and _dated(rows[0][columns["start"]]):
         return _read_dated_forecast(node, clock, path, rows, columns)
     read = _read_day_csv(node, clock, base_dir, "forecast file", "volume", float)
