@@ -503,7 +503,7 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-from simulator.history_cli import calibrate, forecast  # noqa: E402  (the history commands, in their own module)
+from simulator.history_cli import backtest, calibrate, forecast  # noqa: E402  (the history commands, own module)
 
-main.add_command(forecast)
-main.add_command(calibrate)
+for _command in (forecast, calibrate, backtest):
+    main.add_command(_command)

@@ -120,3 +120,37 @@ def patience_chart(channel: str, fit) -> bytes:
     axis.set_ylim(0, 1.02)
     axis.legend(fontsize=8)
     return _png(figure)
+
+
+BACKTEST_TITLES = {"service_level": "service level", "wait_mean": "speed of answer (mean wait, min)",
+                   "abandon_rate": "abandonment", "occupancy": "occupancy"}
+
+
+def backtest_chart(result, path: Path, scope: str = "all") -> None:
+    """Observed against simulated per interval, over the log's days: the simulation's mean and the 95%
+    range one replication falls in; observed points outside it in red."""
+    figure, axes = _figure(2, 2, (12, 7.5))
+    table = result.intervals[result.intervals["scope"] == scope]
+    for axis, metric in zip(axes, ("service_level", "wait_mean", "abandon_rate", "occupancy")):
+        rows = table[table["metric"] == metric].sort_values("interval")
+        axis.set_title(BACKTEST_TITLES[metric])
+        if rows.empty:
+            axis.text(0.5, 0.5, "not measured", ha="center", transform=axis.transAxes)
+            continue
+        x = rows["interval"].to_numpy()
+        scale = 100 if metric != "wait_mean" else 1
+        axis.fill_between(x, rows["pi_low"] * scale, rows["pi_high"] * scale, color=COLOURS[0], alpha=0.2,
+                          step="mid", label="simulation: 95% range of one day")
+        axis.plot(x, rows["sim_mean"] * scale, color=COLOURS[0], lw=1.2, label="simulation: mean")
+        inside = ~rows["outside"].to_numpy()
+        axis.plot(x[inside], rows["observed"].to_numpy()[inside] * scale, "o", ms=2.5, color="black", label="observed")
+        axis.plot(x[~inside], rows["observed"].to_numpy()[~inside] * scale, "o", ms=3.5, color=COLOURS[1],
+                  label="observed, outside the range")
+        periods = result.scenario.clock.intervals_per_day
+        for boundary in range(periods, int(x.max()) + 1, periods):
+            axis.axvline(boundary - 0.5, color="#cccccc", lw=0.6)
+        axis.set_xlabel(f"interval ({len(result.scenario.clock.dates)} days, a line between days)")
+        axis.set_ylabel("%" if scale == 100 else "minutes")
+    axes[0].legend(fontsize=8)
+    figure.suptitle(f"Backtest: {result.scenario.name}, {scope}")
+    figure.savefig(path, format="png")

@@ -149,3 +149,63 @@ def calibrate(log_file: Path, scenario_file: Path, out_file: Path, surveys_file:
         return
     click.echo("\n".join(summary_lines(calibration)))
     click.echo("\nWritten: " + ", ".join(str(p) for p in written))
+
+
+def _percent_or_minutes(metric: str, value: float) -> str:
+    if value != value:   # NaN
+        return "-"
+    return f"{value * 60:.0f}s" if metric == "wait_mean" else f"{value:.1%}"
+
+
+@click.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.argument("log_file", metavar="LOG", type=click.Path(path_type=Path))
+@click.option("--replications", "-r", type=click.IntRange(min=2), help="Override the scenario's replications.")
+@click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the scenario's seed.")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
+              help="Folder that receives <scenario-slug>/<run-id>-backtest/.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Processes to run replications on (default: all cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole-log comparison and error summary as JSON.")
+@history_options
+def backtest(scenario_file: Path, log_file: Path, replications: int | None, seed: int | None, out_dir: Path,
+             jobs: int | None, as_json: bool, columns: tuple[str, ...], timezone: str | None,
+             skip_bad_rows: bool) -> None:
+    """Simulate SCENARIO over LOG's days with LOG's volumes and compare service level, speed of answer,
+    abandonment and occupancy per interval and per day."""
+    from simulator.data.history import read_contact_log
+    from simulator.executors import default_jobs
+    from simulator.output import write_folder
+    from simulator.planning.backtest import backtest as run_backtest, log_scenario
+    from simulator.scenario import load_scenario
+
+    scenario = load_scenario(scenario_file)
+    log = read_contact_log(log_file, _read_options(columns, timezone, skip_bad_rows))
+    on_log = log_scenario(scenario_file, scenario, log, replications, seed)
+    result = run_backtest(on_log, log, jobs=jobs or default_jobs())
+
+    def write(folder: Path) -> None:
+        from simulator.history_charts import backtest_chart
+        result.intervals.round(6).to_csv(folder / "backtest_intervals.csv", index=False)
+        result.days.round(6).to_csv(folder / "backtest_days.csv", index=False)
+        result.overall.round(6).to_csv(folder / "backtest_overall.csv", index=False)
+        result.summary.round(6).to_csv(folder / "backtest_summary.csv", index=False)
+        backtest_chart(result, folder / "backtest.png")
+    folder = write_folder(out_dir, on_log.slug, "backtest", write)
+    if as_json:
+        click.echo(json.dumps({"results": str(folder), "overall": result.overall.to_dict("records"),
+                               "summary": result.summary.to_dict("records")}, indent=1, default=float))
+        return
+    click.echo(f"{on_log.name}: backtest over {len(on_log.clock.dates)} days of {log_file} "
+               f"({on_log.replications} replications)")
+    click.echo("\nWhole log: observed against the simulation (mean, 95% CI, and the 95% range of one replication)")
+    for _, row in result.overall.iterrows():
+        verdict = "OUTSIDE the simulated range" if row.outside else "consistent"
+        f = lambda v: _percent_or_minutes(row.metric, v)   # noqa: E731
+        click.echo(f"  {row.scope:<14} {row.metric:<14} observed {f(row.observed):>7}  simulated {f(row.sim_mean):>7} "
+                   f"[{f(row.ci_low)}, {f(row.ci_high)}]  range [{f(row.pi_low)}, {f(row.pi_high)}]  {verdict}")
+    click.echo("\nPer interval and per day: share outside the simulated range (about 5% if the model is right)")
+    for _, row in result.summary.iterrows():
+        click.echo(f"  {row.scope:<14} {row.metric:<14} intervals {row.intervals_outside:6.1%}  days "
+                   f"{row.days_outside:6.1%}  mean abs. error per interval "
+                   f"{_percent_or_minutes(row.metric, row.interval_mae)}")
+    click.echo(f"\nResults: {folder}")

@@ -341,6 +341,12 @@ def _free_name(parent: Path, run_id: str) -> Path:
     return candidate
 
 
+def write_folder(out_dir: Path, slug: str, kind: str, write: Callable[[Path], None]) -> Path:
+    """A results folder ``out_dir/<slug>/<stamp>-<kind>/`` written whole or not at all."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return _atomically(Path(out_dir), slug, f"{stamp}-{kind}", write)
+
+
 def write_files(files: dict[Path, Callable[[Path], None]]) -> list[Path]:
     """Write several files side by side, whole or not at all: each writer writes a temporary file in its
     destination's folder; only when every one has succeeded are they renamed into place."""
