@@ -114,12 +114,14 @@ def forecast(history_file: Path, out_file: Path, days: int | None, method: str, 
 @click.option("--surveys", "surveys_file", type=click.Path(path_type=Path),
               help="Survey answers (contact_id, score) to fit the satisfaction proxy to.")
 @click.option("--scale", type=click.Choice(["1-5", "0-10"]), help="The surveys' scale (default: from the scores).")
+@click.option("--forecast", "forecast_file", type=click.Path(path_type=Path),
+              help="Arrivals from this forecast (servicesim forecast's file) instead of the log: a plan for its days.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the bootstrap and subsampling.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fitted parameters as JSON.")
 @history_options
 def calibrate(log_file: Path, scenario_file: Path, out_file: Path, surveys_file: Path | None, scale: str | None,
-              seed: int, as_json: bool, columns: tuple[str, ...], timezone: str | None, skip_bad_rows: bool) -> None:
+              forecast_file: Path | None, seed: int, as_json: bool, columns: tuple[str, ...], timezone: str | None, skip_bad_rows: bool) -> None:
     """Fit a scenario's demand, handling times and patience (and satisfaction) to a contact LOG."""
     from simulator.data.history import read_contact_log, read_surveys
     from simulator.output import write_files
@@ -136,7 +138,7 @@ def calibrate(log_file: Path, scenario_file: Path, out_file: Path, surveys_file:
     if surveys_file is not None:
         surveys = read_surveys(surveys_file, _read_options((), None, skip_bad_rows), scale)
         calibration.satisfaction = fit_satisfaction(scenario, log, surveys)
-    text = fitted_yaml(scenario_file, scenario, calibration, log_file, out_file)
+    text = fitted_yaml(scenario_file, scenario, calibration, log_file, out_file, forecast_file)
     report = out_file.with_name(out_file.stem + "_report.html")
 
     def write_fitted(path: Path) -> None:

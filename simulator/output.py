@@ -143,7 +143,7 @@ def contact_log(result: RunResult, replication: int = 0) -> pd.DataFrame:
     ``calibrate`` and ``backtest`` can read a simulated history: arrival (date and time, from the clock's
     dates, or consecutive days from Monday 2001-01-01 without them), channel, queue (the demand stream),
     process, wait_s (to answer, or to abandon), outcome, handle_s (time with people), agent (who answered),
-    contact_id. Contacts still waiting when the run ended are left out (an export would not have them yet)."""
+    repeat (1: a retrial, callback of an error or other repeat), contact_id. Contacts still waiting when the run ended are left out (an export would not have them yet)."""
     scenario, output = result.scenario, result.outputs[replication]
     tables = output.tables
     if tables is None:
@@ -180,6 +180,7 @@ def contact_log(result: RunResult, replication: int = 0) -> pd.DataFrame:
         "wait_s": np.round(wait[keep] * 60, 3), "outcome": outcome[keep],
         "handle_s": np.where(answered[keep], np.round(handle[keep] * 60, 3), np.nan),
         "agent": np.where(first_agent[keep] >= 0, agents[np.clip(first_agent[keep], 0, len(agents) - 1)], ""),
+        "repeat": (tables.repeat_of[keep] >= 0).astype(int),
     })
     return frame.sort_values("arrival", kind="stable", ignore_index=True)
 

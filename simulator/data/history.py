@@ -3,7 +3,7 @@
 - interval volumes: ``start`` (date-time), ``volume`` (contacts offered), optional ``channel``;
 - contact log: one row per contact: ``arrival``, ``channel``, ``wait_s`` (to answer or to abandon),
   ``outcome`` (answered, abandoned, contained), ``handle_s`` (answered only); optional ``queue``,
-  ``process``, ``wrap_s``, ``agent``, ``contact_id``;
+  ``process``, ``wrap_s``, ``agent``, ``contact_id``, ``repeat`` (1: the customer is coming back);
 - surveys: ``contact_id``, ``score``.
 """
 
@@ -36,6 +36,7 @@ LOG_COLUMNS = [
     Column("process", "text", required=False),
     Column("wrap_s", "number", required=False),
     Column("agent", "text", required=False),
+    Column("repeat", "number", required=False, meaning="1 if the customer is coming back about the same matter"),
     Column("contact_id", "text", required=False),
 ]
 

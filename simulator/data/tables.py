@@ -222,7 +222,7 @@ def _parse_chunk(path: Path, chunk: pd.DataFrame, first_row: int, decimal: str, 
         if column.name not in mapping:
             continue
         raw = chunk[mapping[column.name]].astype(str).str.strip()
-        blank = raw.eq("") | raw.str.lower().isin(("nan", "nat", "none", "null"))
+        blank = (raw.isna() | raw.eq("") | raw.str.lower().isin(("nan", "nat", "none", "null"))).fillna(True)
         if column.kind == "datetime":
             values = _datetimes(raw.where(~blank, None), options.timezone)
             invalid = values.isna().to_numpy() & ~blank.to_numpy()

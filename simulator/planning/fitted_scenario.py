@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from simulator.errors import InputError
 from simulator.planning.calibrate import Calibration, person_steps
 from simulator.scenario.model import Scenario
 
@@ -33,8 +34,35 @@ def _rebase_files(node, base_dir: Path, out_dir: Path):
     return node
 
 
-def fitted_document(base_file: Path, scenario: Scenario, calibration: Calibration, out_file: Path) -> dict:
-    """The base scenario's YAML with the fitted sections replaced."""
+def _forecast_arrivals(forecast_file: Path, scenario: Scenario, out_file: Path) -> tuple[dict, dict]:
+    """Each stream's arrivals from a forecast file (and the clock its summary gives): ``{demand: entry}``."""
+    summary_file = Path(forecast_file).with_suffix(".yaml")
+    if not summary_file.is_file():
+        raise InputError(f"{summary_file}: the forecast's summary (written beside it by servicesim forecast) is missing")
+    summary = yaml.safe_load(summary_file.read_text(encoding="utf-8"))
+    channels = summary.get("channels", {})
+    path = os.path.relpath(Path(forecast_file).resolve(), Path(out_file).resolve().parent)
+    streams = {}
+    for demand in scenario.demand:
+        if scenario.channel(demand.channel).deferrable:
+            continue
+        entry = channels.get(demand.channel) or (channels.get("all") if len(channels) == 1 else None)
+        if entry is None:
+            raise InputError(f"{forecast_file}: no forecast for channel {demand.channel} (it has "
+                             f"{', '.join(channels)}); forecast a history with a channel column")
+        sharing = [d.name for d in scenario.demand if d.channel == demand.channel]
+        if len(sharing) > 1 or ("all" in channels and len(scenario.demand) > 1):
+            raise InputError(f"{forecast_file}: one forecast per channel, but demand streams {', '.join(sharing)} "
+                             f"share channel {demand.channel}: give each stream its own forecast by hand")
+        streams[demand.name] = {"csv": path, "uncertainty": entry["arrivals"]["uncertainty"]}
+    clock = {k: summary["clock"][k] for k in ("start_date", "days", "open", "close", "closed")}
+    return streams, clock
+
+
+def fitted_document(base_file: Path, scenario: Scenario, calibration: Calibration, out_file: Path,
+                    forecast_file: Path | None = None) -> dict:
+    """The base scenario's YAML with the fitted sections replaced; with ``forecast_file``, the arrivals
+    (and the clock's days and hours) are the forecast's instead of the log's."""
     document = yaml.safe_load(Path(base_file).read_text(encoding="utf-8"))
     document = _rebase_files(document, Path(base_file).resolve().parent, Path(out_file).resolve().parent)
     dated = bool(scenario.clock.start_date)
@@ -62,6 +90,12 @@ def fitted_document(base_file: Path, scenario: Scenario, calibration: Calibratio
         if not isinstance(document["channels"][channel], dict):
             document["channels"][channel] = {}
         document["channels"][channel]["patience"] = _rounded(patience.best.distribution.spec())
+    if forecast_file is not None:
+        streams, clock = _forecast_arrivals(forecast_file, scenario, out_file)
+        for name, arrivals in streams.items():
+            document["demand"][name]["arrivals"] = arrivals
+        document.setdefault("clock", {}).update(clock)
+        document["clock"].pop("horizon", None)
     if calibration.satisfaction is not None:
         section = document.setdefault("satisfaction", {}) or {}
         section.update(calibration.satisfaction["settings"])
@@ -70,9 +104,10 @@ def fitted_document(base_file: Path, scenario: Scenario, calibration: Calibratio
 
 
 def fitted_yaml(base_file: Path, scenario: Scenario, calibration: Calibration, log_file: Path,
-                out_file: Path) -> str:
-    document = fitted_document(base_file, scenario, calibration, out_file)
+                out_file: Path, forecast_file: Path | None = None) -> str:
+    document = fitted_document(base_file, scenario, calibration, out_file, forecast_file)
+    arrivals = f"the forecast {forecast_file}" if forecast_file else "the log"
     header = (f"# Fitted by servicesim calibrate on {dt.date.today().isoformat()} from {log_file}\n"
-              f"# (base scenario {base_file}): demand, handling times and patience come from the log;\n"
+              f"# (base scenario {base_file}): arrivals from {arrivals}; handling times and patience from the log;\n"
               f"# staff and everything else are the base scenario's. Fit report: beside this file.\n")
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=110)

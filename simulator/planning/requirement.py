@@ -109,10 +109,22 @@ def curves_of(types: tuple[DayType, ...], curve: list[int]) -> StaffedCurves:
     return tuple((kind.weekdays, tuple(int(c) for c in curve[g * n:(g + 1) * n])) for g, kind in enumerate(types))
 
 
-def interval_targets(scenario: Scenario) -> list:
+def pool_channels(scenario: Scenario, pool_name: str) -> set[str]:
+    """The channels whose contacts the pool can serve (a step of their process needs one of its skills)."""
+    pool = next(p for p in scenario.staff if p.name == pool_name)
+    skills = {skill for skill, _ in pool.skills}
+    return {d.channel for d in scenario.demand if any(step.skill in skills for step in scenario.process(d.process).steps)}
+
+
+def interval_targets(scenario: Scenario, pool_name: str | None = None) -> list:
     """The targets an interval can be judged by: a service level, abandonment or mean wait, for all
-    contacts or a channel."""
-    return [t for t in scenario.targets if t.kpi in INTERVAL_KPIS and t.scope.split(":", 1)[0] in ("all", "channel")]
+    contacts or a channel; with ``pool_name``, only those the pool can move (all contacts, or a channel it
+    serves): another team's channel cannot be fixed by adding this pool's agents."""
+    chosen = [t for t in scenario.targets if t.kpi in INTERVAL_KPIS and t.scope.split(":", 1)[0] in ("all", "channel")]
+    if pool_name is None:
+        return chosen
+    served = pool_channels(scenario, pool_name)
+    return [t for t in chosen if t.scope == "all" or t.scope.split(":", 1)[1] in served]
 
 
 def slot_of_interval(scenario: Scenario, types: tuple[DayType, ...]) -> np.ndarray:
@@ -140,8 +152,8 @@ def pooled_by_time_of_day(result: RunResult, scenario: Scenario, types: tuple[Da
     return summarise(per_replication.drop(columns="replication"), ["of_day", "metric", "scope"], HOLDS)
 
 
-def intervals_meeting(result: RunResult, scenario: Scenario,
-                      types: tuple[DayType, ...] | None = None) -> tuple[np.ndarray, pd.DataFrame]:
+def intervals_meeting(result: RunResult, scenario: Scenario, types: tuple[DayType, ...] | None = None,
+                      pool_name: str | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """Whether each slot (interval of the day within each day type) meets every interval target with
     its one-sided 90% confidence bound (so that the requirement holds when other days are simulated,
     not just on average over these: an interval met only by its estimate is missed on about half the
@@ -151,7 +163,7 @@ def intervals_meeting(result: RunResult, scenario: Scenario,
     indexed = values.set_index(["of_day", "metric", "scope"])
     met = np.ones(scenario.clock.intervals_per_day * len(types), dtype=bool)
     for t in range(len(met)):
-        for target in interval_targets(scenario):
+        for target in interval_targets(scenario, pool_name):
             key = (t, target.kpi, target.scope)
             if key not in indexed.index or indexed.at[key, "mean"] != indexed.at[key, "mean"]:
                 continue
@@ -175,7 +187,7 @@ def formula_curves(scenario: Scenario, pool_name: str,
     by_day = np.asarray(sum(offered_load(scenario).get(skill, 0) for skill in skills) + np.zeros(clock.intervals),
                         dtype=float).reshape(clock.days, clock.intervals_per_day)
     loads = np.concatenate([by_day[list(kind.days)].mean(axis=0) for kind in types])
-    target = next((t for t in interval_targets(scenario) if t.kpi == "service_level"), None)
+    target = next((t for t in interval_targets(scenario, pool_name) if t.kpi == "service_level"), None)
     steps = [(d, step) for d in scenario.demand for step in scenario.process(d.process).steps if step.skill in skills]
     if target is None or not steps:
         return loads, [None] * len(loads), [None] * len(loads)
@@ -205,9 +217,9 @@ def per_interval_requirement(scenario: Scenario, pool_name: str,
     clock = scenario.clock
     if abs(clock.day_length / clock.interval - clock.intervals_per_day) > 1e-9:
         raise InputError("--per-interval needs a day of whole reporting intervals (the curve is one count each)")
-    if not interval_targets(scenario):
-        raise InputError("--per-interval needs a service_level, abandonment or wait_mean target for all contacts "
-                         "or a channel")
+    if not interval_targets(scenario, pool_name):
+        raise InputError(f"--per-interval needs a service_level, abandonment or wait_mean target for all contacts "
+                         f"or a channel that pool {pool_name} serves")
     types = day_types(scenario)
     loads, erlang_c, erlang_a = formula_curves(scenario, pool_name, types)
     n = clock.intervals_per_day
@@ -224,7 +236,7 @@ def per_interval_requirement(scenario: Scenario, pool_name: str,
     for _ in range(MAX_ROUNDS):
         result = run(curves_of(types, curve))
         runs += 1
-        met, values = intervals_meeting(result, scenario, types)
+        met, values = intervals_meeting(result, scenario, types, pool_name)
         missing = [s for s in range(slots) if measured[s] and not met[s]]
         if missing:   # add agents where an interval misses: more staff never lengthens a wait
             if answer is not None:   # a trim broke these (or the interval before, on the same day): keep them
@@ -241,15 +253,15 @@ def per_interval_requirement(scenario: Scenario, pool_name: str,
         answer = (list(curve), run(curves_of(types, curve)))
         runs += 1
     curve, result = answer
-    met, values = intervals_meeting(result, scenario, types)
-    table = _table(scenario, types, curve, loads, erlang_c, erlang_a, met, values)
+    met, values = intervals_meeting(result, scenario, types, pool_name)
+    table = _table(scenario, types, curve, loads, erlang_c, erlang_a, met, values, pool_name)
     return Requirement(table, curve, result, runs, types)
 
 
 def _table(scenario: Scenario, types: tuple[DayType, ...], curve: list[int], loads: np.ndarray, erlang_c: list,
-           erlang_a: list, met: np.ndarray, values: pd.DataFrame) -> pd.DataFrame:
+           erlang_a: list, met: np.ndarray, values: pd.DataFrame, pool_name: str | None = None) -> pd.DataFrame:
     clock = scenario.clock
-    targets = interval_targets(scenario)
+    targets = interval_targets(scenario, pool_name)
     indexed = values.set_index(["of_day", "metric", "scope"])["mean"]
     rows = []
     opening = clock.open_at or 0.0

@@ -236,7 +236,7 @@ def build_roster(scenario: Scenario, pool: Pool, requirement: Requirement,
         shifts = shifts_of(chosen, plan, clock.open_at or 0.0)
         answer = run(shifts)
         rounds += 1
-        met, _ = intervals_meeting(answer, scenario, types)
+        met, _ = intervals_meeting(answer, scenario, types, pool.name)
         if met.all():
             break
         if rounds >= MAX_ROUNDS:

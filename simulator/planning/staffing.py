@@ -82,6 +82,24 @@ def meets_targets(result: RunResult) -> bool:
     return not any(flag.kind in REJECTING_FLAGS for flag in result.flags)
 
 
+def meets_own_targets(result: RunResult, pool: str) -> bool:
+    """The targets this pool alone can move met (on the channels it serves, or the pool itself) and no
+    flag on its skills: the first pass of a search over several pools, so that one pool's search is not
+    blocked by another's shortfall. Without such targets, every target."""
+    from simulator.planning.requirement import pool_channels
+
+    served = pool_channels(result.scenario, pool)
+    targets = result.targets
+    own = targets["scope"].map(lambda scope: scope == f"pool:{pool}" or
+                               (scope.startswith("channel:") and scope.split(":", 1)[1] in served))
+    if not own.any():
+        return meets_targets(result)
+    if not (targets.loc[own, "status"] == "met").all():
+        return False
+    skills = {skill for p in result.scenario.staff if p.name == pool for skill, _ in p.skills}
+    return not any(flag.kind in REJECTING_FLAGS and flag.skill in skills for flag in result.flags)
+
+
 def erlang_c_for_pool(scenario: Scenario, pool_name: str, erlangs: float) -> int | None:
     """Erlang C's agents for ``erlangs`` of offered load on the pool's skills, against the scenario's
     service-level target (None without one)."""
@@ -187,7 +205,17 @@ def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replicati
                 merged.update(lever.changes(values[lever.label]))
         return merged
 
-    # levers are searched one after another, the others as settled so far; one that cannot meet the
+    # first each pool on the targets it alone can move (its channels), the others as in the file ...
+    if len(base.staff) > 1:
+        for lever in search:
+            ceiling = max(4 * max(lever.in_file, erlang[lever.label] or 0), lever.in_file + 20)
+            before = len(cache)
+            found = _smallest(lambda h: meets_own_targets(run(changes_of({lever.label: h})), lever.pool),
+                              lever.in_file, ceiling)
+            evaluations[lever.label] += len(cache) - before
+            if found is not None:
+                settled[lever.label] = found
+    # ... then one after another on every target, the others as settled so far; one that cannot meet the
     # targets while a later one is short is searched again once that one is settled
     for _ in range(len(search) + 1):
         changed = False
