@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,6 +32,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.beside import import_beside  # noqa: E402
 from simulator.experiment import run_scenario  # noqa: E402
 from simulator.planning.roster import (Layout, Option, agent_hours, candidates, coverage_matrix,  # noqa: E402
                                        plan_roster, shifts_of, solve)
@@ -48,17 +47,9 @@ TARGET = 0.8
 
 def pyworkforce():
     """pyworkforce's shift scheduler, installed beside the benchmark when it is not importable."""
-    try:
-        return importlib.import_module("pyworkforce.scheduling").MinRequiredResources
-    except ImportError:
-        target = ROOT / "benchmarks" / ".pyworkforce"
-        if not (target / "pyworkforce").exists():
-            print(f"installing pyworkforce and OR-Tools into {target} (benchmark only) ...", flush=True)
-            subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(target), "--no-deps",
-                            "pyworkforce==0.5.1", "ortools", "absl-py", "immutabledict", "protobuf", "joblib"],
-                           check=True)
-        sys.path.insert(0, str(target))
-        return importlib.import_module("pyworkforce.scheduling").MinRequiredResources
+    return import_beside("pyworkforce.scheduling", ".pyworkforce",
+                         ["pyworkforce==0.5.1", "ortools", "absl-py", "immutabledict", "protobuf",
+                          "joblib"]).MinRequiredResources
 
 
 def pyworkforce_counts(required: np.ndarray, options, matrix: np.ndarray, cost_per_hour: float) -> np.ndarray:

@@ -499,11 +499,12 @@ def kpis(markdown: bool) -> None:
         click.echo(f"{kpi.name.ljust(width)}  {kpi.kind:<8}  {kpi.definition}")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
-
 from simulator.history_cli import backtest, calibrate, forecast  # noqa: E402  (the history commands, own module)
 
 for _command in (forecast, calibrate, backtest):
     main.add_command(_command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

@@ -133,7 +133,7 @@ def calibrate(log_file: Path, scenario_file: Path, out_file: Path, surveys_file:
 
     scenario = load_scenario(scenario_file)
     options = _read_options(columns, timezone, skip_bad_rows)
-    log = read_contact_log(log_file, options)
+    log = read_contact_log(log_file, options, skip=() if surveys_file else ("contact_id",))
     calibration = fit(scenario, log, seed)
     if surveys_file is not None:
         surveys = read_surveys(surveys_file, _read_options((), None, skip_bad_rows), scale)
@@ -181,7 +181,7 @@ def backtest(scenario_file: Path, log_file: Path, replications: int | None, seed
     from simulator.scenario import load_scenario
 
     scenario = load_scenario(scenario_file)
-    log = read_contact_log(log_file, _read_options(columns, timezone, skip_bad_rows))
+    log = read_contact_log(log_file, _read_options(columns, timezone, skip_bad_rows), skip=("contact_id",))
     on_log = log_scenario(scenario_file, scenario, log, replications, seed)
     result = run_backtest(on_log, log, jobs=jobs or default_jobs())
 

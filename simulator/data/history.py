@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,13 +77,16 @@ def is_contact_log(path: Path, options: ReadOptions = ReadOptions()) -> bool:
 def read_volumes(path: Path, options: ReadOptions = ReadOptions(), interval: float | None = None) -> Volumes:
     """Interval volumes from either kind of history file, at ``interval`` minutes (default: the file's own
     grain for volumes, 30 minutes for a contact log)."""
-    if is_contact_log(path, options):
-        log = read_contact_log(path, options)
+    if is_contact_log(path, options):   # every contact is offered: only its arrival and channel are read
+        wanted = [c for c in LOG_COLUMNS if c.name in ("arrival", "channel")]
+        mapped = dict(options.columns)
+        frame, report = read_table(path, wanted, dataclasses.replace(
+            options, columns=tuple((k, v) for k, v in mapped.items() if k in ("arrival", "channel"))), "contact log")
         minutes = interval or 30.0
-        frame = log.frame.assign(start=log.frame["arrival"].dt.floor(f"{int(minutes * 60)}s"), volume=1.0)
-        if "channel" not in log.frame:
+        frame = frame.assign(start=frame["arrival"].dt.floor(f"{int(minutes * 60)}s"), volume=1.0)
+        if "channel" not in frame:
             frame["channel"] = "all"
-        return Volumes(_summed(frame, minutes), minutes, "contact log", log.report)
+        return Volumes(_summed(frame, minutes), minutes, "contact log", report)
     frame, report = read_table(path, VOLUME_COLUMNS, options, "interval volumes file")
     if "channel" not in frame:
         frame["channel"] = "all"
@@ -135,9 +139,12 @@ class ContactLog:
         return set(self.frame.columns)
 
 
-def read_contact_log(path: Path, options: ReadOptions = ReadOptions()) -> ContactLog:
-    """A contact log, with outcomes checked and answered contacts' handling times required."""
-    frame, report = read_table(path, LOG_COLUMNS, options, "contact log")
+def read_contact_log(path: Path, options: ReadOptions = ReadOptions(), skip: tuple[str, ...] = ()) -> ContactLog:
+    """A contact log, with outcomes checked and answered contacts' handling times required; optional
+    columns in ``skip`` are not read (a contact_id per row is costly when nothing joins on it)."""
+    wanted = [c for c in LOG_COLUMNS if c.required or c.name not in skip]
+    frame, report = read_table(path, wanted, dataclasses.replace(
+        options, columns=tuple((k, v) for k, v in options.columns if k not in skip)), "contact log")
     outcome = frame["outcome"].astype(str).str.strip().str.lower()
     bad = ~outcome.isin(OUTCOMES)
     if "handle_s" in frame:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from simulator.errors import InputError
 
@@ -119,10 +120,12 @@ def read_table(path: Path, columns: list[Column], options: ReadOptions = ReadOpt
         parsed.append(_parse_chunk(path, chunk, first_row, decimal, columns, mapping, options, report))
     if not parsed:
         raise InputError(f"{path}: the {what} is empty")
-    frame = pd.concat(parsed, ignore_index=True) if len(parsed) > 1 else parsed[0]
-    for column in columns:
-        if column.kind == "text" and column.name in frame:
-            frame[column.name] = frame[column.name].astype("category")
+    texts = [c.name for c in columns if c.kind == "text" and c.name in parsed[0]]
+    categories = {name: union_categoricals([chunk[name] for chunk in parsed]) for name in texts}
+    frame = pd.concat([chunk.drop(columns=texts) for chunk in parsed], ignore_index=True) \
+        if len(parsed) > 1 else parsed[0].drop(columns=texts)
+    for name in texts:   # one set of categories over every chunk: text is stored once per distinct value
+        frame[name] = categories[name]
     report.rows = len(frame)
     if report.rows == 0:
         raise InputError(f"{path}: the {what} has no usable rows" +
@@ -248,7 +251,10 @@ def _parse_chunk(path: Path, chunk: pd.DataFrame, first_row: int, decimal: str, 
                                  f"expected {expected}, got {value!r} (or use --skip-bad-rows)")
             report.skipped[column.name] = report.skipped.get(column.name, 0) + int((invalid & ~bad).sum())
             bad |= invalid
-        out[column.name] = values.to_numpy() if column.kind != "datetime" else values.to_numpy(dtype="datetime64[ns]")
+        if column.kind == "text":
+            out[column.name] = pd.Categorical(values)
+        else:
+            out[column.name] = values.to_numpy() if column.kind != "datetime" else values.to_numpy(dtype="datetime64[ns]")
     out["_line"] = np.arange(first_row + 2, first_row + 2 + len(chunk), dtype=np.int64)
     frame = pd.DataFrame(out)
     return frame.loc[~bad].reset_index(drop=True) if bad.any() else frame

@@ -65,9 +65,8 @@ def _match_streams(scenario: Scenario, log: pd.DataFrame) -> dict[str, np.ndarra
     """Each demand stream's rows of the log."""
     streams = scenario.demand
     for column, key in (("queue", lambda d: d.name), ("process", lambda d: d.process)):
-        if column in log and set(log[column].dropna().astype(str)) & {key(d) for d in streams}:
-            keys = log[column].astype(str).to_numpy()
-            return {d.name: keys == key(d) for d in streams}
+        if column in log and set(log[column].dropna().unique().astype(str)) & {key(d) for d in streams}:
+            return {d.name: log[column].eq(key(d)).fillna(False).to_numpy(dtype=bool) for d in streams}
     channels = [d.channel for d in streams]
     shared = sorted({c for c in channels if channels.count(c) > 1})
     if shared:
@@ -78,8 +77,7 @@ def _match_streams(scenario: Scenario, log: pd.DataFrame) -> dict[str, np.ndarra
             raise InputError("the log has no channel column and the scenario has several demand streams: add a "
                              "channel or queue column (or map one with --column)")
         return {streams[0].name: np.ones(len(log), dtype=bool)}
-    keys = log["channel"].astype(str).to_numpy()
-    return {d.name: keys == d.channel for d in streams}
+    return {d.name: log["channel"].eq(d.channel).fillna(False).to_numpy(dtype=bool) for d in streams}
 
 
 def calibrate(scenario: Scenario, log: ContactLog, seed: int = 0) -> Calibration:
@@ -148,8 +146,10 @@ def _agent_speed(scenario: Scenario, agents: pd.Series, skill: str | None) -> np
     ``<pool>-<n>`` (as the simulator's logs name them) are placed in their pool."""
     speeds = {level.level: level.speed for level in scenario.skill_levels}
     pools = {p.name: speeds.get(p.level(skill) or 3, 1.0) for p in scenario.staff if skill and p.level(skill)}
-    prefix = agents.astype(str).str.rsplit("-", n=1).str[0]
-    return prefix.map(pools).fillna(_mean_pool_speed(scenario, skill, speeds)).to_numpy(dtype=float)
+    fallback = _mean_pool_speed(scenario, skill, speeds)
+    names = pd.Categorical(agents)    # one lookup per distinct agent, not per contact
+    of_name = np.array([pools.get(str(name).rsplit("-", 1)[0], fallback) for name in names.categories] + [fallback])
+    return of_name[np.where(names.codes >= 0, names.codes, len(names.categories))]
 
 
 def _mean_pool_speed(scenario: Scenario, skill: str | None, speeds: dict[int, float]) -> float:

@@ -19,7 +19,8 @@ from scipy import stats
 from simulator.distributions import Distribution, Exponential, Gamma, LogNormal, Weibull
 
 FIT_SAMPLE = 200_000        # at most this many values enter a fit (a random subsample beyond it)
-BOOTSTRAP_SAMPLE = 20_000   # and this many a bootstrap
+BOOTSTRAP_SAMPLE = 20_000   # and this many a bootstrap, or the Hessian of a fit's likelihood (its standard
+                            # errors then scaled by sqrt(subsample / sample): information grows with n)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,21 @@ def fit_family(family: str, data, count: int) -> Fit:
         params = tuple(float(p) for p in dist.fit(data, floc=0))
     loglik = _loglik(dist, data, params)
     fit = Fit(family, params, loglik, 2 * free - 2 * loglik, convert(params))
-    return Fit(fit.family, fit.params, fit.loglik, fit.aic, fit.distribution, _mean_ci(family, data, params))
+    return Fit(fit.family, fit.params, fit.loglik, fit.aic, fit.distribution,
+               _mean_ci(family, _subsample(data, count), params, count))
+
+
+def _subsample(data, count: int):
+    """At most BOOTSTRAP_SAMPLE observations of ``data`` (censored or not), for the Hessian."""
+    if count <= BOOTSTRAP_SAMPLE:
+        return data
+    rng = np.random.default_rng(count)
+    if isinstance(data, stats.CensoredData):
+        keep = BOOTSTRAP_SAMPLE / count
+        events, right = data._uncensored, data._right
+        return stats.CensoredData(uncensored=rng.choice(events, max(int(len(events) * keep), 1), replace=False),
+                                  right=rng.choice(right, int(len(right) * keep), replace=False))
+    return rng.choice(data, BOOTSTRAP_SAMPLE, replace=False)
 
 
 def _loglik(dist, data, params: tuple[float, ...]) -> float:
@@ -85,9 +100,10 @@ def _loglik(dist, data, params: tuple[float, ...]) -> float:
     return float(np.sum(dist.logpdf(data, *params)))
 
 
-def _mean_ci(family: str, data, params: tuple[float, ...]) -> tuple[float, float]:
+def _mean_ci(family: str, data, params: tuple[float, ...], count: int) -> tuple[float, float]:
     """A 95% Wald interval for the mean: the observed information (Hessian of the log-likelihood in log
-    parameters) and the delta method."""
+    parameters, on ``data``, which may be a subsample of the ``count`` observations fitted) and the
+    delta method."""
     from scipy.differentiate import hessian
 
     dist, _, convert = FAMILIES[family]
@@ -114,7 +130,8 @@ def _mean_ci(family: str, data, params: tuple[float, ...]) -> tuple[float, float
         covariance = np.linalg.inv(info)
         step = 1e-5
         gradient = np.array([(mean(theta + step * e) - mean(theta - step * e)) / (2 * step) for e in np.eye(len(free))])
-        se = float(np.sqrt(max(gradient @ covariance @ gradient, 0.0)))
+        used = len(data._uncensored) + len(data._right) if isinstance(data, stats.CensoredData) else len(data)
+        se = float(np.sqrt(max(gradient @ covariance @ gradient, 0.0) * used / count))
     except (np.linalg.LinAlgError, ValueError, FloatingPointError):
         return (math.nan, math.nan)
     centre = mean(theta)
@@ -149,13 +166,21 @@ def fit_durations(minutes: np.ndarray, seed: int = 0) -> DurationFits:
         raise ValueError(f"needs at least 10 positive times, got {len(values)}")
     sample = _sample(values, FIT_SAMPLE, rng)
     fits = sorted((fit_family(f, sample, len(sample)) for f in HANDLE_FAMILIES), key=lambda f: f.aic)
+    if len(sample) < len(values):   # the family chosen on the subsample, its parameters from every value
+        fits[0] = fit_family(fits[0].family, values, len(values))
     boot = _sample(values, BOOTSTRAP_SAMPLE, rng)
     cv = lambda x, axis=-1: np.std(x, axis=axis, ddof=1) / np.mean(x, axis=axis)   # noqa: E731
     result = stats.bootstrap((boot,), lambda x, axis=-1: np.stack([np.mean(x, axis=axis), cv(x, axis)]),
                              n_resamples=999, method="percentile", random_state=rng, batch=50)
     low, high = result.confidence_interval
-    return DurationFits(tuple(fits), len(values), float(values.mean()), (float(low[0]), float(high[0])),
-                        float(cv(values)), (float(low[1]), float(high[1])), sample)
+    # on a subsample, the interval's spread around the subsample's estimate, scaled to the whole sample
+    shrink = np.sqrt(len(boot) / len(values))
+    mean, spread = float(values.mean()), float(cv(values))
+    centre = (float(boot.mean()), float(cv(boot)))
+    return DurationFits(tuple(fits), len(values), mean,
+                        (mean + (float(low[0]) - centre[0]) * shrink, mean + (float(high[0]) - centre[0]) * shrink),
+                        spread, (spread + (float(low[1]) - centre[1]) * shrink,
+                                 spread + (float(high[1]) - centre[1]) * shrink), sample)
 
 
 @dataclass(frozen=True)
@@ -198,6 +223,9 @@ def fit_patience(abandoned_waits: np.ndarray, answered_waits: np.ndarray, seed: 
     data = stats.CensoredData(uncensored=np.maximum(sample_events, tiny), right=np.maximum(sample_censored, tiny))
     fits = sorted((fit_family(f, data, len(sample_events) + len(sample_censored)) for f in PATIENCE_FAMILIES),
                   key=lambda f: f.aic)
+    if keep < 1:   # the family chosen on the subsample, its parameters from every wait
+        fits[0] = fit_family(fits[0].family, stats.CensoredData(uncensored=np.maximum(events, tiny),
+                                                                right=np.maximum(censored, tiny)), total)
     km = stats.ecdf(stats.CensoredData(uncensored=events, right=censored))
     times, survival = km.sf.quantiles, km.sf.probabilities
     below = np.flatnonzero(survival <= 0.5)
