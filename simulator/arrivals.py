@@ -1,6 +1,8 @@
 """Arrival epochs of a non-homogeneous Poisson process with piecewise-constant rates.
 
-Within each period of the profile arrivals are Poisson at that period's rate.
+Within each period of the profile arrivals are Poisson at that period's rate; a profile marked
+``exact`` (a realised history, as ``backtest`` replays) gives each period exactly its volume, placed
+uniformly at random within it (a Poisson process given its count).
 The whole horizon is drawn at once, exactly: the number of arrivals is Poisson
 with mean equal to the integrated rate, and their epochs are that many uniform
 points of the integrated-rate scale mapped back to time (the inverse of the
@@ -45,6 +47,11 @@ def arrival_times(profile: ArrivalProfile, clock: Clock, rng: np.random.Generato
     expected = cumulative[-1]
     if expected <= 0:
         return np.empty(0)
+    if profile.exact:   # a realised history: each period's own count, placed at random within it
+        counts = np.rint(np.diff(cumulative)).astype(np.int64)
+        period = np.repeat(np.arange(len(counts)), counts)
+        arrivals = times[period] + rng.uniform(0.0, 1.0, len(period)) * (times[period + 1] - times[period])
+        return np.minimum(np.sort(arrivals), np.nextafter(clock.horizon, 0))
     count = rng.poisson(expected)
     scaled = np.sort(rng.uniform(0.0, expected, count))
     # Period of each point: the last boundary whose cumulative value does not exceed it. A

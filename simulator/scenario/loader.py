@@ -736,18 +736,20 @@ def _read_arrivals(node: Node, clock: Clock | None, base_dir: Path, channel: str
                      "csv": "a forecast file with start (a time, or a date and time) and volume columns",
                      "uncertainty": "coefficient of variation of each day's forecast error",
                      "weekdays": "weekday: a factor on per_hour, or a list of its own (mon: 1.3, sat: [..])",
-                     "dated": "date: rates of that day (as a dated forecast file gives them)"})
+                     "dated": "date: rates of that day (as a dated forecast file gives them)",
+                     "exact": "true: the rates are a realised history, each period gets exactly its volume"})
     if ("per_hour" in node.value) == ("csv" in node.value):
         node.problem("needs exactly one of per_hour or csv")
         return None
     uncertainty = node.read("uncertainty", number(0, 2), 0.0)
+    exact = node.read("exact", _flag, False)
     profile = _read_rates(node, clock, base_dir, channel)
     if profile is not None and "dated" in node.value:
         profile = _read_dated_rates(node.child("dated"), profile, clock)
     weekdays = _read_weekdays(node.child("weekdays"), profile, clock)
-    if profile is None or uncertainty is None or weekdays is None:
+    if profile is None or uncertainty is None or weekdays is None or exact is None:
         return None
-    return dataclasses.replace(profile, uncertainty=uncertainty, by_weekday=weekdays)
+    return dataclasses.replace(profile, uncertainty=uncertainty, by_weekday=weekdays, exact=exact)
 
 
 def _read_dated_rates(node: Node, profile: ArrivalProfile, clock: Clock | None) -> ArrivalProfile | None:

@@ -204,6 +204,7 @@ class ArrivalProfile:
     uncertainty: float = 0.0
     by_weekday: tuple[tuple[float, ...], ...] = ()            # Monday to Sunday: each weekday's own rates
     by_date: tuple[tuple[str, tuple[float, ...]], ...] = ()   # (ISO date, rates): a dated forecast
+    exact: bool = False   # rates are a realised history: each period gets exactly rate x length contacts
 
     def period_length(self, day_length: float) -> float:
         return day_length / len(self.per_hour)

@@ -94,6 +94,8 @@ def _demand_document(demand: Demand) -> dict[str, Any]:
         arrivals["weekdays"] = {day: list(rates) for day, rates in zip(WEEKDAYS, demand.arrivals.by_weekday)}
     if demand.arrivals.uncertainty:
         arrivals["uncertainty"] = demand.arrivals.uncertainty
+    if demand.arrivals.exact:
+        arrivals["exact"] = True
     entry = {"channel": demand.channel, "arrivals": arrivals, "process": demand.process}
     if demand.backlog:
         entry["backlog"] = demand.backlog
