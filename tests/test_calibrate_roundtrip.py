@@ -129,3 +129,16 @@ def test_fit_report_has_the_charts(trip):
     report = trip["fitted"].with_name("fitted_report.html").read_text()
     assert report.count("data:image/png;base64") == 3     # arrivals, handling, patience
     assert "Kaplan-Meier" in report
+
+
+def test_a_backtest_replays_exactly_the_logged_volume_of_every_interval(trip):
+    on_log = log_scenario(trip["base"], trip["scenario"], trip["log"], replications=2, seed=5)
+    assert on_log.demand[0].arrivals.exact
+    result = run_scenario(on_log)
+    offered = result.intervals[(result.intervals.metric == "offered") & (result.intervals.scope == "all")]
+    frame = trip["log"].frame
+    minutes = frame["arrival"].dt.hour * 60 + frame["arrival"].dt.minute - 8 * 60
+    day = frame["arrival"].dt.date.map({d: i for i, d in enumerate(on_log.clock.dates)})
+    logged = np.bincount(day * 20 + minutes // 30, minlength=on_log.clock.intervals)
+    for _, rows in offered.groupby("replication"):
+        assert np.array_equal(rows.sort_values("interval")["value"].to_numpy(), logged)
