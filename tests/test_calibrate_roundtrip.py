@@ -15,8 +15,8 @@ from simulator.data.history import read_contact_log
 from simulator.experiment import run_scenario
 from simulator.output import contact_log
 from simulator.planning.backtest import backtest, log_scenario
-from simulator.planning.calibrate import calibrate
 from simulator.scenario import load_scenario
+
 
 RATES = [80, 120, 140, 130, 110, 100, 110, 120, 100, 70]   # calls per hour, hourly
 TRUE = {"handle_mean": 4.0, "handle_cv": 0.75, "patience_mean": 2.0}
@@ -49,7 +49,7 @@ def trip(tmp_path_factory):
     result = CliRunner().invoke(main, ["calibrate", str(log_file), "--scenario", str(base), "-o", str(fitted), "--json"])
     assert result.exit_code == 0, result.output
     return {"folder": folder, "base": base, "log_file": log_file, "log": log, "scenario": scenario,
-            "calibration": calibrate(scenario, log), "json": json.loads(result.output), "fitted": fitted}
+            "json": json.loads(result.output), "fitted": fitted}
 
 
 def test_the_log_is_in_the_abandonment_range_the_check_needs(trip):
@@ -59,31 +59,37 @@ def test_the_log_is_in_the_abandonment_range_the_check_needs(trip):
 
 
 def test_fitted_arrival_rates_cover_the_true_rates(trip):
-    fit = trip["calibration"].streams[0].arrivals
+    fit = trip["json"]["streams"]["calls"]
+    arrivals = fit["arrivals"]
     true = np.repeat(RATES, 2)                      # hourly rates over half-hour intervals
-    covered = (fit.low <= true) & (true <= fit.high)
+    low, high = np.array(arrivals["per_hour_ci_low"]), np.array(arrivals["per_hour_ci_high"])
+    covered = (low <= true) & (true <= high)
     assert covered.mean() >= 0.85                   # 95% CIs: about one interval in twenty may miss
-    contacts = trip["calibration"].streams[0].contacts      # the day's total: within 3 Poisson sd
-    assert abs(fit.per_hour.mean() / true.mean() - 1) < 3 / np.sqrt(contacts)
-    assert fit.days == 10
+    # the day's total: within 3 Poisson sd
+    assert abs(np.mean(arrivals["per_hour"]) / true.mean() - 1) < 3 / np.sqrt(fit["contacts"])
+    assert arrivals["days"] == 10
+
+
+def within(interval: list[float], value: float) -> bool:
+    return interval[0] <= value <= interval[1]
 
 
 def test_handling_time_mean_and_cv_within_their_cis(trip):
-    handle = trip["calibration"].streams[0].handle
-    assert handle.best.family == "lognormal"
-    assert handle.mean_ci[0] <= TRUE["handle_mean"] <= handle.mean_ci[1]
-    assert handle.cv_ci[0] <= TRUE["handle_cv"] <= handle.cv_ci[1]
-    assert handle.best.mean_ci[0] <= TRUE["handle_mean"] <= handle.best.mean_ci[1]
+    handle = trip["json"]["streams"]["calls"]["handling"]
+    assert handle["chosen"]["family"] == "lognormal"
+    assert within(handle["mean_ci_min"], TRUE["handle_mean"])
+    assert within(handle["cv_ci"], TRUE["handle_cv"])
+    assert within(handle["chosen"]["mean_ci_min"], TRUE["handle_mean"])
 
 
 def test_patience_from_censored_waits_and_the_naive_estimate_biased(trip):
-    patience = trip["calibration"].patience["phone"]
-    best = patience.best
-    assert best.mean_ci[0] <= TRUE["patience_mean"] <= best.mean_ci[1]
-    assert abs(best.mean / TRUE["patience_mean"] - 1) < 0.10
-    assert patience.naive_mean < 0.5 * TRUE["patience_mean"]          # the abandoners' mean wait: far too low
-    assert abs(patience.brown_mean / TRUE["patience_mean"] - 1) < 0.10
-    assert trip["json"]["patience"]["phone"]["naive_abandoners_mean_min"] < 1.0
+    patience = trip["json"]["patience"]["phone"]
+    best = patience["chosen"]
+    assert within(best["mean_ci_min"], TRUE["patience_mean"])
+    assert abs(best["mean_min"] / TRUE["patience_mean"] - 1) < 0.10
+    # the abandoners' mean wait: far too low
+    assert patience["naive_abandoners_mean_min"] < 0.5 * TRUE["patience_mean"]
+    assert abs(patience["brown_check_mean_min"] / TRUE["patience_mean"] - 1) < 0.10
 
 
 def test_fitted_yaml_runs_and_keeps_staff(trip):

@@ -16,6 +16,7 @@ from simulator.planning.surveys import fit_satisfaction
 from simulator.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
+
 HISTORY = SCENARIOS / "history"
 
 
