@@ -97,3 +97,17 @@ def test_cli_bad_history_exits_2_and_writes_nothing(tmp_path):
     assert result.exit_code == 2
     assert "row 3, column 'start'" in result.output
     assert not out.exists() and not list(tmp_path.glob(".forecast*"))
+
+
+def test_calibrate_says_what_the_log_lacks(tmp_path):
+    from tests.conftest import SCENARIOS
+
+    path = tmp_path / "log.csv"
+    path.write_text(LOG)
+    shared = CliRunner().invoke(main, ["calibrate", str(path), "--scenario", str(SCENARIOS / "contact_centre.yaml"),
+                                       "-o", str(tmp_path / "fitted.yaml")])
+    assert shared.exit_code == 2
+    assert "share channel phone: the log needs a queue column" in shared.output
+    missing = CliRunner().invoke(main, ["backtest", str(SCENARIOS / "history" / "base.yaml"), str(tmp_path / "no.csv")])
+    assert missing.exit_code == 2 and "no such contact log" in missing.output
+    assert not (tmp_path / "fitted.yaml").exists()
