@@ -47,8 +47,9 @@ def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
         slots = scenario.channel(demand.channel).concurrency   # an agent holds this many chats at once
         for step in scenario.process(demand.process).steps:
             repeats = 1 / (1 - step.error_rate) if step.rework == step.name and step.error_rate < 1 else 1.0
-            load[step.resource] += (arrivals_per_minute * flow * step.probability * step.duration.mean * repeats
-                                    / (slots if step.skill is not None else 1))
+            factor = step.mean_factor((bounds[:-1] + bounds[1:]) / 2, clock.day_length)
+            load[step.resource] += (arrivals_per_minute * flow * step.probability * step.duration.mean * factor
+                                    * repeats / (slots if step.skill is not None else 1))
             flow *= 1 - step.probability * step.containment
     return load
 

@@ -148,3 +148,27 @@ def test_a_backtest_replays_exactly_the_logged_volume_of_every_interval(trip):
     logged = np.bincount(day * 20 + minutes // 30, minlength=on_log.clock.intervals)
     for _, rows in offered.groupby("replication"):
         assert np.array_equal(rows.sort_values("interval")["value"].to_numpy(), logged)
+
+
+def test_handling_that_varies_over_the_day_is_found_and_written(tmp_path):
+    factors = [1.3, 1.3, 1.3, 1.3, 1.0, 1.0, 1.0, 1.0, 0.8, 0.8, 0.8, 0.8]   # per half hour, 08:00-14:00
+    varying = {"name": "varying", "clock": {"open": "08:00", "close": "14:00", "days": 3, "interval": "30min"},
+               "replications": 1, "seed": 3, "channels": {"phone": {}},
+               "demand": {"calls": {"channel": "phone", "arrivals": {"per_hour": 90}, "process": "answer"}},
+               "processes": {"answer": {"steps": [{"name": "talk", "skill": "phone", "duration_factors": factors,
+                                                   "duration": {"gamma": {"mean": 4, "cv": 0.6}}}]}},
+               "staff": {"agents": {"headcount": 10, "skills": {"phone": 3}}}}
+    base = tmp_path / "varying.yaml"
+    base.write_text(yaml.safe_dump(varying))
+    truth = run_scenario(load_scenario(base), keep_tables=True)
+    log_file = tmp_path / "log.csv.gz"
+    contact_log(truth).to_csv(log_file, index=False, compression="gzip")
+    fitted = tmp_path / "fitted.yaml"
+    result = CliRunner().invoke(main, ["calibrate", str(log_file), "--scenario", str(base), "-o", str(fitted), "--json"])
+    assert result.exit_code == 0, result.output
+    handling = json.loads(result.output)["streams"]["calls"]["handling"]
+    assert handling["varies_by_interval"]
+    found = np.array(handling["duration_factors"])
+    assert np.allclose(found / found.mean(), np.array(factors) / np.mean(factors), rtol=0.12)
+    step = load_scenario(fitted).process("answer").steps[0]
+    assert step.duration_factors and abs(step.duration.cv - 0.6) < 0.05   # the shape, the level removed

@@ -61,14 +61,17 @@ class NeedsDrawer:
         self.patience_factor = np.array([s.patience_factor for s in scenario.segments] or [1.0])
         numbers = step_index(scenario)
         process = scenario.process(demand.process)
+        self.day_length = scenario.clock.day_length
         self.steps = [(numbers[(process.name, step.name)], step,
                        streams.generator(f"{prefix}/step/{step.name}/work"),
                        streams.generator(f"{prefix}/step/{step.name}/needed"),
                        streams.generator(f"{prefix}/step/{step.name}/error"),
                        streams.generator(f"{prefix}/step/{step.name}/containment")) for step in process.steps]
 
-    def draw(self, segments: np.ndarray, every_step: bool = False) -> tuple[list[float], list[Route]]:
-        """Patience and route of ``len(segments)`` contacts (``every_step``: ignore step probabilities)."""
+    def draw(self, segments: np.ndarray, every_step: bool = False,
+             times: np.ndarray | float | None = None) -> tuple[list[float], list[Route]]:
+        """Patience and route of ``len(segments)`` contacts (``every_step``: ignore step probabilities)
+        arriving at ``times`` (minutes since the start; they scale steps with ``duration_factors``)."""
         count = len(segments)
         if self.patience is None:
             patience = np.full(count, np.inf)
@@ -79,7 +82,10 @@ class NeedsDrawer:
         for number, step, work_rng, needed_rng, error_rng, containment_rng in self.steps:
             # a step that cannot go wrong or contain draws nothing: its streams are its own, so
             # this shifts no other stream's numbers
-            columns.append((np.full(count, number, dtype=float), step.duration.sample(work_rng, count),
+            work = step.duration.sample(work_rng, count)
+            if step.duration_factors and times is not None:
+                work = work * step.mean_factor(np.broadcast_to(times, (count,)), self.day_length)
+            columns.append((np.full(count, number, dtype=float), work,
                             error_rng.random(count) if step.error_rate > 0 else never,
                             containment_rng.random(count) if step.containment > 0 else never))
             if every_step or step.probability >= 1:
@@ -121,7 +127,7 @@ def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
                 segments = streams.generator(f"{prefix}{family}/segment").choice(len(shares), size=count, p=shares)
             else:
                 segments = np.zeros(count, dtype=np.int64)
-            tolerance, needs = NeedsDrawer(scenario, number, streams, family).draw(segments)
+            tolerance, needs = NeedsDrawer(scenario, number, streams, family).draw(segments, times=when)
             times.append(when)
             demand_ids.append(np.full(count, number, dtype=np.int64))
             segment_ids.append(segments)

@@ -302,7 +302,8 @@ class ServiceSystem:
             self.reworks[contact.id] = self.reworks.get(contact.id, 0) + 1
             self.recorder.errors.append((contact.id, step, REWORKED))
             needed = {entry[0] for entry in contact.route}
-            _, fresh = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True)
+            _, fresh = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True,
+                                                              times=self.env.now)
             again = [entry for entry in fresh[0] if entry[0] in redo and entry[0] in needed]
             position = contact.stage + 1
             contact.route = contact.route[:position] + again + contact.route[position:]
@@ -384,7 +385,7 @@ class ServiceSystem:
         same matter (after an error): a repeat contact of the same demand stream and segment."""
         first, kind = event.value
         number, self.next_id = self.next_id, self.next_id + 1
-        patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]))
+        patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]), times=self.env.now)
         self.recorder.repeats.append((number, self.env.now, first.demand, first.segment, first.id, kind))
         contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0], first.group)
         self.next_step(contact)

@@ -48,6 +48,7 @@ class StreamFit:
     speed: float = 1.0             # the answering agents' mean speed: handle x speed = work at level 3
     handle_by_interval: pd.DataFrame | None = None
     handle_varies: bool = False
+    duration_factors: tuple[float, ...] = ()   # where handling varies: each interval's mean / the day's
     wrap_mean: float | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -78,6 +79,9 @@ def _match_streams(scenario: Scenario, log: pd.DataFrame) -> dict[str, np.ndarra
                              "channel or queue column (or map one with --column)")
         return {streams[0].name: np.ones(len(log), dtype=bool)}
     return {d.name: log["channel"].eq(d.channel).fillna(False).to_numpy(dtype=bool) for d in streams}
+
+
+MIN_PER_INTERVAL = 20   # answered contacts an interval needs for its own handling level
 
 
 def calibrate(scenario: Scenario, log: ContactLog, seed: int = 0) -> Calibration:
@@ -180,19 +184,33 @@ def _fit_handling(fit: StreamFit, rows: pd.DataFrame, scenario: Scenario, seed: 
         np.full(len(answered), _mean_pool_speed(scenario, skill, {lv.level: lv.speed for lv in scenario.skill_levels}))
     work = minutes * speed
     fit.speed = float(np.mean(speed))
-    fit.handle = fit_durations(work, seed)
+    clock = scenario.clock
     interval = np.floor(((answered["arrival"].dt.hour * 60 + answered["arrival"].dt.minute).to_numpy()
-                         - (scenario.clock.open_at or 0.0)) / scenario.clock.interval).astype(int)
+                         - (clock.open_at or 0.0)) / clock.interval).astype(int)
     table = pd.DataFrame({"interval": interval, "minutes": work}).groupby("interval")["minutes"].agg(["count", "mean"])
     fit.handle_by_interval = table.reset_index()
-    groups = [work[interval == k] for k in table.index[table["count"] >= 20]]
+    enough = table[(table["count"] >= MIN_PER_INTERVAL) & (table.index >= 0) & (table.index < clock.intervals_per_day)]
+    groups = [work[interval == k] for k in enough.index]
     if len(groups) > 1:
         p_value = stats.kruskal(*groups).pvalue
-        spread = (table.loc[table["count"] >= 20, "mean"].max() / table.loc[table["count"] >= 20, "mean"].min()) - 1
+        spread = enough["mean"].max() / enough["mean"].min() - 1
         fit.handle_varies = bool(p_value < 0.001 and spread > 0.1)
+    whole_intervals = abs(clock.day_length / clock.interval - clock.intervals_per_day) < 1e-9
+    if fit.handle_varies and whole_intervals:
+        # each interval's level (intervals with few contacts: the day's), the shape fitted to work / level
+        factors = np.ones(clock.intervals_per_day)
+        factors[enough.index.to_numpy()] = enough["mean"].to_numpy() / work.mean()
+        fit.duration_factors = tuple(float(f"{f:.3g}") for f in factors)
+        level = factors[np.clip(interval, 0, clock.intervals_per_day - 1)]
+        fit.handle = fit_durations(work / level, seed)
+        fit.notes.append(f"handling time varies over the day (interval means {spread:.0%} apart, Kruskal-Wallis "
+                         f"p < 0.001): written as duration_factors per {clock.interval:g}-minute interval, the "
+                         f"family fitted to each contact's time over its interval's level")
+    else:
+        fit.handle = fit_durations(work, seed)
         if fit.handle_varies:
-            fit.notes.append(f"handling time varies over the day (means {spread:.0%} apart, Kruskal-Wallis p < 0.001): "
-                             f"the scenario has one duration per step, so the day's mix is used")
+            fit.notes.append("handling time varies over the day, but the day is not whole intervals: the day's "
+                             "mix is used")
     if len(steps) > 1:
         fit.notes.append(f"the process has {len(steps)} steps done by people and the log one handling time: each "
                          f"step's duration is scaled to the fitted mean, its shape kept")
@@ -218,7 +236,8 @@ def calibration_json(calibration: Calibration) -> dict:
                                  "sample_mean_min": round(fit.handle.mean, 4), "mean_ci_min": _ci(fit.handle.mean_ci),
                                  "cv": round(fit.handle.cv, 4), "cv_ci": _ci(fit.handle.cv_ci),
                                  "answered": fit.handle.count, "agent_speed": round(fit.speed, 4),
-                                 "varies_by_interval": fit.handle_varies}
+                                 "varies_by_interval": fit.handle_varies,
+                                 "duration_factors": list(fit.duration_factors)}
         streams[fit.demand] = entry
     patience = {}
     for channel, fit in calibration.patience.items():

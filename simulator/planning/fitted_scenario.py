@@ -80,6 +80,10 @@ def fitted_document(base_file: Path, scenario: Scenario, calibration: Calibratio
         by_name = {step.get("name"): step for step in written}
         if len(steps) == 1:
             by_name[steps[0].name]["duration"] = _rounded(fit.handle.best.distribution.spec())
+            if fit.duration_factors:
+                by_name[steps[0].name]["duration_factors"] = list(fit.duration_factors)
+            else:
+                by_name[steps[0].name].pop("duration_factors", None)
         else:   # one logged handling time for several steps: scale each step's duration to the fitted mean
             modelled = sum(s.duration.mean * s.probability for s in steps)
             factor = fit.handle.best.mean / modelled if modelled > 0 else 1.0

@@ -382,6 +382,7 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
         "error_rate": "share that go wrong at standard proficiency",
         "on_error": "{rework: step} or {recontact_after: duration}",
         "containment": "share of contacts an automation step resolves",
+        "duration_factors": "the duration's multiplier per equal period of the day (handling that varies)",
     })
     name = node.read("name", text)
     if ("skill" in node.value) == ("automation" in node.value):
@@ -398,10 +399,24 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
     if containment and automation is None:
         node.child("containment").problem("applies to automation steps only")
     rework, recontact_after = _read_on_error(node.child("on_error"))
-    if None in (name, duration, probability, error_rate, containment) or (skill is None and automation is None):
+    factors = _read_duration_factors(node.child("duration_factors"))
+    if None in (name, duration, probability, error_rate, containment, factors) or (skill is None and automation is None):
         return None
     return Step(name=name, duration=duration, skill=skill, automation=automation, probability=probability,
-                error_rate=error_rate, rework=rework, recontact_after=recontact_after, containment=containment)
+                error_rate=error_rate, rework=rework, recontact_after=recontact_after, containment=containment,
+                duration_factors=factors)
+
+
+def _read_duration_factors(node: Node) -> tuple[float, ...] | None:
+    """``[1.1, 1.0, 0.9, ...]``: equal periods of the opening day, each multiplying the step's duration for
+    contacts arriving in it (as ``calibrate`` writes them where handling varies over the day)."""
+    if node.value in (MISSING, None):
+        return ()
+    if not isinstance(node.value, list) or not node.value:
+        node.problem("must be a non-empty list of numbers > 0, one per equal period of the day")
+        return None
+    factors = [element.parse(number(above=0)) for element in node.elements()]
+    return None if None in factors else tuple(float(f) for f in factors)
 
 
 def _read_on_error(node: Node) -> tuple[str | None, float | None]:

@@ -251,6 +251,20 @@ class Step:
     rework: str | None = None             # step to go back to after an error
     recontact_after: float | None = None  # minutes until the customer contacts again after an error
     containment: float = 0.0
+    duration_factors: tuple[float, ...] = ()   # the duration's multiplier per equal period of the day (by
+                                               # the contact's arrival time): handling that varies over the day
+
+    def duration_factor(self, minutes_into_day: np.ndarray, day_length: float) -> np.ndarray | float:
+        """Each contact's multiplier of its duration, from when in the opening day it arrived."""
+        if not self.duration_factors:
+            return 1.0
+        count = len(self.duration_factors)
+        period = np.clip((np.asarray(minutes_into_day) // (day_length / count)).astype(int), 0, count - 1)
+        return np.asarray(self.duration_factors)[period]
+
+    def mean_factor(self, starts: np.ndarray, day_length: float) -> np.ndarray | float:
+        """The multiplier in force at each of ``starts`` (minutes since the start of the horizon)."""
+        return self.duration_factor(np.asarray(starts) % day_length, day_length)
 
     @property
     def resource(self) -> str:

@@ -136,6 +136,8 @@ def _step_document(step: Step) -> dict[str, Any]:
         entry["on_error"] = {"recontact_after": step.recontact_after}
     if step.automation is not None:
         entry["containment"] = step.containment
+    if step.duration_factors:
+        entry["duration_factors"] = list(step.duration_factors)
     return entry
 
 
