@@ -150,6 +150,7 @@ def test_a_backtest_replays_exactly_the_logged_volume_of_every_interval(trip):
         assert np.array_equal(rows.sort_values("interval")["value"].to_numpy(), logged)
 
 
+@pytest.mark.slow
 def test_handling_that_varies_over_the_day_is_found_and_written(tmp_path):
     factors = [1.3, 1.3, 1.3, 1.3, 1.0, 1.0, 1.0, 1.0, 0.8, 0.8, 0.8, 0.8]   # per half hour, 08:00-14:00
     varying = {"name": "varying", "clock": {"open": "08:00", "close": "14:00", "days": 3, "interval": "30min"},

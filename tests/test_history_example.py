@@ -57,6 +57,7 @@ def test_surveys_fit_the_satisfaction_proxy(calibration):
     assert fit["r_squared"] > 0.2
 
 
+@pytest.mark.slow
 def test_forecast_then_calibrate_gives_next_weeks_scenario(tmp_path):
     invoke("forecast", str(HISTORY / "volumes.csv"), "-o", str(tmp_path / "forecast.csv"))
     summary = yaml.safe_load((tmp_path / "forecast.yaml").read_text())
