@@ -86,22 +86,22 @@ def read_volumes(path: Path, options: ReadOptions = ReadOptions(), interval: flo
         frame = frame.assign(start=frame["arrival"].dt.floor(f"{int(minutes * 60)}s"), volume=1.0)
         if "channel" not in frame:
             frame["channel"] = "all"
-        return Volumes(_summed(frame, minutes), minutes, "contact log", report)
+        return Volumes(_summed(frame), minutes, "contact log", report)
     frame, report = read_table(path, VOLUME_COLUMNS, options, "interval volumes file")
     if "channel" not in frame:
         frame["channel"] = "all"
     frame["channel"] = frame["channel"].astype(str)
     grain = _grain(path, frame["start"])
     if interval is None or abs(interval - grain) < 1e-9:
-        return Volumes(_summed(frame, grain), grain, "volumes", report)
+        return Volumes(_summed(frame), grain, "volumes", report)
     if interval < grain or abs(interval / grain - round(interval / grain)) > 1e-9:
         raise InputError(f"--interval {interval:g}min: the history is in {grain:g}-minute intervals; "
                          f"choose a multiple of {grain:g} minutes")
     frame = frame.assign(start=frame["start"].dt.floor(f"{int(interval * 60)}s"))
-    return Volumes(_summed(frame, interval), interval, "volumes", report)
+    return Volumes(_summed(frame), interval, "volumes", report)
 
 
-def _summed(frame: pd.DataFrame, grain: float) -> pd.DataFrame:
+def _summed(frame: pd.DataFrame) -> pd.DataFrame:
     summed = (frame.groupby(["channel", "start"], observed=True)["volume"].sum().reset_index()
               .sort_values(["channel", "start"], ignore_index=True))
     summed["channel"] = summed["channel"].astype(str)
@@ -125,6 +125,15 @@ def _grain(path: Path, starts: pd.Series) -> float:
         raise InputError(f"{path}: start {ordered[off_grid].iloc[0]} is not on the {grain:g}-minute grid "
                          f"of the other intervals")
     return grain
+
+
+def day_numbers(arrivals: pd.Series, dates: list) -> np.ndarray:
+    """Each arrival's position in ``dates`` (sorted dates), or -1 where its date is not among them."""
+    days = np.array(dates, dtype="datetime64[D]")
+    when = arrivals.to_numpy().astype("datetime64[D]")
+    position = np.searchsorted(days, when)
+    found = (position < len(days)) & (days[np.minimum(position, len(days) - 1)] == when)
+    return np.where(found, position, -1)
 
 
 @dataclass

@@ -20,9 +20,9 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from simulator.data.history import ContactLog
+from simulator.data.history import ContactLog, day_numbers
 from simulator.errors import InputError
-from simulator.planning.calibrate import _match_streams
+from simulator.planning.calibrate import match_streams
 from simulator.scenario.model import WEEKDAYS, Scenario
 
 METRICS = ("service_level", "wait_mean", "abandon_rate", "occupancy")
@@ -52,12 +52,11 @@ def log_scenario(scenario_file: Path, scenario: Scenario, log: ContactLog,
     clock = document.setdefault("clock", {})
     clock.update({"start_date": dates[0].isoformat(), "days": len(dates), "closed": closed})
     clock.pop("warmup", None)
-    matched = _match_streams(scenario, frame)
+    matched = match_streams(scenario, frame)
     periods = scenario.clock.intervals_per_day
     hours = scenario.clock.day_length / periods / 60
     slots = _slots(frame["arrival"], scenario.clock)
-    day_of = {d: i for i, d in enumerate(dates)}
-    day = np.array([day_of[d] for d in frame["arrival"].dt.date])
+    day = day_numbers(frame["arrival"], dates)
     inside = (slots >= 0) & (slots < periods)
     for demand in scenario.demand:
         rows = matched[demand.name] & inside
@@ -100,8 +99,7 @@ def observed(scenario: Scenario, log: ContactLog, dates: list) -> pd.DataFrame:
     clock = scenario.clock
     frame = log.frame
     periods = clock.intervals_per_day
-    day_of = {d: i for i, d in enumerate(dates)}
-    day = np.array([day_of.get(d, -1) for d in frame["arrival"].dt.date])
+    day = day_numbers(frame["arrival"], dates)
     slot = _slots(frame["arrival"], clock)
     inside = (day >= 0) & (slot >= 0) & (slot < periods)
     interval = np.where(inside, day * periods + slot, 0)

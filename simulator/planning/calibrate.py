@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulator.data.history import ContactLog
+from simulator.data.history import ContactLog, day_numbers
 from simulator.errors import InputError
 from simulator.planning.fitting import DurationFits, PatienceFits, fit_durations, fit_patience
 from simulator.scenario.model import WEEKDAYS, Scenario
@@ -62,7 +62,7 @@ class Calibration:
     satisfaction: dict | None = None     # the fitted proxy settings and the fit's statistics
 
 
-def _match_streams(scenario: Scenario, log: pd.DataFrame) -> dict[str, np.ndarray]:
+def match_streams(scenario: Scenario, log: pd.DataFrame) -> dict[str, np.ndarray]:
     """Each demand stream's rows of the log."""
     streams = scenario.demand
     for column, key in (("queue", lambda d: d.name), ("process", lambda d: d.process)):
@@ -90,7 +90,7 @@ def calibrate(scenario: Scenario, log: ContactLog, seed: int = 0) -> Calibration
     clock = scenario.clock
     dates = sorted(set(frame["arrival"].dt.date))
     notes = [f"{log.report.describe()}; {len(dates)} days, {dates[0]} to {dates[-1]}"]
-    matched = _match_streams(scenario, frame)
+    matched = match_streams(scenario, frame)
     unmatched = ~np.any(np.vstack(list(matched.values())), axis=0)
     if unmatched.any():
         notes.append(f"{int(unmatched.sum())} contacts match no demand stream of the scenario: left out")
@@ -125,8 +125,7 @@ def _arrivals(rows: pd.DataFrame, clock, dates: list) -> ArrivalFit:
     minute = (rows["arrival"].dt.hour * 60 + rows["arrival"].dt.minute + rows["arrival"].dt.second / 60).to_numpy()
     slot = np.floor((minute - (clock.open_at or 0.0)) / width).astype(int)
     inside = (slot >= 0) & (slot < periods)
-    day_index = {d: i for i, d in enumerate(dates)}
-    day = np.array([day_index[d] for d in rows["arrival"].dt.date])
+    day = day_numbers(rows["arrival"], dates)
     counts = np.zeros((len(dates), periods))
     np.add.at(counts, (day[inside], slot[inside]), 1)
     hours = width / 60
