@@ -19,7 +19,9 @@ from simulator.kpis import KPI_BY_NAME, headline_pairs
 from simulator.units import format_duration
 
 SIZE = (10, 5.6)          # inches: 16:9-ish, readable at slide size
-COLOURS = ["#1f5f8b", "#d1495b", "#2e933c", "#edae49", "#6c4f9c", "#00798c", "#8d6a4f", "#444444"]
+# Okabe-Ito: told apart under every common colour-vision deficiency (deuteranopia, protanopia, tritanopia)
+COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+TARGET = {"color": "#555555", "linestyle": "--", "linewidth": 1.4}   # targets and thresholds: one neutral style
 
 
 def _figure() -> Figure:
@@ -70,7 +72,7 @@ def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
     axis.plot(x, _scale("service_level", level["mean"]), color=COLOURS[0], marker="o",
               label=f"service level ({who})")
     if target is not None:
-        axis.axhline(target.bound * 100, color=COLOURS[1], linestyle="--", label=f"target {target.bound:.0%}")
+        axis.axhline(target.bound * 100, **TARGET, label=f"target {target.bound:.0%}")
     axis.set_ylim(0, 105)
     axis.yaxis.set_major_formatter(PercentFormatter())
     within = target.within if target is not None and target.within is not None else None
@@ -111,8 +113,9 @@ def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
 
 
 def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
-    """Share answered within each wait for a person, per real-time channel (a CDF with its CI band), and
-    each channel's service-level threshold."""
+    """Share of the contacts who queued for a person answered within each wait, per real-time channel (a
+    CDF with its CI band; abandoners are never answered, so the curve tops out below 100%), and each
+    channel's service-level threshold: where the curve crosses it is the channel's service level."""
     table = result.distributions[result.distributions.distribution == "wait_cdf"]
     scopes = [s for s in table.scope.unique() if s.startswith("channel:")] or [s for s in table.scope.unique()]
     if not scopes:
@@ -128,13 +131,19 @@ def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
         axis.plot(x, rows["mean"] * 100, color=colour, marker="o", markersize=3, label=name)
         threshold = scenario.threshold(name) if scope.startswith("channel:") else scenario.service_level.default
         if threshold is not None:
-            axis.axvline(threshold, color=colour, linestyle="--",
+            axis.axvline(threshold, color=colour, linestyle=":",
                          label=f"{name}: service-level threshold ({format_duration(threshold)})")
+            target = next((t for t in scenario.targets if t.kpi == "service_level" and t.scope in (scope, "all")
+                           and (t.within is None or abs(t.within - threshold) < 1e-9)), None)
+            if target is not None:   # the curve must pass above this point
+                axis.plot([threshold], [target.bound * 100], marker="D", markersize=8, color=TARGET["color"],
+                          linestyle="none", label=f"{name}: target {target.bound:.0%} within {format_duration(threshold)}")
     axis.set_xscale("log")
-    ticks = [1 / 6, 1 / 3, 1, 2, 5, 10, 30, 60, 120, 480]
-    axis.set_xticks(ticks, ["10 s", "20 s", "1 min", "2 min", "5 min", "10 min", "30 min", "1 h", "2 h", "8 h"])
-    axis.set_xlabel("wait for a person (log scale)")
-    axis.set_ylabel("answered within that wait")
+    ticks = [1 / 12, 1 / 6, 1 / 3, 1, 2, 5, 10, 30, 60, 120, 480]
+    axis.set_xticks(ticks, ["0 s", "10 s", "20 s", "1 min", "2 min", "5 min", "10 min", "30 min", "1 h", "2 h",
+                            "8 h"])
+    axis.set_xlabel("wait for a person (log scale; answered at once drawn at 0 s)")
+    axis.set_ylabel("answered within that wait, of all who queued")
     axis.yaxis.set_major_formatter(PercentFormatter())
     axis.set_ylim(0, 101)
     axis.legend(loc="lower right")
@@ -143,24 +152,52 @@ def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
 
 
 def queue_by_interval(result: RunResult, folder: Path) -> list[Path]:
-    """Contacts waiting (time-average) in each interval, with its CI band."""
+    """Customers waiting (time-average) in each interval, one line per real-time channel with its CI band:
+    a live queue per channel, so that one channel's peak is not hidden in a total (backlogs of deferrable
+    work have their own chart)."""
     table = result.interval_summary
-    rows = table[(table.metric == "waiting") & (table.scope == "all")]
     scenario = result.scenario
-    if rows.empty or all(scenario.channel(d.channel).deferrable for d in scenario.demand):
+    live = [f"channel:{c.name}" for c in scenario.channels if not c.deferrable
+            and any(d.channel == c.name for d in scenario.demand)]
+    rows = table[(table.metric == "waiting") & table.scope.isin(live)]
+    if rows.empty:
         return []   # a backlog is not a queue of customers
     figure = _figure()
     axis = figure.add_subplot()
-    axis.fill_between(rows["interval"], rows["ci_low"], rows["ci_high"], color=COLOURS[0], alpha=0.2,
-                      label="95% confidence interval")
-    axis.plot(rows["interval"], rows["mean"], color=COLOURS[0], marker="o", label="contacts waiting (average)")
+    for colour, scope in zip(COLOURS, live):
+        line = rows[rows.scope == scope]
+        axis.fill_between(line["interval"], line["ci_low"], line["ci_high"], color=colour, alpha=0.2)
+        axis.plot(line["interval"], line["mean"], color=colour, marker="o", markersize=3,
+                  label=f"{scope.split(':', 1)[1]} (95% CI band)")
     axis.set_ylim(bottom=0)
-    axis.set_ylabel("contacts waiting, average over the interval")
+    axis.set_ylabel("customers waiting, average over the interval")
     axis.set_xlabel("interval start")
-    _interval_ticks(axis, rows["interval"].to_numpy(), result.scenario.clock)
+    _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
     axis.legend()
-    figure.suptitle(f"{result.scenario.name}: queue length over the day (real-time contacts waiting, all queues)")
+    figure.suptitle(f"{result.scenario.name}: live queues over the day, by channel")
     return _save(figure, folder, "queue_by_interval")
+
+
+def backlog_by_interval(result: RunResult, folder: Path) -> list[Path]:
+    """Deferrable work left open at the end of each interval, per deferrable channel, with its CI band."""
+    table = result.interval_summary
+    rows = table[table.metric == "backlog"]
+    if rows.empty:
+        return []
+    figure = _figure()
+    axis = figure.add_subplot()
+    for colour, scope in zip(COLOURS, sorted(rows.scope.unique())):
+        line = rows[rows.scope == scope]
+        axis.fill_between(line["interval"], line["ci_low"], line["ci_high"], color=colour, alpha=0.2)
+        axis.plot(line["interval"], line["mean"], color=colour, marker="o", markersize=3,
+                  label=f"{scope.split(':', 1)[-1]} (95% CI band)")
+    axis.set_ylim(bottom=0)
+    axis.set_ylabel("items open at the end of the interval")
+    axis.set_xlabel("interval start")
+    _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
+    axis.legend()
+    figure.suptitle(f"{result.scenario.name}: backlog of deferrable work over the day")
+    return _save(figure, folder, "backlog_by_interval")
 
 
 QUALITY = ("abandon_rate", "error_rate", "rework_rate", "recontact_rate", "fcr", "containment_rate")
@@ -184,7 +221,7 @@ def quality(result: RunResult, folder: Path) -> list[Path]:
     for target in result.scenario.targets:
         if target.kpi in shown and target.scope == "all":
             yy = y[shown.index(target.kpi)]
-            axis.plot([target.bound * 100] * 2, [yy - 0.4, yy + 0.4], color=COLOURS[1], linewidth=3,
+            axis.plot([target.bound * 100] * 2, [yy - 0.4, yy + 0.4], color=TARGET["color"], linewidth=3,
                       label=None if marked else "target")
             marked = True
     axis.set_yticks(y, shown)
@@ -220,7 +257,8 @@ def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
 def run_charts(result: RunResult, folder: Path) -> list[Path]:
     """The charts of a run, written into its results folder."""
     return (service_level_by_interval(result, folder) + wait_distribution(result, folder)
-            + staffing_by_interval(result, folder) + queue_by_interval(result, folder) + quality(result, folder)
+            + staffing_by_interval(result, folder) + queue_by_interval(result, folder)
+            + backlog_by_interval(result, folder) + quality(result, folder)
             + satisfaction_distribution(result, folder))
 
 
@@ -248,7 +286,7 @@ def comparison_charts(comparison: Comparison, folder: Path,
         level.set_title("each scenario, with 95% CI")
         target = next((t for t in scenario.targets if t.kpi == metric and t.scope == scope), None)
         if target is not None:
-            level.axvline(_scale(metric, [target.bound])[0], color=COLOURS[1], linestyle="--", label="target")
+            level.axvline(_scale(metric, [target.bound])[0], **TARGET, label="target")
             level.legend()
         others = rows[rows.scenario != comparison.baseline]
         d_mean, d_low, d_high = (_scale(metric, others[c]) for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
@@ -286,7 +324,7 @@ def sweep_charts(table: pd.DataFrame, parameter: str, folder: Path, targets: tup
         axis.plot(x, _scale(metric, table[column]), color=colour, marker="o", label=column)
         target = next((t for t in targets if t.kpi == metric and t.scope == (scope or "all")), None)
         if target is not None:
-            axis.axhline(_scale(metric, [target.bound])[0], color="black", linestyle="--", label="target")
+            axis.axhline(_scale(metric, [target.bound])[0], **TARGET, label="target")
         axis.set_xlabel(parameter)
         axis.set_ylabel(f"{column} ({_unit(metric)})")
         axis.legend()

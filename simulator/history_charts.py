@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-COLOURS = ["#1f5f8b", "#d1495b", "#2e933c", "#edae49", "#6c4f9c", "#00798c"]
+from simulator.charts import COLOURS   # one colour-blind-safe palette (Okabe-Ito)
 
 
 def _figure(rows: int = 1, columns: int = 2, size: tuple[float, float] = (11, 4.6)) -> tuple[Figure, np.ndarray]:

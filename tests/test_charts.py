@@ -36,6 +36,7 @@ def test_run_charts_for_every_shipped_scenario(path, tmp_path):
     expected = {"staffing_by_interval", "quality", "satisfaction"}
     expected |= {"wait_distribution", "queue_by_interval"} if real_time else set()
     expected |= {"service_level_by_interval"} if scenario.measures_service_level else set()
+    expected |= {"backlog_by_interval"} if any(scenario.channel(d.channel).deferrable for d in scenario.demand) else set()
     for name in expected:
         assert_chart(folder, name)
     assert {p.stem for p in folder.glob("*.png")} == expected   # no chart of a KPI the scenario does not have
@@ -58,3 +59,42 @@ def test_compare_sweep_and_staff_charts(tmp_path):
 def test_no_charts_writes_none(tmp_path):
     folder = run("run", str(SCENARIOS / "bank_branch.yaml"), "-r", "2", "--no-charts", str(tmp_path))
     assert not list(folder.glob("*.png")) and not list(folder.glob("*.svg"))
+
+
+def test_the_wait_distribution_crosses_the_threshold_at_the_service_level():
+    """Over everyone who queued (abandoners are never answered), as service level counts them."""
+    from simulator.experiment import run_scenario
+    from simulator.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    result = run_scenario(load_scenario(SCENARIOS / "help_desk.yaml"), replications=3)
+    threshold = result.scenario.threshold("phone")
+    table = result.distributions
+    at_threshold = table[(table.distribution == "wait_cdf") & (table.scope == "channel:phone")
+                         & (abs(table.point - threshold) < 1e-9)]["mean"].iloc[0]
+    assert abs(at_threshold - result.kpi("service_level", "channel:phone")["mean"]) < 1e-9
+
+
+def test_the_queue_chart_shows_each_live_queue_and_not_the_overnight_backlog():
+    """The contact centre's phone peak shows in its own line; email's backlog is on the backlog chart."""
+    from simulator.charts import queue_by_interval
+    from simulator.experiment import run_scenario
+
+    result = run_scenario(load_scenario(SCENARIOS / "contact_centre.yaml"), replications=2)
+    table = result.interval_summary
+    phone = table[(table.metric == "waiting") & (table.scope == "channel:phone")]
+    peak = phone.loc[phone["mean"].idxmax()]
+    assert peak["start"] >= "09:30" and peak["mean"] > 1          # a morning peak of callers on hold
+    assert not table[(table.metric == "backlog") & (table.scope == "channel:email")].empty
+    import matplotlib.figure
+
+    drawn = []
+    original = matplotlib.figure.Figure.savefig
+    matplotlib.figure.Figure.savefig = lambda self, *a, **k: drawn.append(
+        [line.get_label() for axis in self.axes for line in axis.get_lines()])
+    try:
+        queue_by_interval(result, Path("."))
+    finally:
+        matplotlib.figure.Figure.savefig = original
+    assert drawn and all("email" not in label for label in drawn[0])
+    assert any(label.startswith("phone") for label in drawn[0])

@@ -388,8 +388,10 @@ DistributionRow = tuple[str, str, float, float, float, float, float]   # (distri
 
 
 def distribution_rows(tables: ReplicationTables, scenario: Scenario) -> list[DistributionRow]:
-    """(distribution, scope, point, value, numerator, denominator): the share of answered contacts
-    answered within each of WAIT_POINTS (each real-time channel, and all real-time contacts), and the
+    """(distribution, scope, point, value, numerator, denominator): the share of the contacts that queued
+    for a person (answered, abandoned, or still waiting at the end; short abandons left out, as in service
+    level) answered within each of WAIT_POINTS (each real-time channel, and all real-time contacts): at a
+    channel's threshold it is the channel's service level. Also the
     share of contacts that left with a satisfaction proxy in each half-point bin (``point`` is the
     bin's lower edge)."""
     facts = ContactFacts(tables, scenario)
@@ -400,10 +402,12 @@ def distribution_rows(tables: ReplicationTables, scenario: Scenario) -> list[Dis
             continue
         mask = mask & facts.counted
         if scope_channels(scenario, scope) - deferrable:
-            chosen = mask & ~facts.deferrable & facts.answered
-            waits = np.sort(tables.wait[chosen])
+            real_time = mask & ~facts.deferrable
+            queued = int((real_time & (facts.answered | (facts.abandoned & ~facts.short)
+                                       | facts.unanswered_at_end)).sum())
+            waits = np.sort(tables.wait[real_time & facts.answered])
             within = np.searchsorted(waits, np.asarray(WAIT_POINTS) + 1e-12, side="right")
-            rows += [("wait_cdf", scope, float(x), v / len(waits) if len(waits) else NAN, float(v), float(len(waits)),
+            rows += [("wait_cdf", scope, float(x), v / queued if queued else NAN, float(v), float(queued),
                       NAN) for x, v in zip(WAIT_POINTS, within)]
         left = mask & facts.left
         counts = np.histogram(facts.scores[left], bins=SATISFACTION_BINS)[0]
