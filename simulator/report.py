@@ -38,9 +38,11 @@ gap: 0.2rem 1rem; } dt { font-weight: 600; }
 CHART_CAPTIONS = {
     "service_level_by_interval": "Service level by interval, with its 95% confidence band, against the target; "
                                  "offered and abandoned contacts as bars.",
-    "wait_distribution": "How long customers wait before an answer, by channel.",
+    "wait_distribution": "Of everyone who queued for a person, the share answered within each wait, by channel: "
+                         "it crosses the threshold at the service level.",
     "staffing_by_interval": "Staffed and busy agents per pool over the day.",
-    "queue_by_interval": "Contacts waiting, on average, in each interval.",
+    "queue_by_interval": "Customers waiting, on average, in each interval: a live queue per real-time channel.",
+    "backlog_by_interval": "Deferrable work (email, cases) still open at the end of each interval.",
     "quality": "Abandonment, errors, rework, recontacts, first-contact resolution and containment.",
     "satisfaction": "Distribution of the satisfaction proxy (docs/satisfaction.md).",
     "sweep": "KPIs against the varied parameter, with 95% confidence bands.",
