@@ -70,8 +70,9 @@ def _engine(jobs: int | None, executor: str, address: str | None):
     return Engine(executor, jobs or default_jobs(), address)
 
 
-def run_options(folder: str, with_json: bool = True):
-    """The options of every command that runs replications, declared once."""
+def run_options(folder: str, with_json: bool = True, with_files: bool = True):
+    """The options of every command that runs replications, declared once (``with_files``: the charts and
+    report switches, for commands that write them)."""
     options = [
         click.option("--replications", "-r", type=click.IntRange(min=1),
                      help="Override the scenario's replications (the baseline's, when comparing)."),
@@ -88,6 +89,8 @@ def run_options(folder: str, with_json: bool = True):
         click.option("--no-charts", "no_charts", is_flag=True, help="Write no charts (PNG and SVG)."),
         click.option("--report", "with_report", is_flag=True, help="Also write report.html (self-contained)."),
     ]
+    if not with_files:
+        options = options[:-2]
     if with_json:
         options.insert(3, click.option("--json", "as_json", is_flag=True,
                                        help="Print the results as JSON on stdout (no table)."))
@@ -244,6 +247,40 @@ def sweep(scenario_file: Path, varies: tuple[str, ...], replications: int | None
     elif not quiet:
         click.echo(render_sweep(result))
         click.echo(f"\nResults: {folder}")
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="PATH=START:STOP[:STEP]|A,B,C",
+              help="A parameter and its values (repeatable: a slider each).")
+@run_options("<scenario-slug>/<run-id>-explore/", with_json=False, with_files=False)
+def explore(scenario_file: Path, varies: tuple[str, ...], replications: int | None, seed: int | None,
+            out_dir: Path, quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str,
+            address: str | None) -> None:
+    """Run a grid of parameter values on the same customers and write explorer.html: one self-contained
+    page with a slider per parameter, the KPI table, the verdicts and charts following them."""
+    from simulator.explorer import write_explorer
+    from simulator.output import write_folder
+    from simulator.scenario import load_scenario
+    from simulator.sweep import parse_vary, run_sweep
+
+    grid = [parse_vary(text) for text in varies]
+    base = load_scenario(scenario_file, _overrides(assignments))
+    _warn(base, quiet)
+    points = 1
+    for _, values in grid:
+        points *= len(values)
+    with _progress(points * (replications or base.replications), "points x replications", quiet) as bar:
+        result = run_sweep(scenario_file, grid, _overrides(assignments), replications, seed,
+                           _engine(jobs, executor, address), bar)
+
+    def write(folder: Path) -> None:
+        write_explorer(result, folder)
+        result.table().to_csv(folder / "sweep.csv", index=False)
+    folder = write_folder(out_dir, base.slug, "explore", write)
+    if not quiet:
+        click.echo(f"{base.name}: {points} settings simulated on the same customers")
+        click.echo(f"\nExplorer: {folder / 'explorer.html'} (opens offline in any browser)")
 
 
 @main.command()

@@ -1,0 +1,84 @@
+"""The pages a user opens, in a real browser (headless Chromium through Selenium): the explorer's slider
+moves and its numbers are the run's; the report reads at desktop and phone widths.
+
+Skipped, with the reason, where Chromium, its driver or Selenium is not installed (``.ci/run`` installs
+them: Debian's ``chromium`` and ``chromium-driver``, and Selenium with the test extras)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from simulator.cli import main
+from tests.conftest import SCENARIOS
+
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    webdriver = pytest.importorskip("selenium.webdriver", reason="Selenium is not installed (pip install -e '.[test]')")
+    if BROWSER is None or DRIVER is None:
+        pytest.skip("no Chromium and chromedriver installed (apt-get install chromium chromium-driver)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = BROWSER
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    from selenium.webdriver.chrome.service import Service
+
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_explorer_slider_shows_what_the_run_gives(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    scenario = str(SCENARIOS / "mmc_textbook.yaml")
+    invoke("explore", scenario, "--vary", "staff.agents.headcount=18:26", "-r", "4", "--out", str(tmp_path), "--quiet")
+    (page,) = tmp_path.glob("*/*-explore/explorer.html")
+    browser.set_window_size(1280, 900)
+    browser.get(page.as_uri())
+    slider = browser.find_element(By.ID, "slider-0")
+    assert browser.find_element(By.ID, "value-0").text == "18"
+    for _ in range(4):                       # 18 -> 22, as a user moves it with the keyboard
+        slider.send_keys(Keys.ARROW_RIGHT)
+    assert browser.find_element(By.ID, "value-0").text == "22"
+    shown = float(browser.find_element(By.ID, "kpi-service_level@all").get_attribute("data-value"))
+    run = json.loads(invoke("run", scenario, "--set", "staff.agents.headcount=22", "-r", "4", "--json",
+                            "--out", str(tmp_path / "run"), "--no-charts"))
+    expected = next(row["mean"] for row in run["summary"] if row["metric"] == "service_level" and row["scope"] == "all")
+    assert shown == pytest.approx(expected, abs=1e-12)
+    status = run["verdicts"][0]["status"]                      # the same verdict as the run's
+    assert browser.find_element(By.ID, "verdicts").text.upper().startswith(status.replace("_", " ").upper())
+    browser.save_screenshot(str(tmp_path / "explorer-1280.png"))
+    browser.set_window_size(420, 900)        # a phone: the estimate column stays on screen
+    cell = browser.find_element(By.ID, "kpi-service_level@all")
+    assert cell.rect["x"] + cell.rect["width"] <= 420
+    assert browser.save_screenshot(str(tmp_path / "explorer-420.png"))
+
+
+def test_the_report_leads_with_the_verdicts_at_desktop_and_phone_widths(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    invoke("run", str(SCENARIOS / "help_desk.yaml"), "-r", "2", "--report", "--out", str(tmp_path), "--quiet")
+    (page,) = tmp_path.glob("*/*/report.html")
+    for width in (1280, 420):
+        browser.set_window_size(width, 900)
+        browser.get(page.as_uri())
+        headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h2")]
+        assert headings[0] == "Targets", headings
+        images = browser.find_elements(By.TAG_NAME, "img")
+        assert images and all(browser.execute_script("return arguments[0].naturalWidth", i) > 0 for i in images)
+        assert browser.save_screenshot(str(tmp_path / f"report-{width}.png"))
