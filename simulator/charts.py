@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simulator.experiment import Comparison, RunResult
 from simulator.kpis import KPI_BY_NAME, headline_pairs
@@ -256,7 +257,8 @@ def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
 
 def run_charts(result: RunResult, folder: Path) -> list[Path]:
     """The charts of a run, written into its results folder."""
-    return (service_level_by_interval(result, folder) + wait_distribution(result, folder)
+    return (service_level_by_interval(result, folder) + service_level_heatmap(result, folder)
+            + wait_distribution(result, folder)
             + staffing_by_interval(result, folder) + queue_by_interval(result, folder)
             + backlog_by_interval(result, folder) + quality(result, folder)
             + satisfaction_distribution(result, folder))
@@ -326,10 +328,83 @@ def sweep_charts(table: pd.DataFrame, parameter: str, folder: Path, targets: tup
         if target is not None:
             axis.axhline(_scale(metric, [target.bound])[0], **TARGET, label="target")
         axis.set_xlabel(parameter)
+        if all(float(v).is_integer() for v in x):   # headcounts are whole people: no 22.5 on the axis
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(f"{column} ({_unit(metric)})")
         axis.legend()
     figure.suptitle(f"KPIs against {parameter}")
     return _save(figure, folder, "sweep")
+
+
+def sweep_heatmap(table: pd.DataFrame, parameters: list[str], folder: Path, targets: tuple = ()) -> list[Path]:
+    """A two-parameter sweep: the first target's KPI (else service level) over the grid, each cell with its
+    estimate, and the cells that meet the target outlined."""
+    target = targets[0] if targets else None
+    column = (target.kpi if target.scope == "all" else f"{target.kpi}@{target.scope}") if target else "service_level"
+    if column not in table or table[column].isna().all():
+        return []
+    metric = column.partition("@")[0]
+    rows, columns = (sorted(table[p].unique()) for p in parameters)
+    grid = np.full((len(rows), len(columns)), np.nan)
+    met = np.zeros_like(grid, dtype=bool)
+    for _, point in table.iterrows():
+        i, j = rows.index(point[parameters[0]]), columns.index(point[parameters[1]])
+        grid[i, j] = _scale(metric, [point[column]])[0]
+        if target is not None:
+            low, high = point[f"{column}_ci_low"], point[f"{column}_ci_high"]
+            met[i, j] = target.is_met(float(low if target.direction == "at_least" else high))
+    figure = _figure()
+    axis = figure.add_subplot()
+    image = axis.imshow(grid, cmap="cividis", aspect="auto", origin="lower")
+    for i in range(len(rows)):
+        for j in range(len(columns)):
+            if np.isfinite(grid[i, j]):
+                axis.text(j, i, f"{grid[i, j]:.1f}", ha="center", va="center", fontsize=8,
+                          color="white" if grid[i, j] < np.nanmean(grid) else "black")
+            if met[i, j]:
+                axis.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=2))
+    axis.set_xticks(range(len(columns)), [str(c) for c in columns])
+    axis.set_yticks(range(len(rows)), [str(r) for r in rows])
+    axis.set_xlabel(parameters[1])
+    axis.set_ylabel(parameters[0])
+    figure.colorbar(image, ax=axis, label=f"{column} ({_unit(metric)})")
+    met_text = f"; outlined: target {target.direction.replace('_', ' ')} {target.bound:g} met" if target else ""
+    figure.suptitle(f"{column} over the grid{met_text}")
+    return _save(figure, folder, "sweep_heatmap")
+
+
+def service_level_heatmap(result: RunResult, folder: Path) -> list[Path]:
+    """Service level (the first service-level target's scope) by interval of the day and day: where and
+    when the target is missed, over several days."""
+    clock = result.scenario.clock
+    if clock.days < 2:
+        return []
+    target = next((t for t in result.scenario.targets if t.kpi == "service_level"), None)
+    table = result.interval_summary
+    scope = target.scope if target is not None and target.scope in set(table.scope) else "all"
+    rows = table[(table.metric == "service_level") & (table.scope == scope)]
+    if rows.empty:
+        return []
+    grid = np.full((clock.days, clock.intervals_per_day), np.nan)
+    for interval, mean in zip(rows["interval"], rows["mean"]):
+        day, slot = divmod(int(interval), clock.intervals_per_day)
+        grid[day, slot] = mean * 100
+    figure = _figure()
+    axis = figure.add_subplot()
+    image = axis.imshow(grid, cmap="cividis", aspect="auto", vmin=0, vmax=100)
+    dates = clock.dates
+    axis.set_yticks(range(clock.days), [f"{d:%a %d %b}" for d in dates] if dates else [f"day {d + 1}" for d in
+                                                                                         range(clock.days)])
+    step = max(1, clock.intervals_per_day // 10)
+    axis.set_xticks(range(0, clock.intervals_per_day, step),
+                    [clock.interval_labels(k)[0][-5:] for k in range(0, clock.intervals_per_day, step)])
+    if target is not None:   # the intervals below the target, marked
+        for day, slot in zip(*np.nonzero(grid < target.bound * 100)):
+            axis.text(slot, day, "x", ha="center", va="center", color="white", fontsize=9)
+    figure.colorbar(image, ax=axis, label="service level (%)")
+    note = f" (x: below the {target.bound:.0%} target)" if target is not None else ""
+    figure.suptitle(f"{result.scenario.name}: service level by interval and day, {scope}{note}")
+    return _save(figure, folder, "service_level_heatmap")
 
 
 def _day_axis(axis, table: pd.DataFrame) -> np.ndarray:

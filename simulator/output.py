@@ -211,10 +211,13 @@ def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: 
     paired differences from the first point) and each point's own run files."""
     def write(folder: Path) -> None:
         sweep.table().to_csv(folder / "sweep.csv", index=False)
-        if charts and len(sweep.parameters) == 1:
-            from simulator.charts import sweep_charts
+        if charts:
+            from simulator.charts import sweep_charts, sweep_heatmap
             first = sweep.comparison.runs[sweep.comparison.baseline].scenario
-            sweep_charts(sweep.table(), sweep.parameters[0], folder, first.targets)
+            if len(sweep.parameters) == 1:
+                sweep_charts(sweep.table(), sweep.parameters[0], folder, first.targets)
+            elif len(sweep.parameters) == 2:
+                sweep_heatmap(sweep.table(), sweep.parameters, folder, first.targets)
         sweep.comparison.table.to_csv(folder / "comparison.csv", index=False)
         for number, result in enumerate(sweep.comparison.runs.values()):
             (folder / "points" / f"{number:03d}").mkdir(parents=True)

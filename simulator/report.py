@@ -46,6 +46,8 @@ CHART_CAPTIONS = {
     "quality": "Abandonment, errors, rework, recontacts, first-contact resolution and containment.",
     "satisfaction": "Distribution of the satisfaction proxy (docs/satisfaction.md).",
     "sweep": "KPIs against the varied parameter, with 95% confidence bands.",
+    "sweep_heatmap": "The target's KPI over a two-parameter grid; outlined cells meet the target.",
+    "service_level_heatmap": "Service level by interval of the day and day: where and when the target is missed.",
     "staffing_requirement": "Agents required: simulation beside Erlang C.",
 }
 

@@ -36,6 +36,7 @@ def test_run_charts_for_every_shipped_scenario(path, tmp_path):
     expected = {"staffing_by_interval", "quality", "satisfaction"}
     expected |= {"wait_distribution", "queue_by_interval"} if real_time else set()
     expected |= {"service_level_by_interval"} if scenario.measures_service_level else set()
+    expected |= {"service_level_heatmap"} if scenario.measures_service_level and scenario.clock.days > 1 else set()
     expected |= {"backlog_by_interval"} if any(scenario.channel(d.channel).deferrable for d in scenario.demand) else set()
     for name in expected:
         assert_chart(folder, name)
@@ -98,3 +99,9 @@ def test_the_queue_chart_shows_each_live_queue_and_not_the_overnight_backlog():
         matplotlib.figure.Figure.savefig = original
     assert drawn and all("email" not in label for label in drawn[0])
     assert any(label.startswith("phone") for label in drawn[0])
+
+
+def test_a_two_parameter_sweep_draws_its_grid(tmp_path):
+    folder = run("sweep", str(SCENARIOS / "mmc_textbook.yaml"), "--vary", "staff.agents.headcount=20:22",
+                 "--vary", "clock.horizon=8h,16h", "-r", "2", str(tmp_path))
+    assert_chart(folder, "sweep_heatmap")
