@@ -16,7 +16,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simulator.experiment import Comparison, RunResult
-from simulator.kpis import KPI_BY_NAME, headline_pairs
+from simulator.kpis import KPI_BY_NAME, headline_pairs, kpi_label
 from simulator.units import format_duration
 
 SIZE = (10, 5.6)          # inches: 16:9-ish, readable at slide size
@@ -225,7 +225,7 @@ def quality(result: RunResult, folder: Path) -> list[Path]:
             axis.plot([target.bound * 100] * 2, [yy - 0.4, yy + 0.4], color=TARGET["color"], linewidth=3,
                       label=None if marked else "target")
             marked = True
-    axis.set_yticks(y, shown)
+    axis.set_yticks(y, [kpi_label(metric) for metric in shown])
     axis.set_xlim(0, 110)
     axis.xaxis.set_major_formatter(PercentFormatter())
     axis.set_xlabel("share of contacts (see docs/kpis.md for each definition)")
@@ -284,7 +284,7 @@ def comparison_charts(comparison: Comparison, folder: Path,
         level.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", color=COLOURS[0], capsize=4)
         level.set_yticks(y, names)
         where = "" if scope == "all" else f", {scope}"
-        level.set_xlabel(f"{metric}{where} ({_unit(metric)})")
+        level.set_xlabel(f"{kpi_label(metric)}{where} ({_unit(metric)})")
         level.set_title("each scenario, with 95% CI")
         target = next((t for t in scenario.targets if t.kpi == metric and t.scope == scope), None)
         if target is not None:
@@ -301,7 +301,7 @@ def comparison_charts(comparison: Comparison, folder: Path,
         diff.set_yticks(yd, others["scenario"].tolist())
         diff.set_xlabel(f"difference from {comparison.baseline} ({_unit(metric)})")
         diff.set_title("paired difference, 95% CI\n(green: the CI excludes zero)")
-        figure.suptitle(f"{metric}{where}: scenarios compared on the same customers")
+        figure.suptitle(f"{kpi_label(metric)}{where}: scenarios compared on the same customers")
         name = metric if scope == "all" else f"{metric}_{scope.replace(':', '_').replace('.', '_')}"
         paths += _save(figure, folder, f"compare_{name}")
     return paths
@@ -323,14 +323,15 @@ def sweep_charts(table: pd.DataFrame, parameter: str, folder: Path, targets: tup
         x = table[parameter].to_numpy(dtype=float)
         axis.fill_between(x, _scale(metric, table[f"{column}_ci_low"]), _scale(metric, table[f"{column}_ci_high"]),
                           color=colour, alpha=0.2, label="95% CI")
-        axis.plot(x, _scale(metric, table[column]), color=colour, marker="o", label=column)
+        axis.plot(x, _scale(metric, table[column]), color=colour, marker="o",
+                  label=kpi_label(metric) + (f" ({scope})" if scope else ""))
         target = next((t for t in targets if t.kpi == metric and t.scope == (scope or "all")), None)
         if target is not None:
             axis.axhline(_scale(metric, [target.bound])[0], **TARGET, label="target")
         axis.set_xlabel(parameter)
         if all(float(v).is_integer() for v in x):   # headcounts are whole people: no 22.5 on the axis
             axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axis.set_ylabel(f"{column} ({_unit(metric)})")
+        axis.set_ylabel(f"{kpi_label(metric)}{f' ({scope})' if scope else ''}, {_unit(metric)}")
         axis.legend()
     figure.suptitle(f"KPIs against {parameter}")
     return _save(figure, folder, "sweep")
@@ -367,9 +368,10 @@ def sweep_heatmap(table: pd.DataFrame, parameters: list[str], folder: Path, targ
     axis.set_yticks(range(len(rows)), [str(r) for r in rows])
     axis.set_xlabel(parameters[1])
     axis.set_ylabel(parameters[0])
-    figure.colorbar(image, ax=axis, label=f"{column} ({_unit(metric)})")
+    figure.colorbar(image, ax=axis, label=f"{kpi_label(metric)} ({_unit(metric)})")
     met_text = f"; outlined: target {target.direction.replace('_', ' ')} {target.bound:g} met" if target else ""
-    figure.suptitle(f"{column} over the grid{met_text}")
+    figure.suptitle(f"{kpi_label(metric)}{' (' + column.partition('@')[2] + ')' if '@' in column else ''} over the "
+                    f"grid{met_text}")
     return _save(figure, folder, "sweep_heatmap")
 
 

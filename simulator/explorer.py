@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from simulator.kpis import KPI_BY_NAME, headline_pairs
+from simulator.kpis import KPI_BY_NAME, headline_pairs, kpi_label
 from simulator.report import STYLE
 from simulator.sweep import Sweep
 
@@ -55,7 +55,7 @@ def explorer_data(sweep: Sweep) -> dict:
     return {
         "name": first.name, "seed": first.seed, "replications": first.replications,
         "parameters": [{"name": name, "values": vals} for name, vals in zip(sweep.parameters, values)],
-        "kpis": [{"key": f"{metric}@{scope}", "metric": metric, "scope": scope,
+        "kpis": [{"key": f"{metric}@{scope}", "metric": metric, "scope": scope, "label": kpi_label(metric),
                   "kind": KPI_BY_NAME[metric].kind, "definition": KPI_BY_NAME[metric].definition}
                  for metric, scope in pairs if metric in KPI_BY_NAME],
         "targets": [{"kpi": t.kpi, "scope": t.scope, "bound": t.bound, "direction": t.direction} for t in first.targets],
@@ -66,6 +66,7 @@ def explorer_data(sweep: Sweep) -> dict:
 SCRIPT = r"""
 const data = JSON.parse(document.getElementById('explorer-data').textContent);
 const chosen = data.parameters.map(() => 0);
+const labels = Object.fromEntries(data.kpis.map(k => [k.metric, k.label]));
 function fmt(kind, v) {
   if (v === null || v === undefined) return '-';
   if (kind === 'share') return (100 * v).toFixed(1) + '%';
@@ -101,13 +102,13 @@ function render() {
   const here = point();
   const rows = data.kpis.map(k => {
     const v = here.kpis[k.key] || [null, null, null];
-    return `<tr><td title="${k.definition}">${k.metric.replace(/_/g, ' ')}</td><td>${k.scope}</td>` +
+    return `<tr><td title="${k.definition}">${k.label}</td><td>${k.scope}</td>` +
       `<td class="value" id="kpi-${k.key}" data-value="${v[0] === null ? '' : v[0]}">${fmt(k.kind, v[0])}</td>` +
       `<td>${fmt(k.kind, v[1])} to ${fmt(k.kind, v[2])}</td></tr>`;
   }).join('');
   document.getElementById('kpi-rows').innerHTML = rows;
   document.getElementById('verdicts').innerHTML = here.targets.map(t =>
-    `<li class="${t.status}">${t.status.replace(/_/g, ' ').toUpperCase()}: ${t.kpi.replace(/_/g, ' ')} (${t.scope})</li>`).join('');
+    `<li class="${t.status}">${t.status.replace(/_/g, ' ').toUpperCase()}: ${labels[t.kpi] || t.kpi} (${t.scope})</li>`).join('');
   const sl = here.intervals.service_level, target = data.targets.find(t => t.kpi === 'service_level');
   if (sl.mean.length) svgLine(document.getElementById('chart-sl'), sl, 1, target ? target.bound : null,
                               'service level per interval (' + sl.scope + '), 95% CI band');

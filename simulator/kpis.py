@@ -153,6 +153,35 @@ def headline_pairs(scenario, defaults: tuple[str, ...]) -> list[tuple[str, str]]
     return list(dict.fromkeys(pairs))
 
 
+# What a practitioner calls each KPI (contact-centre and WFM usage), for charts, reports and the explorer
+LABELS = {
+    "offered": "Contacts offered", "contained": "Contained by automation", "answered": "Answered by a person",
+    "abandoned": "Abandoned", "short_abandoned": "Short abandons", "abandon_rate": "Abandonment rate",
+    "unfinished": "Unfinished at the end", "wait_mean": "Average speed of answer",
+    "wait_p50": "Median wait", "wait_p90": "90th percentile wait", "wait_p95": "95th percentile wait",
+    "service_level": "Service level", "queue_time_mean": "Mean queue time (all steps)",
+    "queue_time_p90": "90th percentile queue time", "handle_time_mean": "Average handling time",
+    "time_in_system_mean": "Mean time in system", "response_time_mean": "Mean response time",
+    "response_within_target": "Answered within the response target", "backlog_end": "Backlog at the end",
+    "utilisation": "Utilisation", "occupancy": "Occupancy", "slot_utilisation": "Slot utilisation (concurrency)",
+    "overtime": "Overtime", "overtime_share": "Overtime share of paid hours", "error_rate": "Error rate",
+    "rework_rate": "Rework rate", "recontact_rate": "Repeat-contact rate", "fcr": "First-contact resolution",
+    "repeat_contacts": "Repeat contacts", "retrial_contacts": "Retrials after abandoning",
+    "callback_rate": "Call-back rate", "containment_rate": "Containment rate",
+    "satisfaction_mean": "Satisfaction proxy (1-5)", "satisfied_share": "Satisfied (proxy 4 or more)",
+    "cost_staff": "Staff cost", "cost_automation": "Automation cost", "cost_training": "Training cost",
+    "cost_total": "Total cost", "cost_per_contact": "Cost per completed contact",
+}
+UNITS = {"share": "%", "duration": "minutes", "money": "currency", "score": "1-5", "count": ""}
+
+
+def kpi_label(metric: str, with_unit: bool = False) -> str:
+    """The KPI's name as practitioners say it (and, with ``with_unit``, its unit in brackets)."""
+    label = LABELS.get(metric, metric.replace("_", " ").capitalize())
+    kind = KPI_BY_NAME[metric].kind if metric in KPI_BY_NAME else "count"
+    return f"{label} ({UNITS[kind]})" if with_unit and UNITS.get(kind) else label
+
+
 def markdown_table() -> str:
     """The catalogue as the Markdown table in docs/kpis.md (``servicesim kpis --markdown`` prints it)."""
     rows = [f"| `{kpi.name}` | {kpi.kind} | {', '.join(sorted(kpi.scopes))} | {kpi.definition} |" for kpi in KPIS]

@@ -17,6 +17,7 @@ import yaml
 
 from simulator.console import format_interval, format_value
 from simulator.errors import InputError
+from simulator.kpis import kpi_label
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1100px;
@@ -164,7 +165,8 @@ def _kpi_table(summary: pd.DataFrame, targets: pd.DataFrame, scope: str = "all")
         verdict = verdicts.get((row.metric, row.scope))
         status = "" if verdict is None else (f"<span class=\"{verdict.status}\">{html.escape(_target_text(verdict))}: "
                                              f"{STATUS_TEXT.get(verdict.status, verdict.status)}</span>")
-        rows.append(f"<tr><td>{html.escape(row.metric)}</td><td>{format_value(row.metric, row.mean)}</td>"
+        rows.append(f"<tr><td title=\"{html.escape(row.metric)}\">{html.escape(kpi_label(row.metric))}</td>"
+                    f"<td>{format_value(row.metric, row.mean)}</td>"
                     f"<td>{format_interval(row.metric, row.ci_low, row.ci_high)}</td><td>{status}</td></tr>")
     return ("<div class=\"scroll\"><table><thead><tr><th>KPI</th><th>estimate</th><th>95% CI</th><th>target</th>"
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")

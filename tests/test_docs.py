@@ -49,3 +49,11 @@ def test_the_python_example_runs(capsys):
         sys.argv = argv
     out = capsys.readouterr().out
     assert "plus_two_agents" in out and "erlang_c" in out
+
+
+def test_every_kpi_has_a_practitioners_label():
+    from simulator.kpis import LABELS, kpi_label
+
+    assert set(LABELS) == {kpi.name for kpi in KPIS}
+    assert kpi_label("wait_mean") == "Average speed of answer"
+    assert kpi_label("service_level", with_unit=True) == "Service level (%)"
