@@ -36,20 +36,20 @@ gap: 0.2rem 1rem; } dt { font-weight: 600; }
 @media print { body { max-width: none; } h2 { break-after: avoid; } figure, table { break-inside: avoid; } }
 """
 
-CHART_CAPTIONS = {
+CHART_CAPTIONS = {  # in reading order: the answer first, then why, then the rest
     "service_level_by_interval": "Service level by interval, with its 95% confidence band, against the target; "
                                  "offered and abandoned contacts as bars.",
+    "service_level_heatmap": "Service level by interval of the day and day: where and when the target is missed.",
+    "staffing_requirement": "Agents required: simulation beside Erlang C.",
     "wait_distribution": "Of everyone who queued for a person, the share answered within each wait, by channel: "
                          "it crosses the threshold at the service level.",
-    "staffing_by_interval": "Staffed and busy agents per pool over the day.",
     "queue_by_interval": "Customers waiting, on average, in each interval: a live queue per real-time channel.",
     "backlog_by_interval": "Deferrable work (email, cases) still open at the end of each interval.",
+    "staffing_by_interval": "Staffed and busy agents per pool over the day.",
     "quality": "Abandonment, errors, rework, recontacts, first-contact resolution and containment.",
     "satisfaction": "Distribution of the satisfaction proxy (docs/satisfaction.md).",
     "sweep": "KPIs against the varied parameter, with 95% confidence bands.",
     "sweep_heatmap": "The target's KPI over a two-parameter grid; outlined cells meet the target.",
-    "service_level_heatmap": "Service level by interval of the day and day: where and when the target is missed.",
-    "staffing_requirement": "Agents required: simulation beside Erlang C.",
 }
 
 
@@ -131,9 +131,17 @@ def _verdicts(targets: pd.DataFrame) -> list[str]:
             "<th>target</th><th>estimate</th><th>95% CI</th></tr></thead><tbody>" + rows + "</tbody></table></div>"]
 
 
+def _reading_order(png: Path) -> tuple[int, str]:
+    """Charts as a planner reads them: the answer (service level, staffing against need), then why
+    (waits and queues), then the rest; the order of CHART_CAPTIONS, unknown charts last by name."""
+    order = list(CHART_CAPTIONS)
+    stem = png.stem.removeprefix("compare_")
+    return (order.index(stem) if stem in order else len(order), png.stem)
+
+
 def _charts(folder: Path, prefix: str = "") -> list[str]:
     parts = []
-    for png in sorted(folder.glob(f"{prefix}*.png")):
+    for png in sorted(folder.glob(f"{prefix}*.png"), key=_reading_order):
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         caption = CHART_CAPTIONS.get(png.stem, png.stem.replace("_", " "))
         parts.append(f"<figure><img alt=\"{html.escape(caption)}\" src=\"data:image/png;base64,{data}\">"

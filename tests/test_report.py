@@ -83,3 +83,13 @@ def test_report_command_on_an_existing_folder_and_on_a_wrong_one(tmp_path):
     check(folder / "report.html")
     result = CliRunner().invoke(main, ["report", str(tmp_path)])
     assert result.exit_code == 2 and "not a results folder" in result.stderr
+
+
+def test_charts_come_in_reading_order_the_answer_first(tmp_path):
+    from simulator.report import _charts
+
+    folder = run("run", str(SCENARIOS / "contact_centre.yaml"), "-r", "2", "--set", "clock.days=2", out=tmp_path).parent
+    captions = [part.split("<figcaption>")[1] for part in _charts(folder)]
+    assert captions[0].startswith("Service level by interval")
+    assert captions.index(next(c for c in captions if c.startswith("Of everyone who queued"))) < \
+        captions.index(next(c for c in captions if c.startswith("Distribution of the satisfaction")))
