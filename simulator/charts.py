@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from simulator.console import format_value
 from simulator.experiment import Comparison, RunResult
 from simulator.kpis import KPI_BY_NAME, headline_pairs, kpi_label
 from simulator.units import format_duration
@@ -111,6 +112,36 @@ def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
     axis.legend(ncols=2, fontsize="small")
     figure.suptitle(f"{result.scenario.name}: staffed and busy agents (busy with 95% CI)")
     return _save(figure, folder, "staffing_by_interval")
+
+
+def targets_by_interval(result: RunResult, folder: Path) -> list[Path]:
+    """Each target on a KPI measured per interval (other than service level, which has its own chart):
+    its value per interval in the target's scope, with the CI band and the target, so that the bank
+    branch's "mean wait at most 5 minutes" is charted as it is judged."""
+    table = result.interval_summary
+    chosen = [t for t in result.scenario.targets if t.kpi != "service_level"
+              and not table[(table.metric == t.kpi) & (table.scope == t.scope)].empty]
+    if not chosen:
+        return []
+    figure = _figure()
+    axes = np.atleast_1d(figure.subplots(1, len(chosen[:3])))
+    for axis, target, colour in zip(axes, chosen[:3], COLOURS):
+        rows = table[(table.metric == target.kpi) & (table.scope == target.scope)]
+        axis.fill_between(rows["interval"], _scale(target.kpi, rows["ci_low"]), _scale(target.kpi, rows["ci_high"]),
+                          color=colour, alpha=0.2, label="95% CI")
+        axis.plot(rows["interval"], _scale(target.kpi, rows["mean"]), color=colour, marker="o", markersize=3,
+                  label=kpi_label(target.kpi))
+        axis.axhline(_scale(target.kpi, [target.bound])[0], **TARGET,
+                     label=f"target: {target.direction.replace('_', ' ')} {format_value(target.kpi, target.bound)}")
+        # the estimates and the target set the scale (a per-interval CI of few replications can be wide)
+        top = float(np.nanmax(np.append(_scale(target.kpi, rows["mean"]), _scale(target.kpi, [target.bound]))))
+        axis.set_ylim(0, top * 1.6 if top > 0 else 1)
+        axis.set_ylabel(f"{kpi_label(target.kpi)} ({_unit(target.kpi)})")
+        axis.set_title(target.scope if target.scope != "all" else "all contacts", fontsize="medium")
+        _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
+        axis.legend(fontsize="small")
+    figure.suptitle(f"{result.scenario.name}: the targets, interval by interval")
+    return _save(figure, folder, "targets_by_interval")
 
 
 def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
@@ -257,7 +288,8 @@ def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
 
 def run_charts(result: RunResult, folder: Path) -> list[Path]:
     """The charts of a run, written into its results folder."""
-    return (service_level_by_interval(result, folder) + service_level_heatmap(result, folder)
+    return (service_level_by_interval(result, folder) + targets_by_interval(result, folder)
+            + service_level_heatmap(result, folder)
             + wait_distribution(result, folder)
             + staffing_by_interval(result, folder) + queue_by_interval(result, folder)
             + backlog_by_interval(result, folder) + quality(result, folder)

@@ -39,6 +39,7 @@ gap: 0.2rem 1rem; } dt { font-weight: 600; }
 CHART_CAPTIONS = {  # in reading order: the answer first, then why, then the rest
     "service_level_by_interval": "Service level by interval, with its 95% confidence band, against the target; "
                                  "offered and abandoned contacts as bars.",
+    "targets_by_interval": "Each target's KPI interval by interval, in the target's scope, with its 95% CI band.",
     "service_level_heatmap": "Service level by interval of the day and day: where and when the target is missed.",
     "staffing_requirement": "Agents required: simulation beside Erlang C.",
     "wait_distribution": "Of everyone who queued for a person, the share answered within each wait, by channel: "

@@ -36,6 +36,8 @@ def test_run_charts_for_every_shipped_scenario(path, tmp_path):
     expected = {"staffing_by_interval", "quality", "satisfaction"}
     expected |= {"wait_distribution", "queue_by_interval"} if real_time else set()
     expected |= {"service_level_by_interval"} if scenario.measures_service_level else set()
+    expected |= {"targets_by_interval"} if any(t.kpi in ("wait_mean", "abandon_rate") and t.scope.split(":")[0] in
+                                                ("all", "channel") for t in scenario.targets) else set()
     expected |= {"service_level_heatmap"} if scenario.measures_service_level and scenario.clock.days > 1 else set()
     expected |= {"backlog_by_interval"} if any(scenario.channel(d.channel).deferrable for d in scenario.demand) else set()
     for name in expected:
