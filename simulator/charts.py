@@ -17,8 +17,11 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from simulator.console import format_value
 from simulator.experiment import Comparison, RunResult
+from simulator.fonts import use_fonts
 from simulator.kpis import KPI_BY_NAME, headline_pairs, kpi_label
 from simulator.units import format_duration
+
+use_fonts()   # names in any script (Hangul ...) draw, not as empty boxes (animate and others draw through here)
 
 SIZE = (10, 5.6)          # inches: 16:9-ish, readable at slide size
 # Okabe-Ito: told apart under every common colour-vision deficiency (deuteranopia, protanopia, tritanopia)

@@ -107,3 +107,24 @@ def test_a_two_parameter_sweep_draws_its_grid(tmp_path):
     folder = run("sweep", str(SCENARIOS / "mmc_textbook.yaml"), "--vary", "staff.agents.headcount=20:22",
                  "--vary", "clock.horizon=8h,16h", "-r", "2", str(tmp_path))
     assert_chart(folder, "sweep_heatmap")
+
+
+def test_a_scenario_written_in_korean_draws_its_hangul_and_keeps_its_name(tmp_path):
+    import warnings
+
+    import yaml
+
+    korean = {"name": "서울 민원 콜센터", "clock": {"open": "09:00", "close": "11:00", "interval": "30min"},
+              "replications": 2, "channels": {"전화": {"patience": {"exponential": {"mean": 3}}}},
+              "demand": {"상담전화": {"channel": "전화", "arrivals": {"per_hour": 60}, "process": "상담"}},
+              "processes": {"상담": {"steps": [{"name": "응대", "skill": "민원",
+                                               "duration": {"exponential": {"mean": 4}}}]}},
+              "staff": {"상담원": {"headcount": 5, "skills": {"민원": 3}}}, "service_level": {"within": "20s"}}
+    path = tmp_path / "korean.yaml"
+    path.write_text(yaml.safe_dump(korean, allow_unicode=True), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        folder = run("run", str(path), "-r", "2", str(tmp_path / "out"))
+    assert folder.parent.name == "서울-민원-콜센터"
+    assert not [w for w in caught if "Glyph" in str(w.message)]
+    assert_chart(folder, "queue_by_interval")

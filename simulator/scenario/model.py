@@ -568,5 +568,5 @@ class Scenario:
     @property
     def slug(self) -> str:
         """A file-system-friendly form of the name, for the results folder."""
-        slug = re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-")
+        slug = re.sub(r"[\W_]+", "-", self.name.lower()).strip("-")   # letters of any script are kept
         return slug or "scenario"
