@@ -77,6 +77,7 @@ def test_a_roster_of_the_sinusoidal_day_holds_when_simulated_and_runs_as_a_scena
     assert {s.name for s in again.scenario.staff[0].shifts} == {s.name for s in roster.shifts}
 
 
+@pytest.mark.slow   # a whole week's requirement search and roster: with the slow statistical checks
 def test_a_week_with_a_monday_peak_is_planned_end_to_end_with_weekly_tours(tmp_path):
     """The shipped week: a requirement per kind of day (Monday's peak its own), weekly tours of three to
     five days and 18-40 paid hours, a roster that meets every interval's targets, and roster.yaml runs as
