@@ -339,7 +339,46 @@ def comparison_charts(comparison: Comparison, folder: Path,
         figure.suptitle(f"{kpi_label(metric)}{where}: scenarios compared on the same customers")
         name = metric if scope == "all" else f"{metric}_{scope.replace(':', '_').replace('.', '_')}"
         paths += _save(figure, folder, f"compare_{name}")
-    return paths
+    return paths + cost_and_service(comparison, folder)
+
+
+def efficient(cost: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """Which points no other beats on both: as cheap or cheaper and as good or better (one strictly)."""
+    return np.array([not np.any((cost <= c) & (service >= v) & ((cost < c) | (service > v)))
+                     for c, v in zip(cost, service)])
+
+
+def cost_and_service(comparison: Comparison, folder: Path) -> list[Path]:
+    """Cost against the target's KPI (service level where no target names one) for every scenario or sweep
+    point, with CIs, the efficient frontier drawn and the target marked: what each level of service costs."""
+    scenario = comparison.runs[comparison.baseline].scenario
+    target = next((t for t in scenario.targets if t.kpi in KPI_BY_NAME and KPI_BY_NAME[t.kpi].kind == "share"), None)
+    metric, scope = (target.kpi, target.scope) if target is not None else ("service_level", "all")
+    table = comparison.table
+    service = table[(table.metric == metric) & (table.scope == scope)].set_index("scenario")
+    cost = table[(table.metric == "cost_total") & (table.scope == "all")].set_index("scenario")
+    names = [n for n in comparison.runs if n in service.index and n in cost.index]
+    if len(names) < 2 or cost.loc[names, "mean"].fillna(0).eq(0).all() or service.loc[names, "mean"].isna().all():
+        return []
+    x, y = cost.loc[names, "mean"].to_numpy(dtype=float), _scale(metric, service.loc[names, "mean"])
+    figure = _figure()
+    axis = figure.add_subplot()
+    axis.errorbar(x, y, xerr=[x - cost.loc[names, "ci_low"].to_numpy(float), cost.loc[names, "ci_high"].to_numpy(float) - x],
+                  yerr=[y - _scale(metric, service.loc[names, "ci_low"]), _scale(metric, service.loc[names, "ci_high"]) - y],
+                  fmt="o", color=COLOURS[0], ecolor="#9aa5b1", capsize=3, label="scenario (95% CIs)")
+    better = "higher" if KPI_BY_NAME[metric].better != "lower" else "lower"
+    frontier = efficient(x, y if better == "higher" else -y)
+    order = np.argsort(x[frontier])
+    axis.plot(x[frontier][order], y[frontier][order], color=COLOURS[1], linewidth=2, label="efficient frontier")
+    for name, xx, yy in zip(names, x, y):
+        axis.annotate(name, (xx, yy), xytext=(4, 4), textcoords="offset points", fontsize="small")
+    if target is not None:
+        axis.axhline(_scale(metric, [target.bound])[0], **TARGET, label="target")
+    axis.set_xlabel("total cost (currency)")
+    axis.set_ylabel(f"{kpi_label(metric)}{'' if scope == 'all' else ', ' + scope} ({_unit(metric)})")
+    axis.legend()
+    figure.suptitle(f"{scenario.name}: cost against {kpi_label(metric).lower()}, the efficient frontier drawn")
+    return _save(figure, folder, "cost_and_service")
 
 
 def sweep_charts(table: pd.DataFrame, parameter: str, folder: Path, targets: tuple = (),

@@ -212,8 +212,9 @@ def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: 
     def write(folder: Path) -> None:
         sweep.table().to_csv(folder / "sweep.csv", index=False)
         if charts:
-            from simulator.charts import sweep_charts, sweep_heatmap
+            from simulator.charts import cost_and_service, sweep_charts, sweep_heatmap
             first = sweep.comparison.runs[sweep.comparison.baseline].scenario
+            cost_and_service(sweep.comparison, folder)
             if len(sweep.parameters) == 1:
                 sweep_charts(sweep.table(), sweep.parameters[0], folder, first.targets)
             elif len(sweep.parameters) == 2:

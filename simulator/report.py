@@ -50,6 +50,8 @@ CHART_CAPTIONS = {  # in reading order: the answer first, then why, then the res
     "quality": "Abandonment, errors, rework, recontacts, first-contact resolution and containment.",
     "satisfaction": "Distribution of the satisfaction proxy (docs/satisfaction.md).",
     "sweep": "KPIs against the varied parameter, with 95% confidence bands.",
+    "cost_and_service": "Cost against the target's KPI for each scenario or point, with the efficient frontier: "
+                        "the settings no other beats on both.",
     "sweep_heatmap": "The target's KPI over a two-parameter grid; outlined cells meet the target.",
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -128,3 +129,11 @@ def test_a_scenario_written_in_korean_draws_its_hangul_and_keeps_its_name(tmp_pa
     assert folder.parent.name == "서울-민원-콜센터"
     assert not [w for w in caught if "Glyph" in str(w.message)]
     assert_chart(folder, "queue_by_interval")
+
+
+def test_cost_against_service_marks_the_efficient_frontier():
+    from simulator.charts import efficient
+
+    cost = np.array([10.0, 12.0, 11.0, 15.0])
+    service = np.array([0.70, 0.85, 0.65, 0.84])
+    assert efficient(cost, service).tolist() == [True, True, False, False]   # 11 is beaten by 10; 15 by 12
