@@ -79,6 +79,10 @@ def test_the_report_leads_with_the_verdicts_at_desktop_and_phone_widths(browser,
         browser.get(page.as_uri())
         headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h2")]
         assert headings[0] == "Targets", headings
+        verdicts = browser.find_elements(By.CSS_SELECTOR, ".met, .missed, .ci_spans_target")
+        assert verdicts                                  # the answer on screen, whatever the width
+        first = verdicts[0].rect
+        assert first["x"] >= 0 and first["x"] + min(first["width"], 100) <= width
         images = browser.find_elements(By.TAG_NAME, "img")
         assert images and all(browser.execute_script("return arguments[0].naturalWidth", i) > 0 for i in images)
         assert browser.save_screenshot(str(tmp_path / f"report-{width}.png"))
