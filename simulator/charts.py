@@ -172,7 +172,8 @@ def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
                            and (t.within is None or abs(t.within - threshold) < 1e-9)), None)
             if target is not None:   # the curve must pass above this point
                 axis.plot([threshold], [target.bound * 100], marker="D", markersize=8, color=TARGET["color"],
-                          linestyle="none", label=f"{name}: target {target.bound:.0%} within {format_duration(threshold)}")
+                          linestyle="none",
+                          label=f"{name}: target {target.bound:.0%} within {format_duration(threshold)}")
     axis.set_xscale("log")
     ticks = [1 / 12, 1 / 6, 1 / 3, 1, 2, 5, 10, 30, 60, 120, 480]
     axis.set_xticks(ticks, ["0 s", "10 s", "20 s", "1 min", "2 min", "5 min", "10 min", "30 min", "1 h", "2 h",
@@ -197,20 +198,8 @@ def queue_by_interval(result: RunResult, folder: Path) -> list[Path]:
     rows = table[(table.metric == "waiting") & table.scope.isin(live)]
     if rows.empty:
         return []   # a backlog is not a queue of customers
-    figure = _figure()
-    axis = figure.add_subplot()
-    for colour, scope in zip(COLOURS, live):
-        line = rows[rows.scope == scope]
-        axis.fill_between(line["interval"], line["ci_low"], line["ci_high"], color=colour, alpha=0.2)
-        axis.plot(line["interval"], line["mean"], color=colour, marker="o", markersize=3,
-                  label=f"{scope.split(':', 1)[1]} (95% CI band)")
-    axis.set_ylim(bottom=0)
-    axis.set_ylabel("customers waiting, average over the interval")
-    axis.set_xlabel("interval start")
-    _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
-    axis.legend()
-    figure.suptitle(f"{result.scenario.name}: live queues over the day, by channel")
-    return _save(figure, folder, "queue_by_interval")
+    return _lines_by_scope(result, folder, rows, live, "customers waiting, average over the interval",
+                           "live queues over the day, by channel", "queue_by_interval")
 
 
 def backlog_by_interval(result: RunResult, folder: Path) -> list[Path]:
@@ -219,20 +208,28 @@ def backlog_by_interval(result: RunResult, folder: Path) -> list[Path]:
     rows = table[table.metric == "backlog"]
     if rows.empty:
         return []
+    return _lines_by_scope(result, folder, rows, sorted(rows.scope.unique()),
+                           "items open at the end of the interval", "backlog of deferrable work over the day",
+                           "backlog_by_interval")
+
+
+def _lines_by_scope(result: RunResult, folder: Path, rows: pd.DataFrame, scopes: list[str], ylabel: str,
+                    title: str, name: str) -> list[Path]:
+    """One line per scope (a channel) of an interval metric, each with its CI band."""
     figure = _figure()
     axis = figure.add_subplot()
-    for colour, scope in zip(COLOURS, sorted(rows.scope.unique())):
+    for colour, scope in zip(COLOURS, scopes):
         line = rows[rows.scope == scope]
         axis.fill_between(line["interval"], line["ci_low"], line["ci_high"], color=colour, alpha=0.2)
         axis.plot(line["interval"], line["mean"], color=colour, marker="o", markersize=3,
                   label=f"{scope.split(':', 1)[-1]} (95% CI band)")
     axis.set_ylim(bottom=0)
-    axis.set_ylabel("items open at the end of the interval")
+    axis.set_ylabel(ylabel)
     axis.set_xlabel("interval start")
     _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
     axis.legend()
-    figure.suptitle(f"{result.scenario.name}: backlog of deferrable work over the day")
-    return _save(figure, folder, "backlog_by_interval")
+    figure.suptitle(f"{result.scenario.name}: {title}")
+    return _save(figure, folder, name)
 
 
 QUALITY = ("abandon_rate", "error_rate", "rework_rate", "recontact_rate", "fcr", "containment_rate")
@@ -363,9 +360,10 @@ def cost_and_service(comparison: Comparison, folder: Path) -> list[Path]:
     x, y = cost.loc[names, "mean"].to_numpy(dtype=float), _scale(metric, service.loc[names, "mean"])
     figure = _figure()
     axis = figure.add_subplot()
-    axis.errorbar(x, y, xerr=[x - cost.loc[names, "ci_low"].to_numpy(float), cost.loc[names, "ci_high"].to_numpy(float) - x],
-                  yerr=[y - _scale(metric, service.loc[names, "ci_low"]), _scale(metric, service.loc[names, "ci_high"]) - y],
-                  fmt="o", color=COLOURS[0], ecolor="#9aa5b1", capsize=3, label="scenario (95% CIs)")
+    cost_low, cost_high = (cost.loc[names, c].to_numpy(float) for c in ("ci_low", "ci_high"))
+    service_low, service_high = (_scale(metric, service.loc[names, c]) for c in ("ci_low", "ci_high"))
+    axis.errorbar(x, y, xerr=[x - cost_low, cost_high - x], yerr=[y - service_low, service_high - y], fmt="o",
+                  color=COLOURS[0], ecolor="#9aa5b1", capsize=3, label="scenario (95% CIs)")
     better = "higher" if KPI_BY_NAME[metric].better != "lower" else "lower"
     frontier = efficient(x, y if better == "higher" else -y)
     order = np.argsort(x[frontier])

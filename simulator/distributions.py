@@ -7,8 +7,9 @@ as the one-key mapping it was read from.
 
 Families (DESIGN.md): ``exponential {mean}``, ``constant {value}`` or a bare number,
 ``uniform {low, high}``, ``triangular {low, mode, high}``, ``normal {mean, sd}``
-(truncated at 0), ``lognormal {mean, sd}``, ``gamma {mean, cv}``, ``erlang {mean, k}``, ``weibull {mean, shape}`` (shape 1 is exponential; below 1,
-many short times and a long tail, as fitted patience often is),
+(truncated at 0), ``lognormal {mean, sd}``, ``gamma {mean, cv}``, ``erlang {mean, k}``,
+``weibull {mean, shape}`` (shape 1 is exponential; below 1, many short times and a long tail, as fitted
+patience often is),
 ``empirical {values: [...]}`` or ``{csv: file, column: name}``.
 """
 

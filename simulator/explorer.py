@@ -47,7 +47,8 @@ def explorer_data(sweep: Sweep) -> dict:
             rows = table[(table.metric == metric) & (table.scope == scope)].sort_values("interval")
             intervals[metric] = {"scope": scope, "start": rows["start"].tolist(),
                                  "mean": [_number(v) for v in rows["mean"]],
-                                 "low": [_number(v) for v in rows["ci_low"]], "high": [_number(v) for v in rows["ci_high"]]}
+                                 "low": [_number(v) for v in rows["ci_low"]],
+                                 "high": [_number(v) for v in rows["ci_high"]]}
         points.append({"values": [point[name] for name in sweep.parameters], "kpis": kpis, "targets": targets,
                        "intervals": intervals})
     values = [sorted(set(p["values"][i] for p in points), key=lambda v: (str(type(v)), v))
@@ -58,7 +59,8 @@ def explorer_data(sweep: Sweep) -> dict:
         "kpis": [{"key": f"{metric}@{scope}", "metric": metric, "scope": scope, "label": kpi_label(metric),
                   "kind": KPI_BY_NAME[metric].kind, "definition": KPI_BY_NAME[metric].definition}
                  for metric, scope in pairs if metric in KPI_BY_NAME],
-        "targets": [{"kpi": t.kpi, "scope": t.scope, "bound": t.bound, "direction": t.direction} for t in first.targets],
+        "targets": [{"kpi": t.kpi, "scope": t.scope, "bound": t.bound, "direction": t.direction}
+                    for t in first.targets],
         "points": points,
     }
 

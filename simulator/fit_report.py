@@ -16,8 +16,9 @@ from simulator.scenario.model import Scenario
 def summary_lines(calibration: Calibration) -> list[str]:
     lines = list(calibration.notes)
     for fit in calibration.streams:
-        lines.append(f"\n{fit.demand} ({fit.channel}): {fit.contacts} contacts, {fit.contacts / max(fit.arrivals.days, 1):.0f} a day; "
-                     f"day-to-day uncertainty {fit.arrivals.uncertainty:.3f} (dispersion index {fit.arrivals.dispersion_index:.2f})")
+        per_day = fit.contacts / max(fit.arrivals.days, 1)
+        lines.append(f"\n{fit.demand} ({fit.channel}): {fit.contacts} contacts, {per_day:.0f} a day; day-to-day "
+                     f"uncertainty {fit.arrivals.uncertainty:.3f} (dispersion index {fit.arrivals.dispersion_index:.2f})")
         if fit.handle is not None:
             best = fit.handle.best
             lines.append(f"  handling: {best.family} mean {best.mean:.2f} min (95% CI {best.mean_ci[0]:.2f}-"

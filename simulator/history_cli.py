@@ -121,7 +121,8 @@ def forecast(history_file: Path, out_file: Path, days: int | None, method: str, 
 @click.option("--json", "as_json", is_flag=True, help="Print the fitted parameters as JSON.")
 @history_options
 def calibrate(log_file: Path, scenario_file: Path, out_file: Path, surveys_file: Path | None, scale: str | None,
-              forecast_file: Path | None, seed: int, as_json: bool, columns: tuple[str, ...], timezone: str | None, skip_bad_rows: bool) -> None:
+              forecast_file: Path | None, seed: int, as_json: bool, columns: tuple[str, ...], timezone: str | None,
+              skip_bad_rows: bool) -> None:
     """Fit a scenario's demand, handling times and patience (and satisfaction) to a contact LOG."""
     from simulator.data.history import read_contact_log, read_surveys
     from simulator.output import write_files

@@ -148,7 +148,8 @@ def observed(scenario: Scenario, log: ContactLog, dates: list) -> pd.DataFrame:
 @dataclass
 class BacktestResult:
     scenario: Scenario
-    intervals: pd.DataFrame    # interval, day, date, start, metric, scope, observed, sim_mean, ci_low, ci_high, pi_low, pi_high, outside
+    intervals: pd.DataFrame    # interval, date, start, metric, scope, observed, sim_mean, ci_low, ci_high,
+    #                            pi_low, pi_high (one replication's 95% range), outside
     days: pd.DataFrame         # the same per date
     overall: pd.DataFrame      # the same over the whole log, per scope
     summary: pd.DataFrame      # per metric and scope: observed mean, simulated mean, bias, MAE, share outside

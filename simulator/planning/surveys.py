@@ -70,7 +70,8 @@ def fit_satisfaction(scenario: Scenario, log: ContactLog, surveys: pd.DataFrame)
     r_squared = 1 - float(np.sum((score - predicted) ** 2)) / total if total > 0 else float("nan")
     weights = coefficients / coefficients.sum() if coefficients.sum() > 0 else np.array([0.4, 0.4, 0.2])
     abandoned_score = float(joined.loc[abandoned, "score"].mean()) if abandoned.any() else settings.abandoned
-    return {"surveys": int(len(joined)), "merged_reliability_and_assurance": bool(merge), "served": int(len(served)), "abandoned_surveys": int(abandoned.sum()),
+    return {"surveys": int(len(joined)), "merged_reliability_and_assurance": bool(merge),
+            "served": int(len(served)), "abandoned_surveys": int(abandoned.sum()),
             "r_squared": round(r_squared, 4), "coefficients": [round(float(c), 4) for c in coefficients],
             "settings": {"tolerance": {c: f"{t:.3g}min" for c, t in tolerances.items() if c},
                          "weights": {"responsiveness": round(float(weights[0]), 3),
