@@ -155,7 +155,7 @@ class BacktestResult:
     summary: pd.DataFrame      # per metric and scope: observed mean, simulated mean, bias, MAE, share outside
 
 
-def _simulated(result, observed_frame: pd.DataFrame) -> pd.DataFrame:
+def _simulated(result) -> pd.DataFrame:
     """Per replication and interval, numerator and denominator of each metric as simulated; occupancy as
     busy / staffed over every pool (``all``), like the observed busy time over the scenario's staffing."""
     table = result.intervals
@@ -209,7 +209,7 @@ def backtest(scenario: Scenario, log: ContactLog, jobs=1, progress=None) -> Back
     seen = observed(scenario, log, dates)
     busy = seen[seen["metric"] == "busy_time"]
     seen = seen[seen["metric"] != "busy_time"]
-    simulated = _simulated(result, seen)
+    simulated = _simulated(result)
     if not busy.empty:   # observed occupancy: the log's busy time over the scenario's (simulated) staffed time
         at_work = simulated[simulated["metric"] == "occupancy"].groupby("interval")["denominator"].mean()
         occupancy = busy.assign(metric="occupancy", denominator=busy["interval"].map(at_work).to_numpy())
