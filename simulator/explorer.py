@@ -69,6 +69,9 @@ SCRIPT = r"""
 const data = JSON.parse(document.getElementById('explorer-data').textContent);
 const chosen = data.parameters.map(() => 0);
 const labels = Object.fromEntries(data.kpis.map(k => [k.metric, k.label]));
+function esc(text) {   // names come from the scenario: shown as text, never as markup
+  return String(text).replace(/[&<>"']/g, c => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
+}
 function fmt(kind, v) {
   if (v === null || v === undefined) return '-';
   if (kind === 'share') return (100 * v).toFixed(1) + '%';
@@ -92,25 +95,26 @@ function svgLine(svg, series, scale, target, label) {
   if (target !== null) out += `<line x1="${pad}" x2="${w - pad}" y1="${y(target)}" y2="${y(target)}" stroke="#555" stroke-dasharray="6 4"/>` +
     `<text x="${w - pad}" y="${y(target) - 4}" text-anchor="end" font-size="11" fill="#555">target</text>`;
   const step = Math.max(1, Math.ceil(n / 8));
-  series.start.forEach((s, i) => { if (i % step === 0) out += `<text x="${x(i)}" y="${h - pad + 16}" font-size="10" text-anchor="middle">${s}</text>`; });
-  out += `<text x="${pad}" y="14" font-size="12">${label}</text>`;
+  series.start.forEach((s, i) => { if (i % step === 0) out += `<text x="${x(i)}" y="${h - pad + 16}" font-size="10" text-anchor="middle">${esc(s)}</text>`; });
+  out += `<text x="${pad}" y="14" font-size="12">${esc(label)}</text>`;
   out += `<line x1="${pad}" x2="${pad}" y1="${pad}" y2="${h - pad}" stroke="#999"/><line x1="${pad}" x2="${w - pad}" y1="${h - pad}" y2="${h - pad}" stroke="#999"/>`;
   svg.innerHTML = out;
 }
 function render() {
   data.parameters.forEach((p, i) => {
-    document.getElementById('value-' + i).textContent = p.values[chosen[i]];
+    document.getElementById('value-' + i).textContent = p.values[chosen[i]];   // textContent: never markup
   });
   const here = point();
   const rows = data.kpis.map(k => {
     const v = here.kpis[k.key] || [null, null, null];
-    return `<tr><td title="${k.definition}">${k.label}</td><td>${k.scope}</td>` +
-      `<td class="value" id="kpi-${k.key}" data-value="${v[0] === null ? '' : v[0]}">${fmt(k.kind, v[0])}</td>` +
+    return `<tr><td title="${esc(k.definition)}">${esc(k.label)}</td><td>${esc(k.scope)}</td>` +
+      `<td class="value" id="kpi-${esc(k.key)}" data-value="${v[0] === null ? '' : v[0]}">${fmt(k.kind, v[0])}</td>` +
       `<td>${fmt(k.kind, v[1])} to ${fmt(k.kind, v[2])}</td></tr>`;
   }).join('');
   document.getElementById('kpi-rows').innerHTML = rows;
   document.getElementById('verdicts').innerHTML = here.targets.map(t =>
-    `<li class="${t.status}">${t.status.replace(/_/g, ' ').toUpperCase()}: ${labels[t.kpi] || t.kpi} (${t.scope})</li>`).join('');
+    `<li class="${esc(t.status)}">${esc(t.status.replace(/_/g, ' ').toUpperCase())}: ${esc(labels[t.kpi] || t.kpi)} ` +
+    `(${esc(t.scope)})</li>`).join('');
   const sl = here.intervals.service_level, target = data.targets.find(t => t.kpi === 'service_level');
   if (sl.mean.length) svgLine(document.getElementById('chart-sl'), sl, 1, target ? target.bound : null,
                               'service level per interval (' + sl.scope + '), 95% CI band');

@@ -86,3 +86,24 @@ def test_the_report_leads_with_the_verdicts_at_desktop_and_phone_widths(browser,
         images = browser.find_elements(By.TAG_NAME, "img")
         assert images and all(browser.execute_script("return arguments[0].naturalWidth", i) > 0 for i in images)
         assert browser.save_screenshot(str(tmp_path / f"report-{width}.png"))
+
+
+def test_names_in_the_explorer_are_text_not_markup(browser, tmp_path):
+    import yaml
+    from selenium.webdriver.common.by import By
+
+    hostile = {"name": "<script>alert(1)</script> desk", "clock": {"horizon": "2h", "interval": "1h"},
+               "replications": 2, "channels": {"<b>phone</b>": {}},
+               "demand": {"calls": {"channel": "<b>phone</b>", "arrivals": {"per_hour": 30}, "process": "p"}},
+               "processes": {"p": {"steps": [{"name": "talk", "skill": "s", "duration": {"exponential": {"mean": 3}}}]}},
+               "staff": {"agents": {"headcount": 3, "skills": {"s": 3}}}, "service_level": {"within": "20s"},
+               "targets": [{"kpi": "service_level", "at_least": 0.8, "scope": "channel:<b>phone</b>"}]}
+    path = tmp_path / "hostile.yaml"
+    path.write_text(yaml.safe_dump(hostile))
+    invoke("explore", str(path), "--vary", "staff.agents.headcount=3:4", "--out", str(tmp_path / "out"), "--quiet")
+    (page,) = (tmp_path / "out").glob("*/*-explore/explorer.html")
+    assert page.parent.parent.name == "script-alert-1-script-desk"      # no path tricks from a name
+    browser.get(page.as_uri())
+    assert not browser.find_elements(By.TAG_NAME, "b")                   # the channel's tags shown, not obeyed
+    assert "<b>phone</b>" in browser.find_element(By.ID, "verdicts").text
+    assert browser.title.startswith("Explorer: <script>")
