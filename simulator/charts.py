@@ -509,7 +509,15 @@ def staffing_requirement_chart(table: pd.DataFrame, folder: Path, title: str) ->
     if "erlang_a" in table and pd.to_numeric(table["erlang_a"], errors="coerce").notna().any():
         axis.step(x, pd.to_numeric(table["erlang_a"], errors="coerce"), where="mid", color=COLOURS[2],
                   linestyle=":", label="Erlang A (with abandonment)")
-    return _agents_by_interval(figure, axis, "agents required", title, folder, "staffing_requirement")
+    if "on_duty_in_file" in table:   # today's staffing beside the need: shortfall and surplus shaded
+        required = table["required"].to_numpy(dtype=float)
+        today = table["on_duty_in_file"].to_numpy(dtype=float)
+        axis.step(x, today, where="mid", color="#555555", label="on duty in the scenario today")
+        axis.fill_between(x, required, today, where=today >= required, step="mid", color=COLOURS[2], alpha=0.2,
+                          label="surplus")
+        axis.fill_between(x, required, today, where=today < required, step="mid", color=COLOURS[5], alpha=0.25,
+                          label="shortfall")
+    return _agents_by_interval(figure, axis, "agents", title, folder, "staffing_requirement")
 
 
 def roster_chart(coverage: pd.DataFrame, folder: Path, title: str) -> list[Path]:

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from simulator.cli import main
 from simulator.planning.staffing import _smallest, find_staffing
+from simulator.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
 TEXTBOOK = SCENARIOS / "mmc_textbook.yaml"
@@ -50,6 +51,8 @@ def test_on_a_stationary_queue_the_requirement_per_interval_is_erlang_cs_after_t
     assert staffing.plan.staff[0].staffed == ((None, tuple(table.required)),)
     assert set(table.days) == {"every day"}
     assert table.start.tolist()[:2] == ["00:00", "01:00"]      # the time of day, every day alike
+    headcount = load_scenario(path).staff[0].headcount
+    assert set(table.on_duty_in_file) == {float(headcount)}    # today's staffing, beside the need
 
 
 @pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)

@@ -283,8 +283,20 @@ def _per_interval(path: Path, overrides: dict[str, Any], base: Scenario, pool: s
         return run({f"staff.{chosen}": {**kept, "staffed": staffed_document(curves)}})
 
     requirement = per_interval_requirement(base, chosen, staffed)
+    requirement.table["on_duty_in_file"] = on_duty_per_slot(base, chosen, requirement.day_types)
     return Staffing(pd.DataFrame(), requirement.table, requirement.answer,
                     {f"staff.{chosen}.staffed": staffed_document(requirement.curves())}, requirement.answer.scenario)
+
+
+def on_duty_per_slot(scenario: Scenario, pool_name: str, types) -> list[float]:
+    """The pool's agents expected on duty (shrinkage off) in each slot of the requirement table, as the
+    scenario staffs it today: the mean over each kind of day's dates, to set beside what is required."""
+    from simulator.capacity import expected_staffed
+
+    pool = next(p for p in scenario.staff if p.name == pool_name)
+    clock = scenario.clock
+    by_day = expected_staffed(pool, clock).reshape(clock.days, clock.intervals_per_day)
+    return [round(float(v), 2) for kind in types for v in by_day[list(kind.days)].mean(axis=0)]
 
 
 def pool_without_staffing(path: Path, overrides: dict[str, Any], pool: str, drop: tuple[str, ...] = ()) -> dict:
