@@ -42,6 +42,14 @@ def _save(figure: Figure, folder: Path, name: str) -> list[Path]:
     return paths
 
 
+def _legend(figure: Figure, axis) -> None:
+    """The axis's legend below the plot, outside the data (constrained layout makes room for it)."""
+    handles, labels = axis.get_legend_handles_labels()
+    if handles:
+        figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(handles)), frameon=False,
+                      fontsize="small")
+
+
 def _unit(metric: str) -> str:
     kind = KPI_BY_NAME[metric].kind if metric in KPI_BY_NAME else "count"
     return {"share": "%", "duration": "minutes", "money": "currency units", "score": "score 1-5"}.get(kind, "count")
@@ -112,7 +120,7 @@ def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
     axis.set_xlabel("interval start")
     axis.set_ylim(bottom=0)
     _interval_ticks(axis, np.sort(table["interval"].unique()), result.scenario.clock)
-    axis.legend(ncols=2, fontsize="small")
+    _legend(figure, axis)
     figure.suptitle(f"{result.scenario.name}: staffed and busy agents (busy with 95% CI)")
     return _save(figure, folder, "staffing_by_interval")
 
@@ -182,7 +190,7 @@ def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
     axis.set_ylabel("answered within that wait, of all who queued")
     axis.yaxis.set_major_formatter(PercentFormatter())
     axis.set_ylim(0, 101)
-    axis.legend(loc="lower right")
+    _legend(figure, axis)
     figure.suptitle(f"{result.scenario.name}: how long customers wait for a person, by channel (95% CI bands)")
     return _save(figure, folder, "wait_distribution")
 
@@ -227,7 +235,7 @@ def _lines_by_scope(result: RunResult, folder: Path, rows: pd.DataFrame, scopes:
     axis.set_ylabel(ylabel)
     axis.set_xlabel("interval start")
     _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
-    axis.legend()
+    _legend(figure, axis)
     figure.suptitle(f"{result.scenario.name}: {title}")
     return _save(figure, folder, name)
 
@@ -260,7 +268,7 @@ def quality(result: RunResult, folder: Path) -> list[Path]:
     axis.set_xlim(0, 110)
     axis.xaxis.set_major_formatter(PercentFormatter())
     axis.set_xlabel("share of contacts (see docs/kpis.md for each definition)")
-    axis.legend(loc="lower right")
+    _legend(figure, axis)
     figure.suptitle(f"{result.scenario.name}: quality (green: higher is better)")
     return _save(figure, folder, "quality")
 
@@ -281,7 +289,7 @@ def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
     axis.set_xlabel("satisfaction proxy (1 to 5; green: satisfied, 4 or more)")
     axis.set_ylabel("share of contacts")
     axis.yaxis.set_major_formatter(PercentFormatter())
-    axis.legend()
+    _legend(figure, axis)
     figure.suptitle(f"{result.scenario.name}: satisfaction proxy, distribution (docs/satisfaction.md)")
     return _save(figure, folder, "satisfaction")
 
@@ -374,7 +382,7 @@ def cost_and_service(comparison: Comparison, folder: Path) -> list[Path]:
         axis.axhline(_scale(metric, [target.bound])[0], **TARGET, label="target")
     axis.set_xlabel("total cost (currency)")
     axis.set_ylabel(f"{kpi_label(metric)}{'' if scope == 'all' else ', ' + scope} ({_unit(metric)})")
-    axis.legend()
+    _legend(figure, axis)
     figure.suptitle(f"{scenario.name}: cost against {kpi_label(metric).lower()}, the efficient frontier drawn")
     return _save(figure, folder, "cost_and_service")
 
@@ -542,7 +550,7 @@ def _agents_by_interval(figure, axis, label: str, title: str, folder: Path, name
     axis.set_xlabel("interval start")
     axis.set_ylabel(label)
     axis.set_ylim(bottom=0)
-    axis.legend()
+    _legend(figure, axis)
     figure.suptitle(title)
     return _save(figure, folder, name)
 
@@ -563,7 +571,7 @@ def staffing_pools_chart(table: pd.DataFrame, folder: Path, title: str) -> list[
     axis.set_xticks(x, table["pool"])
     axis.set_ylabel("agents")
     axis.set_xlabel("pool")
-    axis.legend()
+    _legend(figure, axis)
     figure.suptitle(title)
     return _save(figure, folder, "staffing_requirement")
 
