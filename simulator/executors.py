@@ -11,6 +11,7 @@ process-wide); several machines use Dask's distributed scheduler (``pip install
 from __future__ import annotations
 
 import os
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable
@@ -55,12 +56,24 @@ def run_tasks(tasks: list[Task], jobs: int | Engine = 1,
             if progress is not None:
                 progress(1)
         return outputs
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_leave_ctrl_c_to_the_parent)
+    try:
         futures = [pool.submit(run_replication, *task) for task in tasks]
         if progress is not None:
             for _ in as_completed(futures):
                 progress(1)
-        return [future.result() for future in futures]
+        outputs = [future.result() for future in futures]
+    except BaseException:   # Ctrl-C or a failure: drop the queued replications instead of running them all
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return outputs
+
+
+def _leave_ctrl_c_to_the_parent() -> None:
+    """Workers ignore Ctrl-C: the parent alone stops the run (cancelling what is queued), so no worker dies
+    half-way through a message and leaves the pool waiting for it forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _on_dask(tasks: list[Task], engine: Engine, progress: Callable[[int], None] | None) -> list[ReplicationOutput]:
