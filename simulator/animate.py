@@ -24,9 +24,11 @@ from PIL import Image
 
 from simulator.charts import COLOURS
 from simulator.errors import InputError
+from simulator.metrics.compute import unused_kpis
 from simulator.output import current_umask
 from simulator.units import format_duration
-from simulator.snapshots import BREAK, BUSY, IDLE, OFF, STATE_NAMES, TRAINING, Film, running_target
+from simulator.snapshots import (BREAK, BUSY, IDLE, OFF, STATE_NAMES, TRAINING, Film, idle_elsewhere,
+                                 running_target)
 
 STATE_COLOURS = {IDLE: "#cfe8d5", BREAK: "#f6d58e", TRAINING: "#b9a6d9", OFF: "#ffffff"}
 CHANNEL_COLOURS = [COLOURS[0], COLOURS[1], COLOURS[5], COLOURS[6], COLOURS[7], COLOURS[3]]
@@ -34,7 +36,8 @@ COLUMNS = 20          # tiles per row
 ROW = 0.5             # height of a row, in panel units (a panel's drawing is 10 units wide)
 PANEL_WIDTH = 5.6     # inches
 UNIT = (PANEL_WIDTH - 0.3) / 10    # inches per panel unit, across and down (tiles are square)
-CLOCK, TITLE, HISTORY, TICKS, LEGEND = 0.5, 0.35, 1.0, 0.45, 0.45   # inches
+CLOCK, TITLE, HISTORY, TICKS, LEGEND = 0.5, 0.35, 1.0, 0.45, 0.25   # inches (LEGEND: a row of the legend)
+LEGEND_ENTRY = 1.75   # inches a legend entry may take ("busy: <channel>"), so the legend wraps, never clips
 DPI = 80
 
 
@@ -102,7 +105,10 @@ class Scene:
         self.bar_scale = max(5, int(max(film.waiting.max(initial=0) for film in films)))
         self.waiting_top = max(5.0, float(max(film.waiting.sum(axis=1).max(initial=0) for film in films)))
         units = max(self.panel_height(film) for film in films)   # the same scale in every panel
-        height = CLOCK + TITLE + units * UNIT + 0.25 + HISTORY + TICKS + LEGEND
+        handles = self.legend_handles()
+        columns = max(1, min(len(handles), int(PANEL_WIDTH * len(films) / LEGEND_ENTRY)))
+        legend = LEGEND * math.ceil(len(handles) / columns) + 0.1      # every entry inside the picture
+        height = CLOCK + TITLE + units * UNIT + 0.25 + HISTORY + TICKS + legend
         self.figure = Figure(figsize=(PANEL_WIDTH * len(films), height), dpi=DPI)
         FigureCanvasAgg(self.figure)
         self.clock = self.figure.text(0.5, 1 - 0.3 / height, "", ha="center", va="center", fontsize=15,
@@ -115,11 +121,10 @@ class Scene:
             main = self.figure.add_axes((left + 0.15 / self.figure.get_figwidth(),
                                          1 - (CLOCK + TITLE + units * UNIT) / height,
                                          10 * UNIT / self.figure.get_figwidth(), units * UNIT / height))
-            history = self.figure.add_axes((left + 0.09 * width, (LEGEND + TICKS) / height, 0.86 * width,
+            history = self.figure.add_axes((left + 0.09 * width, (legend + TICKS) / height, 0.86 * width,
                                             HISTORY / height))
             self.panels.append(Panel(self, film, title, main, history, units))
-        handles = self.legend_handles()
-        self.figure.legend(handles=handles, loc="lower center", ncols=min(len(handles), 7), frameon=False,
+        self.figure.legend(handles=handles, loc="lower center", ncols=columns, frameon=False,
                            fontsize=9, bbox_to_anchor=(0.5, 0.0))
 
     @staticmethod
@@ -128,8 +133,8 @@ class Scene:
         pools = np.unique(film.agent_pool)
         tile_rows = sum(math.ceil((film.agent_pool == pool).sum() / COLUMNS) for pool in pools)
         bots = len(film.scenario.automation)
-        return (2 + len(film.resources) + len(pools) + tile_rows + (1 + bots if bots else 0)
-                + 1 + len(kpi_lines(film, 0))) * ROW
+        return (2 + len(film.resources) + (1 if _can_idle_elsewhere(film) else 0) + len(pools) + tile_rows
+                + (1 + bots if bots else 0) + 1 + len(kpi_lines(film, 0))) * ROW
 
     def legend_handles(self) -> list[Patch]:
         seen = set(np.unique(np.concatenate([film.states.ravel() for film in self.films])).tolist())
@@ -194,6 +199,11 @@ class Panel:
             self.counts.append(axes.text(3.3, y, "", va="center", fontsize=9))
             scene.dynamic += [bar, self.counts[-1]]
             y += ROW
+        self.elsewhere = None
+        if _can_idle_elsewhere(film):   # customers waiting while others' agents sit idle: said in words
+            self.elsewhere = axes.text(0.1, y, "", va="center", fontsize=9, fontweight="bold", color=COLOURS[5])
+            scene.dynamic.append(self.elsewhere)
+            y += ROW
         axes.text(0, y, "Staff", fontsize=10, fontweight="bold", va="center")
         y += ROW
         tiles, self.chat_labels = [], []
@@ -251,6 +261,10 @@ class Panel:
             bar.set_width(width)
             text.set_x(3.3 + width)
             text.set_text(str(waiting))
+        if self.elsewhere is not None:
+            found = idle_elsewhere(film, frame)
+            self.elsewhere.set_text("" if not found else f"{found[0][1]} waiting for {found[0][0]} while "
+                                                          f"{found[0][3]} of {found[0][2]} sit idle")
         self.tiles.set_facecolor([scene.colour(state) for state in film.states[frame]])
         for agent, label in self.chat_labels:
             held = film.chats[frame, agent]
@@ -263,22 +277,32 @@ class Panel:
         self.line.set_data(film.times[:frame + 1], film.waiting[:frame + 1].sum(axis=1))
 
 
+def _can_idle_elsewhere(film: Film) -> bool:
+    """Whether some pool cannot take some queue's contacts (so customers can wait while it is idle)."""
+    return any(len(pools) < len(film.scenario.staff) for pools in film.served_by)
+
+
 def kpi_lines(film: Film, frame: int) -> list[tuple[str, str]]:
     """The "So far" block: (label, value) lines. The service level is shown when the scenario has a
-    service-level target (it means little for a back office), with the target beside it."""
+    service-level target (it means little for a back office), with the target beside it; the wait and
+    abandonment are in the same scope (a phone target's film shows callers' waits, not chats'). Repeat
+    contacts are counted when errors can bring customers back, resolutions by automation when there is
+    automation."""
     scenario = film.scenario
     lines = []
     target = running_target(scenario)
+    where = "" if film.scope == "all" else f" ({film.scope.split(':', 1)[1]})"
     if target is not None:
-        where = "" if target.scope == "all" else f" ({target.scope.split(':', 1)[1]})"
         within = f" within {format_duration(target.within)}" if target.within is not None else ""
         lines.append((f"service level{within}{where}", f"{_share(film.service_level[frame])} "
                                                        f"(target {target.bound:.0%})"))
-    lines += [("mean wait for a person", format_duration(film.wait_mean[frame])),
-              ("abandoned", _share(film.abandonment[frame])),
+    lines += [(f"mean wait for a person{where}", format_duration(film.wait_mean[frame])),
+              (f"abandoned{where}", _share(film.abandonment[frame])),
               ("satisfaction (1 to 5)", _number(film.satisfaction[frame])),
               ("completed", f"{int(film.completed[frame])}"),
               ("waiting now", f"{int(film.waiting[frame].sum())}")]
+    if "repeat_contacts" not in unused_kpis(scenario):
+        lines.append(("repeat contacts (after an error)", f"{int(film.repeats[frame])}"))
     if scenario.automation:
         lines.append(("resolved by automation", f"{int(film.contained[frame])}"))
     return lines

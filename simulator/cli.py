@@ -438,12 +438,27 @@ def animate(scenario_file: Path, out_file: Path, variant: str | None, compare_wi
 def _animate(scenarios: list, titles: list[str], out_file: Path, start: str | None, end: str | None,
              speed: str | None, fps: int = 10, day: int = 1) -> str:
     """Film the scenarios over the window, write the animation, and describe it (frames, window, speed)."""
-    from simulator.animate import nice_step, write_animation
-    from simulator.snapshots import film_scenario, frame_times
-    from simulator.units import UnitError, format_duration, parse_duration
+    from simulator.animate import write_animation
+    from simulator.snapshots import film_scenario
+    from simulator.units import format_duration
 
-    clock = scenarios[0].clock
-    first, last = _window(scenarios[0], start, end, day)
+    times = film_times(scenarios[0], start, end, speed, fps, day)
+    write_animation([film_scenario(scenario, times) for scenario in scenarios], titles, out_file, fps)
+    clock, every = scenarios[0].clock, times[1] - times[0] if len(times) > 1 else 0.0
+    return (f"{len(times)} frames, {clock.label(times[0])} to {clock.label(times[-1], closing=True)}, "
+            f"{format_duration(every)} of the day a frame, {fps} frames a second ({len(times) / fps:.0f} s)")
+
+
+def film_times(scenario, start: str | None, end: str | None, speed: str | None, fps: int = 10,
+               day: int = 1):
+    """The moments an animation shows: from ``start`` to ``end`` (clock times on ``day``; the whole day
+    by default), one frame every ``speed / fps`` (``speed``: simulated time a second of film)."""
+    from simulator.animate import nice_step
+    from simulator.snapshots import frame_times
+    from simulator.units import UnitError, parse_duration
+
+    clock = scenario.clock
+    first, last = _window(scenario, start, end, day)
     first = (day - 1) * clock.day_length if first is None else first
     last = day * clock.day_length if last is None else last
     try:
@@ -452,10 +467,7 @@ def _animate(scenarios: list, titles: list[str], out_file: Path, start: str | No
         raise InputError(f"--speed: {exc}") from None
     if every <= 0:
         raise InputError(f"--speed: must be a positive duration, got {speed!r}")
-    times = frame_times(scenarios[0], every, first, last)
-    write_animation([film_scenario(scenario, times) for scenario in scenarios], titles, out_file, fps)
-    return (f"{len(times)} frames, {clock.label(first)} to {clock.label(last, closing=True)}, "
-            f"{format_duration(every)} of the day a frame, {fps} frames a second ({len(times) / fps:.0f} s)")
+    return frame_times(scenario, every, first, last)
 
 
 @main.command()

@@ -94,8 +94,8 @@ class Film:
 
     scenario: Scenario
     times: np.ndarray
-    waiting: np.ndarray          # (frames, resources): contacts waiting per skill, then per automation
-    resources: list[str]         # skill names, then automation names
+    waiting: np.ndarray          # (frames, queues): contacts waiting per queue, then per automation
+    resources: list[str]         # queue names (skills served by the same pools are one queue), then automations
     states: np.ndarray           # (frames, staff): OFF, BREAK, TRAINING, IDLE or BUSY + channel number
     chats: np.ndarray            # (frames, staff): chats in hand
     agent_pool: np.ndarray       # (staff,): pool number of each member of staff
@@ -103,9 +103,13 @@ class Film:
     service_level: np.ndarray    # (frames,): answered within the threshold / (answered + abandoned) so far
     wait_mean: np.ndarray        # (frames,): mean speed of answer of the real-time contacts answered so far
     abandonment: np.ndarray      # (frames,): abandoned so far / (answered + abandoned) so far
+    #                              (these three in the scope of the service-level target, ``scope``)
     satisfaction: np.ndarray     # (frames,): mean satisfaction proxy of the contacts that have left so far
     completed: np.ndarray        # (frames,): contacts completed so far
     contained: np.ndarray        # (frames,): contacts an automation resolved so far
+    repeats: np.ndarray          # (frames,): repeat contacts (brought back by an error) arrived so far
+    scope: str = "all"           # the scope of the running service level, wait and abandonment
+    served_by: tuple = ()        # per queue (not automations): the pool numbers that can take its contacts
 
     def __len__(self) -> int:
         return len(self.times)
@@ -125,10 +129,54 @@ def film_scenario(scenario: Scenario, times: np.ndarray) -> Film:
     """Replication 1 of ``scenario``, photographed at ``times``."""
     system, tables = run_model(scenario, replication_seed(scenario.seed, 0), partial(SnapshotSystem, times=times))
     running = running_kpis(tables, scenario, times)
-    return Film(scenario, times, system.waiting,
-                list(scenario.skills) + [tool.name for tool in scenario.automation],
+    names, members = shared_queues(scenario)
+    skills = len(scenario.skills)
+    waiting = np.column_stack([system.waiting[:, group].sum(axis=1) for group in members]
+                              + [system.waiting[:, skills:]])
+    target = running_target(scenario)
+    return Film(scenario, times, waiting.astype(np.int32), names + [tool.name for tool in scenario.automation],
                 system.states, system.chats, np.array([agent.pool for agent in system.agents[:system.bots_from]]),
-                system.bots_busy, **running)
+                system.bots_busy, **running, scope=target.scope if target is not None else "all",
+                served_by=tuple(_pools_serving(scenario, group) for group in members))
+
+
+def _pools_serving(scenario: Scenario, skills: list[int]) -> frozenset[int]:
+    names = {list(scenario.skills)[n] for n in skills}
+    return frozenset(n for n, pool in enumerate(scenario.staff) if any(name in names for name, _ in pool.skills))
+
+
+def idle_elsewhere(film: Film, frame: int) -> list[tuple[str, int, str, int]]:
+    """The moments pooling is about: (queue, contacts waiting, pool, its idle agents) for each queue with
+    customers waiting while a pool that cannot take them has agents idle."""
+    idle = np.bincount(film.agent_pool[film.states[frame] == IDLE], minlength=len(film.scenario.staff))
+    found = []
+    for number, pools in enumerate(film.served_by):
+        waiting = int(film.waiting[frame, number])
+        if waiting:
+            found += [(film.resources[number], waiting, film.scenario.staff[pool].name, int(idle[pool]))
+                      for pool in range(len(idle)) if pool not in pools and idle[pool]]
+    return found
+
+
+def shared_queues(scenario: Scenario) -> tuple[list[str], list[list[int]]]:
+    """The queues as the customers see them: skills that exactly the same pools serve are one queue
+    (an agent always takes the longest-waiting contact among its skills, priority first), so a pooled
+    team shows one queue, "billing + tech", rather than two. A backlog of deferrable work stays apart
+    from live queues (it waits behind them); a skill no step needs has none. Returns names and the skill numbers of each."""
+    skills = list(scenario.skills)
+    processes = {process.name: process for process in scenario.processes}
+    deferrable = {c.name for c in scenario.channels if c.deferrable}
+    live = {step.skill for d in scenario.demand if d.channel not in deferrable
+            for step in processes[d.process].steps}
+    used = {step.skill for d in scenario.demand for step in processes[d.process].steps}
+    groups: dict[tuple, list[int]] = {}
+    for number, skill in enumerate(skills):
+        if skill not in used:      # a skill no contact needs has no queue (a redesign removed its step)
+            continue
+        pools = frozenset(n for n, pool in enumerate(scenario.staff) if any(name == skill for name, _ in pool.skills))
+        groups.setdefault((pools or number, skill in live), []).append(number)
+    members = list(groups.values())
+    return [" + ".join(skills[n] for n in group) for group in members], members
 
 
 def running_target(scenario: Scenario):
@@ -140,8 +188,9 @@ def running_target(scenario: Scenario):
 def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarray) -> dict[str, np.ndarray]:
     """Service level, mean wait, abandonment, satisfaction, completed and contained contacts as they
     stood at each of ``times``: the KPI definitions applied to what had happened by then (after the
-    warm-up). Waits, service level and abandonment are of real-time contacts (the service level in the
-    scope of the scenario's service-level target)."""
+    warm-up). Waits, service level and abandonment are of real-time contacts in the scope of the
+    scenario's service-level target (callers' waits are not mixed with chats' when the target is the
+    phone's)."""
     facts = ContactFacts(tables, scenario)
     counted = facts.counted
     real_time = counted & ~facts.deferrable
@@ -151,9 +200,9 @@ def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarra
     threshold = scope_threshold(facts, scenario, scope)
     threshold = np.full(len(tables.arrived_at), np.nan) if threshold is None else threshold
     judged = real_time & in_scope & ~np.isnan(threshold)
-    answered = real_time & facts.answered
+    answered = real_time & in_scope & facts.answered
     within = judged & facts.answered & (np.nan_to_num(tables.wait, nan=np.inf) <= threshold + 1e-12)
-    abandoned = real_time & facts.abandoned
+    abandoned = real_time & in_scope & facts.abandoned
     left = counted & facts.left
     scores = facts.scores
 
@@ -177,4 +226,5 @@ def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarra
                 "abandonment": n_abandoned / (n_answered + n_abandoned),
                 "satisfaction": score_sum / n_left,
                 "completed": by(tables.departed_at[counted & (tables.outcome == 0)]),
-                "contained": by(tables.departed_at[counted & tables.contained])}
+                "contained": by(tables.departed_at[counted & tables.contained]),
+                "repeats": by(tables.arrived_at[counted & (tables.repeat_of >= 0) & ~tables.retrial])}

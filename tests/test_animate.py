@@ -68,9 +68,12 @@ def test_looking_changes_nothing_and_the_last_frame_equals_the_replication_kpis(
         np.testing.assert_array_equal(getattr(plain, column), getattr(watched, column))
     film = film_scenario(scenario, times)
     kpis = values(run_replication(scenario, 0).kpis)
-    assert film.service_level[-1] == kpis[("service_level", "channel:phone")]   # the first target's scope
-    assert film.abandonment[-1] == kpis[("abandon_rate", "all")]
-    assert math.isclose(film.wait_mean[-1], kpis[("wait_mean", "all")], rel_tol=1e-12)
+    # service level, wait and abandonment in the first service-level target's scope: callers only
+    assert film.scope == "channel:phone"
+    assert film.service_level[-1] == kpis[("service_level", "channel:phone")]
+    assert film.abandonment[-1] == kpis[("abandon_rate", "channel:phone")]
+    assert math.isclose(film.wait_mean[-1], kpis[("wait_mean", "channel:phone")], rel_tol=1e-12)
+    assert film.repeats[-1] == kpis[("repeat_contacts", "all")]
     assert math.isclose(film.satisfaction[-1], kpis[("satisfaction_mean", "all")], rel_tol=1e-12)
     # at the end only the email backlog still waits (for the next opening); every customer was served
     email = film.resources.index("email")
@@ -121,3 +124,30 @@ def test_animate_writes_an_mp4_when_ffmpeg_is_installed(tmp_path):
                                        "--speed", "10min", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "21 frames" in result.output and out.stat().st_size > 0
+
+
+def test_skills_the_same_pools_serve_show_as_one_queue():
+    """Pooled, every agent takes billing and tech calls, the longest-waiting first: one queue on film."""
+    from simulator.snapshots import shared_queues
+    from simulator.scenario.loader import load_variants
+    scenarios = load_variants(SCENARIOS / "lessons" / "pooling.yaml")
+    base, pooled = scenarios["baseline"], scenarios["pooled"]
+    assert shared_queues(base) == (["billing", "tech"], [[0], [1]])
+    assert shared_queues(pooled) == (["billing + tech"], [[0, 1]])
+    times = frame_times(pooled, 5.0, 0, 240)
+    film, raw = film_scenario(pooled, times), run_model(pooled, replication_seed(pooled.seed, 0),
+                                                          partial(SnapshotSystem, times=times))[0]
+    assert film.resources == ["billing + tech"]
+    np.testing.assert_array_equal(film.waiting[:, 0], raw.waiting.sum(axis=1))
+
+
+def test_the_legend_stays_inside_a_single_panel():
+    from simulator.animate import Scene
+    scenario = load_scenario(SCENARIOS / "contact_centre.yaml")
+    scene = Scene([film_scenario(scenario, frame_times(scenario, 30.0, 0, 600))], ["contact centre"])
+    scene.figure.canvas.draw()
+    box = scene.figure.legends[0].get_window_extent()
+    figure = scene.figure.bbox
+    assert box.x0 >= figure.x0 and box.x1 <= figure.x1 and box.y0 >= figure.y0
+    labels = [text.get_text() for text in scene.figure.legends[0].get_texts()]
+    assert "idle" in labels and any(label.startswith("busy: ") for label in labels)

@@ -53,6 +53,14 @@ def test_every_claim_of_the_lesson_holds_and_its_sheet_is_filled_in(name):
         assert heading in sheet
 
 
+def test_shipped_claims_are_about_outcomes_not_inputs():
+    """A claim must be something the simulation finds out: staff and training costs follow from the
+    headcount and the course a variant sets, so a claim about them is true by construction."""
+    by_construction = {"cost_staff", "cost_training"}
+    for lesson in list_lessons():
+        assert not [claim.says for claim in lesson.claims if claim.kpi in by_construction], lesson.name
+
+
 def test_a_claim_the_run_does_not_show_is_said_plainly():
     lesson = LESSONS["pooling"]
     opposite = Claim("pooled", "wait_mean", "higher", says="Pooled, customers wait longer")
