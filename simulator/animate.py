@@ -26,6 +26,7 @@ from simulator.charts import COLOURS
 from simulator.errors import InputError
 from simulator.metrics.compute import unused_kpis
 from simulator.output import current_umask
+from simulator.player import player_page
 from simulator.units import format_duration
 from simulator.snapshots import (BREAK, BUSY, IDLE, OFF, STATE_NAMES, TRAINING, Film, idle_elsewhere,
                                  running_target)
@@ -51,10 +52,11 @@ def nice_step(window: float, frames: int = 240) -> float:
 
 
 def write_animation(films: list[Film], titles: list[str], path: Path, fps: int = 10) -> Path:
-    """Draw the films (one panel each, same frame times) and write them to ``path`` (.gif or .mp4)."""
+    """Draw the films (one panel each, same frame times) and write them to ``path``: .gif, .html (the GIF
+    in a page with a player that pauses and steps) or .mp4."""
     suffix = path.suffix.lower()
-    if suffix not in (".gif", ".mp4"):
-        raise InputError(f"--out {path}: expected a file name ending in .gif or .mp4")
+    if suffix not in (".gif", ".mp4", ".html"):
+        raise InputError(f"--out {path}: expected a file name ending in .gif, .html or .mp4")
     if suffix == ".mp4" and not FFMpegWriter.isAvailable():
         raise InputError(f"--out {path}: writing MP4 needs ffmpeg, which is not installed; write a .gif instead")
     scene = Scene(films, titles)
@@ -64,6 +66,10 @@ def write_animation(films: list[Film], titles: list[str], path: Path, fps: int =
     try:
         if suffix == ".gif":
             _write_gif(scene.frames(), Path(temporary), fps)
+        elif suffix == ".html":
+            _write_gif(scene.frames(), Path(temporary), fps)
+            gif = Path(temporary).read_bytes()
+            Path(temporary).write_text(player_page(gif, " beside ".join(titles), fps), encoding="utf-8")
         else:
             scene.animated(False)   # ffmpeg's writer draws whole figures
             writer = FFMpegWriter(fps=fps)
@@ -88,7 +94,8 @@ def _write_gif(frames, path: Path, fps: int) -> None:
         strip.paste(image, (0, number * image.height))
     palette = strip.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
     paletted = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
-    paletted[0].save(path, save_all=True, append_images=paletted[1:], duration=round(1000 / fps), loop=0)
+    paletted[0].save(path, format="GIF", save_all=True, append_images=paletted[1:], duration=round(1000 / fps),
+                     loop=0)
 
 
 class Scene:

@@ -413,7 +413,8 @@ def _window(scenario, start: str | None, end: str | None, day: int = 1) -> list[
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", type=click.Path(path_type=Path))
 @click.option("--out", "out_file", type=click.Path(path_type=Path), required=True, metavar="FILE.gif",
-              help="The animation to write: .gif (always) or .mp4 (when ffmpeg is installed).")
+              help="The animation to write: .gif (always), .html (the GIF in a player that pauses, steps and "
+                   "scrubs; one self-contained page) or .mp4 (when ffmpeg is installed).")
 @click.option("--variant", help="Animate one of the scenario's variants instead of the baseline.")
 @click.option("--compare", "compare_with", metavar="VARIANT",
               help="Draw this variant beside the baseline (or --variant), on the same customers.")

@@ -18,6 +18,7 @@ import yaml
 from simulator.console import format_interval, format_value
 from simulator.errors import InputError
 from simulator.kpis import kpi_label
+from simulator.player import SCRIPT as PLAYER_SCRIPT, STYLE as PLAYER_STYLE, gif_fps, player_html
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1100px;
@@ -153,14 +154,15 @@ def _charts(folder: Path, prefix: str = "") -> list[str]:
 
 
 def _animation(folder: Path) -> list[str]:
-    """The folder's animation.gif, embedded (it plays in any browser, offline)."""
+    """The folder's animation.gif, embedded in a player (it plays in any browser, offline; pause, step and
+    scrub where the browser can decode GIF frames)."""
     gif = folder / "animation.gif"
     if not gif.exists():
         return []
-    data = base64.b64encode(gif.read_bytes()).decode("ascii")
-    caption = "The day, animated: the baseline beside the variant, on the same customers (replication 1)."
-    return [f"<h2>Watch it</h2><figure><img alt=\"{caption}\" src=\"data:image/gif;base64,{data}\">"
-            f"<figcaption>{caption}</figcaption></figure>"]
+    caption = ("The day, animated: the baseline beside the variant, on the same customers (replication 1). "
+               "Pause, step (arrow keys) or drag the slider to talk a moment through.")
+    return ["<h2>Watch it</h2>", player_html(gif.read_bytes(), caption, gif_fps(gif)),
+            f"<style>{PLAYER_STYLE}</style><script>{PLAYER_SCRIPT}</script>"]
 
 
 def _target_text(verdict) -> str:

@@ -107,3 +107,49 @@ def test_names_in_the_explorer_are_text_not_markup(browser, tmp_path):
     assert not browser.find_elements(By.TAG_NAME, "b")                   # the channel's tags shown, not obeyed
     assert "<b>phone</b>" in browser.find_element(By.ID, "verdicts").text
     assert browser.title.startswith("Explorer: <script>")
+
+
+def test_the_film_pauses_and_steps_in_the_browser(browser, tmp_path):
+    """animate --out NAME.html: the GIF in a player; pause stops it, the arrow buttons step one frame, the
+    slider jumps, and the canvas shows the frame asked for (its pixels differ from the first frame's)."""
+    import time
+
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "film.html"
+    invoke("animate", str(SCENARIOS / "lessons" / "pooling.yaml"), "--compare", "pooled", "--from", "09:00",
+           "--until", "09:40", "--speed", "10min", "--out", str(page))
+    browser.set_window_size(1280, 900)
+    browser.get(page.as_uri())
+    figure = browser.find_element(By.CSS_SELECTOR, "figure.player")
+    deadline = time.monotonic() + 20
+    while figure.get_attribute("data-playing") != "yes" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert figure.get_attribute("data-playing") == "yes", browser.find_element(By.CLASS_NAME, "where").text
+    assert browser.find_element(By.TAG_NAME, "canvas").is_displayed()
+    browser.find_element(By.CLASS_NAME, "play").click()                  # pause
+    assert figure.get_attribute("data-playing") == "no"
+    paused_at = int(figure.get_attribute("data-frame"))
+    time.sleep(0.5)
+    assert int(figure.get_attribute("data-frame")) == paused_at          # it stays paused
+
+    def frame_after(action) -> int:
+        action()
+        time.sleep(0.3)
+        return int(figure.get_attribute("data-frame"))
+
+    stepped = frame_after(browser.find_element(By.CLASS_NAME, "next").click)
+    assert stepped == min(paused_at + 1, 40)
+    assert frame_after(browser.find_element(By.CLASS_NAME, "back").click) == stepped - 1
+    slider = browser.find_element(By.CSS_SELECTOR, "figure.player input")
+    assert slider.get_attribute("max") == "40"                           # 41 frames
+    pixels = "return arguments[0].toDataURL()"
+    canvas = browser.find_element(By.TAG_NAME, "canvas")
+    browser.execute_script("arguments[0].value = 0; arguments[0].dispatchEvent(new Event('input'))", slider)
+    time.sleep(0.3)
+    first = browser.execute_script(pixels, canvas)
+    browser.execute_script("arguments[0].value = 35; arguments[0].dispatchEvent(new Event('input'))", slider)
+    time.sleep(0.3)
+    assert int(figure.get_attribute("data-frame")) == 35
+    assert browser.execute_script(pixels, canvas) != first              # the clock (at least) moved on
+    assert "frame 36 of 41" in browser.find_element(By.CLASS_NAME, "where").text
