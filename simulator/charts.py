@@ -6,6 +6,8 @@ is written as PNG and SVG. Each function takes results already computed and retu
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 
 import numpy as np
@@ -42,12 +44,19 @@ def _save(figure: Figure, folder: Path, name: str) -> list[Path]:
     return paths
 
 
-def _legend(figure: Figure, axis) -> None:
-    """The axis's legend below the plot, outside the data (constrained layout makes room for it)."""
-    handles, labels = axis.get_legend_handles_labels()
+def legend_below(figure: Figure, *axes) -> None:
+    """One legend for the axes, below the plots, outside the data (constrained layout makes room for it);
+    an entry that several panels share is listed once."""
+    entries: dict[str, object] = {}
+    for axis in axes:
+        for handle, label in zip(*axis.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+    handles, labels = list(entries.values()), list(entries)
     if handles:
-        figure.legend(handles, labels, loc="outside lower center", ncols=min(4, len(handles)), frameon=False,
-                      fontsize="small")
+        # as many columns as the longest label lets fit across the figure (about 0.07 inch a character)
+        entry = 0.55 + 0.07 * max(len(label) for label in labels)
+        columns = max(1, min(4, len(handles), int(figure.get_figwidth() * 0.95 / entry)))
+        figure.legend(handles, labels, loc="outside lower center", ncols=columns, frameon=False, fontsize="small")
 
 
 def _unit(metric: str) -> str:
@@ -95,8 +104,7 @@ def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
     axis.yaxis.tick_left(), axis.yaxis.set_label_position("left")
     _interval_ticks(volume, x, clock)
     volume.set_xlabel("interval start")
-    handles = axis.get_legend_handles_labels()[0] + volume.get_legend_handles_labels()[0]
-    figure.legend(handles=handles, loc="outside lower center", ncols=5, frameon=False)   # never over the data
+    legend_below(figure, axis, volume)   # never over the data
     figure.suptitle(f"{result.scenario.name}: service level, volume and abandonment by interval "
                     f"({result.scenario.replications} replications)")
     return _save(figure, folder, "service_level_by_interval")
@@ -120,7 +128,7 @@ def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
     axis.set_xlabel("interval start")
     axis.set_ylim(bottom=0)
     _interval_ticks(axis, np.sort(table["interval"].unique()), result.scenario.clock)
-    _legend(figure, axis)
+    legend_below(figure, axis)
     figure.suptitle(f"{result.scenario.name}: staffed and busy agents (busy with 95% CI)")
     return _save(figure, folder, "staffing_by_interval")
 
@@ -150,7 +158,7 @@ def targets_by_interval(result: RunResult, folder: Path) -> list[Path]:
         axis.set_ylabel(f"{kpi_label(target.kpi)} ({_unit(target.kpi)})")
         axis.set_title(target.scope if target.scope != "all" else "all contacts", fontsize="medium")
         _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
-        axis.legend(fontsize="small")
+    legend_below(figure, *axes)
     figure.suptitle(f"{result.scenario.name}: the targets, interval by interval")
     return _save(figure, folder, "targets_by_interval")
 
@@ -190,7 +198,7 @@ def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
     axis.set_ylabel("answered within that wait, of all who queued")
     axis.yaxis.set_major_formatter(PercentFormatter())
     axis.set_ylim(0, 101)
-    _legend(figure, axis)
+    legend_below(figure, axis)
     figure.suptitle(f"{result.scenario.name}: how long customers wait for a person, by channel (95% CI bands)")
     return _save(figure, folder, "wait_distribution")
 
@@ -221,6 +229,73 @@ def backlog_by_interval(result: RunResult, folder: Path) -> list[Path]:
                            "backlog_by_interval")
 
 
+def backlog_age_by_interval(result: RunResult, folder: Path) -> list[Path]:
+    """How old the open deferrable work is at the end of each interval, per deferrable channel: the mean
+    age with its CI band and the oldest item (replication mean), against the response target."""
+    table = result.interval_summary
+    rows = table[table.metric == "backlog_age_mean"]
+    if rows.empty:
+        return []
+    oldest = table[table.metric == "backlog_age_max"]
+    return _deferrable_chart(result, folder, rows, oldest, "age of the open work at the end of the interval",
+                             "how old the backlog is", "backlog_age_by_interval")
+
+
+def response_time_by_interval(result: RunResult, folder: Path) -> list[Path]:
+    """Mean response time of deferrable work by interval of arrival, per channel, with its CI band,
+    against the response target: when an email sent at 16:00 is answered, not only on average."""
+    table = result.interval_summary
+    rows = table[table.metric == "response_time_mean"]
+    if rows.empty:
+        return []
+    return _deferrable_chart(result, folder, rows, None, "mean response time, by interval of arrival",
+                             "response time of deferrable work", "response_time_by_interval")
+
+
+def _deferrable_chart(result: RunResult, folder: Path, rows: pd.DataFrame, oldest: pd.DataFrame | None,
+                      ylabel: str, title: str, name: str) -> list[Path]:
+    """Durations of deferrable work per interval, a line and CI band per channel, in minutes or hours
+    (whichever reads better), with each channel's response target in the neutral target style."""
+    scenario = result.scenario
+    scopes = sorted(rows.scope.unique())
+    scopes = [scope for scope in scopes if scope.startswith("channel:")] or scopes   # not "all" beside them
+    rows = rows[rows.scope.isin(scopes)]
+    targets = {scope: scenario.clock.opening_time(scenario.channel(scope.split(":", 1)[1]).response_target)
+               for scope in scopes if scope.startswith("channel:")
+               and scenario.channel(scope.split(":", 1)[1]).response_target is not None}
+    top = np.nanmax(np.concatenate([rows["mean"].to_numpy(dtype=float), list(targets.values()) or [0.0],
+                                    [] if oldest is None else
+                                    oldest[oldest.scope.isin(scopes)]["mean"].to_numpy(dtype=float)]))
+    hours = bool(np.isfinite(top) and top > 180)
+    scale, unit = (1 / 60, "hours") if hours else (1.0, "minutes")
+    figure = _figure()
+    axis = figure.add_subplot()
+    for colour, scope in zip(COLOURS, scopes):
+        line = rows[rows.scope == scope]
+        label = scope.split(":", 1)[-1]
+        axis.fill_between(line["interval"], line["ci_low"] * scale, line["ci_high"] * scale, color=colour, alpha=0.2)
+        axis.plot(line["interval"], line["mean"] * scale, color=colour, marker="o", markersize=3,
+                  label=f"{label}: mean (95% CI band)")
+        if oldest is not None:
+            worst = oldest[oldest.scope == scope]
+            axis.plot(worst["interval"], worst["mean"] * scale, color=colour, linestyle=":", label=f"{label}: oldest item")
+        if scope in targets:
+            axis.axhline(targets[scope] * scale, **TARGET,
+                         label=f"{label}: response target "
+                               f"({format_duration(scenario.channel(label).response_target)})")
+            axis.annotate(f"{label} target", (1.0, targets[scope] * scale), xycoords=("axes fraction", "data"),
+                          xytext=(-4, 3), textcoords="offset points", ha="right", fontsize="small",
+                          color=TARGET["color"])   # which neutral line is whose
+    # the estimates and targets set the scale (an interval's CI from few replications can be very wide)
+    axis.set_ylim(0, top * scale * 1.25 if np.isfinite(top) and top > 0 else 1)
+    axis.set_ylabel(f"{ylabel} ({unit}, opening time)")
+    axis.set_xlabel("interval start")
+    _interval_ticks(axis, np.sort(rows["interval"].unique()), scenario.clock)
+    legend_below(figure, axis)
+    figure.suptitle(f"{scenario.name}: {title}")
+    return _save(figure, folder, name)
+
+
 def _lines_by_scope(result: RunResult, folder: Path, rows: pd.DataFrame, scopes: list[str], ylabel: str,
                     title: str, name: str) -> list[Path]:
     """One line per scope (a channel) of an interval metric, each with its CI band."""
@@ -235,7 +310,7 @@ def _lines_by_scope(result: RunResult, folder: Path, rows: pd.DataFrame, scopes:
     axis.set_ylabel(ylabel)
     axis.set_xlabel("interval start")
     _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
-    _legend(figure, axis)
+    legend_below(figure, axis)
     figure.suptitle(f"{result.scenario.name}: {title}")
     return _save(figure, folder, name)
 
@@ -268,7 +343,7 @@ def quality(result: RunResult, folder: Path) -> list[Path]:
     axis.set_xlim(0, 110)
     axis.xaxis.set_major_formatter(PercentFormatter())
     axis.set_xlabel("share of contacts (see docs/kpis.md for each definition)")
-    _legend(figure, axis)
+    legend_below(figure, axis)
     figure.suptitle(f"{result.scenario.name}: quality (green: higher is better)")
     return _save(figure, folder, "quality")
 
@@ -289,7 +364,7 @@ def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
     axis.set_xlabel("satisfaction proxy (1 to 5; green: satisfied, 4 or more)")
     axis.set_ylabel("share of contacts")
     axis.yaxis.set_major_formatter(PercentFormatter())
-    _legend(figure, axis)
+    legend_below(figure, axis)
     figure.suptitle(f"{result.scenario.name}: satisfaction proxy, distribution (docs/satisfaction.md)")
     return _save(figure, folder, "satisfaction")
 
@@ -300,7 +375,8 @@ def run_charts(result: RunResult, folder: Path) -> list[Path]:
             + service_level_heatmap(result, folder)
             + wait_distribution(result, folder)
             + staffing_by_interval(result, folder) + queue_by_interval(result, folder)
-            + backlog_by_interval(result, folder) + quality(result, folder)
+            + backlog_by_interval(result, folder) + backlog_age_by_interval(result, folder)
+            + response_time_by_interval(result, folder) + quality(result, folder)
             + satisfaction_distribution(result, folder))
 
 
@@ -328,8 +404,9 @@ def comparison_charts(comparison: Comparison, folder: Path,
         level.set_title("each scenario, with 95% CI")
         target = next((t for t in scenario.targets if t.kpi == metric and t.scope == scope), None)
         if target is not None:
-            level.axvline(_scale(metric, [target.bound])[0], **TARGET, label="target")
-            level.legend()
+            level.axvline(_scale(metric, [target.bound])[0], **TARGET,
+                          label=f"target: {target.direction.replace('_', ' ')} {format_value(metric, target.bound)}")
+            legend_below(figure, level)
         others = rows[rows.scenario != comparison.baseline]
         d_mean, d_low, d_high = (_scale(metric, others[c]) for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
         yd = np.arange(len(others))[::-1]
@@ -382,7 +459,7 @@ def cost_and_service(comparison: Comparison, folder: Path) -> list[Path]:
         axis.axhline(_scale(metric, [target.bound])[0], **TARGET, label="target")
     axis.set_xlabel("total cost (currency)")
     axis.set_ylabel(f"{kpi_label(metric)}{'' if scope == 'all' else ', ' + scope} ({_unit(metric)})")
-    _legend(figure, axis)
+    legend_below(figure, axis)
     figure.suptitle(f"{scenario.name}: cost against {kpi_label(metric).lower()}, the efficient frontier drawn")
     return _save(figure, folder, "cost_and_service")
 
@@ -412,7 +489,7 @@ def sweep_charts(table: pd.DataFrame, parameter: str, folder: Path, targets: tup
         if all(float(v).is_integer() for v in x):   # headcounts are whole people: no 22.5 on the axis
             axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(f"{kpi_label(metric)}{f' ({scope})' if scope else ''}, {_unit(metric)}")
-        axis.legend()
+    legend_below(figure, *np.atleast_1d(axes))
     figure.suptitle(f"KPIs against {parameter}")
     return _save(figure, folder, "sweep")
 
@@ -550,7 +627,7 @@ def _agents_by_interval(figure, axis, label: str, title: str, folder: Path, name
     axis.set_xlabel("interval start")
     axis.set_ylabel(label)
     axis.set_ylim(bottom=0)
-    _legend(figure, axis)
+    legend_below(figure, axis)
     figure.suptitle(title)
     return _save(figure, folder, name)
 
@@ -571,13 +648,36 @@ def staffing_pools_chart(table: pd.DataFrame, folder: Path, title: str) -> list[
     axis.set_xticks(x, table["pool"])
     axis.set_ylabel("agents")
     axis.set_xlabel("pool")
-    _legend(figure, axis)
+    legend_below(figure, axis)
     figure.suptitle(title)
     return _save(figure, folder, "staffing_requirement")
 
 
 def _interval_ticks(axis, intervals, clock) -> None:
+    """Readable time along the x axis of interval numbers, at any horizon: on one day, clock times; over
+    several, a tick and a faint line at each day's opening, named by weekday and date (or "day 3"), with
+    clock times between them when there are at most three days."""
     intervals = np.asarray(intervals)
-    step = max(1, len(intervals) // 12)
-    shown = intervals[::step]
-    axis.set_xticks(shown, [clock.interval_labels(int(k))[0] for k in shown], rotation=45, ha="right")
+    if clock.days == 1 or not len(intervals):
+        step = max(1, len(intervals) // 12)
+        shown = intervals[::step]
+        axis.set_xticks(shown, [clock.interval_labels(int(k))[0] for k in shown], rotation=45, ha="right")
+        return
+    per_day = clock.intervals_per_day
+    days = np.unique(intervals // per_day)
+    for day in days[1:]:
+        axis.axvline(day * per_day - 0.5, color="#c8ced6", linewidth=0.7, zorder=0)
+    every = max(1, int(math.ceil(len(days) / 10)))
+    shown = days[::every]
+    axis.set_xticks(shown * per_day - 0.5, [day_label(clock, int(day)) for day in shown], rotation=0, ha="left")
+    if len(days) <= 3 and per_day >= 4:
+        within = np.arange(0, per_day, max(1, per_day // 4))[1:]
+        minor = (days[:, None] * per_day + within[None, :]).ravel()
+        axis.set_xticks(minor, [clock.interval_labels(int(k))[0].split()[-1] for k in minor], minor=True,
+                        fontsize="x-small", color="#52606d")
+
+
+def day_label(clock, day: int) -> str:
+    """A simulated day as a planner names it: "Mon 07 Dec" with dates, else "day 3"."""
+    dates = clock.dates
+    return dates[day].strftime("%a %d %b") if dates else f"day {day + 1}"

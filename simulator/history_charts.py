@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simulator.charts import COLOURS   # one colour-blind-safe palette (Okabe-Ito)
+from simulator.charts import COLOURS, legend_below   # one colour-blind-safe palette (Okabe-Ito)
 
 
 def _figure(rows: int = 1, columns: int = 2, size: tuple[float, float] = (11, 4.6)) -> tuple[Figure, np.ndarray]:
@@ -31,7 +31,6 @@ def forecast_backtest_chart(forecasts, path: Path) -> None:
             totals.plot(days, predicted.sum(axis=1), color=colour, lw=1.2, label=method)
         totals.set_title(f"{item.channel}: daily totals, one day ahead")
         totals.set_ylabel("contacts per day")
-        totals.legend(fontsize=8)
         totals.tick_params(axis="x", labelrotation=30, labelsize=8)
         table = item.backtest.errors
         bars = errors.bar(table["method"], table["rmse"],
@@ -42,6 +41,7 @@ def forecast_backtest_chart(forecasts, path: Path) -> None:
                             bar.get_height()), ha="center", va="bottom", fontsize=8)
         errors.set_title(f"RMSE per interval, {len(days)} days")
         errors.set_ylabel("contacts per interval")
+    legend_below(figure, *axes[::2])
     figure.savefig(path, format="png")
 
 
@@ -68,7 +68,7 @@ def arrival_profile_chart(fit, clock) -> bytes:
     axis.set_title(f"{fit.demand}: arrivals over {fit.arrivals.days} days (uncertainty {fit.arrivals.uncertainty:.3f})")
     axis.set_xlabel("hour of day")
     axis.set_ylabel("contacts per hour")
-    axis.legend(fontsize=8, ncol=4)
+    legend_below(figure, axis)
     return _png(figure)
 
 
@@ -87,7 +87,7 @@ def handle_fit_chart(fit) -> bytes:
                      label=f"{item.family} (AIC {item.aic:.0f})" + (" chosen" if item is fit.handle.best else ""))
     density.set_title(f"{fit.demand}: handling time, {fit.handle.count} answered")
     density.set_xlabel("minutes")
-    density.legend(fontsize=8)
+    legend_below(figure, density)
     best = fit.handle.best
     probabilities = (np.arange(1, 201) - 0.5) / 200
     qq.plot(FAMILIES[best.family][0].ppf(probabilities, *best.params), np.quantile(sample, probabilities), "o",
@@ -118,7 +118,7 @@ def patience_chart(channel: str, fit) -> bytes:
     axis.set_xlabel("minutes waited")
     axis.set_ylabel("share still willing to wait")
     axis.set_ylim(0, 1.02)
-    axis.legend(fontsize=8)
+    legend_below(figure, axis)
     return _png(figure)
 
 
@@ -151,6 +151,6 @@ def backtest_chart(result, path: Path, scope: str = "all") -> None:
             axis.axvline(boundary - 0.5, color="#cccccc", lw=0.6)
         axis.set_xlabel(f"interval ({len(result.scenario.clock.dates)} days, a line between days)")
         axis.set_ylabel("%" if scale == 100 else "minutes")
-    axes[0].legend(fontsize=8)
+    legend_below(figure, axes[0])
     figure.suptitle(f"Backtest: {result.scenario.name}, {scope}")
     figure.savefig(path, format="png")

@@ -47,6 +47,10 @@ CHART_CAPTIONS = {  # in reading order: the answer first, then why, then the res
                          "it crosses the threshold at the service level.",
     "queue_by_interval": "Customers waiting, on average, in each interval: a live queue per real-time channel.",
     "backlog_by_interval": "Deferrable work (email, cases) still open at the end of each interval.",
+    "backlog_age_by_interval": "How old the open deferrable work is at the end of each interval (mean and oldest), "
+                               "against the response target.",
+    "response_time_by_interval": "Mean response time of deferrable work by interval of arrival, against the "
+                                 "response target.",
     "staffing_by_interval": "Staffed and busy agents per pool over the day.",
     "quality": "Abandonment, errors, rework, recontacts, first-contact resolution and containment.",
     "satisfaction": "Distribution of the satisfaction proxy (docs/satisfaction.md).",

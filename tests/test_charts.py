@@ -40,7 +40,8 @@ def test_run_charts_for_every_shipped_scenario(path, tmp_path):
     expected |= {"targets_by_interval"} if any(t.kpi in ("wait_mean", "abandon_rate") and t.scope.split(":")[0] in
                                                 ("all", "channel") for t in scenario.targets) else set()
     expected |= {"service_level_heatmap"} if scenario.measures_service_level and scenario.clock.days > 1 else set()
-    expected |= {"backlog_by_interval"} if any(scenario.channel(d.channel).deferrable for d in scenario.demand) else set()
+    deferrable = any(scenario.channel(d.channel).deferrable for d in scenario.demand)
+    expected |= {"backlog_by_interval", "backlog_age_by_interval", "response_time_by_interval"} if deferrable else set()
     for name in expected:
         assert_chart(folder, name)
     assert {p.stem for p in folder.glob("*.png")} == expected   # no chart of a KPI the scenario does not have

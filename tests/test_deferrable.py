@@ -63,3 +63,29 @@ def test_backlog_kpis_appear_only_for_deferrable_work():
     result = run_scenario(build(mixed({"headcount": 4, "skills": {"s": 3}})))
     scopes = set(result.summary[result.summary.metric == "backlog_end"].scope)
     assert scopes == {"all", "channel:email", "demand:emails"}
+
+
+def test_backlog_age_and_response_time_by_interval_on_a_known_day():
+    """One agent, three emails at 0, 1 and 2 minutes, ten minutes each, reported every 5 minutes: at 5
+    min all three are open (ages 5, 4, 3); at 10 the first is done (open: 9 and 8 min old); at 25 only
+    the last (23 min old); at 30 none. Response: answered at 0, 10 and 20, so 0, 9 and 18 minutes."""
+    from simulator.metrics.compute import interval_kpis
+    from simulator.replication import run_model
+
+    scenario = build({"name": "emails", "clock": {"horizon": "30min", "interval": "5min"},
+                      "channels": {"email": {"deferrable": True}},
+                      "demand": {"emails": {"channel": "email", "arrivals": {"per_hour": 1}, "process": "serve"}},
+                      "processes": {"serve": {"steps": [{"name": "work", "skill": "s", "duration": 10}]}},
+                      "staff": {"agents": {"headcount": 1, "skills": {"s": 3}}}})
+    entry = (0, 10.0, 1.0, 1.0)
+    people = Customers([0.0, 1.0, 2.0], np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64), [math.inf] * 3,
+                       [[entry]] * 3)
+    _, tables = run_model(scenario, 1, ServiceSystem, people)
+    rows = {(metric, k): value for k, metric, scope, value, *_ in interval_kpis(tables, scenario)
+            if scope == "channel:email"}
+    assert [rows[("backlog", k)] for k in range(6)] == [3, 2, 2, 1, 1, 0]
+    assert [rows[("backlog_age_mean", k)] for k in range(5)] == [4.0, 8.5, 13.5, 18.0, 23.0]
+    assert math.isnan(rows[("backlog_age_mean", 5)])                # nothing open: no age
+    assert [rows[("backlog_age_max", k)] for k in range(6)] == [5.0, 9.0, 14.0, 18.0, 23.0, 0.0]
+    assert rows[("response_time_mean", 0)] == 9.0                   # all three arrived in the first interval
+    assert math.isnan(rows[("response_time_mean", 1)])

@@ -429,10 +429,27 @@ def _waiting_contacts(tables: ReplicationTables, bounds: np.ndarray, chosen: np.
     return time_between(start, end, bounds)
 
 
+def _backlog_rows(add, tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str,
+                  bounds: np.ndarray) -> None:
+    """At the end of each interval: the items open (arrived, not completed), their mean age and the
+    age of the oldest (minutes since arrival; 0 when none is open). Age is what a back office reads
+    against its response target: a small backlog can still hold a week-old case."""
+    arrived = tables.arrived_at[mask]
+    finished = np.where(facts.completed[mask], tables.departed_at[mask], np.inf)
+    ends = bounds[1:]
+    open_at = (arrived[None, :] < ends[:, None]) & (finished[None, :] > ends[:, None])   # (intervals, items)
+    ages = np.where(open_at, ends[:, None] - arrived[None, :], 0.0)
+    count = open_at.sum(axis=1)
+    add("backlog", scope, count)
+    add("backlog_age_mean", scope, ages.sum(axis=1), count, (ages * ages).sum(axis=1))
+    add("backlog_age_max", scope, ages.max(axis=1, initial=0.0))
+
+
 def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[IntervalRow]:
     """Per reporting interval: volumes, service level, wait and abandonment by interval of arrival
-    (real-time contacts, all and per channel); contacts waiting; staffed and busy agents, utilisation
-    and occupancy per pool."""
+    (real-time contacts, all and per channel); contacts waiting; for deferrable work the backlog, its
+    age and the response time by interval of arrival; staffed and busy agents, utilisation and
+    occupancy per pool."""
     clock = scenario.clock
     count = clock.intervals
     bounds = clock.interval_bounds()
@@ -464,11 +481,11 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
         add("offered", scope, by(mask))
         add("answered", scope, by(mask & facts.answered))
         add("waiting", scope, _waiting_contacts(tables, bounds, mask) / lengths)
-        if not real_time:   # the work left open at the end of each interval
-            done = np.sort(tables.departed_at[mask & facts.completed])
-            arrived = np.sort(tables.arrived_at[mask])
-            add("backlog", scope, np.searchsorted(arrived, bounds[1:], side="left")
-                - np.searchsorted(done, bounds[1:], side="right"))
+        if not real_time:   # the work left open at the end of each interval, how old it is, and response
+            _backlog_rows(add, tables, facts, mask, scope, bounds)
+            answered = mask & facts.answered
+            response = np.nan_to_num(tables.answered_at - tables.arrived_at)
+            add("response_time_mean", scope, by(answered, response), by(answered), by(answered, response * response))
             continue
         answered, abandoned = mask & facts.answered, mask & facts.abandoned
         queued = by(answered) + by(abandoned) + by(mask & facts.unanswered_at_end)
