@@ -371,12 +371,15 @@ def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
 
 def run_charts(result: RunResult, folder: Path) -> list[Path]:
     """The charts of a run, written into its results folder."""
+    from simulator import views   # the views build on this module's helpers
     return (service_level_by_interval(result, folder) + targets_by_interval(result, folder)
             + service_level_heatmap(result, folder)
             + wait_distribution(result, folder)
             + staffing_by_interval(result, folder) + queue_by_interval(result, folder)
             + backlog_by_interval(result, folder) + backlog_age_by_interval(result, folder)
             + response_time_by_interval(result, folder) + quality(result, folder)
+            + views.time_breakdown(result, folder) + views.replication_spread(result, folder)
+            + views.agent_timeline(result, folder) + views.process_map(result, folder)
             + satisfaction_distribution(result, folder))
 
 
@@ -421,7 +424,8 @@ def comparison_charts(comparison: Comparison, folder: Path,
         figure.suptitle(f"{kpi_label(metric)}{where}: scenarios compared on the same customers")
         name = metric if scope == "all" else f"{metric}_{scope.replace(':', '_').replace('.', '_')}"
         paths += _save(figure, folder, f"compare_{name}")
-    return paths + cost_and_service(comparison, folder)
+    from simulator.views import comparison_time_breakdown
+    return paths + cost_and_service(comparison, folder) + comparison_time_breakdown(comparison, folder)
 
 
 def efficient(cost: np.ndarray, service: np.ndarray) -> np.ndarray:

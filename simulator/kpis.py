@@ -68,6 +68,13 @@ KPIS: tuple[Kpi, ...] = (
         STEP),
     Kpi("time_in_system_mean", "duration", "lower",
         "mean time from arrival to departure (completion or abandonment), over contacts that left"),
+    Kpi("time_with_automation_mean", "duration", "",
+        "mean time with automation (a menu, a bot) per contact, over the contacts of time_in_system_mean"),
+    Kpi("time_served_mean", "duration", "",
+        "mean time served by people per contact, each step's first service only, over the same contacts"),
+    Kpi("time_rework_mean", "duration", "lower",
+        "mean time per contact on steps done again after a caught error (a step's later services), over the "
+        "same contacts; with queue_time_mean and the two above, where a contact's time in the system goes"),
     Kpi("response_time_mean", "duration", "lower",
         "deferrable work (email, back office): mean time from arrival to the first step done by a person, in "
         "opening time"),
@@ -162,6 +169,8 @@ LABELS = {
     "service_level": "Service level", "queue_time_mean": "Mean queue time (all steps)",
     "queue_time_p90": "90th percentile queue time", "handle_time_mean": "Average handling time",
     "time_in_system_mean": "Mean time in system", "response_time_mean": "Mean response time",
+    "time_with_automation_mean": "Time with automation", "time_served_mean": "Time served by people",
+    "time_rework_mean": "Time on rework",
     "response_within_target": "Answered within the response target", "backlog_end": "Backlog at the end",
     "utilisation": "Utilisation", "occupancy": "Occupancy", "slot_utilisation": "Slot utilisation (concurrency)",
     "overtime": "Overtime", "overtime_share": "Overtime share of paid hours", "error_rate": "Error rate",

@@ -52,6 +52,14 @@ CHART_CAPTIONS = {  # in reading order: the answer first, then why, then the res
     "response_time_by_interval": "Mean response time of deferrable work by interval of arrival, against the "
                                  "response target.",
     "staffing_by_interval": "Staffed and busy agents per pool over the day.",
+    "time_breakdown": "Where a contact's time goes, by channel: queues, automation, service and rework add up to "
+                      "the time in the system (whisker: its 95% CI).",
+    "replication_spread": "Every replication's own value beside the estimate and its 95% CI: the CI says how "
+                          "well the mean is known, the dots how much one day differs from another.",
+    "agent_timeline": "What each agent did through the first day (replication 1): busy, idle, on a break, in "
+                      "training, not at work.",
+    "process_map": "The process as the scenario describes it: channels, steps, who does them, rework and "
+                   "repeat contacts, with each step's measured wait and handling time.",
     "quality": "Abandonment, errors, rework, recontacts, first-contact resolution and containment.",
     "satisfaction": "Distribution of the satisfaction proxy (docs/satisfaction.md).",
     "sweep": "KPIs against the varied parameter, with 95% confidence bands.",

@@ -34,7 +34,8 @@ def test_run_charts_for_every_shipped_scenario(path, tmp_path):
     folder = run("run", str(path), "-r", "3", str(tmp_path))
     scenario = load_scenario(path)
     real_time = any(not scenario.channel(d.channel).deferrable for d in scenario.demand)
-    expected = {"staffing_by_interval", "quality", "satisfaction"}
+    expected = {"staffing_by_interval", "quality", "satisfaction", "time_breakdown", "replication_spread",
+                "agent_timeline", "process_map"}
     expected |= {"wait_distribution", "queue_by_interval"} if real_time else set()
     expected |= {"service_level_by_interval"} if scenario.measures_service_level else set()
     expected |= {"targets_by_interval"} if any(t.kpi in ("wait_mean", "abandon_rate") and t.scope.split(":")[0] in
@@ -50,8 +51,8 @@ def test_run_charts_for_every_shipped_scenario(path, tmp_path):
 def test_compare_sweep_and_staff_charts(tmp_path):
     folder = run("compare", str(SCENARIOS / "contact_centre.yaml"), "-r", "2", "--set", "clock.days=1", str(tmp_path / "c"))
     for name in ("service_level_channel_phone", "service_level_channel_chat", "abandon_rate",
-                 "wait_mean_channel_phone", "wait_mean", "cost_per_contact"):   # the targets' own KPIs first
-        assert_chart(folder, f"compare_{name}")
+                 "wait_mean_channel_phone", "wait_mean", "cost_per_contact", "time_breakdown"):
+        assert_chart(folder, f"compare_{name}")     # the targets' own KPIs first, then where the time goes
     folder = run("sweep", str(SCENARIOS / "mmc_textbook.yaml"), "--vary", "staff.agents.headcount=20:22", "-r", "2",
                  str(tmp_path / "s"))
     assert_chart(folder, "sweep")
@@ -138,3 +139,42 @@ def test_cost_against_service_marks_the_efficient_frontier():
     cost = np.array([10.0, 12.0, 11.0, 15.0])
     service = np.array([0.70, 0.85, 0.65, 0.84])
     assert efficient(cost, service).tolist() == [True, True, False, False]   # 11 is beaten by 10; 15 by 12
+
+
+def test_the_process_map_is_drawn_from_the_scenario_with_each_steps_measured_figures():
+    """Every stream, step, doer, rework loop and repeat contact of the scenario is on the map, with the
+    step's own wait and handling time from the run."""
+    from simulator.console import format_value
+    from simulator.experiment import run_scenario
+    from simulator.scenario.loader import load_variants
+    from simulator.views import process_map_figure
+
+    scenario = load_variants(SCENARIOS / "lessons" / "process_redesign.yaml")["baseline"]
+    result = run_scenario(scenario, replications=2)
+    figure = process_map_figure(scenario, result.summary)
+    texts = " | ".join(text.get_text() for axis in figure.axes for text in axis.texts)
+    assert "claims\n(web_form)" in texts
+    assert "register\nregistration: registration" in texts and "assess\nassessment: assessors" in texts
+    assert "error 10%: rework" in texts
+    wait = result.kpi("queue_time_mean", "step:two_teams.assess")["mean"]
+    assert f"wait {format_value('queue_time_mean', wait)}" in texts
+    contact_centre = load_scenario(SCENARIOS / "contact_centre.yaml")
+    texts = " | ".join(t.get_text() for axis in process_map_figure(contact_centre, result.summary[:0]).axes
+                       for t in axis.texts)
+    assert "customer comes back after" in texts and "bot: chatbot" in texts and "resolves 30% alone" in texts
+
+
+def test_the_replication_spread_shows_every_replication_beside_the_ci(tmp_path):
+    from simulator.experiment import run_scenario
+    from simulator.views import replication_spread
+
+    result = run_scenario(load_scenario(SCENARIOS / "help_desk.yaml"), replications=5)
+    (png, _) = replication_spread(result, tmp_path)
+    assert png.name == "replication_spread.png"
+    one = result.replications[(result.replications.metric == "service_level")
+                              & (result.replications.scope == result.scenario.targets[0].scope)]["value"]
+    estimate = result.kpi("service_level", result.scenario.targets[0].scope)
+    assert len(one) == 5 and one.min() <= estimate["mean"] <= one.max()
+    # one replication at 20 agents is not two at 10: a single-replication run has no spread to draw
+    assert replication_spread(run_scenario(load_scenario(SCENARIOS / "help_desk.yaml"), replications=1),
+                              tmp_path / "none") == []

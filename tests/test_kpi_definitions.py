@@ -215,3 +215,25 @@ def test_the_public_service_centre_with_two_phone_agents_misses_its_phone_target
     share = float(re.search(r"(\d+\.\d)%  \[", phone).group(1)) / 100
     assert share < 0.3                                     # far below the 70% target
     assert any(line.strip().startswith("UNSTABLE: skill 'phone'") for line in lines[:12])
+
+
+@pytest.mark.parametrize("path", ["contact_centre.yaml", "lessons/process_redesign.yaml",
+                                  "lessons/chatbot.yaml"])
+def test_where_a_contacts_time_goes_adds_up_to_its_time_in_the_system(path):
+    """Queue + automation + first service + rework = time in system, contact by contact, so the means
+    agree in every channel (nothing else holds a contact: hand-offs queue, and chats are served in full)."""
+    from simulator.experiment import run_replication
+    from simulator.scenario import load_variants
+    from tests.conftest import SCENARIOS, values
+
+    for scenario in load_variants(SCENARIOS / path).values():
+        kpis = values(run_replication(scenario, 0).kpis)
+        scopes = {scope for metric, scope in kpis if metric == "time_in_system_mean"}
+        for scope in scopes:
+            parts = [kpis[(metric, scope)] for metric in ("queue_time_mean", "time_with_automation_mean",
+                                                          "time_served_mean", "time_rework_mean")]
+            assert sum(parts) == pytest.approx(kpis[("time_in_system_mean", scope)], rel=1e-9), (scenario.name, scope)
+        used = {d.process for d in scenario.demand}
+        steps = [step for process in scenario.processes if process.name in used for step in process.steps]
+        assert (kpis[("time_rework_mean", "all")] > 0) == any(step.rework and step.error_rate for step in steps)
+        assert (kpis[("time_with_automation_mean", "all")] > 0) == any(step.automation for step in steps)

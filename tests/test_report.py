@@ -64,7 +64,7 @@ def test_a_run_report_has_every_section(tmp_path):
         assert heading in checker.headings, heading
     # the answer first: the verdicts right after the title, before any table of KPIs
     assert checker.headings.index("Targets") < checker.headings.index("KPIs, all contacts (waits: real-time contacts)")
-    assert len(checker.sources) == 10     # every chart (backlog, its age, response time, targets by interval too)
+    assert len(checker.sources) == 14     # every chart (backlog, its age, response time, the four views too)
 
 
 def test_a_comparison_report_has_the_comparison(tmp_path):

@@ -97,6 +97,26 @@ class ContactFacts:
         self.response_target = targets[tables.channel] if len(tables.channel) else np.zeros(0)
         self.has_response_target = any(c.deferrable and c.response_target is not None for c in channels)
         self.scores = satisfaction_scores(tables, scenario)
+        self.bot_time, self.served_time, self.rework_time = _time_parts(tables)
+
+
+def _time_parts(tables: ReplicationTables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per contact: time with automation, time served by people the first time through each step, and
+    time on steps done again (rework: a step's second and later services of the same contact)."""
+    count = len(tables.arrived_at)
+    duration = tables.service_end - tables.service_start
+    by_bot = tables.service_pool >= tables.staff_pools
+    order = np.lexsort((tables.service_start, tables.service_step, tables.service_contact))
+    contact, step = tables.service_contact[order], tables.service_step[order]
+    again = np.zeros(len(order), dtype=bool)
+    again[1:] = (contact[1:] == contact[:-1]) & (step[1:] == step[:-1])
+    redone = np.zeros(len(order), dtype=bool)
+    redone[order] = again
+
+    def total(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(tables.service_contact[mask], weights=duration[mask], minlength=count)[:count]
+
+    return total(by_bot), total(~by_bot & ~redone), total(~by_bot & redone)
 
 
 # -- contacts -------------------------------------------------------------------------------------------
@@ -133,7 +153,10 @@ def waiting_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarra
     rows = [plain("unfinished", scope, (mask & ~facts.left).sum()),
             mean_of("queue_time_mean", scope, queue),
             plain("queue_time_p90", scope, _percentile(queue, 90)),
-            mean_of("time_in_system_mean", scope, tables.departed_at[left] - tables.arrived_at[left])]
+            mean_of("time_in_system_mean", scope, tables.departed_at[left] - tables.arrived_at[left]),
+            mean_of("time_with_automation_mean", scope, facts.bot_time[left]),
+            mean_of("time_served_mean", scope, facts.served_time[left]),
+            mean_of("time_rework_mean", scope, facts.rework_time[left])]
     if not real_time:
         return rows
     answered = mask & facts.answered
