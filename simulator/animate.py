@@ -24,6 +24,7 @@ from PIL import Image
 
 from simulator.charts import COLOURS
 from simulator.errors import InputError
+from simulator.i18n import tr
 from simulator.metrics.compute import unused_kpis
 from simulator.output import current_umask
 from simulator.player import player_page
@@ -146,10 +147,11 @@ class Scene:
 
     def legend_handles(self) -> list[Patch]:
         seen = set(np.unique(np.concatenate([film.states.ravel() for film in self.films])).tolist())
-        handles = [Patch(facecolor=STATE_COLOURS[IDLE], edgecolor="#777777", label=STATE_NAMES[IDLE])]
-        handles += [Patch(facecolor=self.channel_colour(BUSY + c), edgecolor="#777777", label=f"busy: {name}")
+        handles = [Patch(facecolor=STATE_COLOURS[IDLE], edgecolor="#777777", label=tr(STATE_NAMES[IDLE]))]
+        handles += [Patch(facecolor=self.channel_colour(BUSY + c), edgecolor="#777777",
+                          label=tr("busy: {channel}", channel=name))
                     for c, name in enumerate(self.channels) if BUSY + c in seen]
-        handles += [Patch(facecolor=STATE_COLOURS[state], edgecolor="#777777", label=STATE_NAMES[state])
+        handles += [Patch(facecolor=STATE_COLOURS[state], edgecolor="#777777", label=tr(STATE_NAMES[state]))
                     for state in (BREAK, TRAINING, OFF) if state in seen]
         return handles
 
@@ -195,7 +197,7 @@ class Panel:
         axes.set_axis_off()
         axes.set_title(title, fontsize=12, loc="left", fontweight="bold")
         y = 0.5 * ROW
-        axes.text(0, y, f"Waiting (bars to {scene.bar_scale})", fontsize=10, fontweight="bold", va="center")
+        axes.text(0, y, tr("Waiting (bars to {scale})", scale=scene.bar_scale), fontsize=10, fontweight="bold", va="center")
         y += ROW
         self.bars, self.counts = [], []
         for name in film.resources:
@@ -212,7 +214,7 @@ class Panel:
             self.elsewhere = axes.text(0.1, y, "", va="center", fontsize=9, fontweight="bold", color=COLOURS[5])
             scene.dynamic.append(self.elsewhere)
             y += ROW
-        axes.text(0, y, "Staff", fontsize=10, fontweight="bold", va="center")
+        axes.text(0, y, tr("Staff"), fontsize=10, fontweight="bold", va="center")
         y += ROW
         tiles, self.chat_labels = [], []
         chats_seen = film.chats.max(axis=0, initial=0) if film.chats.size else np.zeros(0)
@@ -235,7 +237,7 @@ class Panel:
         scene.dynamic += [self.tiles] + [label for _, label in self.chat_labels]
         self.bots = []
         if scenario.automation:
-            axes.text(0, y, "Automation", fontsize=10, fontweight="bold", va="center")
+            axes.text(0, y, tr("Automation"), fontsize=10, fontweight="bold", va="center")
             y += ROW
             for tool in scenario.automation:
                 axes.text(3.0, y, tool.name, ha="right", va="center", fontsize=9)
@@ -245,7 +247,7 @@ class Panel:
                 self.bots.append((tool.capacity, bar, axes.text(5.75, y, "", va="center", fontsize=9)))
                 scene.dynamic += [bar, self.bots[-1][2]]
                 y += ROW
-        axes.text(0, y, "So far", fontsize=10, fontweight="bold", va="center")
+        axes.text(0, y, tr("So far"), fontsize=10, fontweight="bold", va="center")
         self.kpis = []
         for label, _ in kpi_lines(film, 0):
             y += ROW
@@ -254,7 +256,7 @@ class Panel:
         scene.dynamic += self.kpis
         history.set_xlim(film.times[0], max(film.times[-1], film.times[0] + 1e-9))
         history.set_ylim(0, scene.waiting_top * 1.05)
-        history.set_ylabel("contacts waiting", fontsize=9)
+        history.set_ylabel(tr("contacts waiting"), fontsize=9)
         history.tick_params(labelsize=8)
         ticks = np.linspace(film.times[0], film.times[-1], 5)
         history.set_xticks(ticks, [scenario.clock.label(t, closing=True) for t in ticks])
@@ -271,15 +273,16 @@ class Panel:
             text.set_text(str(waiting))
         if self.elsewhere is not None:
             found = idle_elsewhere(film, frame)
-            self.elsewhere.set_text("" if not found else f"{found[0][1]} waiting for {found[0][0]} while "
-                                                          f"{found[0][3]} of {found[0][2]} sit idle")
+            self.elsewhere.set_text("" if not found else tr("{count} waiting for {queue} while {idle} of {pool} sit idle",
+                                                            count=found[0][1], queue=found[0][0], idle=found[0][3],
+                                                            pool=found[0][2]))
         self.tiles.set_facecolor([scene.colour(state) for state in film.states[frame]])
         for agent, label in self.chat_labels:
             held = film.chats[frame, agent]
             label.set_text(str(held) if held else "")
         for (capacity, bar, text), busy in zip(self.bots, film.bots_busy[frame]):
             bar.set_width(2.4 * busy / capacity)
-            text.set_text(f"{busy} of {capacity} busy")
+            text.set_text(tr("{busy} of {capacity} busy", busy=busy, capacity=capacity))
         for value, (_, text) in zip(self.kpis, kpi_lines(film, frame)):
             value.set_text(text)
         self.line.set_data(film.times[:frame + 1], film.waiting[:frame + 1].sum(axis=1))
@@ -301,18 +304,18 @@ def kpi_lines(film: Film, frame: int) -> list[tuple[str, str]]:
     target = running_target(scenario)
     where = "" if film.scope == "all" else f" ({film.scope.split(':', 1)[1]})"
     if target is not None:
-        within = f" within {format_duration(target.within)}" if target.within is not None else ""
-        lines.append((f"service level{within}{where}", f"{_share(film.service_level[frame])} "
-                                                       f"(target {target.bound:.0%})"))
-    lines += [(f"mean wait for a person{where}", format_duration(film.wait_mean[frame])),
-              (f"abandoned{where}", _share(film.abandonment[frame])),
-              ("satisfaction (1 to 5)", _number(film.satisfaction[frame])),
-              ("completed", f"{int(film.completed[frame])}"),
-              ("waiting now", f"{int(film.waiting[frame].sum())}")]
+        within = tr(" within {duration}", duration=format_duration(target.within)) if target.within is not None else ""
+        lines.append((tr("service level{within}{where}", within=within, where=where),
+                      f"{_share(film.service_level[frame])} " + tr("(target {bound})", bound=f"{target.bound:.0%}")))
+    lines += [(tr("mean wait for a person{where}", where=where), format_duration(film.wait_mean[frame])),
+              (tr("abandoned{where}", where=where), _share(film.abandonment[frame])),
+              (tr("satisfaction (1 to 5)"), _number(film.satisfaction[frame])),
+              (tr("completed"), f"{int(film.completed[frame])}"),
+              (tr("waiting now"), f"{int(film.waiting[frame].sum())}")]
     if "repeat_contacts" not in unused_kpis(scenario):
-        lines.append(("repeat contacts (after an error)", f"{int(film.repeats[frame])}"))
+        lines.append((tr("repeat contacts (after an error)"), f"{int(film.repeats[frame])}"))
     if scenario.automation:
-        lines.append(("resolved by automation", f"{int(film.contained[frame])}"))
+        lines.append((tr("resolved by automation"), f"{int(film.contained[frame])}"))
     return lines
 
 

@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from simulator.console import format_value
 from simulator.experiment import Comparison, RunResult
 from simulator.fonts import use_fonts
+from simulator.i18n import tr
 from simulator.kpis import KPI_BY_NAME, headline_pairs, kpi_label
 from simulator.units import format_duration
 
@@ -85,28 +86,28 @@ def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
     axis = volume.twinx()
     x = level["interval"].to_numpy()
     abandoned = table[(table.metric == "abandoned") & (table.scope == scope)]
-    who = "all real-time contacts" if scope == "all" else scope.split(":", 1)[1]
-    volume.bar(offered["interval"], offered["mean"], color="#d9e2ec", width=0.8, label="offered contacts")
-    volume.bar(abandoned["interval"], abandoned["mean"], color="#f4a3a8", width=0.8, label="of which abandoned")
-    volume.set_ylabel(f"offered contacts per interval ({who})")
+    who = tr("all real-time contacts") if scope == "all" else scope.split(":", 1)[1]
+    volume.bar(offered["interval"], offered["mean"], color="#d9e2ec", width=0.8, label=tr("offered contacts"))
+    volume.bar(abandoned["interval"], abandoned["mean"], color="#f4a3a8", width=0.8, label=tr("of which abandoned"))
+    volume.set_ylabel(tr("offered contacts per interval ({who})", who=who))
     axis.fill_between(x, _scale("service_level", level["ci_low"]), _scale("service_level", level["ci_high"]),
-                      color=COLOURS[0], alpha=0.2, label="95% confidence interval")
+                      color=COLOURS[0], alpha=0.2, label=tr("95% confidence interval"))
     axis.plot(x, _scale("service_level", level["mean"]), color=COLOURS[0], marker="o",
-              label=f"service level ({who})")
+              label=tr("service level ({who})", who=who))
     if target is not None:
-        axis.axhline(target.bound * 100, **TARGET, label=f"target {target.bound:.0%}")
+        axis.axhline(target.bound * 100, **TARGET, label=tr("target {bound}", bound=f"{target.bound:.0%}"))
     axis.set_ylim(0, 105)
     axis.yaxis.set_major_formatter(PercentFormatter())
     within = target.within if target is not None and target.within is not None else None
-    axis.set_ylabel(f"answered by a person within {format_duration(within)}" if within is not None
+    axis.set_ylabel(tr("answered by a person within {duration}", duration=format_duration(within)) if within is not None
                     else "answered by a person within each channel's threshold")
     volume.yaxis.tick_right(), volume.yaxis.set_label_position("right")
     axis.yaxis.tick_left(), axis.yaxis.set_label_position("left")
     _interval_ticks(volume, x, clock)
-    volume.set_xlabel("interval start")
+    volume.set_xlabel(tr("interval start"))
     legend_below(figure, axis, volume)   # never over the data
-    figure.suptitle(f"{result.scenario.name}: service level, volume and abandonment by interval "
-                    f"({result.scenario.replications} replications)")
+    figure.suptitle(tr("{name}: service level, volume and abandonment by interval ({count} replications)",
+                       name=result.scenario.name, count=result.scenario.replications))
     return _save(figure, folder, "service_level_by_interval")
 
 
@@ -125,11 +126,11 @@ def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
         axis.plot(busy["interval"], busy["mean"], color=colour, marker="o", markersize=3, label=f"{name}: busy")
         axis.fill_between(busy["interval"], busy["ci_low"], busy["ci_high"], color=colour, alpha=0.15)
     axis.set_ylabel("agents (average over the interval)")
-    axis.set_xlabel("interval start")
+    axis.set_xlabel(tr("interval start"))
     axis.set_ylim(bottom=0)
     _interval_ticks(axis, np.sort(table["interval"].unique()), result.scenario.clock)
     legend_below(figure, axis)
-    figure.suptitle(f"{result.scenario.name}: staffed and busy agents (busy with 95% CI)")
+    figure.suptitle(tr("{name}: staffed and busy agents (busy with 95% CI)", name=result.scenario.name))
     return _save(figure, folder, "staffing_by_interval")
 
 
@@ -159,7 +160,7 @@ def targets_by_interval(result: RunResult, folder: Path) -> list[Path]:
         axis.set_title(target.scope if target.scope != "all" else "all contacts", fontsize="medium")
         _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
     legend_below(figure, *axes)
-    figure.suptitle(f"{result.scenario.name}: the targets, interval by interval")
+    figure.suptitle(tr("{name}: the targets, interval by interval", name=result.scenario.name))
     return _save(figure, folder, "targets_by_interval")
 
 
@@ -199,7 +200,7 @@ def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
     axis.yaxis.set_major_formatter(PercentFormatter())
     axis.set_ylim(0, 101)
     legend_below(figure, axis)
-    figure.suptitle(f"{result.scenario.name}: how long customers wait for a person, by channel (95% CI bands)")
+    figure.suptitle(tr("{name}: how long customers wait for a person, by channel (95% CI bands)", name=result.scenario.name))
     return _save(figure, folder, "wait_distribution")
 
 
@@ -289,10 +290,10 @@ def _deferrable_chart(result: RunResult, folder: Path, rows: pd.DataFrame, oldes
     # the estimates and targets set the scale (an interval's CI from few replications can be very wide)
     axis.set_ylim(0, top * scale * 1.25 if np.isfinite(top) and top > 0 else 1)
     axis.set_ylabel(f"{ylabel} ({unit}, opening time)")
-    axis.set_xlabel("interval start")
+    axis.set_xlabel(tr("interval start"))
     _interval_ticks(axis, np.sort(rows["interval"].unique()), scenario.clock)
     legend_below(figure, axis)
-    figure.suptitle(f"{scenario.name}: {title}")
+    figure.suptitle(f"{scenario.name}: {tr(title)}")
     return _save(figure, folder, name)
 
 
@@ -308,10 +309,10 @@ def _lines_by_scope(result: RunResult, folder: Path, rows: pd.DataFrame, scopes:
                   label=f"{scope.split(':', 1)[-1]} (95% CI band)")
     axis.set_ylim(bottom=0)
     axis.set_ylabel(ylabel)
-    axis.set_xlabel("interval start")
+    axis.set_xlabel(tr("interval start"))
     _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
     legend_below(figure, axis)
-    figure.suptitle(f"{result.scenario.name}: {title}")
+    figure.suptitle(f"{result.scenario.name}: {tr(title)}")
     return _save(figure, folder, name)
 
 
@@ -344,7 +345,7 @@ def quality(result: RunResult, folder: Path) -> list[Path]:
     axis.xaxis.set_major_formatter(PercentFormatter())
     axis.set_xlabel("share of contacts (see docs/kpis.md for each definition)")
     legend_below(figure, axis)
-    figure.suptitle(f"{result.scenario.name}: quality (green: higher is better)")
+    figure.suptitle(tr("{name}: quality (green: higher is better)", name=result.scenario.name))
     return _save(figure, folder, "quality")
 
 
@@ -365,7 +366,7 @@ def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
     axis.set_ylabel("share of contacts")
     axis.yaxis.set_major_formatter(PercentFormatter())
     legend_below(figure, axis)
-    figure.suptitle(f"{result.scenario.name}: satisfaction proxy, distribution (docs/satisfaction.md)")
+    figure.suptitle(tr("{name}: satisfaction proxy, distribution (docs/satisfaction.md)", name=result.scenario.name))
     return _save(figure, folder, "satisfaction")
 
 
@@ -628,7 +629,7 @@ def roster_chart(coverage: pd.DataFrame, folder: Path, title: str) -> list[Path]
 
 def _agents_by_interval(figure, axis, label: str, title: str, folder: Path, name: str) -> list[Path]:
     """Labels, legend and title of a chart of agents per interval, then saved."""
-    axis.set_xlabel("interval start")
+    axis.set_xlabel(tr("interval start"))
     axis.set_ylabel(label)
     axis.set_ylim(bottom=0)
     legend_below(figure, axis)

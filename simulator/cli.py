@@ -46,8 +46,14 @@ class _CleanErrors(click.Group):
 
 @click.group(cls=_CleanErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="servicesim")
-def main() -> None:
+@click.option("--lang", type=click.Choice(["en", "ko"]), default=None, envvar="SERVICESIM_LANG",
+              help="Language of the console, report, charts, animation and lesson sheets: en (default) or ko "
+                   "(Korean). KPI code names, files and columns stay as they are.")
+def main(lang: str | None) -> None:
     """Simulate service delivery: staffing, waits, abandonment and utilisation, with confidence intervals."""
+    from simulator.i18n import set_language
+
+    set_language(lang or "en")
 
 
 SET_HELP = "Change the scenario before running: a dotted path and a YAML value (repeatable)."

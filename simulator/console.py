@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 
 import pandas as pd
 
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.model import Scenario, weekdays_in
 from simulator.sweep import Sweep
-from simulator.kpis import KPI_BY_NAME, KPIS, headline_pairs
+from simulator.i18n import language, tr
+from simulator.kpis import KPI_BY_NAME, KPIS, headline_pairs, kpi_label
 from simulator.units import format_clock, format_duration
 
 
@@ -35,12 +37,19 @@ def format_interval(metric: str, low: float, high: float) -> str:
     return f"[{format_value(metric, low)}, {format_value(metric, high)}]"
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _table(headers: list[str], rows: list[list[str]], align_left: int = 1) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    widths = [max(display_width(h), *(display_width(r[i]) for r in rows)) if rows else display_width(h)
+              for i, h in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < align_left else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        pads = [" " * (w - display_width(c)) for c, w in zip(cells, widths)]
+        return "  ".join(c + pad if i < align_left else pad + c
+                         for i, (c, pad) in enumerate(zip(cells, pads))).rstrip()
 
     return [line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows]
 
@@ -73,22 +82,32 @@ def scope_label(scope: str) -> str:
     return "all" if scope == "all" else scope.split(":", 1)[1]
 
 
+def _kpi_name(metric: str) -> str:
+    """The code name in English (what scripts and targets use); in another language its label, with the
+    code name after it."""
+    return metric if language() == "en" else f"{kpi_label(metric)} ({metric})"
+
+
 def verdict_lines(targets: pd.DataFrame) -> list[str]:
     """Each target's verdict, its KPI and scope, the estimate and its CI: what the run is for."""
     if not len(targets):
         return []
     counts = targets["status"].value_counts()
-    lines = [f"Targets: {counts.get('met', 0)} met, {counts.get('missed', 0)} missed, "
-             f"{counts.get('ci_spans_target', 0)} with a CI that spans the target"]
+    lines = [tr("Targets: {met} met, {missed} missed, {spans} with a CI that spans the target",
+                met=counts.get('met', 0), missed=counts.get('missed', 0), spans=counts.get('ci_spans_target', 0))]
     rows = []
     for target in targets.itertuples():
         where = "" if target.scope == "all" else f" ({target.scope})"
-        within = f" within {format_duration(target.within)}" if target.within == target.within else ""
-        rows.append([STATUS[target.status], f"{target.metric}{within}{where} {_bound(target)}",
+        within = tr(" within {duration}", duration=format_duration(target.within)) if target.within == target.within else ""
+        rows.append([tr(STATUS[target.status]), f"{_kpi_name(target.metric)}{within}{where} {_bound(target)}",
                      format_value(target.metric, target.mean), format_interval(target.metric, target.ci_low,
                                                                                target.ci_high)])
-    width = [max(len(r[k]) for r in rows) for k in range(4)]
-    lines += [f"  {r[0].ljust(width[0])}  {r[1].ljust(width[1])}  {r[2].rjust(width[2])}  {r[3]}" for r in rows]
+    width = [max(display_width(r[k]) for r in rows) for k in range(4)]
+
+    def pad(text: str, k: int) -> str:
+        return " " * (width[k] - display_width(text))
+
+    lines += [f"  {r[0]}{pad(r[0], 0)}  {r[1]}{pad(r[1], 1)}  {pad(r[2], 2)}{r[2]}  {r[3]}" for r in rows]
     return lines
 
 
@@ -99,7 +118,7 @@ def flag_lines(flags) -> list[str]:
     order = {"unstable": 0, "unserved": 1, "backlog": 2, "response": 3, "overtime": 4, "peak": 5}
     names = {"unstable": "UNSTABLE", "unserved": "UNSERVED", "backlog": "BACKLOG", "response": "RESPONSE",
              "overtime": "OVERTIME", "peak": "peak"}
-    return ["Flags:"] + [f"  {names.get(f.kind, f.kind)}: {f.message}"
+    return [tr("Flags") + ":"] + [f"  {names.get(f.kind, f.kind)}: {f.message}"
                          for f in sorted(flags, key=lambda f: order.get(f.kind, 9))]
 
 
@@ -119,12 +138,12 @@ def render_run(result: RunResult) -> str:
             continue
         row = summary.loc[(kpi.name, "all")]
         target = targets.get((kpi.name, "all"))
-        status = "" if target is None else f"{_bound(target)}: {STATUS[target.status]}"
-        rows.append([kpi.name, format_value(kpi.name, row["mean"]),
+        status = "" if target is None else f"{_bound(target)}: {tr(STATUS[target.status])}"
+        rows.append([_kpi_name(kpi.name), format_value(kpi.name, row["mean"]),
                      format_interval(kpi.name, row["ci_low"], row["ci_high"]), status])
     kinds = {scenario.channel(d.channel).deferrable for d in scenario.demand}
-    title = "KPI (all contacts; waits of real-time ones)" if kinds == {True, False} else "KPI (all contacts)"
-    lines += _table([title, "estimate", "95% CI", "target"], rows)
+    title = tr("KPI (all contacts; waits of real-time ones)" if kinds == {True, False} else "KPI (all contacts)")
+    lines += _table([title, tr("estimate"), tr("95% CI"), tr("target")], rows)
     lines += _breakdowns(result.summary)
     lines += _by_day(result)
     unfinished = _in_system_at_end(result)

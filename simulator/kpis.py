@@ -186,7 +186,9 @@ UNITS = {"share": "%", "duration": "minutes", "money": "currency", "score": "1-5
 
 def kpi_label(metric: str, with_unit: bool = False) -> str:
     """The KPI's name as practitioners say it (and, with ``with_unit``, its unit in brackets)."""
-    label = LABELS.get(metric, metric.replace("_", " ").capitalize())
+    from simulator.i18n import kpi_name
+
+    label = kpi_name(metric) or LABELS.get(metric, metric.replace("_", " ").capitalize())
     kind = KPI_BY_NAME[metric].kind if metric in KPI_BY_NAME else "count"
     return f"{label} ({UNITS[kind]})" if with_unit and UNITS.get(kind) else label
 

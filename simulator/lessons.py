@@ -25,6 +25,7 @@ from simulator.analysis import linearise, relative_change
 from simulator.console import format_value
 from simulator.errors import InputError
 from simulator.experiment import Comparison
+from simulator.i18n import LANGUAGES, language, tr
 from simulator.kpis import KPI_BY_NAME
 
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
@@ -96,11 +97,22 @@ def find_lesson(name: str, folder: Path | None = None) -> Lesson:
     if not sheet.exists() or not sheet.with_suffix(".yaml").exists():
         names = ", ".join(lesson.name for lesson in list_lessons(folder)) or "none"
         raise InputError(f"no lesson called {name!r} in {folder}; the lessons are: {names}")
+    translated = folder / language() / f"{name}.md"   # the sheet in the language asked for, where there is one
+    if language() != "en" and translated.exists():
+        return load_lesson(translated, sheet.with_suffix(".yaml"))
     return load_lesson(sheet)
 
 
-def load_lesson(sheet: Path) -> Lesson:
-    """Read a lesson sheet (front matter and template); every problem is an InputError naming the file."""
+def translations(lesson: Lesson) -> dict[str, Path]:
+    """The lesson's sheets in other languages: ``<lessons>/<language>/<name>.md``, by language code."""
+    folder = lesson.scenario_file.parent
+    return {code: folder / code / f"{lesson.name}.md" for code in LANGUAGES
+            if (folder / code / f"{lesson.name}.md").exists()}
+
+
+def load_lesson(sheet: Path, scenario_file: Path | None = None) -> Lesson:
+    """Read a lesson sheet (front matter and template); every problem is an InputError naming the file.
+    The scenario is the YAML file beside the sheet, or ``scenario_file`` (a translated sheet's)."""
     text = sheet.read_text(encoding="utf-8")
     match = FRONT_MATTER.match(text)
     if not match:
@@ -133,7 +145,7 @@ def load_lesson(sheet: Path) -> Lesson:
         raise InputError(f"{sheet}: animation: expected {{compare: VARIANT, from, until, speed}}")
     return Lesson(
         name=sheet.stem, title=str(meta["title"]), summary=str(meta["summary"]),
-        scenario_file=sheet.with_suffix(".yaml"), sheet_file=sheet, claims=tuple(claims),
+        scenario_file=scenario_file or sheet.with_suffix(".yaml"), sheet_file=sheet, claims=tuple(claims),
         animation=Animation(str(animation["compare"]), animation.get("from"), animation.get("until"),
                             animation.get("speed")),
         template=match.group(2))
@@ -219,8 +231,8 @@ class Verdict:
     figure: Figure
 
     def line(self) -> str:
-        mark = "holds" if self.holds else "NOT SHOWN by this run: its confidence interval does not rule out " \
-                                          "the opposite; run more replications"
+        mark = tr("holds") if self.holds else tr("NOT SHOWN by this run: its confidence interval does not rule out "
+                                                 "the opposite; run more replications")
         amount = f", {self.figure.change}" if self.claim.by_at_least else ""
         return f"{self.claim.says or self.claim.describe()}: {self.figure.diff}{amount}: {mark}"
 
@@ -255,6 +267,7 @@ def render_sheet(lesson: Lesson, comparison: Comparison) -> str:
         raise InputError(f"{lesson.sheet_file}: {exc}") from None
     verdicts = check_claims(lesson, comparison)
     check = "\n".join(f"- {verdict.line()}" for verdict in verdicts)
-    return (f"# {lesson.title}\n\n*{lesson.summary}*\n\n{body.strip()}\n\n"
-            f"## Does this run show it?\n\nEach claim above, checked against the paired 95% confidence "
-            f"intervals of {context['replications']} replications on the same customers:\n\n{check}\n")
+    heading = tr("## Does this run show it?")
+    said = tr("Each claim above, checked against the paired 95% confidence intervals of {count} replications on "
+              "the same customers:", count=context["replications"])
+    return f"# {lesson.title}\n\n*{lesson.summary}*\n\n{body.strip()}\n\n{heading}\n\n{said}\n\n{check}\n"

@@ -17,6 +17,7 @@ import yaml
 
 from simulator.console import format_interval, format_value
 from simulator.errors import InputError
+from simulator.i18n import language, tr
 from simulator.kpis import kpi_label
 from simulator.player import SCRIPT as PLAYER_SCRIPT, STYLE as PLAYER_STYLE, gif_fps, player_html
 
@@ -84,7 +85,7 @@ def write_report(folder: Path) -> Path:
         body = _staffing_sections(folder)
     else:
         raise InputError(f"{folder}: no summary.csv, comparison.csv, sweep.csv or staffing.csv: not a results folder")
-    page = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    page = (f"<!DOCTYPE html>\n<html lang=\"{language()}\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>{html.escape(body[0])}</title><style>{STYLE}</style></head><body>\n"
             + "\n".join(body[1]) + "\n</body></html>\n")
@@ -106,7 +107,7 @@ def _provenance(folder: Path) -> list[str]:
              ("warm-up", None if warmup is None else f"{warmup:g} min ({info.get('warmup_rule')})"),
              ("run time", f"{info.get('run_seconds')} s"), ("finished", info.get("finished_at")),
              ("source", info.get("source")), ("versions", versions)]
-    parts = ["<h2>Provenance</h2><dl>"] + [f"<dt>{html.escape(k)}</dt><dd>{html.escape(str(v))}</dd>"
+    parts = [f"<h2>{tr('Provenance')}</h2><dl>"] + [f"<dt>{html.escape(tr(k))}</dt><dd>{html.escape(str(v))}</dd>"
                                           for k, v in items if v is not None]
     parts.append("</dl>")
     return parts
@@ -125,8 +126,8 @@ def _flags(folder: Path) -> list[str]:
         return []
     order = list(FLAG_NAMES)
     flags = sorted(flags, key=lambda f: order.index(f["kind"]) if f["kind"] in order else len(order))
-    return ["<h2>Flags</h2><ul class=\"flags\">" + "".join(
-        f"<li><span class=\"flag-kind\">{html.escape(FLAG_NAMES.get(f['kind'], f['kind']))}:</span> "
+    return [f"<h2>{tr('Flags')}</h2><ul class=\"flags\">" + "".join(
+        f"<li><span class=\"flag-kind\">{html.escape(tr(FLAG_NAMES.get(f['kind'], f['kind'])))}:</span> "
         f"{html.escape(f['message'])}</li>" for f in flags) + "</ul>"]
 
 
@@ -138,13 +139,13 @@ def _verdicts(targets: pd.DataFrame) -> list[str]:
     summary = (f"{counts.get('met', 0)} of {len(targets)} targets met, {counts.get('missed', 0)} missed, "
                f"{counts.get('ci_spans_target', 0)} with a CI that spans the target.")
     rows = "".join(
-        f"<tr><td><span class=\"{t.status}\">{STATUS_TEXT.get(t.status, t.status)}</span></td>"
+        f"<tr><td><span class=\"{t.status}\">{tr(STATUS_TEXT.get(t.status, t.status))}</span></td>"
         f"<td>{html.escape(t.metric)}</td><td>{html.escape(t.scope)}</td><td>{html.escape(_target_text(t))}</td>"
         f"<td>{format_value(t.metric, t.mean)}</td><td>{format_interval(t.metric, t.ci_low, t.ci_high)}</td></tr>"
         for t in targets.itertuples())
     return [f"<p><strong>{summary}</strong></p>",
-            "<h2>Targets</h2><div class=\"scroll\"><table><thead><tr><th>verdict</th><th>KPI</th><th>scope</th>"
-            "<th>target</th><th>estimate</th><th>95% CI</th></tr></thead><tbody>" + rows + "</tbody></table></div>"]
+            f"<h2>{tr('Targets')}</h2><div class=\"scroll\"><table><thead><tr><th>verdict</th><th>KPI</th><th>scope</th>"
+            f"<th>{tr('target')}</th><th>{tr('estimate')}</th><th>{tr('95% CI')}</th></tr></thead><tbody>" + rows + "</tbody></table></div>"]
 
 
 def _reading_order(png: Path) -> tuple[int, str]:
@@ -159,7 +160,7 @@ def _charts(folder: Path, prefix: str = "") -> list[str]:
     parts = []
     for png in sorted(folder.glob(f"{prefix}*.png"), key=_reading_order):
         data = base64.b64encode(png.read_bytes()).decode("ascii")
-        caption = CHART_CAPTIONS.get(png.stem, png.stem.replace("_", " "))
+        caption = tr(CHART_CAPTIONS.get(png.stem, png.stem.replace("_", " ")))
         parts.append(f"<figure><img alt=\"{html.escape(caption)}\" src=\"data:image/png;base64,{data}\">"
                      f"<figcaption>{html.escape(caption)}</figcaption></figure>")
     return parts
@@ -173,7 +174,7 @@ def _animation(folder: Path) -> list[str]:
         return []
     caption = ("The day, animated: the baseline beside the variant, on the same customers (replication 1). "
                "Pause, step (arrow keys) or drag the slider to talk a moment through.")
-    return ["<h2>Watch it</h2>", player_html(gif.read_bytes(), caption, gif_fps(gif)),
+    return [f"<h2>{tr('Watch it')}</h2>", player_html(gif.read_bytes(), caption, gif_fps(gif)),
             f"<style>{PLAYER_STYLE}</style><script>{PLAYER_SCRIPT}</script>"]
 
 
@@ -189,11 +190,12 @@ def _kpi_table(summary: pd.DataFrame, targets: pd.DataFrame, scope: str = "all")
     for row in summary[summary.scope == scope].itertuples():
         verdict = verdicts.get((row.metric, row.scope))
         status = "" if verdict is None else (f"<span class=\"{verdict.status}\">{html.escape(_target_text(verdict))}: "
-                                             f"{STATUS_TEXT.get(verdict.status, verdict.status)}</span>")
+                                             f"{tr(STATUS_TEXT.get(verdict.status, verdict.status))}</span>")
         rows.append(f"<tr><td title=\"{html.escape(row.metric)}\">{html.escape(kpi_label(row.metric))}</td>"
                     f"<td>{format_value(row.metric, row.mean)}</td>"
                     f"<td>{format_interval(row.metric, row.ci_low, row.ci_high)}</td><td>{status}</td></tr>")
-    return ("<div class=\"scroll\"><table><thead><tr><th>KPI</th><th>estimate</th><th>95% CI</th><th>target</th>"
+    return (f"<div class=\"scroll\"><table><thead><tr><th>KPI</th><th>{tr('estimate')}</th><th>{tr('95% CI')}</th>"
+            f"<th>{tr('target')}</th>"
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
 
 
@@ -204,12 +206,13 @@ def _run_sections(folder: Path) -> tuple[str, list[str]]:
     name = scenario.get("name", folder.name)
     parts = [f"<h1>{html.escape(name)}</h1>", f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>"]
     parts += _verdicts(targets) + _flags(folder)
-    parts += ["<h2>KPIs, all contacts (waits: real-time contacts)</h2>", _kpi_table(summary, targets)]
-    parts += ["<h2>Charts</h2>"] + _charts(folder)
+    parts += [f"<h2>{tr('KPIs, all contacts (waits: real-time contacts)')}</h2>", _kpi_table(summary, targets)]
+    parts += [f"<h2>{tr('Charts')}</h2>"] + _charts(folder)
     for prefix, title in (("channel:", "By channel"), ("step:", "By step"), ("pool:", "By pool")):
         scopes = [s for s in summary.scope.unique() if s.startswith(prefix)]
         for scope in scopes:
-            parts += [f"<h2>{title}: {html.escape(scope.split(':', 1)[1])}</h2>", _kpi_table(summary, targets, scope)]
+            heading = tr(f"{title}: {{name}}", name=html.escape(scope.split(':', 1)[1]))
+            parts += [f"<h2>{heading}</h2>", _kpi_table(summary, targets, scope)]
     return name, parts + _provenance(folder)
 
 
@@ -247,7 +250,7 @@ def _comparison_sections(folder: Path) -> tuple[str, list[str]]:
         name = scenario.get("name", folder.name)
         parts = [markdown.markdown((folder / "lesson.md").read_text(encoding="utf-8"), extensions=["tables"])]
         parts += _animation(folder)
-        parts.append("<h2>The comparison in detail</h2>")
+        parts.append(f"<h2>{tr('The comparison in detail')}</h2>")
     names = list(dict.fromkeys(table.scenario))
     parts += [f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>",
               f"<p>Each scenario against <strong>{html.escape(str(baseline))}</strong>, on the same customers (common "
@@ -255,8 +258,8 @@ def _comparison_sections(folder: Path) -> tuple[str, list[str]]:
     parts += _scenario_verdicts(folder, names)
     targets = _targets(folder / "scenarios" / str(baseline))
     pairs = list(dict.fromkeys([(t.metric, t.scope) for t in targets.itertuples()] + [(m, "all") for m in COMPARED]))
-    parts += ["<h2>Comparison</h2>"] + _comparison_table(table, pairs)
-    parts += ["<h2>Charts</h2>"] + _charts(folder, "compare_")
+    parts += [f"<h2>{tr('Comparison')}</h2>"] + _comparison_table(table, pairs)
+    parts += [f"<h2>{tr('Charts')}</h2>"] + _charts(folder, "compare_")
     return name, parts + _provenance(folder / "scenarios" / baseline)
 
 
@@ -275,9 +278,9 @@ def _scenario_verdicts(folder: Path, names: list[str], under: str = "scenarios")
         info = json.loads((where / "run.json").read_text(encoding="utf-8")) if (where / "run.json").exists() else {}
         verdicts = " ".join(f"<span class=\"{t.status}\">{html.escape(t.metric)}"
                             f"{'' if t.scope == 'all' else ' ' + html.escape(t.scope)}: "
-                            f"{format_value(t.metric, t.mean)} {STATUS_TEXT.get(t.status, t.status)}</span>"
+                            f"{format_value(t.metric, t.mean)} {tr(STATUS_TEXT.get(t.status, t.status))}</span>"
                             for t in targets.itertuples())
-        flags = ", ".join(html.escape(FLAG_NAMES.get(f["kind"], f["kind"])) for f in info.get("capacity_flags", [])
+        flags = ", ".join(html.escape(tr(FLAG_NAMES.get(f["kind"], f["kind"]))) for f in info.get("capacity_flags", [])
                           if f["kind"] != "peak")
         rows.append(f"<tr><td>{html.escape(str(name))}</td><td>{verdicts or '-'}</td><td>{flags or '-'}</td></tr>")
     return ["<h2>Targets and flags</h2><div class=\"scroll\"><table><thead><tr><th>scenario</th><th>targets</th>"
@@ -303,7 +306,7 @@ def _sweep_sections(folder: Path) -> tuple[str, list[str]]:
     parts += _scenario_verdicts(folder, labels, under="points")
     parts += ["<h2>Points</h2><div class=\"scroll\"><table><thead><tr>"
               + "".join(f"<th>{html.escape(c)}</th>" for c in shown) + f"</tr></thead><tbody>{rows}</tbody></table></div>"]
-    parts += ["<h2>Charts</h2>"] + _charts(folder)
+    parts += [f"<h2>{tr('Charts')}</h2>"] + _charts(folder)
     return name, parts + _provenance(first)
 
 

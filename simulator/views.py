@@ -18,6 +18,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 from simulator.charts import COLOURS, TARGET, _figure, _save, _scale, _unit, legend_below
 from simulator.console import format_value
 from simulator.experiment import Comparison, RunResult
+from simulator.i18n import tr
 from simulator.kpis import kpi_label
 from simulator.units import format_duration
 
@@ -33,9 +34,9 @@ def time_breakdown(result: RunResult, folder: Path) -> list[Path]:
     summary = result.summary
     scopes = [s for s in summary.scope.unique() if s.startswith("channel:")]
     scopes = (["all"] if len(scopes) > 1 else []) + scopes or ["all"]
-    labels = ["all contacts" if s == "all" else s.split(":", 1)[1] for s in scopes]
+    labels = [tr("all contacts") if s == "all" else s.split(":", 1)[1] for s in scopes]
     return _time_bars(lambda metric, scope: _row(summary, metric, scope), scopes, labels, folder,
-                      f"{result.scenario.name}: where a contact's time goes, by channel", "time_breakdown")
+                      tr("{name}: where a contact's time goes, by channel", name=result.scenario.name), "time_breakdown")
 
 
 def comparison_time_breakdown(comparison: Comparison, folder: Path) -> list[Path]:
@@ -72,7 +73,7 @@ def _time_bars(row, keys: list[str], labels: list[str], folder: Path, title: str
         if not parts[metric].any():
             continue
         width = parts[metric] * scale
-        axis.barh(y, width, left=left, color=colour, label=label, height=0.6)
+        axis.barh(y, width, left=left, color=colour, label=tr(label), height=0.6)
         for yy, start, part in zip(y, left, width):
             if part > 0.06 * np.nanmax(total * scale):   # the number inside its segment, where it fits
                 axis.text(start + part / 2, yy, f"{part:.1f}", ha="center", va="center", color="white",
@@ -81,7 +82,7 @@ def _time_bars(row, keys: list[str], labels: list[str], folder: Path, title: str
     low = np.array([float(t["ci_low"]) if pd.notna(t["ci_low"]) else float(t["mean"]) for t in totals]) * scale
     high = np.array([float(t["ci_high"]) if pd.notna(t["ci_high"]) else float(t["mean"]) for t in totals]) * scale
     axis.errorbar(total * scale, y, xerr=[total * scale - low, high - total * scale], fmt="none", color="black",
-                  capsize=4, label="time in the system: 95% CI")
+                  capsize=4, label=tr("time in the system: 95% CI"))
     for yy, value, end in zip(y, total * scale, high):
         axis.text(end, yy + 0.38, f"{value:.1f} {unit}", ha="right", va="bottom", fontsize="small")
     axis.set_yticks(y, labels)
@@ -127,7 +128,8 @@ def replication_spread(result: RunResult, folder: Path, most: int = 4) -> list[P
         axis.set_title(textwrap.fill(f"{kpi_label(metric)}{where}", 24), fontsize="medium")
         axis.set_ylabel(_unit(metric))
     legend_below(figure, *axes)
-    figure.suptitle(f"{scenario.name}: {scenario.replications} replications, each a day, beside the estimate")
+    figure.suptitle(tr("{name}: {count} replications, each a day, beside the estimate", name=scenario.name,
+                       count=scenario.replications))
     return _save(figure, folder, "replication_spread")
 
 
@@ -150,7 +152,7 @@ def agent_timeline(result: RunResult, folder: Path, most: int = 60) -> list[Path
     channels = [c.name for c in scenario.channels]
     codes = sorted(set(np.unique(states).tolist()))
     colours = [STATE_COLOURS[c] if c < BUSY else CHANNEL_COLOURS[(c - BUSY) % len(CHANNEL_COLOURS)] for c in codes]
-    names = [STATE_NAMES[c] if c < BUSY else f"busy: {channels[c - BUSY]}" for c in codes]
+    names = [tr(STATE_NAMES[c]) if c < BUSY else tr("busy: {channel}", channel=channels[c - BUSY]) for c in codes]
     index = np.searchsorted(codes, states)
     figure = _figure()
     axis = figure.add_subplot()
@@ -170,7 +172,7 @@ def agent_timeline(result: RunResult, folder: Path, most: int = 60) -> list[Path
     handles = [Patch(facecolor=colour, edgecolor="#777777", label=name) for colour, name in zip(colours, names)]
     figure.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 5), frameon=False,
                   fontsize="small")
-    figure.suptitle(f"{scenario.name}: what each agent did, minute by minute ({shown})")
+    figure.suptitle(tr("{name}: what each agent did, minute by minute", name=scenario.name) + f" ({shown})")
     return _save(figure, folder, "agent_timeline")
 
 
@@ -223,7 +225,7 @@ def process_map_figure(scenario, summary: pd.DataFrame):
         end = (len(process.steps) + 1) * 2.2
         _box(axis, end, y, "done", "#ffffff", "#1d2733")
         _arrow(axis, end - 2.2 + 0.9, y, end - 0.9, y)
-    figure.suptitle(f"{scenario.name}: the process, with each step's measured wait and handling time")
+    figure.suptitle(tr("{name}: the process, with each step's measured wait and handling time", name=scenario.name))
     return figure
 
 

@@ -113,7 +113,7 @@ def test_animate_rejects_bad_requests_with_a_clear_message(tmp_path):
         result = CliRunner().invoke(main, ["animate", scenario, "--out", str(tmp_path / "x.gif"), *args])
         assert result.exit_code == 2 and message in result.output, (args, result.output)
     result = CliRunner().invoke(main, ["animate", scenario, "--out", str(tmp_path / "x.png")])
-    assert result.exit_code == 2 and "expected a file name ending in .gif or .mp4" in result.output
+    assert result.exit_code == 2 and "expected a file name ending in .gif, .html or .mp4" in result.output
     assert not list(tmp_path.iterdir())
 
 

@@ -44,7 +44,9 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
     assert folder.parent.name == "m-m-c-textbook-example"
     assert folder.stat().st_mode & 0o777 == 0o777 & ~current_umask()   # as readable as any new folder
     charts = [f"{name}.{ext}" for name in ("quality", "queue_by_interval", "satisfaction", "service_level_by_interval",
-                                            "staffing_by_interval", "wait_distribution") for ext in ("png", "svg")]
+                                            "staffing_by_interval", "wait_distribution", "time_breakdown",
+                                            "replication_spread", "agent_timeline", "process_map")
+              for ext in ("png", "svg")]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["days.csv", "distributions.csv", "intervals.csv", "replications.csv", "run.json", "scenario.yaml", "summary.csv",
          "targets.csv"] + charts)

@@ -364,7 +364,9 @@ def unused_kpis(scenario: Scenario) -> set[str]:
     if not any(step.error_rate for step in steps):
         unused |= {"error_rate", "fcr"}
     if not any(step.error_rate and step.rework for step in steps):
-        unused.add("rework_rate")
+        unused |= {"rework_rate", "time_rework_mean"}
+    if not any(step.automation for step in steps):
+        unused.add("time_with_automation_mean")
     if not any(step.error_rate and step.recontact_after for step in steps):
         unused |= {"recontact_rate", "repeat_contacts"}
     if not any(step.containment for step in steps):
