@@ -71,7 +71,7 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
 
 
 def test_json_prints_the_verdicts_the_flags_and_the_summary(tmp_path):
-    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "-r", "3", "--json")
+    result = run_cli("run", "--no-charts", str(TEXTBOOK), "--out", str(tmp_path), "-r", "3", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert list(data) == ["scenario", "results", "verdicts", "flags", "summary"]
@@ -87,7 +87,7 @@ def test_json_prints_the_verdicts_the_flags_and_the_summary(tmp_path):
 
 
 def test_quiet_prints_nothing_and_seed_overrides(tmp_path):
-    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "-r", "2", "--seed", "5", "--quiet")
+    result = run_cli("run", "--no-charts", str(TEXTBOOK), "--out", str(tmp_path), "-r", "2", "--seed", "5", "--quiet")
     assert result.exit_code == 0 and result.stdout == ""
     assert "seed: 5" in (only_run_folder(tmp_path) / "scenario.yaml").read_text()
 
@@ -124,9 +124,9 @@ def test_resolved_scenario_reads_back_as_the_same_scenario():
 
 
 def test_the_resolved_scenario_gives_identical_results(tmp_path):
-    first = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path / "a"), "-r", "2", "--json")
+    first = run_cli("run", "--no-charts", str(TEXTBOOK), "--out", str(tmp_path / "a"), "-r", "2", "--json")
     resolved = only_run_folder(tmp_path / "a") / "scenario.yaml"
-    second = run_cli("run", str(resolved), "--out", str(tmp_path / "b"), "-r", "2", "--json")
+    second = run_cli("run", "--no-charts", str(resolved), "--out", str(tmp_path / "b"), "-r", "2", "--json")
     assert json.loads(first.stdout)["summary"] == json.loads(second.stdout)["summary"]
 
 
@@ -164,7 +164,7 @@ def test_the_textbook_scenario_agrees_with_erlang_c():
 
 
 def test_contacts_csv_has_every_contact_of_every_replication_when_asked(tmp_path):
-    result = run_cli("run", str(SCENARIOS / "help_desk.yaml"), "-r", "2", "--contacts", "-j", "2",
+    result = run_cli("run", "--no-charts", str(SCENARIOS / "help_desk.yaml"), "-r", "2", "--contacts", "-j", "2",
                      "--out", str(tmp_path), "--quiet")
     assert result.exit_code == 0, result.output
     folder = only_run_folder(tmp_path)

@@ -91,7 +91,7 @@ def test_common_random_numbers_make_the_difference_sharper_than_the_runs():
 
 def test_compare_command_prints_differences_for_every_variant_and_writes_comparison_csv(tmp_path):
     result = CliRunner().invoke(main, ["compare", str(SCENARIOS / "contact_centre.yaml"), "-r", "3",
-                                       "--out", str(tmp_path)])
+                                       "--out", str(tmp_path), "--no-charts"])
     assert result.exit_code == 0, result.output
     for variant in ("plus_two_agents", "everyone_trained", "better_chatbot"):
         assert variant in result.stdout
@@ -109,7 +109,7 @@ def test_compare_with_another_file_and_json(tmp_path):
     other = tmp_path / "bigger.yaml"
     other.write_text(TEXTBOOK.read_text().replace("headcount: 20", "headcount: 22"))
     result = CliRunner().invoke(main, ["compare", str(TEXTBOOK), str(other), "-r", "2", "--json",
-                                       "--out", str(tmp_path / "out")])
+                                       "--out", str(tmp_path / "out"), "--no-charts"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert {row["scenario"] for row in data["comparison"]} == {"baseline", "bigger"}
