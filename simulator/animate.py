@@ -32,7 +32,7 @@ from simulator.units import format_duration
 from simulator.snapshots import (BREAK, BUSY, IDLE, OFF, STATE_NAMES, TRAINING, Film, idle_elsewhere,
                                  running_target)
 
-STATE_COLOURS = {IDLE: "#cfe8d5", BREAK: "#b3b3b3", TRAINING: "#b9a6d9", OFF: "#ffffff"}   # break: grey, apart
+STATE_COLOURS = {IDLE: "#b8e0c2", BREAK: "#b3b3b3", TRAINING: "#b9a6d9", OFF: "#ffffff"}   # break: grey, apart
 #                                                                  from every channel colour, also to deuteranopes
 CHANNEL_COLOURS = [COLOURS[0], COLOURS[1], COLOURS[5], COLOURS[6], COLOURS[7], COLOURS[3]]
 COLUMNS = 20          # tiles per row

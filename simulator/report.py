@@ -21,12 +21,20 @@ from simulator.i18n import language, tr
 from simulator.kpis import kpi_label
 from simulator.player import SCRIPT as PLAYER_SCRIPT, STYLE as PLAYER_STYLE, gif_fps, player_html
 
+VERDICT_COLOURS = {"met": "#1f5f8b", "missed": "#b3261e", "ci_spans_target": "#555555"}
+
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0 auto; max-width: 1100px;
        padding: 1.5rem; color: #1d2733; line-height: 1.45; }
 h1 { font-size: 1.7rem; margin-bottom: 0.2rem; } h2 { margin-top: 2rem; border-bottom: 2px solid #1f5f8b; }
-.lead { color: #4a5663; } .met { color: #1e7a32; font-weight: 600; } .missed { color: #b3261e; font-weight: 600; }
-.ci_spans_target { color: #8a5a00; font-weight: 600; font-style: italic; }
+.lead { color: #4a5663; }
+/* verdicts: three styles a reader tells apart without colour too (a mark, weight, italics), in colours that
+   stay apart under deuteranopia (tests/test_colour_blind.py): met blue, missed red on a tint, unsure grey */
+.met { color: """ + VERDICT_COLOURS["met"] + """; font-weight: 600; } .met::before { content: "\\2713\\00a0"; }
+.missed { color: """ + VERDICT_COLOURS["missed"] + """; font-weight: 700; background: #fbe9e7; padding: 0 0.2em; }
+.missed::before { content: "\\2717\\00a0"; }
+.ci_spans_target { color: """ + VERDICT_COLOURS["ci_spans_target"] + """; font-weight: 600; font-style: italic; }
+.ci_spans_target::before { content: "?\\00a0"; }
 .flags li { margin: 0.2rem 0; } .flag-kind { font-weight: 700; }
 table { border-collapse: collapse; width: 100%; font-size: 0.92rem; margin: 0.6rem 0 1rem; }
 th, td { padding: 0.3rem 0.55rem; border-bottom: 1px solid #d8dee6; text-align: right; }

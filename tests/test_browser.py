@@ -6,6 +6,7 @@ them: Debian's ``chromium`` and ``chromium-driver``, and Selenium with the test 
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 
@@ -153,3 +154,41 @@ def test_the_film_pauses_and_steps_in_the_browser(browser, tmp_path):
     assert int(figure.get_attribute("data-frame")) == 35
     assert browser.execute_script(pixels, canvas) != first              # the clock (at least) moved on
     assert "frame 36 of 41" in browser.find_element(By.CLASS_NAME, "where").text
+
+
+def test_the_verdict_styles_stay_apart_in_chromium_with_deuteranopia_emulated(browser, tmp_path):
+    """The report's three verdict styles as Chromium draws them for a deuteranope (DevTools' vision
+    deficiency emulation): their ink colours differ clearly, and each carries its own mark."""
+    import io
+
+    colorspacious = pytest.importorskip("colorspacious", reason="colorspacious is not installed")
+    import numpy as np
+    from PIL import Image
+    from selenium.webdriver.common.by import By
+
+    from simulator.report import STYLE
+
+    page = tmp_path / "verdicts.html"
+    page.write_text(f"<html><head><style>{STYLE} span {{ font-size: 40px; }}</style></head><body>"
+                    + "".join(f"<p><span id=\"{kind}\" class=\"{kind}\">MMMMMMMM</span></p>"
+                              for kind in ("met", "missed", "ci_spans_target")) + "</body></html>")
+    browser.set_window_size(900, 700)
+    browser.get(page.as_uri())
+    browser.execute_cdp_cmd("Emulation.setEmulatedVisionDeficiency", {"type": "deuteranopia"})
+    try:
+        shot = Image.open(io.BytesIO(browser.get_screenshot_as_png())).convert("RGB")
+        ratio = shot.width / browser.execute_script("return window.innerWidth")
+        inks = {}
+        for kind in ("met", "missed", "ci_spans_target"):
+            rect = browser.find_element(By.ID, kind).rect
+            box = [round(v * ratio) for v in (rect["x"], rect["y"], rect["x"] + rect["width"], rect["y"] + rect["height"])]
+            pixels = np.asarray(shot.crop(box), dtype=float).reshape(-1, 3) / 255
+            dark = pixels[pixels.sum(axis=1) < 1.6]               # the letters, not the paper or the tint
+            inks[kind] = dark.mean(axis=0)
+        marks = [browser.execute_script("return getComputedStyle(arguments[0], '::before').content",
+                                        browser.find_element(By.ID, kind)) for kind in inks]
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedVisionDeficiency", {"type": "none"})
+    for a, b in itertools.combinations(inks, 2):
+        assert colorspacious.deltaE(inks[a], inks[b], input_space="sRGB1") > 10, (a, b, inks)
+    assert len(set(marks)) == 3
