@@ -75,8 +75,7 @@ def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
     table = result.interval_summary
     clock = result.scenario.clock
     target = next((t for t in result.scenario.targets if t.kpi == "service_level"), None)
-    # compare like with like: the line is the scope the target is set for (all contacts, or a channel)
-    scope = target.scope if target is not None and target.scope in set(table.scope) else "all"
+    scope = _service_level_scope(result)
     level = table[(table.metric == "service_level") & (table.scope == scope)]
     if level.empty:
         return []
@@ -111,6 +110,14 @@ def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
     return _save(figure, folder, "service_level_by_interval")
 
 
+def _service_level_scope(result: RunResult) -> str:
+    """The scope the service-level chart draws: the first service-level target's (all contacts or a
+    channel: like with like), else all contacts."""
+    target = next((t for t in result.scenario.targets if t.kpi == "service_level"), None)
+    scopes = set(result.interval_summary.scope)
+    return target.scope if target is not None and target.scope in scopes else "all"
+
+
 def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
     """Staffed against busy agents per pool over the day: where the staff are, and how busy."""
     table = result.interval_summary
@@ -139,7 +146,8 @@ def targets_by_interval(result: RunResult, folder: Path) -> list[Path]:
     its value per interval in the target's scope, with the CI band and the target, so that the bank
     branch's "mean wait at most 5 minutes" is charted as it is judged."""
     table = result.interval_summary
-    chosen = [t for t in result.scenario.targets if t.kpi != "service_level"
+    charted = _service_level_scope(result)      # the service-level chart has this one
+    chosen = [t for t in result.scenario.targets if not (t.kpi == "service_level" and t.scope == charted)
               and not table[(table.metric == t.kpi) & (table.scope == t.scope)].empty]
     if not chosen:
         return []
@@ -155,7 +163,8 @@ def targets_by_interval(result: RunResult, folder: Path) -> list[Path]:
                      label=f"target: {target.direction.replace('_', ' ')} {format_value(target.kpi, target.bound)}")
         # the estimates and the target set the scale (a per-interval CI of few replications can be wide)
         top = float(np.nanmax(np.append(_scale(target.kpi, rows["mean"]), _scale(target.kpi, [target.bound]))))
-        axis.set_ylim(0, top * 1.6 if top > 0 else 1)
+        ceiling = 105 if KPI_BY_NAME[target.kpi].kind == "share" else np.inf    # a share tops out at 100%
+        axis.set_ylim(0, min(top * 1.6, ceiling) if top > 0 else 1)
         axis.set_ylabel(f"{kpi_label(target.kpi)} ({_unit(target.kpi)})")
         axis.set_title(target.scope if target.scope != "all" else "all contacts", fontsize="medium")
         _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
@@ -225,9 +234,9 @@ def backlog_by_interval(result: RunResult, folder: Path) -> list[Path]:
     rows = table[table.metric == "backlog"]
     if rows.empty:
         return []
-    return _lines_by_scope(result, folder, rows, sorted(rows.scope.unique()),
-                           "items open at the end of the interval", "backlog of deferrable work over the day",
-                           "backlog_by_interval")
+    limits = [t for t in result.scenario.targets if t.kpi == "backlog_end"]   # judged at the last closing
+    return _lines_by_scope(result, folder, rows, sorted(rows.scope.unique()), "items open at the end of the interval",
+                           "backlog of deferrable work over the day", "backlog_by_interval", limits)
 
 
 def backlog_age_by_interval(result: RunResult, folder: Path) -> list[Path]:
@@ -298,8 +307,9 @@ def _deferrable_chart(result: RunResult, folder: Path, rows: pd.DataFrame, oldes
 
 
 def _lines_by_scope(result: RunResult, folder: Path, rows: pd.DataFrame, scopes: list[str], ylabel: str,
-                    title: str, name: str) -> list[Path]:
-    """One line per scope (a channel) of an interval metric, each with its CI band."""
+                    title: str, name: str, limits: list = ()) -> list[Path]:
+    """One line per scope (a channel) of an interval metric, each with its CI band, and ``limits``
+    (targets on the same quantity) as neutral lines."""
     figure = _figure()
     axis = figure.add_subplot()
     for colour, scope in zip(COLOURS, scopes):
@@ -307,6 +317,10 @@ def _lines_by_scope(result: RunResult, folder: Path, rows: pd.DataFrame, scopes:
         axis.fill_between(line["interval"], line["ci_low"], line["ci_high"], color=colour, alpha=0.2)
         axis.plot(line["interval"], line["mean"], color=colour, marker="o", markersize=3,
                   label=f"{scope.split(':', 1)[-1]} (95% CI band)")
+    for limit in limits:
+        where = "" if limit.scope == "all" else f" ({limit.scope.split(':', 1)[-1]})"
+        axis.axhline(limit.bound, **TARGET, label=f"target{where}: {limit.direction.replace('_', ' ')} "
+                                                  f"{format_value(limit.kpi, limit.bound)} at the last closing")
     axis.set_ylim(bottom=0)
     axis.set_ylabel(ylabel)
     axis.set_xlabel(tr("interval start"))
@@ -675,7 +689,8 @@ def _interval_ticks(axis, intervals, clock) -> None:
     every = max(1, int(math.ceil(len(days) / 10)))
     shown = days[::every]
     axis.set_xticks(shown * per_day - 0.5, [day_label(clock, int(day)) for day in shown], rotation=0, ha="left")
-    if len(days) <= 3 and per_day >= 4:
+    wide = axis.get_position().width * axis.figure.get_figwidth() > 6    # a single panel, not one of several
+    if len(days) <= 3 and per_day >= 4 and wide:
         within = np.arange(0, per_day, max(1, per_day // 4))[1:]
         minor = (days[:, None] * per_day + within[None, :]).ravel()
         axis.set_xticks(minor, [clock.interval_labels(int(k))[0].split()[-1] for k in minor], minor=True,

@@ -144,15 +144,16 @@ def _verdicts(targets: pd.DataFrame) -> list[str]:
     if not len(targets):
         return []
     counts = targets["status"].value_counts()
-    summary = (f"{counts.get('met', 0)} of {len(targets)} targets met, {counts.get('missed', 0)} missed, "
-               f"{counts.get('ci_spans_target', 0)} with a CI that spans the target.")
+    summary = tr("{met} of {count} targets met, {missed} missed, {spans} with a CI that spans the target.",
+                 met=counts.get('met', 0), count=len(targets), missed=counts.get('missed', 0),
+                 spans=counts.get('ci_spans_target', 0))
     rows = "".join(
         f"<tr><td><span class=\"{t.status}\">{tr(STATUS_TEXT.get(t.status, t.status))}</span></td>"
-        f"<td>{html.escape(t.metric)}</td><td>{html.escape(t.scope)}</td><td>{html.escape(_target_text(t))}</td>"
+        f"<td title=\"{html.escape(t.metric)}\">{html.escape(kpi_label(t.metric))}</td><td>{html.escape(t.scope)}</td><td>{html.escape(_target_text(t))}</td>"
         f"<td>{format_value(t.metric, t.mean)}</td><td>{format_interval(t.metric, t.ci_low, t.ci_high)}</td></tr>"
         for t in targets.itertuples())
     return [f"<p><strong>{summary}</strong></p>",
-            f"<h2>{tr('Targets')}</h2><div class=\"scroll\"><table><thead><tr><th>verdict</th><th>KPI</th><th>scope</th>"
+            f"<h2>{tr('Targets')}</h2><div class=\"scroll\"><table><thead><tr><th>{tr('verdict')}</th><th>KPI</th><th>{tr('scope')}</th>"
             f"<th>{tr('target')}</th><th>{tr('estimate')}</th><th>{tr('95% CI')}</th></tr></thead><tbody>" + rows + "</tbody></table></div>"]
 
 

@@ -511,6 +511,10 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
             answered = mask & facts.answered
             response = np.nan_to_num(tables.answered_at - tables.arrived_at)
             add("response_time_mean", scope, by(answered, response), by(answered), by(answered, response * response))
+            if facts.has_response_target:   # as the KPI: of the work due within the simulated days
+                due = mask & ~tables.contained & (tables.arrived_at + facts.response_target <= clock.horizon + 1e-9)
+                within = due & answered & (response <= facts.response_target)
+                add("response_within_target", scope, by(within), by(due))
             continue
         answered, abandoned = mask & facts.answered, mask & facts.abandoned
         queued = by(answered) + by(abandoned) + by(mask & facts.unanswered_at_end)
@@ -518,6 +522,9 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
         add("abandon_rate", scope, by(abandoned), queued)
         waits = np.nan_to_num(tables.wait)
         add("wait_mean", scope, by(answered, waits), by(answered), by(answered, waits * waits))
+        left = mask & facts.left
+        queued_for = np.nan_to_num(tables.queue_time)
+        add("queue_time_mean", scope, by(left, queued_for), by(left), by(left, queued_for * queued_for))
         threshold = scope_threshold(facts, scenario, scope)
         if threshold is not None:
             judged = mask & ~np.isnan(threshold)
