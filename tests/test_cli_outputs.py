@@ -63,8 +63,8 @@ def test_run_prints_the_kpi_table_and_writes_every_file(tmp_path):
     assert replications.replication.nunique() == 3 and replications.seed.nunique() == 3
     intervals = pd.read_csv(folder / "intervals.csv")
     assert {"interval", "start", "end", "metric", "scope", "mean", "ci_low", "ci_high"} <= set(intervals.columns)
-    assert {"offered", "answered", "abandoned", "abandon_rate", "service_level", "wait_mean", "waiting", "staffed",
-            "busy", "utilisation", "occupancy"} == set(intervals.metric)
+    assert {"offered", "answered", "abandoned", "abandon_rate", "service_level", "wait_mean", "queue_time_mean",
+            "waiting", "staffed", "busy", "utilisation", "occupancy"} == set(intervals.metric)
     provenance = json.loads((folder / "run.json").read_text())
     assert provenance["seed"] == 42 and provenance["replications"] == 3
     assert provenance["versions"]["servicesim"] == simulator.__version__
