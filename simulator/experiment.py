@@ -16,12 +16,14 @@ if TYPE_CHECKING:
 import dataclasses
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
 from simulator.analysis import clip_to_range, evaluate_targets, paired_differences, summarise
 from simulator.capacity import CapacityFlag, capacity_flags
+from simulator.errors import SimulatorError
 from simulator.executors import run_tasks
 from simulator.replication import ReplicationOutput, run_replication  # noqa: F401 (re-exported for scripts)
 from simulator.scenario.model import Scenario
@@ -44,12 +46,81 @@ class RunResult:
     seconds: float = 0.0
     outputs: list[ReplicationOutput] = field(default_factory=list, repr=False)
 
-    def kpi(self, metric: str, scope: str = "all") -> pd.Series:
-        """One row of the summary: mean, ci_low, ci_high, replications."""
+    def kpi(self, metric: str, scope: str = "all") -> "Estimate":
+        """One KPI's estimate: ``mean``, ``ci_low``, ``ci_high`` as floats, ``replications`` as an int."""
         rows = self.summary[(self.summary.metric == metric) & (self.summary.scope == scope)]
         if rows.empty:
             raise KeyError(f"no KPI {metric!r} in scope {scope!r}")
-        return rows.iloc[0]
+        row = rows.iloc[0]
+        return Estimate(metric, scope, float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]),
+                        int(row["replications"]), str(row.get("estimator", "")))
+
+    def value(self, metric: str, scope: str = "all") -> float:
+        """The KPI's estimate as a plain float (its mean over replications, or ratio estimate)."""
+        return self.kpi(metric, scope).mean
+
+    def contacts(self) -> pd.DataFrame:
+        """Every contact of every replication, one row each (columns in docs/outputs.md, contacts.csv.gz);
+        needs the records: ``run_scenario(..., keep_tables=True)``."""
+        names = ([d.name for d in self.scenario.demand], [c.name for c in self.scenario.channels],
+                 [s.name for s in self.scenario.segments] or ["all"])
+        return self._per_replication(lambda tables: tables.contacts_frame(*names))
+
+    def steps(self) -> pd.DataFrame:
+        """Every service (a step done for a contact, by a person or a bot) of every replication: the
+        contact, the step (``process.step``), who did it (agent name and pool, as in :meth:`agents`), when
+        it joined the step's queue, started and ended (minutes of opening time)."""
+        steps = [f"{process.name}.{step.name}" for process in self.scenario.processes for step in process.steps]
+        agents = self.agents()
+
+        def frame(tables) -> pd.DataFrame:
+            return pd.DataFrame({
+                "contact": tables.service_contact, "step": pd.Categorical.from_codes(tables.service_step, steps),
+                "agent": agents["agent"].to_numpy()[tables.service_agent],
+                "pool": agents["pool"].to_numpy()[tables.service_agent],
+                "queued_at": tables.service_queued_at, "start": tables.service_start, "end": tables.service_end})
+
+        return self._per_replication(frame)
+
+    def agents(self) -> pd.DataFrame:
+        """Who can do the work: one row per member of staff (``<pool>-<n>``) and per bot session
+        (``<automation>-<n>``), in the numbering the records use, with its pool and whether it is a person."""
+        rows = [(f"{pool.name}-{member + 1}", pool.name, True) for pool in self.scenario.staff
+                for member in range(pool.headcount)]
+        rows += [(f"{tool.name}-{unit + 1}", tool.name, False) for tool in self.scenario.automation
+                 for unit in range(tool.capacity)]
+        return pd.DataFrame(rows, columns=["agent", "pool", "person"])
+
+    def _per_replication(self, make) -> pd.DataFrame:
+        frames = []
+        for output in self.outputs:
+            if output.tables is None:
+                raise SimulatorError("per-contact records need run_scenario(..., keep_tables=True)")
+            frame = make(output.tables)
+            frame.insert(0, "seed", output.seed)
+            frame.insert(0, "replication", output.replication)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A KPI's estimate with its 95% confidence interval, as plain numbers. ``estimate["mean"]`` works
+    too, as it did when this was a row of the summary."""
+
+    metric: str
+    scope: str
+    mean: float
+    ci_low: float
+    ci_high: float
+    replications: int
+    estimator: str = ""
+
+    def __getitem__(self, key: str):
+        return getattr(self, key)
+
+    def __float__(self) -> float:
+        return self.mean
 
 
 def with_overrides(scenario: Scenario, replications: int | None = None, seed: int | None = None) -> Scenario:
@@ -62,12 +133,18 @@ def with_overrides(scenario: Scenario, replications: int | None = None, seed: in
     return dataclasses.replace(scenario, **changes) if changes else scenario
 
 
-def run_scenario(scenario: Scenario, replications: int | None = None, seed: int | None = None,
+def run_scenario(scenario: "Scenario | str | Path", replications: int | None = None, seed: int | None = None,
                  keep_tables: bool = False, jobs: "int | Engine" = 1,
                  progress: Callable[[int], None] | None = None) -> RunResult:
-    """Run every replication of ``scenario`` (on ``jobs`` processes) and summarise its KPIs with 95%
-    confidence intervals. ``progress`` is called with 1 as each replication finishes (twice each with
-    ``warmup: auto``: the pilot that chooses the warm-up, then the run)."""
+    """Run every replication of ``scenario`` (a Scenario, or the path of a scenario file) on ``jobs``
+    processes and summarise its KPIs with 95% confidence intervals. ``keep_tables`` keeps every
+    contact's records (for :meth:`RunResult.contacts` and :meth:`RunResult.steps`). ``progress`` is
+    called with 1 as each replication finishes (twice each with ``warmup: auto``: the pilot that chooses
+    the warm-up, then the run)."""
+    if isinstance(scenario, (str, Path)):
+        from simulator.scenario import load_scenario
+
+        scenario = load_scenario(scenario)
     scenario = with_overrides(scenario, replications, seed)
     started = time.perf_counter()
     if scenario.clock.warmup_auto:

@@ -121,18 +121,7 @@ def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, c
 
 def contacts_table(result: RunResult) -> pd.DataFrame:
     """Every contact of every replication (columns in docs/outputs.md), with replication and seed."""
-    scenario = result.scenario
-    names = ([d.name for d in scenario.demand], [c.name for c in scenario.channels],
-             [s.name for s in scenario.segments] or ["all"])
-    frames = []
-    for output in result.outputs:
-        if output.tables is None:
-            raise SimulatorError("contacts.csv.gz needs the run's records: run with keep_tables=True")
-        frame = output.tables.contacts_frame(*names)
-        frame.insert(0, "seed", output.seed)
-        frame.insert(0, "replication", output.replication)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return result.contacts()
 
 
 PLACEHOLDER_START = dt.date(2001, 1, 1)   # a Monday: the first day of a log from a scenario without dates

@@ -31,7 +31,7 @@ def test_the_readme_scenario_is_valid_and_runs():
 
 def test_python_snippets_in_the_docs_run(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    for path in ("docs/outputs.md", "docs/validation.md", "docs/experiments.md"):
+    for path in ("docs/outputs.md", "docs/validation.md", "docs/experiments.md", "docs/api.md"):
         for snippet in blocks(path, "python"):
             exec(compile(snippet, path, "exec"), {})
     assert "wait_mean" in capsys.readouterr().out
@@ -57,3 +57,29 @@ def test_every_kpi_has_a_practitioners_label():
     assert set(LABELS) == {kpi.name for kpi in KPIS}
     assert kpi_label("wait_mean") == "Average speed of answer"
     assert kpi_label("service_level", with_unit=True) == "Service level (%)"
+
+
+def test_the_api_takes_a_path_and_gives_floats_and_tidy_tables():
+    from simulator import run_scenario
+
+    result = run_scenario(ROOT / "scenarios" / "contact_centre.yaml", replications=2, keep_tables=True)
+    estimate = result.kpi("wait_mean", "channel:phone")
+    assert isinstance(estimate.mean, float) and isinstance(estimate.replications, int)
+    assert estimate["mean"] == estimate.mean == float(estimate) == result.value("wait_mean", "channel:phone")
+    assert estimate.ci_low <= estimate.mean <= estimate.ci_high
+    agents = result.agents()
+    assert len(agents) == sum(p.headcount for p in result.scenario.staff) + sum(
+        t.capacity for t in result.scenario.automation)
+    assert agents["agent"].is_unique and set(agents[~agents.person]["pool"]) == {"chatbot"}
+    steps = result.steps()
+    assert set(steps["replication"]) == {0, 1} and set(steps["pool"]) <= set(agents["pool"])
+    assert (steps["end"] >= steps["start"]).all() and (steps["start"] >= steps["queued_at"]).all()
+    bots = steps[steps["pool"] == "chatbot"]
+    assert set(bots["step"]) == {"chat_support.chatbot"}         # the bot does the chat process's first step
+    contacts = result.contacts()
+    assert len(contacts) == contacts.groupby("replication").size().sum()
+    # the records agree with the KPIs: the first replication's answered contacts
+    first = result.replications[(result.replications.replication == 0) & (result.replications.metric == "offered")
+                                & (result.replications.scope == "all")]["value"].iloc[0]
+    counted = contacts[(contacts.replication == 0) & (contacts.arrived_at >= result.scenario.clock.warmup)]
+    assert len(counted) == first

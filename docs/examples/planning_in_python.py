@@ -24,7 +24,8 @@ def main(replications: int) -> None:
     # 1. One scenario, changed by dotted path, run on two processes.
     scenario = load_scenario(centre, {"replications": replications, "staff.agents.headcount": 26})
     result = run_scenario(scenario, jobs=2)
-    print(result.kpi("service_level", "channel:phone")[["mean", "ci_low", "ci_high"]].to_dict())
+    phone = result.kpi("service_level", "channel:phone")      # floats: mean, ci_low, ci_high
+    print(f"phone service level {phone.mean:.1%} [{phone.ci_low:.1%}, {phone.ci_high:.1%}]")
     print(result.targets[["metric", "scope", "status"]].to_string(index=False))
 
     # 2. The baseline against its variants, on the same customers: paired differences.
