@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import time
 from typing import Callable
@@ -18,7 +19,7 @@ from pathlib import Path
 import click
 
 from simulator import __version__
-from simulator.errors import InputError, SimulatorError
+from simulator.errors import InputError, SimulatorError, Terminated
 from simulator.executors import default_jobs
 
 
@@ -27,7 +28,8 @@ class _CleanErrors(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with _end_cleanly_on(signal.SIGTERM, signal.SIGHUP):
+                return super().invoke(ctx)
         except SimulatorError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
@@ -37,8 +39,12 @@ class _CleanErrors(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(1)
         except KeyboardInterrupt:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)   # a second Ctrl-C while exiting changes nothing
             click.echo("interrupted; no results were written", err=True)
             ctx.exit(130)
+        except Terminated as stop:
+            click.echo(f"stopped by {signal.Signals(stop.signum).name}; no results were written", err=True)
+            ctx.exit(128 + stop.signum)
         except Exception as exc:  # a failure while running: say what, without a traceback
             click.echo(f"error: the run failed: {type(exc).__name__}: {exc}", err=True)
             ctx.exit(1)
@@ -54,6 +60,27 @@ def main(lang: str | None) -> None:
     from simulator.i18n import set_language
 
     set_language(lang or "en")
+
+
+@contextlib.contextmanager
+def _end_cleanly_on(*signals: signal.Signals):
+    """While a command runs, SIGTERM and SIGHUP stop it as Ctrl-C does: work cancelled, workers ended,
+    nothing half-written, and the exit code 128 + the signal's number. The previous handlers come back
+    after it."""
+    def stop(signum, frame):
+        raise Terminated(signum)
+
+    previous = {}
+    for number in signals:
+        try:
+            previous[number] = signal.signal(number, stop)
+        except (ValueError, OSError):   # not the main thread (a test runner's), or no such signal here
+            pass
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 SET_HELP = "Change the scenario before running: a dotted path and a YAML value (repeatable)."

@@ -44,3 +44,13 @@ class ScenarioError(InputError):
         count = len(self.problems)
         heading = f"{count} problem{'s' if count != 1 else ''} in the scenario:"
         super().__init__("\n".join([heading] + [f"  {p}" for p in self.problems]))
+
+
+class Terminated(BaseException):
+    """The process was asked to end (SIGTERM, SIGHUP): raised where the signal arrives so that running work
+    is cancelled and half-written results are removed, as for Ctrl-C. Not an Exception, so no ``except
+    Exception`` swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Callable
@@ -56,24 +57,49 @@ def run_tasks(tasks: list[Task], jobs: int | Engine = 1,
             if progress is not None:
                 progress(1)
         return outputs
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_leave_ctrl_c_to_the_parent)
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_worker_signals)
     try:
         futures = [pool.submit(run_replication, *task) for task in tasks]
         if progress is not None:
             for _ in as_completed(futures):
                 progress(1)
         outputs = [future.result() for future in futures]
-    except BaseException:   # Ctrl-C or a failure: drop the queued replications instead of running them all
-        pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:   # Ctrl-C, SIGTERM or a failure: stop now, not after the queued replications
+        _stop(pool)
         raise
     pool.shutdown()
     return outputs
 
 
-def _leave_ctrl_c_to_the_parent() -> None:
-    """Workers ignore Ctrl-C: the parent alone stops the run (cancelling what is queued), so no worker dies
-    half-way through a message and leaves the pool waiting for it forever."""
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the workers at once (a replication in progress is not waited for),
+    with further Ctrl-C ignored meanwhile, so a second one cannot interrupt the clean-up and hang."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+        for worker in workers:
+            worker.join(timeout=5)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C to the parent (which stops the run), end on SIGTERM, and, on Linux, are sent
+    SIGTERM when the parent dies, however it dies: no worker outlives the command."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))   # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
 
 
 def _on_dask(tasks: list[Task], engine: Engine, progress: Callable[[int], None] | None) -> list[ReplicationOutput]:
@@ -93,10 +119,14 @@ def _on_dask(tasks: list[Task], engine: Engine, progress: Callable[[int], None] 
         raise InputError(f"--address {engine.address}: cannot reach a Dask scheduler there ({exc})") from None
     try:
         futures = [client.submit(run_replication, *task, pure=False) for task in tasks]
-        if progress is not None:
-            for _ in dask_completed(futures):
-                progress(1)
-        return client.gather(futures)
+        try:
+            if progress is not None:
+                for _ in dask_completed(futures):
+                    progress(1)
+            return client.gather(futures)
+        except BaseException:   # Ctrl-C or SIGTERM: the cluster drops what is queued
+            client.cancel(futures)
+            raise
     finally:
         client.close()
         if cluster is not None:

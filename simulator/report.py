@@ -254,10 +254,8 @@ def _comparison_sections(folder: Path) -> tuple[str, list[str]]:
     name = f"{scenario.get('name', folder.name)}: comparison"
     parts = [f"<h1>{html.escape(name)}</h1>"]
     if (folder / "lesson.md").exists():   # a lesson: its sheet (with the numbers filled in) tells the story
-        import markdown
-
         name = scenario.get("name", folder.name)
-        parts = [markdown.markdown((folder / "lesson.md").read_text(encoding="utf-8"), extensions=["tables"])]
+        parts = [lesson_html((folder / "lesson.md").read_text(encoding="utf-8"))]
         parts += _animation(folder)
         parts.append(f"<h2>{tr('The comparison in detail')}</h2>")
     names = list(dict.fromkeys(table.scenario))
@@ -270,6 +268,17 @@ def _comparison_sections(folder: Path) -> tuple[str, list[str]]:
     parts += [f"<h2>{tr('Comparison')}</h2>"] + _comparison_table(table, pairs)
     parts += [f"<h2>{tr('Charts')}</h2>"] + _charts(folder, "compare_")
     return name, parts + _provenance(folder / "scenarios" / baseline)
+
+
+def lesson_html(sheet: str) -> str:
+    """A lesson sheet's Markdown as HTML, safely: CommonMark with tables (markdown-it-py), raw HTML
+    shown as text rather than obeyed, and links only to http(s), mailto and page anchors, so a sheet
+    (or a claim in it) cannot run a script in the reader's browser."""
+    from markdown_it import MarkdownIt
+
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    renderer.validateLink = lambda url: url.strip().lower().startswith(("http://", "https://", "mailto:", "#"))
+    return renderer.render(sheet)
 
 
 def _targets(folder: Path) -> pd.DataFrame:

@@ -286,3 +286,68 @@ def test_one_bad_key_neither_hides_nor_invents_another_problem(tmp_path):
     broken_channel = VALID.replace("phone: {patience: {exponential: {mean: 3}}}", "phone: {patience: 7, what: 1}")
     stderr = check(tmp_path, broken_channel, "channels.phone.what: unknown key")
     assert "names no channel" not in stderr
+
+
+# -- hostile files: names used as folder names, limits, YAML built to exhaust memory ---------------------
+
+@pytest.mark.parametrize("name, expected", [
+    ("../../x", "a variant's name becomes a folder name: no '/', '\\' or '..' in it"),
+    ("/abs/dir", "no '/', '\\' or '..' in it, got '/abs/dir'"),
+    ("a\\tb", "no control characters in it"),
+    ("..", "no '/', '\\' or '..' in it"),
+])
+def test_a_variant_name_cannot_leave_the_results_folder(tmp_path, name, expected):
+    text = VALID + f'variants:\n  "{name}": {{staff.agents.headcount: 7}}\n'
+    for command in ("validate", "run", "compare"):
+        check(tmp_path, text, expected, command=command)
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("staff:\n  agents: {headcount: 6, skills: {general: 3}}\n", "staff: {}\n",
+     "staff: must name at least one entry"),
+    ("  calls:\n    channel: phone\n    arrivals: {per_hour: [60, 90, 80, 50]}\n    process: answer\n", "  {}\n",
+     "demand: must name at least one entry"),
+    ("headcount: 6", "headcount: 1000000000", "headcount: must be at most 10,000 (a limit: docs/scenario-format.md)"),
+    ("per_hour: [60, 90, 80, 50]", "per_hour: .inf", "per_hour: must be a finite number, got inf"),
+    ("per_hour: [60, 90, 80, 50]", "per_hour: 1000000", "per_hour: must be at most 100,000 (a limit"),
+    ("per_hour: [60, 90, 80, 50]", "per_hour: [60, .nan, 80, 50]", "per_hour.1: must be a finite number, got nan"),
+    ("headcount: 6, skills: {general: 3}", "headcount: 6, skills: {general: 3}, cost_per_hour: -.inf",
+     "cost_per_hour: must be a finite number"),
+    ("replications: 2", "replications: 100000000", "replications: must be at most 10,000 (a limit"),
+])
+def test_limits_and_empty_sections_are_input_errors(tmp_path, old, new, expected):
+    assert old in VALID
+    check(tmp_path, VALID.replace(old, new), expected)
+
+
+@pytest.mark.parametrize("section", ["processes", "channels", "demand", "staff"])
+def test_set_a_section_to_nothing_is_an_input_error_not_a_failure(tmp_path, section):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(VALID)
+    for command in ("validate", "run"):
+        result = CliRunner().invoke(main, [command, str(path), "--set", f"{section}={{}}", "--no-charts",
+                                           "--out", str(tmp_path / "out")][:4 if command == "validate" else 8])
+        assert result.exit_code == 2, result.output
+        assert f"{section}: must name at least one entry" in result.output and "valid." not in result.output
+
+
+def test_yaml_built_to_exhaust_memory_or_the_stack_is_refused(tmp_path):
+    laughs = 'name: x\ndescription: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
+        f"x{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 10))
+    check(tmp_path, laughs, "expands to more than 200,000 values")
+    check(tmp_path, "name: " + "[" * 600 + "]" * 600 + "\n", "is nested too deeply (at most 40 levels)")
+    check(tmp_path, "name: x\n? [1, 2]\n: 3\n", "scenario.yaml:2: a key must be a name or a number")
+    check(tmp_path, "name: x\x00\n", "not valid YAML: unacceptable character #x0000")
+    big = tmp_path / "big.yaml"
+    big.write_text(VALID + "#" * 5_000_001)
+    result = CliRunner().invoke(main, ["validate", str(big)])
+    assert result.exit_code == 2 and "a scenario file may have at most 5,000,000" in result.output
+
+
+def test_a_very_long_name_gets_a_short_readable_folder(tmp_path):
+    path = tmp_path / "scenario.yaml"
+    path.write_text(VALID.replace("name: Small centre", "name: " + "Small centre " * 800))
+    result = CliRunner().invoke(main, ["run", str(path), "--no-charts", "-q", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    (folder,) = (tmp_path / "out").iterdir()
+    assert folder.name.startswith("small-centre-small-centre") and len(folder.name) <= 60

@@ -93,3 +93,24 @@ def test_charts_come_in_reading_order_the_answer_first(tmp_path):
     assert captions[0].startswith("Service level by interval")
     assert captions.index(next(c for c in captions if c.startswith("Of everyone who queued"))) < \
         captions.index(next(c for c in captions if c.startswith("Distribution of the satisfaction")))
+
+
+def test_a_lesson_sheet_cannot_put_markup_or_scripts_in_the_report(tmp_path):
+    """Raw HTML in a sheet's body or a claim is shown as text; javascript: links are not links."""
+    import shutil
+
+    lessons = SCENARIOS / "lessons"
+    shutil.copy(lessons / "pooling.yaml", tmp_path / "hostile.yaml")
+    sheet = (lessons / "pooling.md").read_text(encoding="utf-8")
+    sheet = sheet.replace('says: "Pooled, customers wait less"', 'says: "<img src=x onerror=alert(1)> wait less"')
+    sheet = sheet.replace("## The set-up", "## The set-up\n\n<script>alert('sheet')</script>\n\n"
+                                           "[click me](javascript:alert(1)) and [docs](https://example.org)")
+    (tmp_path / "hostile.md").write_text(sheet, encoding="utf-8")
+    result = CliRunner().invoke(main, ["lesson", str(tmp_path / "hostile.md"), "-r", "2", "--no-animation", "-q",
+                                       "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    (page,) = (tmp_path / "out").glob("*/*/report.html")
+    text = page.read_text(encoding="utf-8")
+    assert "<script>alert" not in text and "&lt;script&gt;alert(" in text
+    assert "<img src=x" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert 'href="javascript:' not in text and '<a href="https://example.org">docs</a>' in text

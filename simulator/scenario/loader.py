@@ -21,7 +21,8 @@ from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING
                                       Scenario, ShiftRules, StaffedCurves,
                                       Segment, Shift, SkillLevel, Step, Training, WEEKDAYS, staffed_by_days,
                                       weekday_label, weekdays_in)
-from simulator.scenario.reader import (MISSING, Invalid, Node, Report, duration, number, one_of,
+from simulator.scenario.reader import (MAX_BACKLOG, MAX_CAPACITY, MAX_DAYS, MAX_HEADCOUNT, MAX_PER_HOUR,
+                                       MAX_REPLICATIONS, MISSING, Invalid, Node, Report, duration, number, one_of,
                                        positive_duration, read_csv_rows, share, text, whole_number)
 from simulator.errors import Problem, ScenarioError
 from simulator.scenario.overrides import apply_overrides
@@ -106,7 +107,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     name = root.read("name", text)
     description = root.read("description", lambda v: "" if v is None else str(v), "")
     clock = _read_clock(root.child("clock"))
-    replications = root.read("replications", whole_number(1), 10)
+    replications = root.read("replications", whole_number(1, limit=MAX_REPLICATIONS), 10)
     seed = root.read("seed", whole_number(0), 1)
     names = raw_names(root)
     channels = _read_channels(root.child("channels"))
@@ -185,7 +186,7 @@ def _read_clock(node: Node) -> Clock | None:
     open_at = node.read("open", parse_clock, None)
     close_at = node.read("close", parse_clock, None)
     horizon = node.read("horizon", positive_duration, None)
-    days = node.read("days", whole_number(1), 1)
+    days = node.read("days", whole_number(1, limit=MAX_DAYS), 1)
     interval = node.read("interval", positive_duration, 30.0)
     auto = node.value.get("warmup") == "auto"
     warmup = 0.0 if auto else node.read("warmup", _warmup, 0.0)
@@ -267,6 +268,9 @@ def _read_channels(node: Node) -> tuple[Channel, ...]:
         node.problem("is required: name each channel (phone, chat, email, walk_in ...), e.g. phone: {}")
         return ()
     if not node.expect_map("a mapping of channel names to their settings"):
+        return ()
+    if not node.value:
+        node.problem("must name at least one entry: {} leaves nothing to simulate")
         return ()
     channels = []
     for name, entry in node.items():
@@ -352,6 +356,9 @@ def _read_processes(node: Node, base_dir: Path) -> tuple[Process, ...]:
         node.problem("is required: each process is a list of steps")
         return ()
     if not node.expect_map("a mapping of process names to {steps: [...]}"):
+        return ()
+    if not node.value:
+        node.problem("must name at least one entry: {} leaves nothing to simulate")
         return ()
     processes = []
     for name, entry in node.items():
@@ -457,7 +464,7 @@ def _read_automation(node: Node) -> tuple[Automation, ...]:
             continue
         entry.check_keys({"capacity": "contacts it handles at once",
                           "cost_per_contact": "cost of each contact it handles"})
-        capacity = entry.read("capacity", whole_number(1))
+        capacity = entry.read("capacity", whole_number(1, limit=MAX_CAPACITY))
         cost = entry.read("cost_per_contact", number(0), 0.0)
         if capacity is not None and cost is not None:
             tools.append(Automation(name, capacity, cost))
@@ -503,6 +510,9 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
         return ()
     if not node.expect_map("a mapping of pool names to headcount or shifts, skills, cost_per_hour"):
         return ()
+    if not node.value:
+        node.problem("must name at least one entry: {} leaves nothing to simulate")
+        return ()
     pools = []
     for name, entry in node.items():
         if not entry.expect_map("a mapping with headcount (or shifts) and skills"):
@@ -531,7 +541,7 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
             if staffed is not None and not any(any(counts) for _, counts in staffed):
                 entry.child("staffed").problem("must have somebody on duty in some period")
         else:
-            headcount = entry.read("headcount", whole_number(0))
+            headcount = entry.read("headcount", whole_number(0, limit=MAX_HEADCOUNT))
         skills = _read_skills(entry.child("skills"))
         cost = entry.read("cost_per_hour", number(0), 0.0)
         breaks = _read_breaks(entry.child("breaks"))
@@ -569,7 +579,7 @@ def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:
             known["name"] = "the shift's name"
         shift.check_keys(known)
         start, end = shift.read("start", parse_clock), shift.read("end", parse_clock)
-        count = shift.read("count", whole_number(0))
+        count = shift.read("count", whole_number(0, limit=MAX_HEADCOUNT))
         breaks = _read_breaks(shift.child("breaks")) if "breaks" in shift.value else None
         days = shift.read("days", _weekday_list, None)
         if days is not None and clock is not None and not clock.start_date:
@@ -725,6 +735,9 @@ def _read_demand(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Deman
         return ()
     if not node.expect_map("a mapping of demand-stream names to channel, arrivals, process"):
         return ()
+    if not node.value:
+        node.problem("must name at least one entry: {} leaves nothing to simulate")
+        return ()
     streams = []
     for name, entry in node.items():
         if not entry.expect_map("a mapping with channel, arrivals and process"):
@@ -735,7 +748,7 @@ def _read_demand(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Deman
         channel = entry.read("channel", text)
         process = entry.read("process", text)
         arrivals = _read_arrivals(entry.child("arrivals"), clock, base_dir, channel)
-        backlog = entry.read("backlog", whole_number(0), 0)
+        backlog = entry.read("backlog", whole_number(0, limit=MAX_BACKLOG), 0)
         if None not in (channel, process, arrivals, backlog):
             streams.append(Demand(name, channel, arrivals, process, backlog))
     return tuple(streams)
@@ -833,7 +846,7 @@ def _read_weekdays(node: Node, profile: ArrivalProfile | None, clock: Clock | No
 def _read_rates(node: Node, clock: Clock | None, base_dir: Path, channel: str | None = None) -> ArrivalProfile | None:
     if "per_hour" in node.value:
         rates_node = node.child("per_hour")
-        rate = number(0)
+        rate = number(0, limit=MAX_PER_HOUR)
         if isinstance(rates_node.value, list):
             if not rates_node.value:
                 rates_node.problem("must not be an empty list")
@@ -1005,12 +1018,29 @@ def _read_staffing_curve(node: Node, clock: Clock | None, base_dir: Path) -> tup
 
 # -- variants ----------------------------------------------------------------------------------
 
+def unsafe_name(name: str) -> str | None:
+    """Why a name cannot be a folder name (None when it can): not empty, at most 100 characters, no
+    path separators, no '..', no control characters. Any script is fine (``보험``)."""
+    if not name.strip():
+        return "it must not be empty"
+    if len(name) > 100:
+        return f"at most 100 characters, got {len(name)}"
+    if "/" in name or "\\" in name or name.strip(".") == "" or ".." in name:
+        return f"no '/', '\\' or '..' in it, got {name!r}"
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        return f"no control characters in it, got {name!r}"
+    return None
+
+
 def _check_variants(node: Node) -> None:
     """The shape of ``variants:`` (each variant's values are validated when it is built)."""
     if node.value in (MISSING, None) or not node.expect_map("a mapping of variant names to {path: value}"):
         return
     for name, entry in node.items():
-        if name == "baseline":
+        unsafe = unsafe_name(name)
+        if unsafe:
+            entry.problem(f"a variant's name becomes a folder name: {unsafe}")
+        elif name == "baseline":
             entry.problem("'baseline' is the scenario itself; give the variant another name")
         elif not entry.is_map() or not entry.value:
             entry.problem("must be a mapping of dotted paths to values, e.g. {staff.agents.headcount: 16}")
@@ -1099,7 +1129,7 @@ def _check_references(root: Node, names: Names) -> None:
         if not entry.is_map():
             continue
         channel, process = entry.value.get("channel"), entry.value.get("process")
-        if names.channels and isinstance(channel, str) and channel not in names.channels:
+        if isinstance(channel, str) and channel not in names.channels and root.child("channels").value:
             entry.child("channel").problem(
                 f"names no channel; expected one of {', '.join(sorted(names.channels))}, got '{channel}'")
         processes = root.child("processes").value

@@ -9,6 +9,7 @@ that every name resolves.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 from functools import lru_cache
@@ -567,6 +568,11 @@ class Scenario:
 
     @property
     def slug(self) -> str:
-        """A file-system-friendly form of the name, for the results folder."""
-        slug = re.sub(r"[\W_]+", "-", self.name.lower()).strip("-")   # letters of any script are kept
-        return slug or "scenario"
+        """A file-system-friendly form of the name, for the results folder: letters of any script are
+        kept, at most 60 characters (a longer name is cut and given a short hash of the whole, so two
+        long names that start alike still get folders of their own)."""
+        slug = re.sub(r"[\W_]+", "-", self.name.lower()).strip("-") or "scenario"
+        if len(slug) > 60:
+            digest = hashlib.sha1(self.name.encode("utf-8")).hexdigest()[:8]
+            slug = f"{slug[:51].rstrip('-')}-{digest}"
+        return slug

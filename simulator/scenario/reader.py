@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -156,23 +157,44 @@ def _describe(value: object) -> str:
     return repr(value)
 
 
+# -- limits: what a scenario may ask for (docs/scenario-format.md, "Limits"); beyond them a run would
+# exhaust memory or never end, so they are input errors (exit 2), not hangs
+
+MAX_HEADCOUNT = 10_000        # agents in one pool (or on one shift)
+MAX_CAPACITY = 10_000         # sessions of one automation
+MAX_REPLICATIONS = 10_000
+MAX_DAYS = 731                # simulated days: two years
+MAX_PER_HOUR = 100_000.0      # arrivals an hour of one demand stream
+MAX_BACKLOG = 1_000_000       # contacts waiting at the first opening
+
+
 # -- parsers: each returns the value or raises Invalid with what was expected -----------------
 
-def whole_number(minimum: int | None = None, maximum: int | None = None) -> Callable[[Any], int]:
+def whole_number(minimum: int | None = None, maximum: int | None = None,
+                 limit: int | None = None) -> Callable[[Any], int]:
+    """A whole number in [minimum, maximum]; above ``limit`` (one of the LIMITS) it is refused as beyond
+    what a run can do."""
     def parse(value: Any) -> int:
         ok = isinstance(value, int) and not isinstance(value, bool)
         if ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum):
+            if limit is not None and value > limit:
+                raise Invalid(f"must be at most {limit:,} (a limit: docs/scenario-format.md), got {value:,}")
             return int(value)
         raise Invalid(f"must be a whole number{_range(minimum, maximum)}, got {_describe(value)}")
     return parse
 
 
 def number(minimum: float | None = None, maximum: float | None = None,
-           above: float | None = None) -> Callable[[Any], float]:
+           above: float | None = None, limit: float | None = None) -> Callable[[Any], float]:
+    """A finite number in its range; above ``limit`` (one of the LIMITS) it is refused."""
     def parse(value: Any) -> float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
-        if ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum) \
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if numeric and not math.isfinite(value):
+            raise Invalid(f"must be a finite number, got {_describe(value)}")
+        if numeric and (minimum is None or value >= minimum) and (maximum is None or value <= maximum) \
                 and (above is None or value > above):
+            if limit is not None and value > limit:
+                raise Invalid(f"must be at most {limit:,g} (a limit: docs/scenario-format.md), got {value:,g}")
             return float(value)
         bound = f" > {above:g}" if above is not None else _range(minimum, maximum)
         raise Invalid(f"must be a number{bound}, got {_describe(value)}")

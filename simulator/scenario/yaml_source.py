@@ -1,8 +1,10 @@
 """Read YAML keeping the line of every key and list item, so errors can name them.
 
-PyYAML does the parsing; this module only swaps its mapping and sequence
-containers for ones that remember where each entry stood, and refuses
-duplicate keys (which PyYAML would otherwise silently overwrite).
+PyYAML does the parsing (its safe loader: no tags that build objects); this module only swaps its
+mapping and sequence containers for ones that remember where each entry stood, and refuses duplicate
+keys (which PyYAML would otherwise silently overwrite), keys that are lists or mappings, and files a
+scenario never needs and a hostile one would use to exhaust memory: larger than MAX_BYTES, nested deeper
+than MAX_DEPTH, or whose aliases expand to more than MAX_NODES values (a "billion laughs").
 """
 
 from __future__ import annotations
@@ -12,6 +14,11 @@ from pathlib import Path
 import yaml
 
 from simulator.errors import InputError, Problem, ScenarioError
+
+
+MAX_BYTES = 5_000_000      # a scenario file (the biggest shipped one is under 10 kB)
+MAX_DEPTH = 40             # nested mappings and lists (the shipped scenarios use 6)
+MAX_NODES = 200_000        # values once every alias is expanded
 
 
 class YamlMap(dict):
@@ -34,6 +41,7 @@ class _LineLoader(yaml.SafeLoader):
     def __init__(self, stream):
         super().__init__(stream)
         self.duplicates: list[tuple[int, object]] = []
+        self.unhashable: list[int] = []
 
 
 def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> YamlMap:
@@ -43,6 +51,11 @@ def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> YamlMap:
     result.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:            # a list or mapping as a key: never a name
+            loader.unhashable.append(key_node.start_mark.line + 1)
+            continue
         if key in result:
             loader.duplicates.append((key_node.start_mark.line + 1, key))
         result[key] = loader.construct_object(value_node, deep=True)
@@ -63,9 +76,20 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 def parse_yaml_text(text: str, file_label: str) -> object:
     """Parse YAML text into YamlMap/YamlList/scalars; a syntax error becomes a ScenarioError."""
-    loader = _LineLoader(text)
+    if len(text) > MAX_BYTES:
+        raise ScenarioError([Problem(file_label, None, "", f"is {len(text):,} characters long; a scenario file may "
+                                                            f"have at most {MAX_BYTES:,}")])
     try:
-        data = loader.get_single_data()
+        loader = _LineLoader(text)     # its reader refuses control characters (a NUL byte) at once
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem(file_label, None, "", f"not valid YAML: {exc}")]) from None
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _check_size(node, file_label)
+        data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise ScenarioError([Problem(file_label, None, "", f"is nested too deeply (at most {MAX_DEPTH} levels)")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -74,12 +98,43 @@ def parse_yaml_text(text: str, file_label: str) -> object:
         raise ScenarioError([Problem(file_label, None, "", f"not valid YAML: {exc}")]) from None
     finally:
         loader.dispose()
+    if loader.unhashable:
+        raise ScenarioError([Problem(file_label, line, "", "a key must be a name or a number, not a list or mapping")
+                             for line in loader.unhashable])
     if loader.duplicates:
         raise ScenarioError([
             Problem(file_label, line, str(key), "this key is given twice; give it once")
             for line, key in loader.duplicates
         ])
     return data
+
+
+def _check_size(root: yaml.Node, file_label: str) -> None:
+    """Refuse a document nested deeper than MAX_DEPTH or expanding to more than MAX_NODES values. The
+    node graph shares aliased nodes, so sizes are counted once per node (memoised), never expanded."""
+    sizes: dict[int, int] = {}
+    line = root.start_mark.line + 1
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise ScenarioError([Problem(file_label, node.start_mark.line + 1, "",
+                                         f"is nested too deeply (at most {MAX_DEPTH} levels)")])
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1               # a node that refers to itself counts once
+        if isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(item, depth + 1) for item in node.value)
+        else:
+            total = 1
+        if total > MAX_NODES:
+            raise ScenarioError([Problem(file_label, line, "", f"expands to more than {MAX_NODES:,} values "
+                                                               "(aliases repeated inside aliases?)")])
+        sizes[id(node)] = total
+        return total
+
+    size(root, 0)
 
 
 def read_yaml_file(path: Path) -> object:
@@ -90,6 +145,9 @@ def read_yaml_file(path: Path) -> object:
     if path.is_dir():
         raise InputError(f"{label}: is a folder, not a scenario file")
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(f"{label}: is {path.stat().st_size:,} bytes; a scenario file may have at most "
+                             f"{MAX_BYTES:,}")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{label}: cannot be read ({exc})") from None
