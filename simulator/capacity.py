@@ -5,8 +5,11 @@ proficiency) is compared with the capacity of the staff who have that skill
 (agents expected on duty in each interval x speed of their level). Over the whole horizon, load above capacity
 means queues grow without limit: the system is unstable, and is flagged. Within
 single intervals it is reported as a peak overload, which queues can absorb.
-Agents with several skills are counted in each, so the check cannot see every
-shortage of a multi-skill system; the simulation can.
+Agents with several skills count in each skill's own check, so a second check looks at the skills
+that share pools together: a linear programme (HiGHS, through SciPy) finds the largest share of the
+offered load the pools could carry if each agent's time were split between their skills as well as
+possible. Below 100%, no routing can keep up: unstable, even when every skill passes alone (two skills at
+80% of one shared pool's capacity each).
 """
 
 from __future__ import annotations
@@ -90,7 +93,8 @@ def capacity_flags(scenario: Scenario) -> list[CapacityFlag]:
     flags = []
     clock = scenario.clock
     available = capacity(scenario)
-    for skill, load in offered_load(scenario).items():
+    load_by_skill = offered_load(scenario)
+    for skill, load in load_by_skill.items():
         if not load.any():
             continue
         lengths = np.diff(clock.interval_bounds())
@@ -110,7 +114,74 @@ def capacity_flags(scenario: Scenario) -> list[CapacityFlag]:
                 f"{clock.interval_labels(first)[0]} and {clock.interval_labels(last)[1]}"
                 f"; worst at {clock.interval_labels(worst)[0]}: {load[worst]:.1f} Erlangs for "
                 f"{staff[worst]:.1f} agents")))
+    unstable = {flag.skill for flag in flags if flag.kind == "unstable"}
+    return flags + shared_pool_flags(scenario, load_by_skill, unstable)
+
+
+def shared_pool_flags(scenario: Scenario, load: dict[str, np.ndarray], unstable: set[str]) -> list[CapacityFlag]:
+    """For each group of skills that share pools (a connected part of the pool-skill graph, with two
+    skills or more and none already flagged on its own): unstable when the pools' agents, their time
+    split between skills in the best possible way, cannot carry the group's load over the horizon."""
+    from scipy.optimize import linprog
+
+    clock = scenario.clock
+    lengths = np.diff(clock.interval_bounds())
+    speeds = {level.level: level.speed for level in scenario.skill_levels}
+    average = {skill: float(np.average(values, weights=lengths)) for skill, values in load.items()
+               if not skill.startswith("automation:") and values.any()}
+    staffed = [float(np.average(expected_staffed(pool, clock), weights=lengths)) for pool in scenario.staff]
+    links = [(p, skill, speeds[level]) for p, pool in enumerate(scenario.staff) for skill, level in pool.skills
+             if skill in average]
+    flags = []
+    for skills, pools in _groups(links):
+        if len(skills) < 2 or skills & unstable:
+            continue
+        mine = [(p, skill, speed) for p, skill, speed in links if skill in skills]
+        names, members = sorted(skills), sorted(pools)
+        # variables: agents of pool p on skill s (one per link), then theta, the share of the load carried
+        count = len(mine) + 1
+        rows, bounds_ = [], []
+        for p in members:
+            rows.append([1.0 if link[0] == p else 0.0 for link in mine] + [0.0])
+            bounds_.append(staffed[p])
+        for skill in names:
+            rows.append([-link[2] if link[1] == skill else 0.0 for link in mine] + [average[skill]])
+            bounds_.append(0.0)
+        objective = np.zeros(count)
+        objective[-1] = -1.0
+        answer = linprog(objective, A_ub=np.array(rows), b_ub=np.array(bounds_), bounds=[(0, None)] * count,
+                         method="highs")
+        carried = float(answer.x[-1]) if answer.success else 0.0
+        if carried < 1 - 1e-6:
+            total = sum(average[skill] for skill in names)
+            agents = sum(staffed[p] for p in members)
+            flags.append(CapacityFlag("unstable", " + ".join(names), (
+                f"skills {', '.join(repr(n) for n in names)} share the pools "
+                f"{', '.join(repr(scenario.staff[p].name) for p in members)}: their offered load of {total:.1f} "
+                f"Erlangs over the day needs more than those pools' {agents:.1f} agents can give, however their "
+                f"time is split (at most {carried:.0%} of it can be served); queues grow without limit (unstable)")))
     return flags
+
+
+def _groups(links: list[tuple[int, str, float]]) -> list[tuple[set[str], set[int]]]:
+    """Connected parts of the graph of pools and the skills they have: (skills, pools) each."""
+    parent: dict[object, object] = {}
+
+    def find(node):
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for pool, skill, _ in links:
+        parent[find(("pool", pool))] = find(("skill", skill))
+    parts: dict[object, tuple[set[str], set[int]]] = {}
+    for pool, skill, _ in links:
+        part = parts.setdefault(find(("skill", skill)), (set(), set()))
+        part[0].add(skill)
+        part[1].add(pool)
+    return list(parts.values())
 
 
 def _name(resource: str) -> str:

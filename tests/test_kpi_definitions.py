@@ -237,3 +237,44 @@ def test_where_a_contacts_time_goes_adds_up_to_its_time_in_the_system(path):
         steps = [step for process in scenario.processes if process.name in used for step in process.steps]
         assert (kpis.get(("time_rework_mean", "all"), 0) > 0) == any(step.rework and step.error_rate for step in steps)
         assert (kpis.get(("time_with_automation_mean", "all"), 0) > 0) == any(step.automation for step in steps)
+
+
+def shared_pool(load_a: float, load_b: float, headcount: int = 10) -> dict:
+    """Two skills, one pool that has both: each skill alone fits in the pool, both together may not."""
+    return {"name": "shared", "clock": {"horizon": "8h", "interval": "1h"}, "replications": 2,
+            "channels": {"phone": {}},
+            "demand": {"a": {"channel": "phone", "arrivals": {"per_hour": load_a * 12}, "process": "pa"},
+                       "b": {"channel": "phone", "arrivals": {"per_hour": load_b * 12}, "process": "pb"}},
+            "processes": {"pa": {"steps": [{"name": "s", "skill": "sa", "duration": 5}]},
+                          "pb": {"steps": [{"name": "s", "skill": "sb", "duration": 5}]}},
+            "staff": {"team": {"headcount": headcount, "skills": {"sa": 3, "sb": 3}},
+                      "extra": {"headcount": 1, "skills": {"sb": 3}}}}
+
+
+def test_skills_sharing_a_pool_are_flagged_unstable_when_together_they_exceed_it():
+    """8 + 8 Erlangs for 10 + 1 agents: each skill passes alone (10 and 11 agents have it), the pair does
+    not (at most 11 / 16 = 69% of the load can be served); 4 + 4 passes."""
+    from simulator.capacity import capacity_flags
+    from tests.conftest import build
+
+    flags = capacity_flags(build(shared_pool(8, 8)))
+    (flag,) = [f for f in flags if f.kind == "unstable"]
+    assert flag.skill == "sa + sb" and "at most 69% of it can be served" in flag.message
+    assert "'team', 'extra'" in flag.message
+    assert not [f for f in capacity_flags(build(shared_pool(4, 4))) if f.kind == "unstable"]
+    # one skill over its own capacity is flagged on its own, not again as a group
+    alone = [f for f in capacity_flags(build(shared_pool(12, 1))) if f.kind == "unstable"]
+    assert [f.skill for f in alone] == ["sa"]
+
+
+def test_the_shared_pool_flag_is_in_the_json_output(tmp_path):
+    import json
+
+    import yaml
+
+    path = tmp_path / "shared.yaml"
+    path.write_text(yaml.safe_dump(shared_pool(8, 8)))
+    result = CliRunner().invoke(main, ["run", str(path), "--json", "--no-charts", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    flags = json.loads(result.stdout)["flags"]
+    assert any(f["kind"] == "unstable" and f["about"] == "sa + sb" for f in flags), flags
