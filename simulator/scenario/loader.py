@@ -214,6 +214,14 @@ def _read_clock(node: Node) -> Clock | None:
         return None
     days = days or 1
     interval = interval or 30.0
+    if day_length * days > MAX_DAYS * 1440:
+        node.problem(f"simulates {day_length * days / 1440:,.0f} days of opening; at most {MAX_DAYS} "
+                     "(a limit: docs/scenario-format.md)")
+        return None
+    if interval > day_length + 1e-9:
+        node.child("interval").problem(f"must be at most the day's opening ({format_duration(day_length)}), "
+                                       f"got {format_duration(interval)}")
+        interval = day_length
     if warmup is None:
         warmup = 0.0
     elif warmup >= day_length * days:
