@@ -172,16 +172,21 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
     from simulator.console import render_run
     from simulator.experiment import run_scenario
-    from simulator.output import run_json, write_results
+    from simulator.output import ContactsSpool, run_json, write_results
     from simulator.scenario import load_scenario
 
     scenario = load_scenario(scenario_file, _overrides(assignments))
     _warn(scenario, quiet or as_json)
     total = (replications or scenario.replications) * (2 if scenario.clock.warmup_auto else 1)
-    with _progress(total, "replications", quiet or as_json) as progress:
-        result = run_scenario(scenario, replications=replications, seed=seed, keep_tables=contacts,
-                              jobs=_engine(jobs, executor, address), progress=progress)
-    folder = write_results(result, out_dir, contacts=contacts, charts=not no_charts, report=with_report)
+    with contextlib.ExitStack() as stack:
+        # --contacts: each replication's records go to disk as it finishes, so memory holds one at a time
+        spool = stack.enter_context(ContactsSpool(scenario)) if contacts else None
+        with _progress(total, "replications", quiet or as_json) as progress:
+            result = run_scenario(scenario, replications=replications, seed=seed, keep_tables=contacts,
+                                  jobs=_engine(jobs, executor, address), progress=progress,
+                                  on_output=spool.add if spool is not None else None)
+        folder = write_results(result, out_dir, contacts=contacts, charts=not no_charts, report=with_report,
+                               spool=spool)
     if as_json:
         click.echo(json.dumps(run_json(result, folder), indent=1))
     elif not quiet:

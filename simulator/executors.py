@@ -42,27 +42,33 @@ class Engine:
     address: str | None = None
 
 
-def run_tasks(tasks: list[Task], jobs: int | Engine = 1,
-              progress: Callable[[int], None] | None = None) -> list[ReplicationOutput]:
+def run_tasks(tasks: list[Task], jobs: int | Engine = 1, progress: Callable[[int], None] | None = None,
+              on_output: Callable[[ReplicationOutput], None] | None = None) -> list[ReplicationOutput]:
     """Run every task where ``jobs`` says (a number of local processes, or an Engine); results in task
-    order, identical wherever they ran."""
+    order, identical wherever they ran. ``on_output`` is given each output in this process as soon as it
+    arrives (in any order), before ``progress`` hears of it: a spool writes and drops its records there."""
     engine = jobs if isinstance(jobs, Engine) else Engine("local", jobs)
+
+    def arrived(output: ReplicationOutput) -> None:
+        if on_output is not None:
+            on_output(output)
+        if progress is not None:
+            progress(1)
+
     if engine.kind == "dask":
-        return _on_dask(tasks, engine, progress)
+        return _on_dask(tasks, engine, arrived)
     jobs = engine.jobs
     if jobs <= 1 or len(tasks) <= 1:
         outputs = []
         for task in tasks:
             outputs.append(run_replication(*task))
-            if progress is not None:
-                progress(1)
+            arrived(outputs[-1])
         return outputs
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_worker_signals)
     try:
         futures = [pool.submit(run_replication, *task) for task in tasks]
-        if progress is not None:
-            for _ in as_completed(futures):
-                progress(1)
+        for future in as_completed(futures):
+            arrived(future.result())
         outputs = [future.result() for future in futures]
     except BaseException:   # Ctrl-C, SIGTERM or a failure: stop now, not after the queued replications
         _stop(pool)
@@ -102,7 +108,7 @@ def _worker_signals() -> None:
             pass
 
 
-def _on_dask(tasks: list[Task], engine: Engine, progress: Callable[[int], None] | None) -> list[ReplicationOutput]:
+def _on_dask(tasks: list[Task], engine: Engine, arrived: Callable[[ReplicationOutput], None]) -> list[ReplicationOutput]:
     try:
         from distributed import Client, LocalCluster, as_completed as dask_completed
     except ImportError:
@@ -120,10 +126,12 @@ def _on_dask(tasks: list[Task], engine: Engine, progress: Callable[[int], None] 
     try:
         futures = [client.submit(run_replication, *task, pure=False) for task in tasks]
         try:
-            if progress is not None:
-                for _ in dask_completed(futures):
-                    progress(1)
-            return client.gather(futures)
+            outputs = {}
+            for future in dask_completed(futures):
+                output = future.result()
+                outputs[future.key] = output
+                arrived(output)
+            return [outputs[future.key] for future in futures]
         except BaseException:   # Ctrl-C or SIGTERM: the cluster drops what is queued
             client.cancel(futures)
             raise

@@ -135,12 +135,14 @@ def with_overrides(scenario: Scenario, replications: int | None = None, seed: in
 
 def run_scenario(scenario: "Scenario | str | Path", replications: int | None = None, seed: int | None = None,
                  keep_tables: bool = False, jobs: "int | Engine" = 1,
-                 progress: Callable[[int], None] | None = None) -> RunResult:
+                 progress: Callable[[int], None] | None = None,
+                 on_output: Callable[[ReplicationOutput], None] | None = None) -> RunResult:
     """Run every replication of ``scenario`` (a Scenario, or the path of a scenario file) on ``jobs``
     processes and summarise its KPIs with 95% confidence intervals. ``keep_tables`` keeps every
     contact's records (for :meth:`RunResult.contacts` and :meth:`RunResult.steps`). ``progress`` is
     called with 1 as each replication finishes (twice each with ``warmup: auto``: the pilot that chooses
-    the warm-up, then the run)."""
+    the warm-up, then the run); ``on_output`` with each replication's output as it arrives (the run's,
+    not the pilot's): ``run --contacts`` writes the records to disk there and drops them."""
     if isinstance(scenario, (str, Path)):
         from simulator.scenario import load_scenario
 
@@ -149,7 +151,8 @@ def run_scenario(scenario: "Scenario | str | Path", replications: int | None = N
     started = time.perf_counter()
     if scenario.clock.warmup_auto:
         scenario = with_warmup(scenario, choose_warmup([scenario], jobs, progress))
-    outputs = run_tasks([(scenario, r, keep_tables) for r in range(scenario.replications)], jobs, progress)
+    outputs = run_tasks([(scenario, r, keep_tables) for r in range(scenario.replications)], jobs, progress,
+                        on_output)
     return summarise_run(scenario, outputs, time.perf_counter() - started)
 
 

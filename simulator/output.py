@@ -9,6 +9,7 @@ fails leaves no folder behind: results appear whole or not at all.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import os
 import platform
@@ -105,18 +106,68 @@ def staffing_json(staffing: Staffing, folder: Path) -> dict:
 
 
 def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, contacts: bool = False,
-                  charts: bool = True, report: bool = False) -> Path:
+                  charts: bool = True, report: bool = False, spool: "ContactsSpool | None" = None) -> Path:
     """Write the run's files into ``out_dir/<slug>/<run-id>/`` atomically; return that folder. With
-    ``contacts`` (the run must have kept its tables), also ``contacts.csv.gz``: every contact."""
+    ``contacts``, also ``contacts.csv.gz`` (every contact) and ``contact_log.csv.gz`` (replication 1 as a
+    contact log): moved from ``spool`` when the run wrote them as it went, else from the kept tables."""
     def write(folder: Path) -> None:
         _write_run(result, folder)
         if charts:
             from simulator.charts import run_charts   # matplotlib only when charts are drawn
             run_charts(result, folder)
-        if contacts:
+        if spool is not None:
+            spool.move_into(folder)
+        elif contacts:
             contacts_table(result).to_csv(folder / "contacts.csv.gz", index=False, compression="gzip")
             contact_log(result).to_csv(folder / "contact_log.csv.gz", index=False, compression="gzip")
     return _atomically(Path(out_dir), result.scenario.slug, run_id, write, report)
+
+
+class ContactsSpool:
+    """``contacts.csv.gz`` and ``contact_log.csv.gz`` written replication by replication while the run goes
+    on, each replication's records dropped once written: memory holds one replication's contacts (and
+    those that finished early, waiting for their turn: the file is in replication order), never all.
+
+    Use: ``on_output=spool.add`` in :func:`run_scenario`, then :meth:`move_into` the results folder, or
+    :meth:`discard` (also what leaving a ``with`` block without moving does)."""
+
+    def __init__(self, scenario):
+        self.scenario = scenario
+        self.folder = Path(tempfile.mkdtemp(prefix=".servicesim-contacts-"))
+        self._contacts = gzip.open(self.folder / "contacts.csv.gz", "wt", encoding="utf-8", newline="")
+        self._next, self._waiting = 0, {}
+        self._names = ([d.name for d in scenario.demand], [c.name for c in scenario.channels],
+                       [s.name for s in scenario.segments] or ["all"])
+
+    def add(self, output) -> None:
+        self._waiting[output.replication] = output
+        while self._next in self._waiting:
+            ready = self._waiting.pop(self._next)
+            frame = ready.tables.contacts_frame(*self._names)
+            frame.insert(0, "seed", ready.seed)
+            frame.insert(0, "replication", ready.replication)
+            frame.to_csv(self._contacts, header=self._next == 0, index=False)
+            if self._next == 0:
+                log_frame(self.scenario, ready.tables).to_csv(self.folder / "contact_log.csv.gz", index=False,
+                                                              compression="gzip")
+            ready.tables = None           # written: the records go
+            self._next += 1
+
+    def move_into(self, folder: Path) -> None:
+        self._contacts.close()
+        for name in ("contacts.csv.gz", "contact_log.csv.gz"):
+            shutil.move(str(self.folder / name), str(folder / name))
+        self.discard()
+
+    def discard(self) -> None:
+        self._contacts.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> "ContactsSpool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.discard()
 
 
 def contacts_table(result: RunResult) -> pd.DataFrame:
@@ -133,10 +184,14 @@ def contact_log(result: RunResult, replication: int = 0) -> pd.DataFrame:
     dates, or consecutive days from Monday 2001-01-01 without them), channel, queue (the demand stream),
     process, wait_s (to answer, or to abandon), outcome, handle_s (time with people), agent (who answered),
     repeat (1: a retrial, callback of an error or other repeat), contact_id. Contacts still waiting when the run ended are left out (an export would not have them yet)."""
-    scenario, output = result.scenario, result.outputs[replication]
-    tables = output.tables
+    tables = result.outputs[replication].tables
     if tables is None:
         raise SimulatorError("contact_log.csv.gz needs the run's records: run with keep_tables=True")
+    return log_frame(result.scenario, tables)
+
+
+def log_frame(scenario, tables) -> pd.DataFrame:
+    """One replication's records (``tables``) as a contact log (see :func:`contact_log`)."""
     clock = scenario.clock
     dates = clock.dates or tuple(PLACEHOLDER_START + dt.timedelta(days=d) for d in range(clock.days))
     arrived = tables.arrived_at
