@@ -351,3 +351,14 @@ def test_a_very_long_name_gets_a_short_readable_folder(tmp_path):
     assert result.exit_code == 0, result.output
     (folder,) = (tmp_path / "out").iterdir()
     assert folder.name.startswith("small-centre-small-centre") and len(folder.name) <= 60
+
+
+def test_forecast_files_as_spreadsheets_export_them(tmp_path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark: read as any CSV; a short row is named."""
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfstart,volume\n08:00,30\n10:00,60\n")
+    text = VALID.replace("arrivals: {per_hour: [60, 90, 80, 50]}", "arrivals: {csv: bom.csv}")
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text)
+    assert CliRunner().invoke(main, ["validate", str(path)]).exit_code == 0
+    (tmp_path / "bom.csv").write_text("start,volume\n08:00,30\n10:00\n")
+    check(tmp_path, text, "bom.csv, row 3: has fewer fields than the header")

@@ -140,11 +140,17 @@ def read_csv_rows(node: Node, base_dir: Path, what: str) -> tuple[Path, list[dic
         return None
     path = (base_dir / node.value).resolve()
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            return path, list(csv.DictReader(handle))
+        with path.open(newline="", encoding="utf-8-sig") as handle:   # "CSV UTF-8" from Excel starts with a BOM
+            rows = list(csv.DictReader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         node.problem(f"cannot read the {what} {path} ({getattr(exc, 'strerror', None) or exc})")
         return None
+    for number, row in enumerate(rows, start=2):
+        if None in row or None in row.values():    # more fields than the header, or fewer
+            node.problem(f"the {what} {path}, row {number}: has {'more' if None in row else 'fewer'} fields than "
+                         "the header")
+            return None
+    return path, rows
 
 
 def _describe(value: object) -> str:
