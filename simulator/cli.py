@@ -554,7 +554,7 @@ def lesson(name: str | None, replications: int | None, seed: int | None, out_dir
         if not no_animation:
             animation = chosen.animation
             said.append(_animate(films, shown, folder / "animation.gif", animation.start, animation.until,
-                                 animation.speed))
+                                 animation.speed, animation.fps))
 
     folder = write_comparison(comparison, out_dir, report=True, kind="lesson", extra=lesson_files)
     if not quiet:

@@ -64,6 +64,7 @@ class Animation:
     start: str | None = None
     until: str | None = None
     speed: str | None = None
+    fps: int = 10                 # frames a second: fewer frames, the same film (a frame every speed / fps)
 
 
 @dataclass(frozen=True)
@@ -142,13 +143,19 @@ def load_lesson(sheet: Path, scenario_file: Path | None = None) -> Lesson:
         raise InputError(f"{sheet}: claims: a lesson makes at least one claim the tests can check")
     animation = meta["animation"]
     if not isinstance(animation, dict) or "compare" not in animation:
-        raise InputError(f"{sheet}: animation: expected {{compare: VARIANT, from, until, speed}}")
+        raise InputError(f"{sheet}: animation: expected {{compare: VARIANT, from, until, speed, fps}}")
     return Lesson(
         name=sheet.stem, title=str(meta["title"]), summary=str(meta["summary"]),
         scenario_file=scenario_file or sheet.with_suffix(".yaml"), sheet_file=sheet, claims=tuple(claims),
         animation=Animation(str(animation["compare"]), animation.get("from"), animation.get("until"),
-                            animation.get("speed")),
+                            animation.get("speed"), _fps(sheet, animation.get("fps", 10))),
         template=match.group(2))
+
+
+def _fps(sheet: Path, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+        raise InputError(f"{sheet}: animation.fps: must be a whole number from 1 to 50, got {value!r}")
+    return value
 
 
 # -- numbers for the sheet ------------------------------------------------------------------------------

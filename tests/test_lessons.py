@@ -142,5 +142,5 @@ def test_lesson_pooling_gives_a_report_and_an_animation_in_under_a_minute(tmp_pa
     assert "<h1>Pooling two queues</h1>" in report and "data:image/gif;base64," in report
     assert "Does this run show it?" in report and "{{" not in report
     with Image.open(folder / "animation.gif") as image:
-        assert image.n_frames == 601          # 09:00 to 12:00, a frame every 18 s (3 min of the day a second)
+        assert image.n_frames == 301          # 09:00 to 12:00, a frame every 36 s (3 min of the day a second, 5 fps)
     assert (folder / "lesson.md").exists() and (folder / "comparison.csv").exists()

@@ -27,10 +27,11 @@ wait. Recording appends one tuple per service and one per departure.
 from __future__ import annotations
 
 import math
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL
 
 from simulator.model.contact import ABANDONED, COMPLETED, Contact
 from simulator.model.customers import Customers, NeedsDrawer, step_index
@@ -43,12 +44,24 @@ from simulator.scenario.model import Scenario
 MAX_REWORKS = 20   # after this many redone steps an error reaches the customer instead (no endless loops)
 
 
+class Call:
+    """The lightest event SimPy's queue can hold: one callback and a value (what ``after`` schedules)."""
+
+    __slots__ = ("callbacks", "value", "_ok")
+
+    def __init__(self, callback, value):
+        self.callbacks = [callback]
+        self.value = value
+        self._ok = True
+
+
 class ServiceSystem:
     """Staff, bots, queues and the journey of every contact of one replication."""
 
     def __init__(self, scenario: Scenario, customers: Customers, roster: Roster, streams: Streams,
                  trained: dict[int, dict[str, int]] | None = None):
         self.env = simpy.Environment()
+        self._queue, self._eid = self.env._queue, self.env._eid   # SimPy's event queue, used directly
         self.scenario = scenario
         self.customers = customers
         self.roster = roster
@@ -149,7 +162,7 @@ class ServiceSystem:
         if self.has_backlog:
             self.after(self.horizon, self.close_doors, None)
         self.schedule_arrival(0)
-        self.env.run()
+        self.run_events()
         self.note_left_waiting()
         return self.recorder
 
@@ -164,9 +177,9 @@ class ServiceSystem:
     # -- the journey ----------------------------------------------------------------------------
     def schedule_arrival(self, number: int) -> None:
         if number < len(self.arrival_times):
-            self.after(self.arrival_times[number] - self.env.now, self.arrive, number)
+            self.after(self.arrival_times[number] - self.env._now, self.arrive, number)
 
-    def arrive(self, event: Timeout) -> None:
+    def arrive(self, event: Call) -> None:
         """A customer makes contact; the next one is due at their own arrival time."""
         number = event.value
         self.schedule_arrival(number + 1)
@@ -180,7 +193,7 @@ class ServiceSystem:
         if contact.stage == len(contact.route):
             self.depart(contact, COMPLETED)
             return
-        contact.queued_at = self.env.now
+        contact.queued_at = self.env._now
         resource = self.step_resource[contact.route[contact.stage][0]]
         if contact.priority >= self.parked_from:   # after the last closing the backlog waits
             self.wait(contact, self.queues[resource][contact.group])
@@ -222,21 +235,21 @@ class ServiceSystem:
         self.recorder.callbacks.append(contact.id)
         return True
 
-    def give_up(self, event: Timeout) -> None:
+    def give_up(self, event: Call) -> None:
         """Patience ran out: if still waiting, the customer abandons."""
         contact = event.value
         if contact.queue is None or contact.patience_timer is not event:
             return  # served before patience ran out
         contact.queue.waiting -= 1
         contact.queue = None
-        contact.queue_time += self.env.now - contact.queued_at
+        contact.queue_time += self.env._now - contact.queued_at
         self.recorder.gave_up.append((contact.id, contact.route[contact.stage][0], contact.queued_at))
         self.depart(contact, ABANDONED)
 
     def start_service(self, contact: Contact, agent: Agent) -> None:
         """The agent starts the step; its length is the work divided by the agent's speed. A person's
         first service answers the contact."""
-        now = self.env.now
+        now = self.env._now
         if contact.answered_at < 0 and agent.person:
             contact.answered_at = now
             contact.wait = contact.queue_time
@@ -260,7 +273,7 @@ class ServiceSystem:
         if agent.held < limit:
             self.offer_slot(agent)
 
-    def finish_service(self, event: Timeout) -> None:
+    def finish_service(self, event: Call) -> None:
         """The step is done (perhaps wrongly); the contact moves on, the agent takes the next contact."""
         agent = event.value
         if event is not agent.service:
@@ -270,13 +283,13 @@ class ServiceSystem:
         self.complete_step(contact, agent, agent.started_at)
         self.take_next_contact(agent)
 
-    def finish_concurrent(self, event: Timeout) -> None:
+    def finish_concurrent(self, event: Call) -> None:
         """A chat is done; the agent takes another chat, or, with none left in hand, any work."""
         agent, contact, started = event.value
         agent.held -= 1
         self.complete_step(contact, agent, started)
         if agent.held == 0:
-            self.recorder.busy.append((agent.id, agent.busy_since, self.env.now))
+            self.recorder.busy.append((agent.id, agent.busy_since, self.env._now))
             self.take_next_contact(agent)
         elif agent.on_duty:
             self.take_next_chat(agent)
@@ -284,7 +297,7 @@ class ServiceSystem:
     def complete_step(self, contact: Contact, agent: Agent, started: float) -> None:
         """Record the service, see whether it went wrong or resolved the contact, and move the contact on."""
         step, _, error_draw, containment_draw = contact.route[contact.stage]
-        self.recorder.services.append((contact.id, step, agent.id, contact.queued_at, started, self.env.now))
+        self.recorder.services.append((contact.id, step, agent.id, contact.queued_at, started, self.env._now))
         error_rate = self.step_error_rate[step]
         if error_rate and error_draw < error_rate * agent.error_factor[self.step_resource[step]]:
             self.handle_error(contact, step)
@@ -303,7 +316,7 @@ class ServiceSystem:
             self.recorder.errors.append((contact.id, step, REWORKED))
             needed = {entry[0] for entry in contact.route}
             _, fresh = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True,
-                                                              times=self.env.now)
+                                                              times=self.env._now)
             again = [entry for entry in fresh[0] if entry[0] in redo and entry[0] in needed]
             position = contact.stage + 1
             contact.route = contact.route[:position] + again + contact.route[position:]
@@ -348,7 +361,7 @@ class ServiceSystem:
         contact.queue.remove_head(contact)
         contact.queue = None
         contact.patience_timer = None
-        contact.queue_time += self.env.now - contact.queued_at
+        contact.queue_time += self.env._now - contact.queued_at
         self.start_service(contact, agent)
 
     def offer_slot(self, agent: Agent) -> None:
@@ -369,29 +382,29 @@ class ServiceSystem:
     def depart(self, contact: Contact, outcome: int) -> None:
         """The contact leaves; an error that sends the customer back brings a new contact later."""
         self.recorder.departures.append((contact.id, outcome, contact.answered_at, contact.wait, contact.queue_time,
-                                         self.env.now))
+                                         self.env._now))
         horizon = self.horizon
-        if outcome == COMPLETED and 0 <= contact.recontact_after and self.env.now + contact.recontact_after < horizon:
+        if outcome == COMPLETED and 0 <= contact.recontact_after and self.env._now + contact.recontact_after < horizon:
             self.after(contact.recontact_after, self.arrive_again, (contact, RECONTACT))
         elif outcome == ABANDONED:
             share, after, rng = self.retrial[contact.demand]
             if share and rng.random() < share:
                 delay = float(after.sample(rng, 1)[0])
-                if self.env.now + delay < horizon:
+                if self.env._now + delay < horizon:
                     self.after(delay, self.arrive_again, (contact, RETRIAL))
 
-    def arrive_again(self, event: Timeout) -> None:
+    def arrive_again(self, event: Call) -> None:
         """The customer of an earlier contact tries again (after abandoning) or comes back about the
         same matter (after an error): a repeat contact of the same demand stream and segment."""
         first, kind = event.value
         number, self.next_id = self.next_id, self.next_id + 1
-        patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]), times=self.env.now)
-        self.recorder.repeats.append((number, self.env.now, first.demand, first.segment, first.id, kind))
+        patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]), times=self.env._now)
+        self.recorder.repeats.append((number, self.env._now, first.demand, first.segment, first.id, kind))
         contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0], first.group)
         self.next_step(contact)
 
     # -- the roster --------------------------------------------------------------------------------
-    def start_duty(self, event: Timeout) -> None:
+    def start_duty(self, event: Call) -> None:
         """A shift starts or a break ends: the agent looks for work (unless still busy)."""
         agent = event.value
         self.count_on_duty(agent, 1)
@@ -399,14 +412,14 @@ class ServiceSystem:
         if agent.contact is None and agent.held == 0:
             self.take_next_contact(agent)
 
-    def end_duty(self, event: Timeout) -> None:
+    def end_duty(self, event: Call) -> None:
         """A shift ends or a break starts: no new work; a contact in hand is finished first."""
         agent = event.value
         self.count_on_duty(agent, -1)
         agent.on_duty = False
         agent.idle = False   # its entries in the idle lists are now stale and will be skipped
 
-    def leave(self, event: Timeout) -> None:
+    def leave(self, event: Call) -> None:
         """A shift ends and the pool leaves at once (after_close: leave): the contact in hand goes back to
         the front of its queue with the work left, for the next agent with the skill (chats in hand are
         finished)."""
@@ -415,7 +428,7 @@ class ServiceSystem:
         contact = agent.contact
         if contact is None:
             return
-        now = self.env.now
+        now = self.env._now
         agent.contact = agent.service = None
         step, work, error_draw, containment_draw = contact.route[contact.stage]
         resource = self.step_resource[step]
@@ -431,7 +444,7 @@ class ServiceSystem:
         contact.queue = queue
         queue.join_front(contact)
 
-    def close_doors(self, event: Timeout) -> None:
+    def close_doors(self, event: Call) -> None:
         """The last closing: agents who stay serve the customers still waiting; the backlog of deferrable
         work waits for the next opening (it is left, and counted, at the end of the run)."""
         self.parked_from = self.real_time_lanes
@@ -445,8 +458,21 @@ class ServiceSystem:
                 self.on_duty[resource] += change
 
     # -- scheduling ----------------------------------------------------------------------------------
-    def after(self, delay: float, callback, value) -> Timeout:
-        """Call ``callback(event)`` after ``delay`` minutes; ``event.value`` is ``value``."""
-        timeout = Timeout(self.env, delay, value)
-        timeout.callbacks.append(callback)
-        return timeout
+    def after(self, delay: float, callback, value) -> "Call":
+        """Call ``callback(event)`` after ``delay`` minutes; ``event.value`` is ``value``. The event goes
+        on SimPy's queue as SimPy's own timeouts do (same time, priority and sequence number, so the
+        order of events, and every result, is SimPy's), without a Timeout's checks and properties."""
+        call = Call(callback, value)
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), call))
+        return call
+
+    def run_events(self) -> None:
+        """SimPy's ``Environment.run()`` until nothing is scheduled, without its per-event method calls."""
+        env, queue = self.env, self._queue
+        while queue:
+            env._now, _, _, event = heappop(queue)
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                raise event._value
