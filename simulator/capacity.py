@@ -27,8 +27,13 @@ from simulator.scenario.model import Clock, Pool, Scenario
 @dataclass(frozen=True)
 class CapacityFlag:
     kind: str      # "unstable" (over the horizon) or "peak" (some intervals)
-    skill: str
+    skill: str     # the resource, or skills that share pools joined by " + "
     message: str
+
+    @property
+    def skills(self) -> set[str]:
+        """The skills (or resources) the flag is about."""
+        return set(self.skill.split(" + "))
 
 
 def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:

@@ -7,7 +7,6 @@ import re
 import string
 import warnings
 
-import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner

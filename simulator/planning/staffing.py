@@ -97,7 +97,8 @@ def meets_own_targets(result: RunResult, pool: str) -> bool:
     if not (targets.loc[own, "status"] == "met").all():
         return False
     skills = {skill for p in result.scenario.staff if p.name == pool for skill, _ in p.skills}
-    return not any(flag.kind in REJECTING_FLAGS and flag.skill in skills for flag in result.flags)
+    return not any(flag.kind in REJECTING_FLAGS and flag.skills & skills
+                   for flag in result.flags)
 
 
 def erlang_c_for_pool(scenario: Scenario, pool_name: str, erlangs: float) -> int | None:
