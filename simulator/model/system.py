@@ -45,13 +45,15 @@ MAX_REWORKS = 20   # after this many redone steps an error reaches the customer 
 
 
 class Call:
-    """The lightest event SimPy's queue can hold: one callback and a value (what ``after`` schedules)."""
+    """The lightest event SimPy's queue can hold: one callback and a value (what ``after`` schedules).
+    ``run_events`` calls the callback itself; the rest is what SimPy's own loop would look at."""
 
-    __slots__ = ("callbacks", "value", "_ok")
+    __slots__ = ("callback", "value", "callbacks", "_ok")
 
     def __init__(self, callback, value):
-        self.callbacks = [callback]
+        self.callback = callback
         self.value = value
+        self.callbacks = (callback,)
         self._ok = True
 
 
@@ -176,8 +178,8 @@ class ServiceSystem:
 
     # -- the journey ----------------------------------------------------------------------------
     def schedule_arrival(self, number: int) -> None:
-        if number < len(self.arrival_times):
-            self.after(self.arrival_times[number] - self.env._now, self.arrive, number)
+        if number < len(self.arrival_times):   # what ``after`` does, inlined: once per customer
+            heappush(self._queue, (self.arrival_times[number], NORMAL, next(self._eid), Call(self.arrive, number)))
 
     def arrive(self, event: Call) -> None:
         """A customer makes contact; the next one is due at their own arrival time."""
@@ -471,7 +473,10 @@ class ServiceSystem:
         env, queue = self.env, self._queue
         while queue:
             env._now, _, _, event = heappop(queue)
-            callbacks, event.callbacks = event.callbacks, None
+            if type(event) is Call:       # ours: one callback, never failed
+                event.callback(event)
+                continue
+            callbacks, event.callbacks = event.callbacks, None     # any other SimPy event, as SimPy does
             for callback in callbacks:
                 callback(event)
             if not event._ok and not hasattr(event, "_defused"):
