@@ -85,11 +85,9 @@ class RunResult:
     def agents(self) -> pd.DataFrame:
         """Who can do the work: one row per member of staff (``<pool>-<n>``) and per bot session
         (``<automation>-<n>``), in the numbering the records use, with its pool and whether it is a person."""
-        rows = [(f"{pool.name}-{member + 1}", pool.name, True) for pool in self.scenario.staff
-                for member in range(pool.headcount)]
-        rows += [(f"{tool.name}-{unit + 1}", tool.name, False) for tool in self.scenario.automation
-                 for unit in range(tool.capacity)]
-        return pd.DataFrame(rows, columns=["agent", "pool", "person"])
+        from simulator.model.staff import agent_names
+
+        return pd.DataFrame(agent_names(self.scenario), columns=["agent", "pool", "person"])
 
     def _per_replication(self, make) -> pd.DataFrame:
         frames = []

@@ -27,6 +27,7 @@ from simulator.errors import InputError, SimulatorError
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.model import Scenario
 from simulator.metrics.calendar import by_day, by_weekday_interval
+from simulator.model.staff import agent_names
 from simulator.scenario.resolve import resolved_yaml
 from simulator.planning.staffing import Staffing
 from simulator.sweep import Sweep
@@ -215,7 +216,7 @@ def log_frame(scenario, tables) -> pd.DataFrame:
     channel_of = np.array([s.channel for s in streams], dtype=object)
     names = np.array([s.name for s in streams], dtype=object)
     processes = np.array([s.process for s in streams], dtype=object)
-    agents = np.array([f"{p.name}-{k + 1}" for p in scenario.staff for k in range(p.headcount)] or [""], dtype=object)
+    agents = np.array([name for name, _, person in agent_names(scenario) if person] or [""], dtype=object)
     frame = pd.DataFrame({
         "contact_id": np.arange(len(arrived))[keep],
         "arrival": pd.to_datetime(arrival[keep]).strftime("%Y-%m-%d %H:%M:%S.%f").str[:-3],

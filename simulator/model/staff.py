@@ -145,6 +145,15 @@ def routing_rank(policy: str, level: int, cost_rank: int) -> int:
     return 0  # longest_idle: one group, ordered by idle time
 
 
+def agent_names(scenario) -> list[tuple[str, str, bool]]:
+    """(name, pool, is a person) of every agent, in the numbering the model and its records use: each
+    pool's members (``<pool>-<n>``), then each automation's sessions (``<automation>-<n>``)."""
+    names = [(f"{pool.name}-{member + 1}", pool.name, True) for pool in scenario.staff
+             for member in range(pool.headcount)]
+    return names + [(f"{tool.name}-{unit + 1}", tool.name, False) for tool in scenario.automation
+                    for unit in range(tool.capacity)]
+
+
 def build_staff(scenario: Scenario, resources: list[str],
                 trained: dict[int, dict[str, int]] | None = None) -> tuple[list[Agent], list[IdleAgents]]:
     """Every agent of every pool (with the levels training gave them), then every automation's bots
@@ -157,6 +166,7 @@ def build_staff(scenario: Scenario, resources: list[str],
     ranks = 5 if scenario.routing in ("most_skilled", "least_skilled") else max(len(costs), 1)
     idle = [IdleAgents(ranks) for _ in resources]
     agents: list[Agent] = []
+    names = [name for name, _, _ in agent_names(scenario)]
     for pool_number, pool in enumerate(scenario.staff):
         pool_levels = [0] * len(resources)
         for skill, level in pool.skills:
@@ -167,7 +177,7 @@ def build_staff(scenario: Scenario, resources: list[str],
                 levels[resources.index(skill)] = level
             speed = [speeds[level] if level else 0.0 for level in levels]
             error_factor = [factors[level] if level else 0.0 for level in levels]
-            agent = Agent(len(agents), f"{pool.name}-{member + 1}", pool_number, speed, levels, error_factor)
+            agent = Agent(len(agents), names[len(agents)], pool_number, speed, levels, error_factor)
             for number, level in enumerate(levels):
                 if level:
                     rank = routing_rank(scenario.routing, level, costs.index(pool.cost_per_hour))
@@ -178,7 +188,7 @@ def build_staff(scenario: Scenario, resources: list[str],
         levels = [3 if n == number else 0 for n in range(len(resources))]
         speed = [1.0 if n == number else 0.0 for n in range(len(resources))]
         for unit in range(tool.capacity):
-            bot = Agent(len(agents), f"{tool.name}-{unit + 1}", len(scenario.staff) + tool_number, speed, levels,
+            bot = Agent(len(agents), names[len(agents)], len(scenario.staff) + tool_number, speed, levels,
                         list(speed), person=False)
             bot.idle_lists.append(idle[number].groups[0])
             agents.append(bot)
