@@ -21,6 +21,7 @@ import click
 from simulator import __version__
 from simulator.errors import InputError, SimulatorError, Terminated
 from simulator.executors import default_jobs
+from simulator.scenario.reader import MAX_REPLICATIONS
 
 
 class _CleanErrors(click.Group):
@@ -107,7 +108,7 @@ def run_options(folder: str, with_json: bool = True, with_files: bool = True):
     """The options of every command that runs replications, declared once (``with_files``: the charts and
     report switches, for commands that write them)."""
     options = [
-        click.option("--replications", "-r", type=click.IntRange(min=1),
+        click.option("--replications", "-r", type=click.IntRange(1, MAX_REPLICATIONS),
                      help="Override the scenario's replications (the baseline's, when comparing)."),
         click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the scenario's seed."),
         click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"),
@@ -511,7 +512,7 @@ def film_times(scenario, start: str | None, end: str | None, speed: str | None, 
 
 @main.command()
 @click.argument("name", required=False)
-@click.option("--replications", "-r", type=click.IntRange(min=1), help="Override the lesson's replications.")
+@click.option("--replications", "-r", type=click.IntRange(1, MAX_REPLICATIONS), help="Override the lesson's replications.")
 @click.option("--seed", "-s", type=click.IntRange(min=0), help="Override the lesson's seed.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True,
               help="Folder that receives <lesson-slug>/<run-id>-lesson/.")

@@ -101,8 +101,8 @@ def test_missing_file_and_folder(tmp_path):
 def test_bad_forecast_csv(tmp_path):
     (tmp_path / "forecast.csv").write_text("start,volume\n08:00,10\n09:00,x\n")
     text = VALID.replace("{per_hour: [60, 90, 80, 50]}", "{csv: forecast.csv}")
-    check(tmp_path, text, "demand.calls.arrivals.csv:", "forecast.csv, line 3")
-    check(tmp_path, VALID.replace("{per_hour: [60, 90, 80, 50]}", "{csv: missing.csv}"), "cannot read the forecast file")
+    check(tmp_path, text, "demand.calls.arrivals.csv:", "forecast.csv, row 3, column 'volume': expected a number >= 0, got 'x'")
+    check(tmp_path, VALID.replace("{per_hour: [60, 90, 80, 50]}", "{csv: missing.csv}"), "missing.csv: no such forecast file")
 
 
 def test_bad_command_line_options_exit_2(tmp_path):
@@ -361,4 +361,4 @@ def test_forecast_files_as_spreadsheets_export_them(tmp_path):
     path.write_text(text)
     assert CliRunner().invoke(main, ["validate", str(path)]).exit_code == 0
     (tmp_path / "bom.csv").write_text("start,volume\n08:00,30\n10:00\n")
-    check(tmp_path, text, "bom.csv, row 3: has fewer fields than the header")
+    check(tmp_path, text, "bom.csv, row 3: has 1 field, the header 2 (start, volume)")

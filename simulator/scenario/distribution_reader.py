@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from simulator.distributions import (Constant, Distribution, Empirical, Erlang, Exponential, Gamma,
                                      LogNormal, TruncatedNormal, Triangular, Uniform, Weibull)
-from simulator.scenario.reader import MISSING, Invalid, Node, duration, positive_duration, read_csv_rows
+from simulator.scenario.reader import MISSING, Invalid, Node, duration, positive_duration, read_csv_table
 from simulator.units import UnitError
 
 
@@ -117,20 +117,25 @@ def _raise_column(value: Any) -> str:
 
 
 def _empirical_from_csv(node: Node, base_dir: Path, column: str) -> Distribution | None:
-    read = read_csv_rows(node, base_dir, "sample file")
-    if read is None:
+    from simulator.data.tables import separator_hint
+
+    table = read_csv_table(node, base_dir, "sample file")
+    if table is None:
         return None
-    path, rows = read
-    if not rows or column not in rows[0]:
-        found = ", ".join(rows[0]) if rows else "no rows"
-        node.problem(f"the CSV file {path} has no column '{column}' (found: {found})")
+    if column not in table.columns:
+        node.problem(f"the CSV file {table.path} has no column '{column}' (found: {', '.join(table.columns)})")
+        return None
+    if not table.rows:
+        node.problem(f"the CSV file {table.path} has no rows")
         return None
     values = []
-    for number_, row in enumerate(rows, start=2):
+    for index, row in enumerate(table.rows):
         try:
-            values.append(duration(row[column].strip()))
-        except (UnitError, Invalid, AttributeError):
-            node.problem(f"{path}, line {number_}, column '{column}': must be a duration, got {row[column]!r}")
+            values.append(duration(row[column].replace(",", ".") if table.decimal == "," else row[column]))
+        except (UnitError, Invalid):
+            node.problem(f"{table.where(index, column)}: expected a duration (4.5, or 4.5min, 30s), "
+                         f"got {row[column]!r}{separator_hint(row[column], table.decimal)}")
             return None
     return Empirical(tuple(values))
+
 

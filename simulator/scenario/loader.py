@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Sequence
 
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
@@ -21,15 +20,19 @@ from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING
                                       Scenario, ShiftRules, StaffedCurves,
                                       Segment, Shift, SkillLevel, Step, Training, WEEKDAYS, staffed_by_days,
                                       weekday_label, weekdays_in)
-from simulator.scenario.reader import (MAX_BACKLOG, MAX_CAPACITY, MAX_DAYS, MAX_HEADCOUNT, MAX_PER_HOUR,
+from simulator.scenario.reader import (MAX_AGENTS, MAX_BACKLOG, MAX_CAPACITY, MAX_CONTACTS, MAX_DAYS, MAX_HEADCOUNT,
+                                       MAX_INTERVALS, MAX_PER_HOUR,
                                        MAX_REPLICATIONS, MISSING, Invalid, Node, Report, duration, number, one_of,
-                                       positive_duration, read_csv_rows, share, text, whole_number)
-from simulator.errors import Problem, ScenarioError
+                                       positive_duration, read_csv_table, share, text, whole_number)
+from simulator.errors import InputError, Problem, ScenarioError
 from simulator.scenario.overrides import apply_overrides
 from simulator.scenario.targets_reader import (Names, check_target_scopes, read_service_level, read_targets,
                                                resolve_service_level)
 from simulator.scenario.yaml_source import read_yaml_file
 from simulator.units import UnitError, format_clock, format_duration, parse_clock, parse_duration
+
+if TYPE_CHECKING:
+    from simulator.data.tables import TextTable
 
 TOP_LEVEL = {
     "name": "the scenario's title",
@@ -56,10 +59,9 @@ LATER_TOP_LEVEL: dict[str, str] = {}
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read, validate and build the scenario in ``path`` (with ``overrides`` by dotted path applied
-    first); raise ScenarioError listing every problem."""
-    path = Path(path)
-    data = read_yaml_file(path)
-    return _build_with(data, path, overrides or {}, "--set")
+    first); raise ScenarioError listing every problem. Its variants are checked too, as ``validate``
+    checks them: a file is valid for every command or for none."""
+    return load_variants(path, overrides)["baseline"]
 
 
 def load_variants(path: str | Path, overrides: dict[str, Any] | None = None) -> dict[str, Scenario]:
@@ -132,6 +134,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     _check_references(root, names)
     if clock is not None:
         _hint_units(root, clock, channels, demand, processes)
+        _check_scale(root, clock, demand, staff)
     report.raise_if_any()
     return Scenario(
         name=name, description=description.strip(), clock=clock, replications=replications, seed=seed,
@@ -140,6 +143,34 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
         satisfaction=satisfaction, training=training, service_level=service_level, source=source,
         warnings=tuple(str(w) for w in report.warnings),
     )
+
+
+def _check_scale(root: Node, clock: Clock, demand: list[Demand] | None, staff: list[Pool] | None) -> None:
+    """The limits of a whole run (docs/scenario-format.md, "Limits"), checked before anything is allocated:
+    agents over all pools, reporting intervals, and contacts expected in one replication."""
+    agents = sum(pool.headcount for pool in staff or ())
+    if agents > MAX_AGENTS:
+        root.child("staff").problem(f"has {agents:,} agents over its pools and shifts; at most {MAX_AGENTS:,} "
+                                    "(a limit: docs/scenario-format.md)")
+    if clock.intervals > MAX_INTERVALS:
+        root.child("clock").child("interval").problem(
+            f"makes {clock.intervals:,} reporting intervals over {clock.days} day(s); at most {MAX_INTERVALS:,} "
+            "(a limit: docs/scenario-format.md): choose a longer interval or fewer days")
+    expected = sum(expected_contacts(stream, clock) for stream in demand or ())
+    if expected > MAX_CONTACTS:
+        root.child("demand").problem(
+            f"expects {expected:,.0f} contacts in one replication over {clock.days} day(s); at most "
+            f"{MAX_CONTACTS:,} (a limit: docs/scenario-format.md): simulate fewer days or a sample of the volume")
+
+
+def expected_contacts(stream: Demand, clock: Clock) -> float:
+    """Contacts the stream is expected to bring over the run (its backlog included; repeats not)."""
+    period = stream.arrivals.period_length(clock.day_length)
+    days = {}
+    for day in range(clock.days):   # days share a profile unless dated or by weekday: add each once
+        rates = stream.arrivals.rates_on(clock, day)
+        days[id(rates)] = (days.get(id(rates), (0, rates))[0] + 1, rates)
+    return stream.backlog + sum(count * sum(rates) * period / 60 for count, rates in days.values())
 
 
 def raw_names(root: Node) -> Names:
@@ -871,107 +902,114 @@ def _read_forecast_csv(node: Node, clock: Clock | None, base_dir: Path, channel:
     date and time, each day its own) and a ``volume`` column (contacts in the period). Each day's periods
     must be equal and cover the day. A file with a ``channel`` column (as ``servicesim forecast`` writes for
     several channels) gives each demand stream the rows of its own channel."""
-    read = read_csv_rows(node, base_dir, "forecast file")
-    if read is None:
+    table = read_csv_table(node, base_dir, "forecast file")
+    if table is None:
         return None
-    path, rows = read
-    columns = {c.strip().lower(): c for c in (rows[0].keys() if rows else [])}
-    if rows and "channel" in columns and channel is not None:
-        rows = [row for row in rows if (row[columns["channel"]] or "").strip() == channel]
+    start, volume, channel_column = table.column("start"), table.column("volume"), table.column("channel")
+    if not table.rows or start is None or volume is None:
+        node.problem(f"the forecast file {table.path} needs columns start and volume and at least one row")
+        return None
+    rows = range(len(table.rows))
+    if channel_column is not None and channel is not None:
+        rows = [i for i in rows if table.rows[i][channel_column] == channel]
         if not rows:
-            node.problem(f"the forecast file {path} has a channel column but no rows for channel {channel}")
+            node.problem(f"the forecast file {table.path} has a channel column but no rows for channel {channel}")
             return None
-    if rows and "start" in columns and _dated(rows[0][columns["start"]]):
-        return _read_dated_forecast(node, clock, path, rows, columns)
-    read = _read_day_csv(node, clock, base_dir, "forecast file", "volume", float)
+    if _dated(table.rows[rows[0]][start]):
+        return _read_dated_forecast(node, clock, table, rows, start, volume)
+    read = _read_day_rows(node, clock, table, rows, start, volume)
     if read is None:
         return None
-    path, period, volumes = read
-    return ArrivalProfile(tuple(v * 60 / period for v in volumes), source=str(path))
+    period, volumes = read
+    rates = tuple(v * 60 / period for v in volumes)
+    if _over_rate_limit(node, table, rates):
+        return None
+    return ArrivalProfile(rates, source=str(table.path))
+
+
+def _over_rate_limit(node: Node, table: TextTable, rates: tuple[float, ...]) -> bool:
+    """Whether a forecast's volumes make a rate beyond MAX_PER_HOUR (a problem is recorded)."""
+    if max(rates, default=0.0) > MAX_PER_HOUR:
+        node.problem(f"the forecast file {table.path}: a period's volume makes {max(rates):,.0f} arrivals an hour; "
+                     f"at most {MAX_PER_HOUR:,.0f} (a limit: docs/scenario-format.md)")
+        return True
+    return False
 
 
 def _dated(text: str) -> bool:
     return len(text.strip()) >= 10 and text.strip()[4] == "-" and text.strip()[7] == "-"
 
 
-def _read_dated_forecast(node: Node, clock: Clock | None, path: Path, rows: list[dict],
-                         columns: dict[str, str]) -> ArrivalProfile | None:
+def _read_dated_forecast(node: Node, clock: Clock | None, table: TextTable, rows: Sequence[int], start: str,
+                         volume: str) -> ArrivalProfile | None:
     """A forecast with a date and time per row: every simulated day its own rates."""
-    if "volume" not in columns:
-        node.problem(f"the forecast file {path} needs columns start and volume")
-        return None
     if clock is None:
         return None
     if not clock.start_date:
-        node.problem(f"the forecast file {path} has dates: give clock.start_date (and closed days) to place them")
+        node.problem(f"the forecast file {table.path} has dates: give clock.start_date (and closed days) to place them")
         return None
     by_date: dict[str, list[tuple[float, float]]] = {}
-    for line, row in enumerate(rows, start=2):
-        raw_start, raw_volume = row[columns["start"]].strip(), (row[columns["volume"]] or "").strip()
+    for index in rows:
+        raw_start = table.rows[index][start]
         try:
             when = dt.datetime.fromisoformat(raw_start.replace(" ", "T", 1))
-            volume = float(raw_volume)
-            if volume < 0 or not math.isfinite(volume):
-                raise ValueError
         except ValueError:
-            node.problem(f"{path}, line {line}: start must be a date and time (2026-12-07 08:00) and volume a "
-                         f"number >= 0, got {raw_start!r} and {raw_volume!r}")
+            node.problem(f"{table.where(index, start)}: expected a date and time (2026-12-07 08:00), got {raw_start!r}")
+            return None
+        try:
+            amount = table.number(index, volume)
+        except InputError as problem:
+            node.problem(str(problem))
             return None
         minutes = when.hour * 60 + when.minute - (clock.open_at or 0.0)
-        by_date.setdefault(when.date().isoformat(), []).append((minutes, volume))
+        by_date.setdefault(when.date().isoformat(), []).append((minutes, amount))
     days = {}
     for date, entries in by_date.items():
         period = clock.day_length / len(entries)
-        if any(abs(start - k * period) > 1e-6 for k, (start, _) in enumerate(sorted(entries))):
-            node.problem(f"the forecast file {path}: {date} must have {len(entries)} equal periods covering the day "
-                         f"from opening")
+        if any(abs(begin - k * period) > 1e-6 for k, (begin, _) in enumerate(sorted(entries))):
+            node.problem(f"the forecast file {table.path}: {date} must have {len(entries)} equal periods covering "
+                         f"the day from opening")
             return None
         days[date] = tuple(v * 60 / period for _, v in sorted(entries))
     missing = [d.isoformat() for d in clock.dates if d.isoformat() not in days]
     if missing:
-        node.problem(f"the forecast file {path} has no rows for {', '.join(missing[:3])}"
+        node.problem(f"the forecast file {table.path} has no rows for {', '.join(missing[:3])}"
                      f"{' ...' if len(missing) > 3 else ''} (simulated days)")
         return None
+    if any(_over_rate_limit(node, table, rates) for rates in days.values()):
+        return None
     first = days[clock.dates[0].isoformat()]
-    return ArrivalProfile(first, source=str(path), by_date=tuple(sorted(days.items())))
+    return ArrivalProfile(first, source=str(table.path), by_date=tuple(sorted(days.items())))
 
 
-def _read_day_csv(node: Node, clock: Clock | None, base_dir: Path, what: str, column: str,
-                  kind: Callable[[str], float]) -> tuple[Path, float, list[float]] | None:
-    """A file of equal periods covering one day: a ``start`` column (clock time or minutes after opening)
-    and one of values (``kind`` parses each, which must be >= 0): its path, period and values."""
-    read = read_csv_rows(node, base_dir, what)
-    if read is None:
-        return None
-    path, rows = read
-    columns = {c.strip().lower(): c for c in (rows[0].keys() if rows else [])}
-    if not rows or "start" not in columns or column not in columns:
-        node.problem(f"the {what} {path} needs columns start and {column} and at least one row")
-        return None
+def _read_day_rows(node: Node, clock: Clock | None, table: TextTable, rows: Sequence[int], start: str, column: str,
+                   whole: bool = False, at_most: float | None = None) -> tuple[float, list[float]] | None:
+    """Rows of equal periods covering one day: a ``start`` column (clock time or minutes after opening)
+    and ``column`` of numbers >= 0 (whole numbers, with ``whole``): the period and the values."""
     if clock is None:
         return None
     starts, values = [], []
-    for line, row in enumerate(rows, start=2):
-        raw_start, raw_value = row[columns["start"]].strip(), row[columns[column]].strip()
+    for index in rows:
+        raw_start = table.rows[index][start]
         try:
-            start = parse_clock(raw_start) - (clock.open_at or 0.0) if ":" in raw_start \
-                else parse_duration(raw_start)
-            value = kind(raw_value)
-            if value < 0 or not math.isfinite(value):
-                raise ValueError
+            starts.append(parse_clock(raw_start) - (clock.open_at or 0.0) if ":" in raw_start
+                          else parse_duration(raw_start))
         except (UnitError, ValueError):
-            node.problem(f"{path}, line {line}: start must be a clock time or minutes and {column} a "
-                         f"{'whole number' if kind is int else 'number'} >= 0, got {raw_start!r} and {raw_value!r}")
+            node.problem(f"{table.where(index, start)}: expected a clock time (08:30) or minutes after opening, "
+                         f"got {raw_start!r}")
             return None
-        starts.append(start)
-        values.append(value)
+        try:
+            values.append(table.number(index, column, whole=whole, at_most=at_most))
+        except InputError as problem:
+            node.problem(str(problem))
+            return None
     period = clock.day_length / len(rows)
     expected = [i * period for i in range(len(rows))]
     if any(abs(a - b) > 1e-6 for a, b in zip(starts, expected)):
-        node.problem(f"the {what} {path} must have {len(rows)} equal periods covering the day from "
+        node.problem(f"the file {table.path} must have {len(rows)} equal periods covering the day from "
                      f"opening: starts {', '.join(clock.label(t) for t in expected)}")
         return None
-    return path, period, values
+    return period, values
 
 
 def _read_staffed(node: Node, clock: Clock | None, base_dir: Path) -> StaffedCurves | None:
@@ -1014,11 +1052,20 @@ def _read_staffing_curve(node: Node, clock: Clock | None, base_dir: Path) -> tup
         if not node.value:
             node.problem("must not be an empty list")
             return None
-        counts = [element.parse(whole_number(0)) for element in node.elements()]
+        counts = [element.parse(whole_number(0, limit=MAX_HEADCOUNT)) for element in node.elements()]
         return None if None in counts else tuple(counts)
     if isinstance(node.value, dict) and set(node.value) == {"csv"}:
-        read = _read_day_csv(node.child("csv"), clock, base_dir, "staffing file", "count", int)
-        return None if read is None else tuple(int(v) for v in read[2])
+        table = read_csv_table(node.child("csv"), base_dir, "staffing file")
+        if table is None:
+            return None
+        start, count = table.column("start"), table.column("count")
+        if not table.rows or start is None or count is None:
+            node.child("csv").problem(f"the staffing file {table.path} needs columns start and count and at least "
+                                      "one row")
+            return None
+        read = _read_day_rows(node.child("csv"), clock, table, range(len(table.rows)), start, count, whole=True,
+                              at_most=MAX_HEADCOUNT)
+        return None if read is None else tuple(int(v) for v in read[1])
     node.problem("must be a list of agents per period of the day (e.g. [8, 12, 12, 10]), {csv: file}, or a mapping "
                  "of weekdays to those (mon: [...], tue-fri: [...])")
     return None

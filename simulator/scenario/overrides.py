@@ -15,9 +15,8 @@ import copy
 import difflib
 from typing import Any
 
-import yaml
-
-from simulator.errors import InputError
+from simulator.errors import InputError, ScenarioError
+from simulator.scenario.yaml_source import UNWRITABLE, parse_yaml_text
 from simulator.units import UnitError, format_clock, parse_clock
 
 
@@ -26,10 +25,13 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
         raise InputError(f"--set {text!r}: expected PATH=VALUE, e.g. staff.agents.headcount=16")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise InputError(f"--set {text!r}: the value is not valid YAML ({exc})") from None
+    try:   # the file's own reader: the same limits, merge keys and checks of text
+        value = parse_yaml_text(raw, "--set") if raw.strip() else None
+    except ScenarioError as error:
+        raise InputError(f"--set {ascii(text)[1:-1] if UNWRITABLE.search(text) else text!r}: "
+                         f"{error.problems[0].message}") from None
+    if UNWRITABLE.search(path):
+        raise InputError(f"--set {ascii(text)}: the path contains a control character or lone surrogate")
     return path.strip(), value
 
 

@@ -7,16 +7,18 @@ and returns ``None``, so one pass over a file reports all of its problems.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from simulator.errors import Problem, ScenarioError
+from simulator.errors import InputError, Problem, ScenarioError
 from simulator.scenario.yaml_source import YamlList, YamlMap
 from simulator.units import UnitError, parse_duration
+
+if TYPE_CHECKING:
+    from simulator.data.tables import TextTable
 
 
 class Invalid(ValueError):
@@ -133,34 +135,40 @@ class Node:
         return None
 
 
-def read_csv_rows(node: Node, base_dir: Path, what: str) -> tuple[Path, list[dict[str, str]]] | None:
-    """Rows of the CSV file named by ``node`` (relative to the scenario file), or None after a problem."""
+def read_csv_table(node: Node, base_dir: Path, what: str) -> TextTable | None:
+    """The CSV file named by ``node`` (relative to the scenario file) as text, read by the one reader of
+    every CSV (:func:`simulator.data.tables.read_text_table`: field counts, encodings, separators); None
+    after a problem, which names the file and row."""
+    from simulator.data.tables import read_text_table
+
     if not isinstance(node.value, str) or not node.value.strip():
         node.problem(f"must be the name of a CSV file, got {_describe(node.value)}")
         return None
-    path = (base_dir / node.value).resolve()
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:   # "CSV UTF-8" from Excel starts with a BOM
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        node.problem(f"cannot read the {what} {path} ({getattr(exc, 'strerror', None) or exc})")
+        return read_text_table((base_dir / node.value).resolve(), what)
+    except InputError as problem:
+        node.problem(str(problem))
         return None
-    for number, row in enumerate(rows, start=2):
-        if None in row or None in row.values():    # more fields than the header, or fewer
-            node.problem(f"the {what} {path}, row {number}: has {'more' if None in row else 'fewer'} fields than "
-                         "the header")
-            return None
-    return path, rows
 
 
 def _describe(value: object) -> str:
     if value is MISSING or value is None:
         return "nothing"
+    if isinstance(value, str) and _numeric_text(value):
+        return f"{value!r} (text: YAML reads {value} as text; write {float(value):.1e})".replace("e+0", "e+")
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
     return repr(value)
+
+
+def _numeric_text(value: str) -> bool:
+    """Whether YAML left a number as text (``1e12``: YAML 1.1 wants a point and a sign, ``1.0e+12``)."""
+    try:
+        return "e" in value.lower() and math.isfinite(float(value))
+    except ValueError:
+        return False
 
 
 # -- limits: what a scenario may ask for (docs/scenario-format.md, "Limits"); beyond them a run would
@@ -172,6 +180,9 @@ MAX_REPLICATIONS = 10_000
 MAX_DAYS = 731                # simulated days: two years
 MAX_PER_HOUR = 100_000.0      # arrivals an hour of one demand stream
 MAX_BACKLOG = 1_000_000       # contacts waiting at the first opening
+MAX_AGENTS = 20_000           # agents over every pool and shift: each is an object in the simulation
+MAX_CONTACTS = 5_000_000      # contacts expected in one replication (about 1 kB of memory each as it runs)
+MAX_INTERVALS = 100_000       # reporting intervals over the run (days x intervals a day)
 
 
 # -- parsers: each returns the value or raises Invalid with what was expected -----------------
