@@ -1,7 +1,8 @@
 """Charts an analyst can paste into a slide: titled, labelled with units, targets drawn, CIs shown.
 
 matplotlib with the headless Agg backend (set on the figure's canvas, not process-wide); every chart
-is written as PNG and SVG. Each function takes results already computed and returns the paths it wrote.
+is written as PNG, and as SVG too when asked (:mod:`simulator.chart_formats`, ``--svg``). Each function
+takes results already computed and returns the paths it wrote.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from simulator.chart_formats import chart_formats
 from simulator.console import format_value
 from simulator.experiment import Comparison, RunResult
 from simulator.fonts import use_fonts
@@ -39,7 +41,7 @@ def _figure() -> Figure:
 
 
 def _save(figure: Figure, folder: Path, name: str) -> list[Path]:
-    paths = [folder / f"{name}.png", folder / f"{name}.svg"]
+    paths = [folder / f"{name}.{extension}" for extension in chart_formats()]
     for path in paths:
         figure.savefig(path)
     return paths
@@ -384,18 +386,35 @@ def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
     return _save(figure, folder, "satisfaction")
 
 
-def run_charts(result: RunResult, folder: Path) -> list[Path]:
-    """The charts of a run, written into its results folder."""
-    from simulator import views   # the views build on this module's helpers
-    return (service_level_by_interval(result, folder) + targets_by_interval(result, folder)
-            + service_level_heatmap(result, folder)
-            + wait_distribution(result, folder)
-            + staffing_by_interval(result, folder) + queue_by_interval(result, folder)
-            + backlog_by_interval(result, folder) + backlog_age_by_interval(result, folder)
-            + response_time_by_interval(result, folder) + quality(result, folder)
-            + views.time_breakdown(result, folder) + views.replication_spread(result, folder)
-            + views.agent_timeline(result, folder) + views.process_map(result, folder)
-            + satisfaction_distribution(result, folder))
+def run_charts(result: RunResult, folder: Path, jobs: int | None = None) -> list[Path]:
+    """The charts of a run, written into its results folder, drawn on up to ``jobs`` processes (default:
+    every core; each chart is independent of the others, and the order of the paths is the same)."""
+    from simulator.executors import map_locally
+
+    drawn = map_locally(_draw_run_chart, list(RUN_CHARTS), (result, folder, chart_formats()), jobs)
+    return [path for paths in drawn for path in paths]
+
+
+# the charts of a run in reading order (the report shows them so): (module, function) of each
+RUN_CHARTS = (
+    ("charts", "service_level_by_interval"), ("charts", "targets_by_interval"), ("charts", "service_level_heatmap"),
+    ("charts", "wait_distribution"), ("charts", "staffing_by_interval"), ("charts", "queue_by_interval"),
+    ("charts", "backlog_by_interval"), ("charts", "backlog_age_by_interval"), ("charts", "response_time_by_interval"),
+    ("charts", "quality"), ("views", "time_breakdown"), ("views", "replication_spread"), ("views", "agent_timeline"),
+    ("views", "process_map"), ("charts", "satisfaction_distribution"),
+)
+
+
+def _draw_run_chart(shared: tuple[RunResult, Path, tuple[str, ...]], chart: tuple[str, str]) -> list[Path]:
+    """One chart of :data:`RUN_CHARTS` (in a worker of :func:`run_charts`, or here)."""
+    import importlib
+
+    from simulator.chart_formats import set_chart_formats
+
+    result, folder, formats = shared
+    set_chart_formats("svg" in formats)
+    module, name = chart
+    return getattr(importlib.import_module(f"simulator.{module}"), name)(result, folder)
 
 
 def comparison_charts(comparison: Comparison, folder: Path,

@@ -104,6 +104,12 @@ def _engine(jobs: int | None, executor: str, address: str | None):
     return Engine(executor, jobs or default_jobs(), address)
 
 
+def _svg_charts(context: click.Context, parameter: click.Parameter, svg: bool) -> None:
+    from simulator.chart_formats import set_chart_formats
+
+    set_chart_formats(svg)
+
+
 def run_options(folder: str, with_json: bool = True, with_files: bool = True):
     """The options of every command that runs replications, declared once (``with_files``: the charts and
     report switches, for commands that write them)."""
@@ -120,11 +126,13 @@ def run_options(folder: str, with_json: bool = True, with_files: bool = True):
                      help="local processes, or a Dask cluster (a local one unless --address)."),
         click.option("--address", metavar="tcp://HOST:PORT",
                      help="With --executor dask: the scheduler of a running cluster."),
-        click.option("--no-charts", "no_charts", is_flag=True, help="Write no charts (PNG and SVG)."),
+        click.option("--no-charts", "no_charts", is_flag=True, help="Write no charts."),
+        click.option("--svg", is_flag=True, expose_value=False, callback=_svg_charts,
+                     help="Write each chart as SVG too (beside the PNG), for slides and print."),
         click.option("--report", "with_report", is_flag=True, help="Also write report.html (self-contained)."),
     ]
     if not with_files:
-        options = options[:-2]
+        options = options[:-3]
     if with_json:
         options.insert(3, click.option("--json", "as_json", is_flag=True,
                                        help="Print the results as JSON on stdout (no table)."))

@@ -76,7 +76,7 @@ def test_a_second_ctrl_c_changes_nothing(tmp_path):
 
 def test_sigterm_while_the_results_are_written_leaves_no_staging_folder(tmp_path):
     out = tmp_path / "out"
-    process = start(out, "-r", "4")                     # charts make the write-up long enough to catch
+    process = start(out, "-r", "4", "--svg")            # charts make the write-up long enough to catch
     wait_for(lambda: any(p.name.startswith(".") for p in out.glob("*/*")))
     returned, seconds, stderr = stop(process, signal.SIGTERM)
     assert returned == 143 and seconds < 2.0

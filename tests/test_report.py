@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
@@ -57,14 +58,21 @@ def run(*args: str, out: Path) -> Path:
     return folder / "report.html"
 
 
-def test_a_run_report_has_every_section(tmp_path):
-    checker = check(run("run", str(SCENARIOS / "contact_centre.yaml"), "-r", "2", "--set", "clock.days=1", out=tmp_path))
+@pytest.fixture(scope="module")
+def contact_centre_report(tmp_path_factory) -> Path:
+    """One run of the contact centre over two days with its report, read by several tests."""
+    return run("run", str(SCENARIOS / "contact_centre.yaml"), "-r", "2", "--set", "clock.days=2",
+               out=tmp_path_factory.mktemp("contact_centre"))
+
+
+def test_a_run_report_has_every_section(contact_centre_report):
+    checker = check(contact_centre_report)
     for heading in ("Retail bank contact centre", "Targets", "KPIs, all contacts (waits: real-time contacts)",
                     "Charts", "By channel: phone", "By step: billing.follow_up", "By pool: agents", "Provenance"):
         assert heading in checker.headings, heading
     # the answer first: the verdicts right after the title, before any table of KPIs
     assert checker.headings.index("Targets") < checker.headings.index("KPIs, all contacts (waits: real-time contacts)")
-    assert len(checker.sources) == 14     # every chart (backlog, its age, response time, the four views too)
+    assert len(checker.sources) == 15     # every chart (backlog, its age, response time, the heat map, four views)
 
 
 def test_a_comparison_report_has_the_comparison(tmp_path):
@@ -85,10 +93,10 @@ def test_report_command_on_an_existing_folder_and_on_a_wrong_one(tmp_path):
     assert result.exit_code == 2 and "not a results folder" in result.stderr
 
 
-def test_charts_come_in_reading_order_the_answer_first(tmp_path):
+def test_charts_come_in_reading_order_the_answer_first(contact_centre_report):
     from simulator.report import _charts
 
-    folder = run("run", str(SCENARIOS / "contact_centre.yaml"), "-r", "2", "--set", "clock.days=2", out=tmp_path).parent
+    folder = contact_centre_report.parent
     captions = [part.split("<figcaption>")[1] for part in _charts(folder)]
     assert captions[0].startswith("Service level by interval")
     assert captions.index(next(c for c in captions if c.startswith("Of everyone who queued"))) < \

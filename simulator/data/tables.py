@@ -274,6 +274,7 @@ class TextTable:
     rows: tuple[dict[str, str], ...]
     lines: tuple[int, ...]
     decimal: str = "."
+    _numbers: dict = field(default_factory=dict, compare=False, repr=False)   # column -> (values, invalid)
 
     def column(self, name: str) -> str | None:
         """The file's name for the column ``name``, matched whatever its case and spaces."""
@@ -286,11 +287,14 @@ class TextTable:
     def number(self, index: int, column: str, at_least: float = 0.0, whole: bool = False,
                at_most: float | None = None) -> float:
         """The number in ``column`` of row ``index``; an InputError naming file, row and column otherwise."""
+        if column not in self._numbers:     # the column's numbers at once, by the rule of every file
+            raw_column = pd.Series([row[column].strip() for row in self.rows], dtype=object)
+            values, invalid = numbers_from_text(raw_column, self.decimal)
+            self._numbers[column] = (values.to_numpy(dtype=float), invalid)
         raw = self.rows[index][column].strip()
-        values, invalid = numbers_from_text(pd.Series([raw], dtype=object), self.decimal)
-        value = float(values.iloc[0])
+        value = float(self._numbers[column][0][index])
         kind = "a whole number" if whole else "a number"
-        if invalid[0] or not raw or value < at_least or (whole and value != int(value)):
+        if self._numbers[column][1][index] or not raw or value < at_least or (whole and value != int(value)):
             raise InputError(f"{self.where(index, column)}: expected {kind} >= {at_least:g}, got {raw!r}"
                              f"{separator_hint(raw, self.decimal)}")
         if at_most is not None and value > at_most:
