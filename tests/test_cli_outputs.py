@@ -103,7 +103,7 @@ def test_a_failure_while_writing_leaves_no_folder(tmp_path, monkeypatch):
     def broken(*_):
         raise OSError("disk full")
     monkeypatch.setattr("simulator.output.resolved_yaml", broken)
-    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "-r", "2")
+    result = run_cli("run", str(TEXTBOOK), "--out", str(tmp_path), "-r", "2", "--no-charts")
     assert result.exit_code == 1 and "disk full" in result.stderr and "Traceback" not in result.output
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
@@ -134,7 +134,8 @@ def test_the_resolved_scenario_gives_identical_results(tmp_path):
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_shipped_scenario_runs_quickly_with_sensible_kpis(path, tmp_path):
     started = time.perf_counter()
-    result = run_cli("run", str(path), "--out", str(tmp_path), "--no-charts")   # charts: tests/test_charts.py
+    # four replications (CI's first step runs the main job with its own): charts in tests/test_charts.py
+    result = run_cli("run", str(path), "--out", str(tmp_path), "--no-charts", "-r", "4")
     assert result.exit_code == 0, result.output
     assert time.perf_counter() - started < 30
     summary = pd.read_csv(only_run_folder(tmp_path) / "summary.csv").set_index(["metric", "scope"])

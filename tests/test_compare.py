@@ -119,7 +119,7 @@ def test_compare_needs_something_to_compare_and_set_works_on_run(tmp_path):
     result = CliRunner().invoke(main, ["compare", str(TEXTBOOK), "--out", str(tmp_path)])
     assert result.exit_code == 2 and "nothing to compare" in result.stderr
     result = CliRunner().invoke(main, ["run", str(TEXTBOOK), "-r", "2", "--set", "staff.agents.headcount=25",
-                                       "--out", str(tmp_path), "--quiet"])
+                                       "--out", str(tmp_path), "--quiet", "--no-charts"])
     assert result.exit_code == 0
     (folder,) = [p for p in tmp_path.glob("*/*") if p.is_dir()]
     assert "headcount: 25" in (folder / "scenario.yaml").read_text()

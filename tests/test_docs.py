@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from simulator.kpis import KPIS, markdown_table
 from simulator.scenario import build_scenario
 from simulator.scenario.yaml_source import parse_yaml_text
@@ -37,6 +39,7 @@ def test_python_snippets_in_the_docs_run(capsys, monkeypatch):
     assert "wait_mean" in capsys.readouterr().out
 
 
+@pytest.mark.slow   # a whole end-to-end check: pytest -m slow (.ci/run runs it)
 def test_the_python_example_runs(capsys):
     import runpy
     import sys

@@ -79,12 +79,12 @@ def test_the_whole_worked_example(tmp_path):
            "--forecast", str(tmp_path / "forecast.csv"), "--surveys", str(HISTORY / "surveys.csv"),
            "-o", str(tmp_path / "next_week.yaml"))
     out = str(tmp_path / "results")
-    staffed = json.loads(invoke("staff", str(tmp_path / "next_week.yaml"), "--out", out, "--json"))
+    staffed = json.loads(invoke("staff", str(tmp_path / "next_week.yaml"), "--out", out, "--json", "--no-charts"))
     assert {row["pool"]: row["required"] for row in staffed["staffing"]}["chat_team"] >= 5
     invoke("staff", str(tmp_path / "next_week.yaml"), "--per-interval", "--pool", "agents",
-           "--set", "staff.chat_team.headcount=5", "--out", out, "--quiet")
+           "--set", "staff.chat_team.headcount=5", "--out", out, "--quiet", "--no-charts")
     rostered = invoke("roster", str(tmp_path / "next_week.yaml"), "--pool", "agents",
-                      "--set", "staff.chat_team.headcount=5", "--out", out)
+                      "--set", "staff.chat_team.headcount=5", "--out", out, "--no-charts")
     assert "100 of 100 intervals meet their targets with the roster" in rostered
     invoke("calibrate", str(HISTORY / "contact_log.csv.gz"), "--scenario", str(HISTORY / "base.yaml"),
            "-o", str(tmp_path / "fitted.yaml"))

@@ -107,6 +107,7 @@ def test_two_lessons_have_korean_sheets_with_the_same_claims(name):
     assert re.search("[가-힣]", korean.template) and "{{ baseline." in korean.template
 
 
+@pytest.mark.slow   # a whole end-to-end check: pytest -m slow (.ci/run runs it)
 def test_a_korean_lesson_runs_and_checks_its_claims_in_korean(tmp_path):
     said = invoke("--lang", "ko", "lesson", "one_more_agent", "--no-animation", "--out", str(tmp_path))
     assert "# 높은 부하에서 상담원 한 명 더" in said and "## 이번 실행이 보여 주는가?" in said

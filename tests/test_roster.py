@@ -63,6 +63,7 @@ def test_weekly_tours_work_their_days_with_the_days_off_together():
     assert len(tours(ShiftRules(days_per_week=(3, 4), consecutive_days_off=False), (0, 1, 2, 3, 4, 5))) == 20 + 15
 
 
+@pytest.mark.slow   # a whole end-to-end check: pytest -m slow (.ci/run runs it)
 def test_a_roster_of_the_sinusoidal_day_holds_when_simulated_and_runs_as_a_scenario(tmp_path):
     from simulator.experiment import run_scenario
     from simulator.scenario.resolve import resolved_yaml

@@ -32,6 +32,7 @@ def test_the_textbook_queue_needs_what_erlang_c_says_within_one_agent():
     assert abs(row["required"] - row["erlang_c"]) <= 1
 
 
+@pytest.mark.slow   # a whole end-to-end check: pytest -m slow (.ci/run runs it)
 def test_a_pool_no_target_mentions_is_still_staffed_to_do_its_work():
     staffing = find_staffing(SCENARIOS / "contact_centre.yaml", {"replications": 3, "clock.days": 1})
     back_office = staffing.pools.set_index("pool").loc["back_office"]
