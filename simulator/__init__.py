@@ -11,8 +11,18 @@ command line (:mod:`simulator.cli`) is a thin layer over :mod:`simulator.experim
 __version__ = "0.1.0"
 
 from simulator.errors import InputError, ScenarioError, SimulatorError  # noqa: E402
-from simulator.scenario import Scenario, load_scenario  # noqa: E402
-from simulator.experiment import RunResult, run_scenario  # noqa: E402
+
+# the rest on first use (PEP 562): `servicesim --version` and `validate` need neither pandas nor the model
+_LAZY = {"Scenario": "simulator.scenario", "load_scenario": "simulator.scenario",
+         "RunResult": "simulator.experiment", "run_scenario": "simulator.experiment"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'simulator' has no attribute {name!r}")
 
 __all__ = [
     "__version__",

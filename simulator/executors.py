@@ -15,13 +15,15 @@ import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from simulator.errors import InputError, SimulatorError
-from simulator.replication import ReplicationOutput, run_replication
-from simulator.scenario.model import Scenario
 
-Task = tuple[Scenario, int, bool]   # (scenario, replication number, keep the full record)
+if TYPE_CHECKING:   # the model (and pandas) load when replications run, not when the command line starts
+    from simulator.replication import ReplicationOutput
+    from simulator.scenario.model import Scenario  # noqa: F401 (in the Task alias)
+
+Task = tuple["Scenario", int, bool]   # (scenario, replication number, keep the full record)
 
 
 def default_jobs() -> int:
@@ -47,6 +49,8 @@ def run_tasks(tasks: list[Task], jobs: int | Engine = 1, progress: Callable[[int
     """Run every task where ``jobs`` says (a number of local processes, or an Engine); results in task
     order, identical wherever they ran. ``on_output`` is given each output in this process as soon as it
     arrives (in any order), before ``progress`` hears of it: a spool writes and drops its records there."""
+    from simulator.replication import run_replication
+
     engine = jobs if isinstance(jobs, Engine) else Engine("local", jobs)
 
     def arrived(output: ReplicationOutput) -> None:
@@ -146,6 +150,8 @@ def _worker_signals() -> None:
 
 
 def _on_dask(tasks: list[Task], engine: Engine, arrived: Callable[[ReplicationOutput], None]) -> list[ReplicationOutput]:
+    from simulator.replication import run_replication
+
     try:
         from distributed import Client, LocalCluster, as_completed as dask_completed
     except ImportError:

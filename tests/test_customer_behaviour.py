@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import math
 
 import numpy as np
@@ -39,6 +41,7 @@ def test_forecast_uncertainty_multiplies_each_day_by_a_factor_with_mean_one_and_
     assert math.isclose(factors.std() / factors.mean(), 0.2, rel_tol=0.01)
 
 
+@pytest.mark.slow   # a long end-to-end or statistical check: pytest -m slow (.ci/run runs it)
 def test_forecast_uncertainty_widens_the_spread_of_offered_volume_as_derived():
     """Offered per day: Poisson given the factor, so variance = m + (cv m)^2 (about 31 and 300 here)."""
     exact = run_scenario(build(phone({}, per_hour=100, headcount=20, replications=60)))

@@ -39,6 +39,7 @@ def test_a_pool_no_target_mentions_is_still_staffed_to_do_its_work():
     assert back_office["required"] >= 4      # about 4 Erlangs of follow-ups and email: not zero, not one
 
 
+@pytest.mark.slow   # a long end-to-end or statistical check: pytest -m slow (.ci/run runs it)
 def test_on_a_stationary_queue_the_requirement_per_interval_is_erlang_cs_after_the_first():
     """An M/M/5-like day (4 calls a minute, 1 minute each) over three days, pooled: Erlang C's 6 agents
     for 80% in 20 s in every hour, give or take one, and plan.yaml runs with the curve."""

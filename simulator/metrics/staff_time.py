@@ -18,10 +18,12 @@ So busy time never exceeds time at work, nor (without concurrency) paid time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.metrics.tables import ReplicationTables
+if TYPE_CHECKING:   # type hints only: capacity checks (validate) import this module without pandas
+    from simulator.metrics.tables import ReplicationTables
 
 
 @dataclass
