@@ -27,7 +27,13 @@ Task = tuple["Scenario", int, bool]   # (scenario, replication number, keep the 
 
 
 def default_jobs() -> int:
-    """All the machine's cores."""
+    """All the machine's cores, or ``SERVICESIM_JOBS`` when set (a shared machine, or a test run that
+    already keeps every core busy)."""
+    given = os.environ.get("SERVICESIM_JOBS", "").strip()
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            raise InputError(f"SERVICESIM_JOBS must be a whole number >= 1, got {given!r}")
+        return int(given)
     return os.cpu_count() or 1
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# pytest-xdist already keeps every core busy: commands run their replications and charts in their own
+# process unless a test asks for more (-j 2), instead of forking workers that fight over the same cores
+os.environ.setdefault("SERVICESIM_JOBS", "1")
 
 from simulator.scenario import build_scenario
 
