@@ -16,6 +16,7 @@ from simulator.cli import main
 from simulator.data.tables import Column, ReadOptions, numbers_from_text, read_table, read_text_table
 from simulator.errors import InputError
 from simulator.scenario import load_scenario
+from tests.conftest import SCENARIOS
 from tests.test_bad_input import VALID, check
 
 FORECAST = VALID.replace("arrivals: {per_hour: [60, 90, 80, 50]}", "arrivals: {csv: forecast.csv}")
@@ -154,6 +155,14 @@ def test_a_run_beyond_the_contacts_agents_or_intervals_it_can_hold_is_refused_be
           "staff: has 27,000 agents over its pools and shifts; at most 20,000")
     check(tmp_path, many_days.replace("interval: 30min", "interval: 1min"),
           "clock.interval: makes 168,000 reporting intervals over 700 day(s); at most 100,000")
+
+
+def test_a_huge_capacity_is_refused_once_and_invents_no_second_problem(tmp_path):
+    text = (SCENARIOS / "contact_centre.yaml").read_text().replace("capacity: 30", "capacity: 1000000000000")
+    (tmp_path / "contact_centre_chat_forecast.csv").write_bytes((SCENARIOS / "contact_centre_chat_forecast.csv").read_bytes())
+    for command in ("validate", "run"):
+        said = check(tmp_path, text, "automation.chatbot.capacity: must be at most 10,000", command=command)
+        assert "1 problem in the scenario" in said and "names no automation" not in said
 
 
 def test_replications_on_the_command_line_obey_the_same_limit(tmp_path):

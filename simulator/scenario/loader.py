@@ -119,7 +119,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     processes = _read_processes(root.child("processes"), base_dir)
     for process in processes:
         _check_steps(root.child("processes").child(process.name).child("steps"), process,
-                     {tool.name: tool for tool in automation})
+                     {tool.name: tool for tool in automation}, names.automation)
     staff = _read_staff(root.child("staff"), clock, base_dir)
     demand = _read_demand(root.child("demand"), clock, base_dir)
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
@@ -478,8 +478,9 @@ def _read_on_error(node: Node) -> tuple[str | None, float | None]:
     return node.read("rework", text, None), node.read("recontact_after", positive_duration, None)
 
 
-def _check_steps(node: Node, process: Process, automation: dict[str, Automation]) -> None:
-    """Rework goes back to this step or an earlier one; automation steps name a defined automation."""
+def _check_steps(node: Node, process: Process, automation: dict[str, Automation], written: set[str]) -> None:
+    """Rework goes back to this step or an earlier one; automation steps name a defined automation (one
+    the file names but that has a problem of its own, in ``written``, is not reported a second time)."""
     names = [step.name for step in process.steps]
     for position, step in enumerate(process.steps):
         step_node = node.child(step.name)
@@ -487,7 +488,7 @@ def _check_steps(node: Node, process: Process, automation: dict[str, Automation]
             step_node.child("on_error").child("rework").problem(
                 f"must name this step or an earlier one of '{process.name}' ({', '.join(names[:position + 1])}), "
                 f"got '{step.rework}'")
-        if step.automation is not None and step.automation not in automation:
+        if step.automation is not None and step.automation not in automation and step.automation not in written:
             known = ", ".join(automation) or "none is defined under automation:"
             step_node.child("automation").problem(f"names no automation; expected one of {known}")
 
