@@ -127,8 +127,6 @@ def shared_pool_flags(scenario: Scenario, load: dict[str, np.ndarray], unstable:
     """For each group of skills that share pools (a connected part of the pool-skill graph, with two
     skills or more and none already flagged on its own): unstable when the pools' agents, their time
     split between skills in the best possible way, cannot carry the group's load over the horizon."""
-    from scipy.optimize import linprog
-
     clock = scenario.clock
     lengths = np.diff(clock.interval_bounds())
     speeds = {level.level: level.speed for level in scenario.skill_levels}
@@ -141,6 +139,8 @@ def shared_pool_flags(scenario: Scenario, load: dict[str, np.ndarray], unstable:
     for skills, pools in _groups(links):
         if len(skills) < 2 or skills & unstable:
             continue
+        from scipy.optimize import linprog   # half a second to import: only where skills share pools
+
         mine = [(p, skill, speed) for p, skill, speed in links if skill in skills]
         names, members = sorted(skills), sorted(pools)
         # variables: agents of pool p on skill s (one per link), then theta, the share of the load carried

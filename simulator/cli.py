@@ -202,9 +202,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
         quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str, address: str | None,
         no_charts: bool, with_report: bool, contacts: bool) -> None:
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
-    from simulator.console import render_run
     from simulator.experiment import run_scenario
-    from simulator.output import ContactsSpool, run_json, write_results
     from simulator.scenario import load_scenario
 
     scenario = load_scenario(scenario_file, _overrides(assignments))
@@ -212,16 +210,25 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
     total = (replications or scenario.replications) * (2 if scenario.clock.warmup_auto else 1)
     with contextlib.ExitStack() as stack:
         # --contacts: each replication's records go to disk as it finishes, so memory holds one at a time
-        spool = stack.enter_context(ContactsSpool(scenario)) if contacts else None
+        if contacts:
+            from simulator.output import ContactsSpool
+
+            spool = stack.enter_context(ContactsSpool(scenario))
+        else:
+            spool = None
         with _progress(total, "replications", quiet or as_json) as progress:
             result = run_scenario(scenario, replications=replications, seed=seed, keep_tables=contacts,
                                   jobs=_engine(jobs, executor, address), progress=progress,
                                   on_output=spool.add if spool is not None else None)
+        from simulator.output import run_json, write_results   # pandas and the rest: after the simulation
+
         folder = write_results(result, out_dir, contacts=contacts, charts=not no_charts, report=with_report,
                                spool=spool)
     if as_json:
         click.echo(json.dumps(run_json(result, folder), indent=1))
     elif not quiet:
+        from simulator.console import render_run
+
         click.echo(render_run(result))
         click.echo(f"\nResults: {folder}")
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from simulator.executors import Engine
 
 import dataclasses
@@ -19,16 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
-
-from simulator.analysis import clip_to_range, evaluate_targets, paired_differences, summarise
-from simulator.capacity import CapacityFlag, capacity_flags
+from simulator.capacity import CapacityFlag
 from simulator.errors import SimulatorError
 from simulator.executors import run_tasks
 from simulator.replication import ReplicationOutput, run_replication  # noqa: F401 (re-exported for scripts)
 from simulator.scenario.model import Scenario
 from simulator.warmup import choose_warmup, with_warmup
-from simulator.workload import work_flags
+
+# pandas (and what summarises with it) is imported when the replications are done, not before: a
+# replication's records and pandas's 70 MB are then never in memory together (see benchmarks/)
 
 
 @dataclass
@@ -70,6 +71,8 @@ class RunResult:
         """Every service (a step done for a contact, by a person or a bot) of every replication: the
         contact, the step (``process.step``), who did it (agent name and pool, as in :meth:`agents`), when
         it joined the step's queue, started and ended (minutes of opening time)."""
+        import pandas as pd
+
         steps = [f"{process.name}.{step.name}" for process in self.scenario.processes for step in process.steps]
         agents = self.agents()
 
@@ -85,11 +88,15 @@ class RunResult:
     def agents(self) -> pd.DataFrame:
         """Who can do the work: one row per member of staff (``<pool>-<n>``) and per bot session
         (``<automation>-<n>``), in the numbering the records use, with its pool and whether it is a person."""
+        import pandas as pd
+
         from simulator.model.staff import agent_names
 
         return pd.DataFrame(agent_names(self.scenario), columns=["agent", "pool", "person"])
 
     def _per_replication(self, make) -> pd.DataFrame:
+        import pandas as pd
+
         frames = []
         for output in self.outputs:
             if output.tables is None:
@@ -156,6 +163,12 @@ def run_scenario(scenario: "Scenario | str | Path", replications: int | None = N
 
 def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds: float) -> RunResult:
     """Tables and summaries from the replications' outputs."""
+    import pandas as pd
+
+    from simulator.analysis import clip_to_range, evaluate_targets, summarise
+    from simulator.capacity import capacity_flags
+    from simulator.workload import work_flags
+
     columns = ["value", "numerator", "denominator", "squares"]
     replications = _frame(outputs, "kpis", ["metric", "scope"] + columns)
     intervals = _frame(outputs, "intervals", ["interval", "metric", "scope"] + columns)
@@ -178,6 +191,8 @@ def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds:
 
 def _frame(outputs: list[ReplicationOutput], attribute: str, columns: list[str]) -> pd.DataFrame:
     """One table of every replication's rows of ``attribute``, with replication and seed first."""
+    import pandas as pd
+
     frames = []
     for output in outputs:
         frame = pd.DataFrame(getattr(output, attribute), columns=columns)
@@ -212,6 +227,10 @@ def compare_scenarios(scenarios: dict[str, Scenario], replications: int | None =
                       progress: Callable[[int], None] | None = None) -> Comparison:
     """Run every scenario with the first one's seed and replications (common random numbers), on
     ``jobs`` processes, and compare each with the first by paired differences."""
+    import pandas as pd
+
+    from simulator.analysis import paired_differences
+
     first = next(iter(scenarios.values()))
     replications = replications or first.replications
     seed = first.seed if seed is None else seed

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from simulator.model.records import COMING_BACK, RETRIAL, REWORKED, Recorder
 from simulator.model.roster import Roster
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OUTCOMES = ("completed", "abandoned", "in_system")  # code 2: still in the system when the run ended
 
@@ -166,6 +169,8 @@ class ReplicationTables:
     def contacts_frame(self, demand_names: list[str], channel_names: list[str],
                        segment_names: list[str]) -> pd.DataFrame:
         """One row per contact (documented in docs/outputs.md)."""
+        import pandas as pd
+
         return pd.DataFrame({
             "contact": np.arange(len(self.arrived_at)),
             "demand": pd.Categorical.from_codes(self.demand, demand_names),
@@ -191,6 +196,8 @@ class ReplicationTables:
     def services_frame(self, step_names: list[str], pool_names: list[str],
                        agent_names: list[str]) -> pd.DataFrame:
         """One row per service: which step of which contact, by whom, and when."""
+        import pandas as pd
+
         return pd.DataFrame({
             "contact": self.service_contact,
             "step": pd.Categorical.from_codes(self.service_step, step_names),

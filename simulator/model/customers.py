@@ -16,6 +16,7 @@ their own (``.../repeat``, ``.../rework``), one contact at a time, as they happe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,14 +29,59 @@ Route = list[tuple[int, float, float, float]]   # (step number, work, error draw
 
 
 @dataclass
+class StepColumns:
+    """One step's needs for a block of contacts: work, the two draws, and who needs the step (None: all)."""
+
+    number: int
+    work: np.ndarray
+    error: np.ndarray
+    containment: np.ndarray
+    needed: np.ndarray | None
+
+
+class Routes(Sequence):
+    """Every contact's route, kept as columns (a few numbers per contact and step) and built as a list
+    when the contact arrives: holding 200,000 routes as lists of tuples took 90 MB and a tenth of the run.
+
+    ``blocks`` are the columns of each drawn block (a demand stream's arrivals or its initial backlog);
+    contact ``i`` is row ``row_of[i]`` of block ``block_of[i]``."""
+
+    def __init__(self, blocks: list[list[StepColumns]], block_of: np.ndarray, row_of: np.ndarray):
+        self.blocks = blocks
+        self.block_of = block_of
+        self.row_of = row_of
+        # memoryviews: indexing one gives a plain Python number (a numpy array gives a slower numpy scalar)
+        self._views = [[(step.number, memoryview(step.work), memoryview(step.error), memoryview(step.containment),
+                         None if step.needed is None else memoryview(step.needed)) for step in block]
+                       for block in blocks]
+        self._block_of = memoryview(block_of)
+        self._row_of = memoryview(row_of)
+
+    def __len__(self) -> int:
+        return len(self.row_of)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        row = self._row_of[i]
+        return [(number, work[row], error[row], containment[row])
+                for number, work, error, containment, needed in self._views[self._block_of[i]]
+                if needed is None or needed[row]]
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(
+            mine == theirs for mine, theirs in zip(self, other))
+
+
+@dataclass
 class Customers:
     """Every contact of one replication, in arrival order (a contact's id is its position)."""
 
-    arrived_at: list[float]
+    arrived_at: Sequence[float]   # minutes since the start (a numpy array when drawn)
     demand: np.ndarray            # index into scenario.demand
     segment: np.ndarray           # index into scenario.segments (0 when there are none)
-    patience: list[float]         # minutes; inf for customers who never abandon
-    routes: list[Route]
+    patience: Sequence[float]     # minutes; inf for customers who never abandon
+    routes: Sequence[Route]       # :class:`Routes` when drawn; tests may give lists
 
     def __len__(self) -> int:
         return len(self.arrived_at)
@@ -68,16 +114,17 @@ class NeedsDrawer:
                        streams.generator(f"{prefix}/step/{step.name}/error"),
                        streams.generator(f"{prefix}/step/{step.name}/containment")) for step in process.steps]
 
-    def draw(self, segments: np.ndarray, every_step: bool = False,
-             times: np.ndarray | float | None = None) -> tuple[list[float], list[Route]]:
-        """Patience and route of ``len(segments)`` contacts (``every_step``: ignore step probabilities)
-        arriving at ``times`` (minutes since the start; they scale steps with ``duration_factors``)."""
+    def draw_columns(self, segments: np.ndarray, every_step: bool = False,
+                     times: np.ndarray | float | None = None) -> tuple[np.ndarray, list[StepColumns]]:
+        """Patience and step columns of ``len(segments)`` contacts (``every_step``: ignore step
+        probabilities) arriving at ``times`` (minutes since the start; they scale steps with
+        ``duration_factors``)."""
         count = len(segments)
         if self.patience is None:
             patience = np.full(count, np.inf)
         else:
             patience = self.patience.sample(self.patience_rng, count) * self.patience_factor[segments]
-        columns, needed = [], []
+        columns = []
         never = np.ones(count)   # a draw of 1 is never below a rate: no error, not contained
         for number, step, work_rng, needed_rng, error_rng, containment_rng in self.steps:
             # a step that cannot go wrong or contain draws nothing: its streams are its own, so
@@ -85,33 +132,25 @@ class NeedsDrawer:
             work = step.duration.sample(work_rng, count)
             if step.duration_factors and times is not None:
                 work = work * step.mean_factor(np.broadcast_to(times, (count,)), self.day_length)
-            columns.append((np.full(count, number, dtype=float), work,
-                            error_rng.random(count) if step.error_rate > 0 else never,
-                            containment_rng.random(count) if step.containment > 0 else never))
-            if every_step or step.probability >= 1:
-                needed.append(np.ones(count, dtype=bool))
-            else:
-                needed.append(needed_rng.random(count) < step.probability)
-        return patience.tolist(), _routes(columns, needed, count)
+            needed = None if every_step or step.probability >= 1 else needed_rng.random(count) < step.probability
+            columns.append(StepColumns(number, np.ascontiguousarray(work, dtype=float),
+                                       error_rng.random(count) if step.error_rate > 0 else never,
+                                       containment_rng.random(count) if step.containment > 0 else never, needed))
+        return np.ascontiguousarray(patience, dtype=float), columns
 
-
-def _routes(columns: list[tuple[np.ndarray, ...]], needed: list[np.ndarray], count: int) -> list[Route]:
-    """Per contact, the entries of the steps it needs, in process order."""
-    if len(columns) == 1 and needed[0].all():   # the common one-step process: one pass
-        number, work, error, contain = columns[0]
-        step = int(number[0]) if count else 0
-        return [[(step, w, e, c)] for w, e, c in zip(work.tolist(), error.tolist(), contain.tolist())]
-    entries = [list(zip(number.astype(int).tolist(), work.tolist(), error.tolist(), contain.tolist()))
-               for number, work, error, contain in columns]
-    if all(bool(n.all()) for n in needed):
-        return [list(row) for row in zip(*entries)]
-    flags = np.column_stack(needed).tolist()
-    return [[entry for entry, need in zip(row, flag) if need] for row, flag in zip(zip(*entries), flags)]
+    def draw(self, segments: np.ndarray, every_step: bool = False,
+             times: np.ndarray | float | None = None) -> tuple[list[float], list[Route]]:
+        """Patience and route of ``len(segments)`` contacts, as lists (repeat contacts and rework, drawn
+        one contact at a time as they happen); see :meth:`draw_columns`."""
+        patience, columns = self.draw_columns(segments, every_step, times)
+        count = len(segments)
+        routes = Routes([columns], np.zeros(count, dtype=np.int64), np.arange(count, dtype=np.int64))
+        return patience.tolist(), [routes[i] for i in range(count)]
 
 
 def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
     """Draw arrivals, segments, patience and needs for every demand stream, then merge by arrival time."""
-    times, demand_ids, segment_ids, patience, routes = [], [], [], [], []
+    times, demand_ids, segment_ids, patience, blocks = [], [], [], [], []
     shares = np.array([s.share for s in scenario.segments]) if scenario.segments else None
     for number, demand in enumerate(scenario.demand):
         prefix = f"demand/{demand.name}"
@@ -127,18 +166,23 @@ def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
                 segments = streams.generator(f"{prefix}{family}/segment").choice(len(shares), size=count, p=shares)
             else:
                 segments = np.zeros(count, dtype=np.int64)
-            tolerance, needs = NeedsDrawer(scenario, number, streams, family).draw(segments, times=when)
+            tolerance, needs = NeedsDrawer(scenario, number, streams, family).draw_columns(segments, times=when)
             times.append(when)
             demand_ids.append(np.full(count, number, dtype=np.int64))
             segment_ids.append(segments)
-            patience.extend(tolerance)
-            routes.extend(needs)
-    all_times = np.concatenate(times) if times else np.empty(0)
+            patience.append(tolerance)
+            blocks.append(needs)
+    if not times:
+        empty = np.empty(0, dtype=np.int64)
+        return Customers(np.empty(0), empty, empty, np.empty(0), Routes([], empty, empty))
+    all_times = np.concatenate(times)
     order = np.argsort(all_times, kind="stable")
+    block_of = np.concatenate([np.full(len(when), k, dtype=np.int64) for k, when in enumerate(times)])
+    row_of = np.concatenate([np.arange(len(when), dtype=np.int64) for when in times])
     return Customers(
-        arrived_at=all_times[order].tolist(),
-        demand=np.concatenate(demand_ids)[order] if times else np.empty(0, dtype=np.int64),
-        segment=np.concatenate(segment_ids)[order] if times else np.empty(0, dtype=np.int64),
-        patience=[patience[i] for i in order.tolist()],
-        routes=[routes[i] for i in order.tolist()],
+        arrived_at=np.ascontiguousarray(all_times[order], dtype=float),
+        demand=np.concatenate(demand_ids)[order],
+        segment=np.concatenate(segment_ids)[order],
+        patience=np.ascontiguousarray(np.concatenate(patience)[order]),
+        routes=Routes(blocks, np.ascontiguousarray(block_of[order]), np.ascontiguousarray(row_of[order])),
     )

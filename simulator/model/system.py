@@ -44,6 +44,11 @@ from simulator.scenario.model import Scenario
 MAX_REWORKS = 20   # after this many redone steps an error reaches the customer instead (no endless loops)
 
 
+def _plain(numbers) -> memoryview | list[float]:
+    """Numbers that give plain Python floats when indexed (per event, a numpy scalar is slower)."""
+    return memoryview(np.ascontiguousarray(numbers, dtype=float)) if isinstance(numbers, np.ndarray) else numbers
+
+
 class Call:
     """The lightest event SimPy's queue can hold: one callback and a value (what ``after`` schedules).
     ``run_events`` calls the callback itself; the rest is what SimPy's own loop would look at."""
@@ -88,9 +93,9 @@ class ServiceSystem:
         self.reworks: dict[int, int] = {}   # contact -> steps redone so far (rare: a dict is fine)
         self.demand_of = customers.demand.tolist()     # lists: cheaper per event than numpy scalars
         self.segment_of = customers.segment.tolist()
-        self.patience_of = customers.patience
+        self.patience_of = _plain(customers.patience)
         self.route_of = customers.routes
-        self.arrival_times = customers.arrived_at
+        self.arrival_times = _plain(customers.arrived_at)
 
     def index_steps(self, resources: list[str]) -> None:
         """Per step number: who does it, how it can go wrong, what rework goes back over."""
