@@ -76,8 +76,8 @@ def test_a_customer_who_takes_a_call_back_keeps_their_place_and_does_not_abandon
     model = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0))
     recorder = model.run()
     assert recorder.callbacks == [1]
-    assert [(c, start) for c, _, _, _, start, _ in recorder.services] == [(0, 0.0), (1, 4.0)]
-    assert all(outcome == 0 for _, outcome, *_ in recorder.departures)
+    assert [(c, start) for c, _, _, _, start, _ in recorder.rows("services")] == [(0, 0.0), (1, 4.0)]
+    assert all(outcome == 0 for _, outcome, *_ in recorder.rows("departures"))
 
 
 def test_callbacks_cut_abandonment_under_pressure():

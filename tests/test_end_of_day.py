@@ -43,7 +43,7 @@ def run(mapping: dict, arrivals: list[float], demands: list[int] | None = None, 
 def test_serve_queue_serves_the_customers_waiting_at_closing_as_paid_overtime():
     """Calls at 8 and 9 (closing at 10): served 8-12 and 12-16; six minutes of overtime, paid."""
     recorder, _, kpis = run(day({"headcount": 1}), [8.0, 9.0])
-    assert [(s[0], s[4], s[5]) for s in recorder.services] == [(0, 8.0, 12.0), (1, 12.0, 16.0)]
+    assert [(s[0], s[4], s[5]) for s in recorder.rows("services")] == [(0, 8.0, 12.0), (1, 12.0, 16.0)]
     assert kpis[("overtime", "pool:agents")] == pytest.approx(6.0)
     assert kpis[("utilisation", "pool:agents")] == pytest.approx(8 / (10 + 6))   # busy / (paid + overtime)
     assert kpis[("cost_staff", "all")] == pytest.approx(10 + 6)               # 60 an hour
@@ -54,8 +54,8 @@ def test_serve_queue_serves_the_customers_waiting_at_closing_as_paid_overtime():
 def test_serve_queue_leaves_the_backlog_for_the_next_opening():
     """A call at 8 and an email at 9: the email is not worked after closing; it is the backlog."""
     recorder, tables, kpis = run(day({"headcount": 1}, email=True), [8.0, 9.0], [0, 1])
-    assert [s[0] for s in recorder.services] == [0]
-    assert recorder.left_waiting == [(1, 0, 9.0, -1.0, -1.0)]
+    assert [s[0] for s in recorder.rows("services")] == [0]
+    assert recorder.rows("left_waiting") == [(1, 0, 9.0, -1.0, -1.0)]
     assert kpis[("backlog_end", "channel:email")] == 1
     assert kpis[("overtime", "pool:agents")] == pytest.approx(2.0)   # the call in hand only
     assert kpis[("unfinished", "all")] == 0                          # no customer waits: the email is work
@@ -63,8 +63,8 @@ def test_serve_queue_leaves_the_backlog_for_the_next_opening():
 
 def test_finish_contact_leaves_the_queue_waiting_and_it_counts_as_not_answered():
     recorder, tables, kpis = run(day({"headcount": 1, "after_close": "finish_contact"}), [8.0, 9.0])
-    assert [(s[0], s[5]) for s in recorder.services] == [(0, 12.0)]
-    assert recorder.left_waiting == [(1, 0, 9.0, -1.0, -1.0)]
+    assert [(s[0], s[5]) for s in recorder.rows("services")] == [(0, 12.0)]
+    assert recorder.rows("left_waiting") == [(1, 0, 9.0, -1.0, -1.0)]
     assert kpis[("overtime", "pool:agents")] == pytest.approx(2.0)
     assert kpis[("unfinished", "all")] == 1
     assert kpis[("service_level", "all")] == pytest.approx(0.5)   # answered in time / (answered + left waiting)
@@ -80,8 +80,8 @@ def test_leave_hands_the_contact_in_hand_back_to_the_front_of_its_queue():
             "after_close": "leave"}
     recorder, _, kpis = run(day(pool), [3.0, 4.0], work=4.0)
     assert recorder.handed_back == [(0, 3.0, 5.0), (1, 8.0, 10.0)]
-    assert [(s[0], s[2], s[3], s[4], s[5]) for s in recorder.services] == [(0, 1, 5.0, 6.0, 8.0)]
-    assert recorder.left_waiting == [(1, 0, 10.0, 8.0, 4.0)]
+    assert [(s[0], s[2], s[3], s[4], s[5]) for s in recorder.rows("services")] == [(0, 1, 5.0, 6.0, 8.0)]
+    assert recorder.rows("left_waiting") == [(1, 0, 10.0, 8.0, 4.0)]
     assert kpis[("overtime", "pool:agents")] == 0
     assert kpis[("utilisation", "pool:agents")] == pytest.approx(6 / 9)   # 2 + 2 + 2 busy of 5 + 4 paid
     assert kpis[("unfinished", "all")] == 1 and kpis[("answered", "all")] == 2
@@ -92,7 +92,7 @@ def test_finish_contact_is_the_default_of_shifts_and_a_contact_overrunning_a_shi
     assert build(day(pool)).staff[0].after_close == "finish_contact"
     assert build(day({"headcount": 2})).staff[0].after_close == "serve_queue"
     recorder, _, kpis = run(day(pool), [3.0], work=4.0)
-    assert [(s[4], s[5]) for s in recorder.services] == [(3.0, 7.0)]
+    assert [(s[4], s[5]) for s in recorder.rows("services")] == [(3.0, 7.0)]
     assert kpis[("overtime", "pool:agents")] == pytest.approx(2.0)
     assert kpis[("occupancy", "pool:agents")] == pytest.approx(4 / 7)   # at work 0-7
     assert kpis[("utilisation", "pool:agents")] == pytest.approx(4 / 7)   # paid 0-5, plus 2 of overtime

@@ -110,7 +110,7 @@ def test_a_bot_answers_the_contact_and_has_limited_capacity():
                                                     np.zeros(2, dtype=np.int64), [math.inf] * 2,
                                                     [[(0, 2.0, 1.0, 1.0)], [(0, 2.0, 1.0, 1.0)]]),
                           build_roster(build(mapping), Streams(0)), Streams(0))
-    services = model.run().services
+    services = model.run().rows("services")
     assert [(c, start, end) for c, _, _, _, start, end in services] == [(0, 0.0, 2.0), (1, 2.0, 4.0)]
 
 
@@ -144,8 +144,8 @@ def test_endless_rework_stops_and_the_error_reaches_the_customer():
                                                     [math.inf], [[(0, 1.0, 0.0, 1.0)]]),
                           build_roster(build(mapping), Streams(0)), Streams(0))
     recorder = model.run()
-    assert len(recorder.services) == MAX_REWORKS + 1
-    outcomes = [what for _, _, what in recorder.errors]
+    assert len(recorder.rows("services")) == MAX_REWORKS + 1
+    outcomes = [what for _, _, what in recorder.rows("errors")]
     assert outcomes == [REWORKED] * MAX_REWORKS + [REACHED_CUSTOMER]   # then the error reached the customer
 
 

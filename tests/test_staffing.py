@@ -108,8 +108,8 @@ def test_an_agent_finishes_the_contact_in_hand_when_the_shift_ends_and_takes_no_
                        [[(0, 6.0, 1.0, 1.0)], [(0, 1.0, 1.0, 1.0)]])
     model = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0))
     recorder = model.run()
-    assert recorder.services == [(0, 0, 0, 1.0, 1.0, 7.0)]   # overran the shift end at 5; #1 never served
-    assert [d[0] for d in recorder.departures] == [0]
+    assert recorder.rows("services") == [(0, 0, 0, 1.0, 1.0, 7.0)]   # overran the shift end at 5; #1 never served
+    assert [d[0] for d in recorder.rows("departures")] == [0]
 
 
 def test_nobody_is_served_before_the_first_shift_starts():

@@ -6,7 +6,6 @@ Every column is documented in docs/outputs.md.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,7 +25,7 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
                  training_cost: float = 0.0, channel_slots: np.ndarray | None = None) -> ReplicationTables:
     """Columns for every contact (first contacts in arrival order, then repeats), every service and
     every duty period. ``agent_levels[agent, resource]`` is an agent's level (0: cannot)."""
-    repeats = _columns(records.repeats, 6)
+    repeats = records.table("repeats", 6)
     arrived = np.concatenate((np.asarray(arrived_at, dtype=float), repeats[:, 1]))
     demand = np.concatenate((demand, repeats[:, 2].astype(np.int64)))
     segment = np.concatenate((segment, repeats[:, 3].astype(np.int64)))
@@ -35,21 +34,21 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     count = len(arrived)
     outcome = np.full(count, 2, dtype=np.int8)
     answered_at, wait, queue_time, departed_at = (np.full(count, np.nan) for _ in range(4))
-    if records.departures:
-        rows = _columns(records.departures, 6)
+    rows = records.table("departures", 6)
+    if len(rows):
         ids = rows[:, 0].astype(np.int64)
         outcome[ids] = rows[:, 1]
         answered_at[ids] = np.where(rows[:, 2] >= 0, rows[:, 2], np.nan)
         wait[ids] = np.where(rows[:, 3] >= 0, rows[:, 3], np.nan)
         queue_time[ids] = rows[:, 4]
         departed_at[ids] = rows[:, 5]
-    left = _columns(records.left_waiting, 5)
+    left = records.table("left_waiting", 5)
     left_contact = left[:, 0].astype(np.int64)   # still in the system: perhaps answered, waiting for a later step
     answered_at[left_contact] = np.where(left[:, 3] >= 0, left[:, 3], np.nan)
     wait[left_contact] = np.where(left[:, 4] >= 0, left[:, 4], np.nan)
-    errors = _columns(records.errors, 3).astype(np.int64)
+    errors = records.table("errors", 3).astype(np.int64)
     reached = errors[:, 2] != REWORKED
-    services = _columns(records.services, 6)
+    services = records.table("services", 6)
     contacts, steps, agents = (services[:, k].astype(np.int64) for k in range(3))
     pools = agent_pool[agents] if len(agents) else agents
     by_person = pools < staff_pools
@@ -60,9 +59,9 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     slots = (channel_slots if channel_slots is not None else np.ones(len(channel_of_demand), dtype=np.int64))
     channel = channel_of_demand[demand] if count else demand
     service_slots = slots[channel[contacts]] if len(contacts) else np.ones(0, dtype=np.int64)
-    busy = _columns(records.busy, 3)
-    handed = _columns(records.handed_back, 3)
-    gave_up = _columns(records.gave_up, 3)
+    busy = records.table("busy", 3)
+    handed = records.table("handed_back", 3)
+    gave_up = records.table("gave_up", 3)
     duty = [(agent, on, off) for agent, periods in enumerate(roster.duty) for on, off in periods]
     spans = [(agent, on, off) for agent, periods in enumerate(roster.at_work) for on, off in periods]
     return ReplicationTables(
@@ -91,14 +90,6 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
         paid_pool=roster.paid_pool, paid_start=roster.paid_start, paid_end=roster.paid_end,
         agent_pool=agent_pool, staff_pools=staff_pools, training_cost=training_cost,
     )
-
-
-def _columns(rows: list[tuple], width: int) -> np.ndarray:
-    """A (len(rows), width) float array from a list of equal-length tuples, without per-row objects.
-
-    Booleans become 0/1 and -1 marks 'none' in the buffers; callers turn them back into types."""
-    flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width)
-    return flat.reshape(-1, width)
 
 
 @dataclass

@@ -68,6 +68,26 @@ class Routes(Sequence):
                 for number, work, error, containment, needed in self._views[self._block_of[i]]
                 if needed is None or needed[row]]
 
+    def single_steps(self) -> tuple[memoryview, ...] | None:
+        """Per contact, when every block's process has one step: its step number, work, error draw,
+        containment draw and whether it needs the step, as memoryviews of columns in contact order
+        (None when some process has more steps)."""
+        if any(len(block) != 1 for block in self.blocks):
+            return None
+        if not self.blocks:
+            return tuple(memoryview(np.empty(0, dtype=kind)) for kind in (np.int64, float, float, float, bool))
+        sizes = [len(block[0].work) for block in self.blocks]
+        place = np.concatenate(([0], np.cumsum(sizes)[:-1]))[self.block_of] + self.row_of
+
+        def merged(column) -> memoryview:
+            return memoryview(np.ascontiguousarray(np.concatenate([column(block[0], size) for block, size
+                                                                   in zip(self.blocks, sizes)])[place]))
+
+        return (merged(lambda step, size: np.full(size, step.number, dtype=np.int64)),
+                merged(lambda step, size: step.work), merged(lambda step, size: step.error),
+                merged(lambda step, size: step.containment),
+                merged(lambda step, size: np.ones(size, dtype=bool) if step.needed is None else step.needed))
+
     def __eq__(self, other) -> bool:
         return isinstance(other, Sequence) and len(self) == len(other) and all(
             mine == theirs for mine, theirs in zip(self, other))

@@ -1,11 +1,17 @@
 """What the model writes down as it runs: append-only buffers, cheap on the per-event path.
 
-One tuple per service and one per departure, appended to plain lists: no pandas,
-no dictionaries, no logging per event. :func:`simulator.metrics.tables.build_tables`
-turns them into columns once, at the end of the replication.
+The event engine appends one tuple per service and one per departure to plain lists:
+no pandas, no dictionaries, no logging per event. The one-line recursion
+(:mod:`simulator.model.single_queue`) writes whole columns at the end instead, as
+blocks. :meth:`Recorder.table` gives either as one array, once, at the end of the
+replication (:func:`simulator.metrics.tables.build_tables`).
 """
 
 from __future__ import annotations
+
+from itertools import chain
+
+import numpy as np
 
 REACHED_CUSTOMER, REWORKED, COMING_BACK = 0, 1, 2   # what followed an error
 RECONTACT, RETRIAL = 0, 1                            # why a customer contacts again
@@ -15,7 +21,7 @@ class Recorder:
     """Append-only buffers: ``services`` and ``departures`` (tuples described below)."""
 
     __slots__ = ("services", "departures", "repeats", "errors", "contained", "callbacks", "busy", "gave_up",
-                 "left_waiting", "handed_back")
+                 "left_waiting", "handed_back", "blocks")
 
     def __init__(self):
         # (contact, step, agent, queued_at, start, end)
@@ -41,3 +47,22 @@ class Recorder:
         self.handed_back: list[tuple[int, float, float]] = []
         # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of, RECONTACT/RETRIAL)
         self.repeats: list[tuple[int, float, int, int, int, int]] = []
+        # records written in bulk, as (rows, width) float arrays, by name (the one-line recursion)
+        self.blocks: dict[str, list[np.ndarray]] = {}
+
+    def add_block(self, name: str, columns: list) -> None:
+        """Append rows given as columns (equal-length arrays) to the record ``name``."""
+        if len(columns[0]):
+            self.blocks.setdefault(name, []).append(np.column_stack([np.asarray(c, dtype=float) for c in columns]))
+
+    def table(self, name: str, width: int) -> np.ndarray:
+        """Every row of the record ``name`` as a (rows, width) float array: blocks, then tuples.
+        Booleans become 0/1 and -1 marks 'none'; callers turn them back into types."""
+        rows = getattr(self, name)
+        flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width).reshape(-1, width)
+        blocks = self.blocks.get(name, [])
+        return np.concatenate(blocks + [flat]) if blocks else flat
+
+    def rows(self, name: str) -> list[tuple]:
+        """Every row of the record ``name`` as tuples (blocks give floats): for tests and narration."""
+        return [tuple(row) for block in self.blocks.get(name, []) for row in block.tolist()] + list(getattr(self, name))

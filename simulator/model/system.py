@@ -37,6 +37,7 @@ from simulator.model.contact import ABANDONED, COMPLETED, Contact
 from simulator.model.customers import Customers, NeedsDrawer, step_index
 from simulator.model.records import COMING_BACK, REACHED_CUSTOMER, RECONTACT, RETRIAL, REWORKED, Recorder
 from simulator.model.roster import Roster
+from simulator.model.single_queue import run_single_queue, single_resource
 from simulator.model.staff import Agent, PartlyBusyAgents, SkillQueue, build_staff
 from simulator.randomness import Streams
 from simulator.scenario.model import Scenario
@@ -151,7 +152,12 @@ class ServiceSystem:
         self.rework_needs = [NeedsDrawer(scenario, d, streams, "/rework") for d in demands]
 
     def run(self) -> Recorder:
-        """Simulate until nothing more can happen (arrivals stop at closing time)."""
+        """Simulate until nothing more can happen (arrivals stop at closing time). A system that is one
+        first-come-first-served line runs by its exact recursion instead of the event loop (the same
+        records, faster: :mod:`simulator.model.single_queue`); systems that watch the run need the events."""
+        resource = single_resource(self) if type(self) is ServiceSystem else None
+        if resource is not None:
+            return run_single_queue(self, resource)
         for agent, periods, leaves in zip(self.agents, self.roster.duty, self.roster.leaves_at):
             for on, off in periods:
                 if on <= 0:
