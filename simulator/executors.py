@@ -40,6 +40,27 @@ def default_jobs() -> int:
 EXECUTORS = ("local", "dask")
 
 
+def give_back_freed_memory() -> None:
+    """Return the memory a finished replication freed to the operating system (glibc's ``malloc_trim``).
+
+    A replication's records are many blocks of a few MB; once freed, glibc keeps them for reuse rather
+    than returning them, so pandas, loaded after the replications to summarise them, would sit on top of
+    memory nobody uses (50 MB of a 200,000-customer run's peak). Elsewhere (macOS, musl) nothing happens."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+
+            _TRIM = ctypes.CDLL(None).malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
+
+
 @dataclass(frozen=True)
 class Engine:
     """Where to run: ``local`` on ``jobs`` processes, or ``dask`` at ``address`` (a local cluster of
@@ -72,6 +93,7 @@ def run_tasks(tasks: list[Task], jobs: int | Engine = 1, progress: Callable[[int
         outputs = []
         for task in tasks:
             outputs.append(run_replication(*task))
+            give_back_freed_memory()
             arrived(outputs[-1])
         return outputs
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_worker_signals)
