@@ -9,7 +9,8 @@ Families (DESIGN.md): ``exponential {mean}``, ``constant {value}`` or a bare num
 ``uniform {low, high}``, ``triangular {low, mode, high}``, ``normal {mean, sd}``
 (truncated at 0), ``lognormal {mean, sd}``, ``gamma {mean, cv}``, ``erlang {mean, k}``,
 ``weibull {mean, shape}`` (shape 1 is exponential; below 1, many short times and a long tail, as fitted
-patience often is),
+patience often is), ``hyperexponential {mean, cv}`` (cv >= 1: a mix of two exponentials with balanced
+means) or ``{phases: [{share, mean}, ...]}`` (a mix of kinds of work: many quick calls, a few long ones),
 ``empirical {values: [...]}`` or ``{csv: file, column: name}``.
 """
 
@@ -311,6 +312,50 @@ class Weibull(Distribution):
 
     def scaled(self, factor):
         return Weibull(self.mean_ * factor, self.shape)
+
+
+@dataclass(frozen=True)
+class Hyperexponential(Distribution):
+    """A mix of exponential phases: a share of the work is of one kind (mean), the rest of others.
+
+    Written by phases (``shares`` and ``means``), or by mean and cv (>= 1) as the two-phase mix with
+    balanced means (each phase carries half the mean: p1 = (1 + sqrt((cv^2 - 1) / (cv^2 + 1))) / 2,
+    phase means mean / (2 p_i)), the standard way to give a duration more spread than an exponential
+    (Whitt, "Approximating a point process by a renewal process", 1982). ``cv_`` remembers that form."""
+
+    shares: tuple[float, ...]
+    means: tuple[float, ...]
+    cv_: float | None = None
+    family = "hyperexponential"
+
+    @classmethod
+    def by_mean_and_cv(cls, mean: float, cv: float) -> "Hyperexponential":
+        if cv < 1:
+            raise ValueError(f"a hyperexponential's cv is at least 1, got {cv}")
+        first = (1 + math.sqrt((cv ** 2 - 1) / (cv ** 2 + 1))) / 2
+        shares = (first, 1 - first)
+        return cls(shares, tuple(mean / (2 * share) if share > 0 else mean for share in shares), cv)
+
+    @property
+    def mean(self) -> float:
+        return sum(share * mean for share, mean in zip(self.shares, self.means))
+
+    @property
+    def second_moment(self) -> float:
+        return sum(2 * share * mean ** 2 for share, mean in zip(self.shares, self.means))
+
+    def sample(self, rng, size):
+        phase = rng.choice(len(self.shares), size=size, p=np.asarray(self.shares) / sum(self.shares))
+        return rng.exponential(1.0, size) * np.asarray(self.means)[phase]
+
+    def spec(self):
+        if self.cv_ is not None:
+            return {"hyperexponential": {"mean": self.mean, "cv": self.cv_}}
+        return {"hyperexponential": {"phases": [{"share": share, "mean": mean}
+                                                for share, mean in zip(self.shares, self.means)]}}
+
+    def scaled(self, factor):
+        return Hyperexponential(self.shares, tuple(mean * factor for mean in self.means), self.cv_)
 
 
 @dataclass(frozen=True)

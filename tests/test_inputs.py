@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from simulator.arrivals import arrival_times
-from simulator.distributions import (Constant, Empirical, Erlang, Exponential, Gamma, LogNormal,
-                                     TruncatedNormal, Triangular, Uniform)
+from simulator.distributions import (Constant, Empirical, Erlang, Exponential, Gamma, Hyperexponential,
+                                     LogNormal, TruncatedNormal, Triangular, Uniform)
 from simulator.scenario.model import ArrivalProfile, Clock
 from simulator.units import UnitError, format_duration, parse_clock, parse_duration
 
@@ -45,7 +45,8 @@ def test_durations_are_printed_as_planners_say_them():
 
 DISTRIBUTIONS = [Exponential(3.0), Constant(2.0), Uniform(1.0, 5.0), Triangular(1.0, 2.0, 6.0),
                  TruncatedNormal(4.0, 1.0), TruncatedNormal(1.0, 2.0), LogNormal(10.0, 6.0), Gamma(6.0, 0.8),
-                 Gamma(1.0, 2.0), Erlang(5.0, 3), Empirical((1.0, 2.0, 4.0, 9.0))]
+                 Gamma(1.0, 2.0), Erlang(5.0, 3), Empirical((1.0, 2.0, 4.0, 9.0)),
+                 Hyperexponential.by_mean_and_cv(4.0, 1.3), Hyperexponential((0.8, 0.2), (5.0, 40.0))]
 
 
 @pytest.mark.parametrize("dist", DISTRIBUTIONS, ids=lambda d: d.family)
@@ -57,6 +58,17 @@ def test_sample_moments_match_the_exact_ones(dist):
     assert abs(values.mean() - dist.mean) <= 4 * sd / math.sqrt(len(values)) + 1e-12
     if sd > 0 and dist.cv < 1.5:   # heavy-tailed sample variances converge too slowly to test cheaply
         assert math.isclose(values.var(), sd ** 2, rel_tol=0.05)
+
+
+def test_a_hyperexponential_by_mean_and_cv_has_exactly_them_and_reads_back_as_written():
+    for mean, cv in ((12.0, 1.0), (12.0, 2.0), (3.0, 4.5)):
+        dist = Hyperexponential.by_mean_and_cv(mean, cv)
+        assert math.isclose(dist.mean, mean) and math.isclose(dist.cv, cv)
+        assert math.isclose(dist.shares[0] * dist.means[0], dist.shares[1] * dist.means[1])   # balanced means
+        assert dist.spec() == {"hyperexponential": {"mean": mean, "cv": cv}}
+    phases = Hyperexponential((0.8, 0.2), (5.0, 40.0))
+    assert phases.mean == 12.0 and math.isclose(phases.second_moment, 2 * (0.8 * 25 + 0.2 * 1600))
+    assert phases.scaled(0.5).means == (2.5, 20.0)
 
 
 @pytest.mark.parametrize("dist", DISTRIBUTIONS, ids=lambda d: d.family)

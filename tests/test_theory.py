@@ -64,6 +64,16 @@ def test_mg1_matches_pollaczek_khinchine_for_low_and_high_variability():
 
 
 @pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
+def test_mg1_with_hyperexponential_service_matches_pollaczek_khinchine():
+    """Most calls quick, a few long: H2 service by phases (mean 1, cv 1.6) at load 0.6."""
+    duration = {"hyperexponential": {"phases": [{"share": 0.9, "mean": 0.5}, {"share": 0.1, "mean": 5.5}]}}
+    scenario = build(single_queue(per_hour=36, duration=duration, headcount=1, horizon=6000, warmup=600,
+                                  replications=40, seed=16))
+    second_moment = 2 * (0.9 * 0.5 ** 2 + 0.1 * 5.5 ** 2)
+    assert_in_ci(run_scenario(scenario).kpi("wait_mean"), mg1_mean_wait(0.6, 1.0, second_moment))
+
+
+@pytest.mark.slow   # a long statistical or end-to-end check: pytest -m slow (.ci/run runs it)
 def test_proficiency_level_5_is_mmc_with_the_faster_rate():
     # level 5 works at speed 1.3: 1.3 min of standard work takes 1 minute
     scenario = build(single_queue(per_hour=240, duration={"exponential": {"mean": 1.3}}, headcount=5, level=5,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from simulator.distributions import (Constant, Distribution, Empirical, Erlang, Exponential, Gamma,
-                                     LogNormal, TruncatedNormal, Triangular, Uniform, Weibull)
+                                     Hyperexponential, LogNormal, TruncatedNormal, Triangular, Uniform, Weibull)
 from simulator.scenario.reader import MISSING, Invalid, Node, duration, positive_duration, read_csv_table
 from simulator.units import UnitError
 
@@ -44,7 +44,7 @@ _FAMILIES: dict[str, tuple[dict[str, Callable[[Any], Any]], Callable[..., Distri
     "erlang": ({"mean": positive_duration, "k": _phases}, Erlang),
     "weibull": ({"mean": positive_duration, "shape": _shape}, Weibull),
 }
-FAMILIES = tuple(_FAMILIES) + ("empirical",)
+FAMILIES = tuple(_FAMILIES) + ("hyperexponential", "empirical")
 
 
 def read_distribution(node: Node, base_dir: Path) -> Distribution | None:
@@ -65,6 +65,8 @@ def read_distribution(node: Node, base_dir: Path) -> Distribution | None:
     params = node.child(family)
     if family == "empirical":
         return _read_empirical(params, base_dir)
+    if family == "hyperexponential":
+        return _read_hyperexponential(params)
     if family not in _FAMILIES:
         params.problem(f"unknown distribution; expected one of {', '.join(FAMILIES)}")
         return None
@@ -89,6 +91,48 @@ def _checked(node: Node, dist: Distribution) -> Distribution | None:
     if isinstance(dist, TruncatedNormal) and dist.mean_ == 0 and dist.sd == 0:
         return Constant(0.0)
     return dist
+
+
+def _read_hyperexponential(params: Node) -> Distribution | None:
+    """``{mean, cv}`` (cv >= 1) or ``{phases: [{share, mean}, ...]}`` with shares adding up to 1."""
+    if not params.expect_map("a mapping with mean and cv, or with phases: [{share, mean}, ...]"):
+        return None
+    if "phases" not in params.value:
+        params.check_keys({"mean": "", "cv": ""})
+        mean, cv = params.read("mean", positive_duration), params.read("cv", _cv)
+        if mean is None or cv is None:
+            return None
+        if cv < 1:
+            params.child("cv").problem(f"a hyperexponential's cv is at least 1 (1 is the exponential), got {cv:g}; "
+                                       "for less spread use gamma {mean, cv} or erlang {mean, k}")
+            return None
+        return Hyperexponential.by_mean_and_cv(mean, cv)
+    params.check_keys({"phases": "a list of {share, mean}"})
+    phases = params.child("phases")
+    if not isinstance(phases.value, list) or not phases.value:
+        phases.problem("must be a non-empty list of {share, mean}")
+        return None
+    shares, means = [], []
+    for phase in phases.elements():
+        if not phase.expect_map("a mapping with share and mean"):
+            return None
+        phase.check_keys({"share": "", "mean": ""})
+        share = phase.read("share", _share)
+        mean = phase.read("mean", positive_duration)
+        if share is None or mean is None:
+            return None
+        shares.append(share)
+        means.append(mean)
+    if abs(sum(shares) - 1) > 1e-9:
+        phases.problem(f"the phases' shares must add up to 1, got {sum(shares):g}")
+        return None
+    return Hyperexponential(tuple(shares), tuple(means))
+
+
+def _share(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1:
+        return float(value)
+    raise Invalid(f"must be a share above 0 and at most 1, got {value!r}")
 
 
 def _read_empirical(params: Node, base_dir: Path) -> Distribution | None:
