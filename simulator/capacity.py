@@ -51,14 +51,22 @@ def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
     for demand in scenario.demand:
         times, cumulative = rate_boundaries(demand.arrivals, clock)
         arrivals_per_minute = np.diff(np.interp(bounds, times, cumulative)) / np.diff(bounds)
-        flow = 1.0   # share of contacts still in the process at this step
         slots = scenario.channel(demand.channel).concurrency   # an agent holds this many chats at once
-        for step in scenario.process(demand.process).steps:
-            repeats = 1 / (1 - step.error_rate) if step.rework == step.name and step.error_rate < 1 else 1.0
-            factor = step.mean_factor((bounds[:-1] + bounds[1:]) / 2, clock.day_length)
-            load[step.resource] += (arrivals_per_minute * flow * step.probability * step.duration.mean * factor
-                                    * repeats / (slots if step.skill is not None else 1))
-            flow *= 1 - step.probability * step.containment
+
+        def add(process_name: str, flow: float) -> None:
+            """The load of a process's steps for ``flow``, the share of contacts still in it; then of
+            where it branches (containment before a branch thins what goes on)."""
+            process = scenario.process(process_name)
+            for step in process.steps:
+                repeats = 1 / (1 - step.error_rate) if step.rework == step.name and step.error_rate < 1 else 1.0
+                factor = step.mean_factor((bounds[:-1] + bounds[1:]) / 2, clock.day_length)
+                load[step.resource] += (arrivals_per_minute * flow * step.probability * step.duration.mean * factor
+                                        * repeats / (slots if step.skill is not None else 1))
+                flow *= 1 - step.probability * step.containment
+            for target, share in process.steps[-1].branch:
+                add(target, flow * share)
+
+        add(demand.process, 1.0)
     return load
 
 

@@ -164,11 +164,9 @@ def shared_queues(scenario: Scenario) -> tuple[list[str], list[list[int]]]:
     team shows one queue, "billing + tech", rather than two. A backlog of deferrable work stays apart
     from live queues (it waits behind them); a skill no step needs has none. Returns names and the skill numbers of each."""
     skills = list(scenario.skills)
-    processes = {process.name: process for process in scenario.processes}
     deferrable = {c.name for c in scenario.channels if c.deferrable}
-    live = {step.skill for d in scenario.demand if d.channel not in deferrable
-            for step in processes[d.process].steps}
-    used = {step.skill for d in scenario.demand for step in processes[d.process].steps}
+    live = {step.skill for d in scenario.demand if d.channel not in deferrable for step, _ in scenario.steps_of(d.process)}
+    used = {step.skill for d in scenario.demand for step, _ in scenario.steps_of(d.process)}
     groups: dict[tuple, list[int]] = {}
     for number, skill in enumerate(skills):
         if skill not in used:      # a skill no contact needs has no queue (a redesign removed its step)

@@ -47,6 +47,8 @@ class TracingSystem(ServiceSystem):
         self.first = int(np.searchsorted(np.asarray(customers.arrived_at), start)) if start is not None else 0
         self.events: list[dict] = []
         self.step_names = [step.name for process in scenario.processes for step in process.steps]
+        self.step_process = [process.name for process in scenario.processes for _ in process.steps]
+        self.step_branches = [step.branch for process in scenario.processes for step in process.steps]
         self.resources = list(scenario.skills) + [f"automation:{tool.name}" for tool in scenario.automation]
         self.pools = [pool.name for pool in scenario.staff] + [tool.name for tool in scenario.automation]
         self.demand_names = [d.name for d in scenario.demand]
@@ -109,6 +111,18 @@ class TracingSystem(ServiceSystem):
             self.note(contact.id, "served", f"#{contact.id} handled by {agent.name}: {self.step_names[step]}",
                       step=self.step_names[step], agent=agent.name, pool=self.pools[agent.pool])
         super().start_service(contact, agent)
+
+    def complete_step(self, contact: Contact, agent, started: float) -> None:
+        step, _, _, containment_draw = contact.route[contact.stage]
+        if self.step_branches[step] and not containment_draw < self.step_containment[step]:
+            # a menu or triage (that did not resolve the contact itself): say where the contact goes on
+            later = [self.step_process[entry[0]] for entry in contact.route[contact.stage + 1:]]
+            targets = {target for target, _ in self.step_branches[step]}
+            taken = next((name for name in later if name in targets), None)
+            text = (f"#{contact.id} {self.step_names[step]}: goes on to {taken}" if taken else
+                    f"#{contact.id} {self.step_names[step]}: its branch needs no further step")
+            self.note(contact.id, "branches", text, step=self.step_names[step])
+        super().complete_step(contact, agent, started)
 
     def handle_error(self, contact: Contact, step: int) -> None:
         reworks_before = self.reworks.get(contact.id, 0)

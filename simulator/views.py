@@ -187,9 +187,9 @@ def process_map_figure(scenario, summary: pd.DataFrame):
     """The scenario drawn as a map: a row per demand stream, from its channel through each step (who
     does it: a skill and the pools that have it, or an automation) to done, with errors' rework and
     repeat contacts as arrows back, and each step's measured wait and handling time under it."""
-    processes = {p.name: p for p in scenario.processes}
-    rows = [(d, processes[d.process]) for d in scenario.demand]
-    width = max(len(process.steps) for _, process in rows) + 2
+    # a row per demand stream and process of its journey (a menu's branches each get a row)
+    rows = [(d, process, share) for d in scenario.demand for process, share in scenario.journey(d.process)]
+    width = max(len(process.steps) for _, process, _ in rows) + 2
     figure = _figure()
     figure.set_size_inches(max(10, 2.3 * width), max(3.0, 1.5 * len(rows) + 0.8))
     axis = figure.add_subplot()
@@ -197,9 +197,11 @@ def process_map_figure(scenario, summary: pd.DataFrame):
     axis.set_ylim(len(rows) * 2.0 - 0.6, -0.9)
     axis.set_axis_off()
     channel_colour = {c.name: COLOURS[n % len(COLOURS)] for n, c in enumerate(scenario.channels)}
-    for number, (demand, process) in enumerate(rows):
+    for number, (demand, process, share) in enumerate(rows):
         y = number * 2.0
-        _box(axis, 0, y, f"{demand.name}\n({demand.channel})", channel_colour[demand.channel], "white")
+        start = (f"{demand.name}\n({demand.channel})" if process.name == demand.process else
+                 f"{demand.name}: {share:.0%}\ngo on to {process.name}")
+        _box(axis, 0, y, start, channel_colour[demand.channel], "white")
         for position, step in enumerate(process.steps, start=1):
             x = position * 2.2
             doer = (f"bot: {step.automation}" if step.automation else
@@ -223,7 +225,9 @@ def process_map_figure(scenario, summary: pd.DataFrame):
                 axis.text(x, y - 0.45, f"resolves {step.containment:.0%} alone", ha="center", va="bottom",
                           fontsize=7.5, color=COLOURS[2])
         end = (len(process.steps) + 1) * 2.2
-        _box(axis, end, y, "done", "#ffffff", "#1d2733")
+        branch = process.steps[-1].branch
+        _box(axis, end, y, "branches to\n" + ", ".join(f"{target} {part:.0%}" for target, part in branch)
+             if branch else "done", "#ffffff", "#1d2733")
         _arrow(axis, end - 2.2 + 0.9, y, end - 0.9, y)
     figure.suptitle(tr("{name}: the process, with each step's measured wait and handling time", name=scenario.name))
     return figure

@@ -157,6 +157,15 @@ def test_every_shipped_scenario_runs_quickly_with_sensible_kpis(path, tmp_path):
     assert (with_ci["ci_low"] <= with_ci["mean"] + 1e-9).all() and (with_ci["mean"] <= with_ci["ci_high"] + 1e-9).all()
 
 
+@pytest.mark.parametrize("path", sorted((SCENARIOS / "validation").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_validation_scenario_runs_as_docs_validation_says(path, tmp_path):
+    """docs/validation.md tells readers to run these: they run, and write a whole results folder (one
+    reporting interval as long as the horizon, all in the warm-up, once failed writing days.csv)."""
+    result = run_cli("run", str(path), "--out", str(tmp_path), "--no-charts", "-r", "2")
+    assert result.exit_code == 0, result.output
+    assert (only_run_folder(tmp_path) / "days.csv").read_text().startswith("day,")
+
+
 def test_the_textbook_scenario_agrees_with_erlang_c():
     from simulator.queueing import mmc_mean_wait
     result = run_scenario(load_scenario(TEXTBOOK), replications=30)

@@ -37,6 +37,9 @@ def _pooled(intervals: pd.DataFrame, keys: list[str], per_day: bool) -> pd.DataF
     levels = plain[~plain["metric"].isin(COUNTS)]
     if len(levels):
         parts.append(levels.groupby(group)["value"].mean().reset_index())
+    if not parts:   # every interval lies in the warm-up (one interval as long as the horizon, say)
+        return pd.DataFrame(columns=keys + ["metric", "scope", "mean", "ci_low", "ci_high", "replications",
+                                            "estimator"])
     table = pd.concat(parts, ignore_index=True)
     for column in ("numerator", "denominator", "squares"):
         if column not in table:

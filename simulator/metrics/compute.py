@@ -297,7 +297,8 @@ def step_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: ContactF
                      mean_of("queue_time_mean", scope, visits.wait[waited]),
                      plain("queue_time_p90", scope, _percentile(visits.wait[waited], 90)),
                      mean_of("handle_time_mean", scope, visits.handle[served])]
-            if any(scenario.threshold(d.channel) is not None for d in scenario.demand if d.process == process.name):
+            if any(scenario.threshold(d.channel) is not None for d in scenario.demand
+                   if any(reached is process for reached, _ in scenario.journey(d.process))):
                 threshold = facts.threshold[visits.contact]
                 judged = ~np.isnan(threshold)
                 within = (judged & served & (visits.wait <= threshold + 1e-12)).sum()
@@ -383,7 +384,7 @@ def unused_kpis(scenario: Scenario) -> set[str]:
 def _scopes_with_automation(scenario: Scenario) -> set[str]:
     """Scopes whose contacts can meet an automation step that contains (containment is defined there)."""
     streams = [d for d in scenario.demand
-               if any(step.containment for step in scenario.process(d.process).steps)]
+               if any(step.containment for step, _ in scenario.steps_of(d.process))]
     if not streams:
         return set()
     return ({"all"} | {f"segment:{s.name}" for s in scenario.segments}

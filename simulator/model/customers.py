@@ -126,33 +126,62 @@ class NeedsDrawer:
         self.patience_rng = streams.generator(f"{prefix}/patience")
         self.patience_factor = np.array([s.patience_factor for s in scenario.segments] or [1.0])
         numbers = step_index(scenario)
-        process = scenario.process(demand.process)
         self.day_length = scenario.clock.day_length
-        self.steps = [(numbers[(process.name, step.name)], step,
-                       streams.generator(f"{prefix}/step/{step.name}/work"),
-                       streams.generator(f"{prefix}/step/{step.name}/needed"),
-                       streams.generator(f"{prefix}/step/{step.name}/error"),
-                       streams.generator(f"{prefix}/step/{step.name}/containment")) for step in process.steps]
+        # the processes a contact can go through (its own, then where branches lead), each with the
+        # branch that leads there: (parent's position in this list, the target's position in its branch)
+        self.journey: list[tuple[str, int, int]] = []
+        self.steps = []   # per step of every process of the journey: (journey position, number, step, generators)
+        self.branches = []   # per process of the journey: (its shares, their generator) or None
+
+        def visit(process_name: str, path: str, parent: int, choice: int) -> None:
+            here = len(self.journey)
+            self.journey.append((process_name, parent, choice))
+            process = scenario.process(process_name)
+            # the own process's streams keep their names; later processes' are named by the way there
+            where = f"{prefix}/step" if not path else f"{prefix}/via/{path}/step"
+            for step in process.steps:
+                self.steps.append((here, numbers[(process.name, step.name)], step,
+                                   *(streams.generator(f"{where}/{step.name}/{use}")
+                                     for use in ("work", "needed", "error", "containment"))))
+            branch = process.steps[-1].branch
+            self.branches.append((np.array([share for _, share in branch]),
+                                  streams.generator(f"{where}/{process.steps[-1].name}/branch")) if branch else None)
+            for position, (target, _) in enumerate(branch):
+                visit(target, f"{path}>{target}" if path else f"{process_name}>{target}", here, position)
+
+        visit(demand.process, "", -1, 0)
 
     def draw_columns(self, segments: np.ndarray, every_step: bool = False,
                      times: np.ndarray | float | None = None) -> tuple[np.ndarray, list[StepColumns]]:
         """Patience and step columns of ``len(segments)`` contacts (``every_step``: ignore step
-        probabilities) arriving at ``times`` (minutes since the start; they scale steps with
-        ``duration_factors``)."""
+        probabilities, and take every branch) arriving at ``times`` (minutes since the start; they scale
+        steps with ``duration_factors``). A contact needs a step when its journey reaches the step's
+        process (each branch chosen by its shares) and the step's probability says so."""
         count = len(segments)
         if self.patience is None:
             patience = np.full(count, np.inf)
         else:
             patience = self.patience.sample(self.patience_rng, count) * self.patience_factor[segments]
+        chosen = [None if branch is None or every_step else branch[1].choice(len(branch[0]), size=count, p=branch[0])
+                  for branch in self.branches]   # per process that branches: where each contact goes on
+        reached: list[np.ndarray | None] = []   # per process of the journey: who gets there (None: everyone)
+        for _, parent, choice in self.journey:
+            if parent < 0 or every_step:
+                reached.append(None)
+                continue
+            there = chosen[parent] == choice
+            reached.append(there if reached[parent] is None else reached[parent] & there)
         columns = []
         never = np.ones(count)   # a draw of 1 is never below a rate: no error, not contained
-        for number, step, work_rng, needed_rng, error_rng, containment_rng in self.steps:
+        for here, number, step, work_rng, needed_rng, error_rng, containment_rng in self.steps:
             # a step that cannot go wrong or contain draws nothing: its streams are its own, so
             # this shifts no other stream's numbers
             work = step.duration.sample(work_rng, count)
             if step.duration_factors and times is not None:
                 work = work * step.mean_factor(np.broadcast_to(times, (count,)), self.day_length)
             needed = None if every_step or step.probability >= 1 else needed_rng.random(count) < step.probability
+            if reached[here] is not None:
+                needed = reached[here] if needed is None else needed & reached[here]
             columns.append(StepColumns(number, np.ascontiguousarray(work, dtype=float),
                                        error_rng.random(count) if step.error_rate > 0 else never,
                                        containment_rng.random(count) if step.containment > 0 else never, needed))

@@ -1,8 +1,8 @@
 """One line, first come, first served: the simplest systems, run exactly without an event list.
 
 When every contact needs at most one step, all of the same skill (or automation),
-and waits in one line (one priority, no chats, no call backs, no retrials, no
-rework or repeat contacts, nobody sent home mid-contact), the whole run follows
+and waits in one line (one priority, no branches, no chats, no call backs, no
+retrials, no rework or repeat contacts, nobody sent home mid-contact), the whole run follows
 from a classic recursion for a multi-server first-come-first-served queue (Kiefer
 and Wolfowitz; Lindley's for one server): each customer, in order of arrival, is
 served by the agent who can start first (among free agents, the one free the
@@ -57,6 +57,8 @@ def single_resource(system: "ServiceSystem") -> int | None:
         if len(steps) != 1:
             return None
         step = steps[0]
+        if step.branch:
+            return None
         if step.error_rate > 0 and (step.rework is not None or step.recontact_after is not None):
             return None
         resources.add(step.resource)

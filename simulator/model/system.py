@@ -330,7 +330,11 @@ class ServiceSystem:
             needed = {entry[0] for entry in contact.route}
             _, fresh = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True,
                                                               times=self.env._now)
-            again = [entry for entry in fresh[0] if entry[0] in redo and entry[0] in needed]
+            again, seen = [], set()   # a process reached by two branches lists its steps twice: once each
+            for entry in fresh[0]:
+                if entry[0] in redo and entry[0] in needed and entry[0] not in seen:
+                    seen.add(entry[0])
+                    again.append(entry)
             position = contact.stage + 1
             contact.route = contact.route[:position] + again + contact.route[position:]
             return

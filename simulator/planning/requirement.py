@@ -113,7 +113,7 @@ def pool_channels(scenario: Scenario, pool_name: str) -> set[str]:
     """The channels whose contacts the pool can serve (a step of their process needs one of its skills)."""
     pool = next(p for p in scenario.staff if p.name == pool_name)
     skills = {skill for skill, _ in pool.skills}
-    return {d.channel for d in scenario.demand if any(step.skill in skills for step in scenario.process(d.process).steps)}
+    return {d.channel for d in scenario.demand if any(step.skill in skills for step, _ in scenario.steps_of(d.process))}
 
 
 def interval_targets(scenario: Scenario, pool_name: str | None = None) -> list:
@@ -188,7 +188,7 @@ def formula_curves(scenario: Scenario, pool_name: str,
                         dtype=float).reshape(clock.days, clock.intervals_per_day)
     loads = np.concatenate([by_day[list(kind.days)].mean(axis=0) for kind in types])
     target = next((t for t in interval_targets(scenario, pool_name) if t.kpi == "service_level"), None)
-    steps = [(d, step) for d in scenario.demand for step in scenario.process(d.process).steps if step.skill in skills]
+    steps = [(d, step) for d in scenario.demand for step, _ in scenario.steps_of(d.process) if step.skill in skills]
     if target is None or not steps:
         return loads, [None] * len(loads), [None] * len(loads)
     work = float(np.average([step.duration.mean for _, step in steps]))

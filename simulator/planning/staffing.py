@@ -109,7 +109,7 @@ def erlang_c_for_pool(scenario: Scenario, pool_name: str, erlangs: float) -> int
     if target is None or erlangs <= 0:
         return None
     skills = {skill for skill, _ in pool.skills}
-    steps = [(d, step) for d in scenario.demand for step in scenario.process(d.process).steps if step.skill in skills]
+    steps = [(d, step) for d in scenario.demand for step, _ in scenario.steps_of(d.process) if step.skill in skills]
     work = np.average([step.duration.mean for _, step in steps]) if steps else 1.0
     speed = {level.level: level.speed for level in scenario.skill_levels}[max(level for _, level in pool.skills)]
     handle = work / speed                                   # minutes per contact for this pool

@@ -117,6 +117,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     skill_levels = _read_skill_levels(root.child("skill_levels"))
     automation = _read_automation(root.child("automation"))
     processes = _read_processes(root.child("processes"), base_dir)
+    _check_branches(root.child("processes"), processes)
     for process in processes:
         _check_steps(root.child("processes").child(process.name).child("steps"), process,
                      {tool.name: tool for tool in automation}, names.automation)
@@ -429,6 +430,7 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
         "on_error": "{rework: step} or {recontact_after: duration}",
         "containment": "share of contacts an automation step resolves",
         "duration_factors": "the duration's multiplier per equal period of the day (handling that varies)",
+        "branch": "{process: share, ...}: where contacts go on after this step (the last of its process)",
     })
     name = node.read("name", text)
     if ("skill" in node.value) == ("automation" in node.value):
@@ -446,11 +448,64 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
         node.child("containment").problem("applies to automation steps only")
     rework, recontact_after = _read_on_error(node.child("on_error"))
     factors = _read_duration_factors(node.child("duration_factors"))
-    if None in (name, duration, probability, error_rate, containment, factors) or (skill is None and automation is None):
+    branch = _read_branch(node.child("branch"))
+    if None in (name, duration, probability, error_rate, containment, factors, branch) or (skill is None
+                                                                                         and automation is None):
         return None
     return Step(name=name, duration=duration, skill=skill, automation=automation, probability=probability,
                 error_rate=error_rate, rework=rework, recontact_after=recontact_after, containment=containment,
-                duration_factors=factors)
+                duration_factors=factors, branch=branch)
+
+
+def _read_branch(node: Node) -> tuple[tuple[str, float], ...] | None:
+    """``{billing: 0.5, cards: 0.3, general: 0.2}``: process names and the shares that go on with each
+    (adding up to 1). Checked against the processes later (:func:`_check_branches`)."""
+    if node.value in (MISSING, None):
+        return ()
+    if not node.expect_map("a mapping of process names to shares, e.g. {billing: 0.6, cards: 0.4}"):
+        return None
+    shares = [(str(target), node.read(target, number(above=0))) for target in node.value]
+    if any(value is None for _, value in shares):
+        return None
+    if any(value > 1 for _, value in shares) or abs(sum(value for _, value in shares) - 1) > 1e-9:
+        node.problem(f"the shares must add up to 1 (each contact goes on with one process), got "
+                     f"{sum(value for _, value in shares):g}")
+        return None
+    return tuple((target, float(value)) for target, value in shares)
+
+
+def _check_branches(node: Node, processes: tuple[Process, ...]) -> None:
+    """Branches name processes, sit on the last step of theirs, and never lead back to where they began."""
+    names = {process.name for process in processes}
+    graph: dict[str, list[str]] = {}
+    for process in processes:
+        for position, step in enumerate(process.steps):
+            if not step.branch:
+                continue
+            branch_node = node.child(process.name).child("steps").child(step.name).child("branch")
+            if position != len(process.steps) - 1:
+                branch_node.problem(f"only the last step of a process can branch (the steps after "
+                                    f"'{step.name}' would never be done); move them into the processes it branches to")
+            for target, _ in step.branch:
+                if target not in names:
+                    branch_node.child(target).problem(f"names no process; expected one of {', '.join(sorted(names))}")
+            graph[process.name] = [target for target, _ in step.branch if target in names]
+
+    def cycle_from(name: str, path: list[str]) -> list[str] | None:
+        for target in graph.get(name, []):
+            if target in path:
+                return path[path.index(target):] + [target]
+            found = cycle_from(target, path + [target])
+            if found:
+                return found
+        return None
+
+    for name in graph:
+        cycle = cycle_from(name, [name])
+        if cycle:
+            node.child(cycle[0]).problem(f"branches lead back round in a circle ({' -> '.join(cycle)}): a contact "
+                                         f"would never finish")
+            return
 
 
 def _read_duration_factors(node: Node) -> tuple[float, ...] | None:

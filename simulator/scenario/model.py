@@ -254,6 +254,8 @@ class Step:
     containment: float = 0.0
     duration_factors: tuple[float, ...] = ()   # the duration's multiplier per equal period of the day (by
                                                # the contact's arrival time): handling that varies over the day
+    branch: tuple[tuple[str, float], ...] = ()  # after this step (the last of its process), the contact goes on
+                                               # with one of these processes, by its share (a menu, triage)
 
     def duration_factor(self, minutes_into_day: np.ndarray, day_length: float) -> np.ndarray | float:
         """Each contact's multiplier of its duration, from when in the opening day it arrived."""
@@ -541,6 +543,21 @@ class Scenario:
 
     def process(self, name: str) -> Process:
         return next(p for p in self.processes if p.name == name)
+
+    def journey(self, process_name: str) -> tuple[tuple[Process, float], ...]:
+        """The processes a contact starting ``process_name`` can go through, each with the share of
+        contacts that reach it (branches split them), in the order a contact's route lists their steps:
+        the process, then each branch's journey in turn. Branches form no cycle (the reader checks)."""
+        process = self.process(process_name)
+        reached = [(process, 1.0)]
+        for target, share in process.steps[-1].branch if process.steps else ():
+            reached.extend((later, share * part) for later, part in self.journey(target))
+        return tuple(reached)
+
+    def steps_of(self, process_name: str) -> list[tuple[Step, float]]:
+        """Every step a contact starting ``process_name`` can need, with the share of contacts whose
+        journey reaches it (a step's own ``probability`` not included)."""
+        return [(step, share) for process, share in self.journey(process_name) for step in process.steps]
 
     def threshold(self, channel: str) -> float | None:
         """The service-level threshold of a channel's contacts (None: deferrable, or none set)."""

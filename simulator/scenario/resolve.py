@@ -138,6 +138,8 @@ def _step_document(step: Step) -> dict[str, Any]:
         entry["containment"] = step.containment
     if step.duration_factors:
         entry["duration_factors"] = list(step.duration_factors)
+    if step.branch:
+        entry["branch"] = dict(step.branch)
     return entry
 
 
