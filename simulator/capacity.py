@@ -107,12 +107,19 @@ def capacity_flags(scenario: Scenario) -> list[CapacityFlag]:
     clock = scenario.clock
     available = capacity(scenario)
     load_by_skill = offered_load(scenario)
+    bounded = _bounded_resources(scenario)
     for skill, load in load_by_skill.items():
         if not load.any():
             continue
         lengths = np.diff(clock.interval_bounds())
         average, staff = float(np.average(load, weights=lengths)), available[skill]
         capable = float(np.average(staff, weights=lengths))
+        if average > capable and skill in bounded:
+            flags.append(CapacityFlag("peak", skill, (
+                f"{_name(skill)}: offered load {average:.1f} Erlangs over the day exceeds the capacity of "
+                f"{capable:.1f} agents at standard speed; the channels' lines or balking turn the excess away "
+                f"(block_rate and balk_rate say how much)")))
+            continue
         if average > capable:
             flags.append(CapacityFlag("unstable", skill, (
                 f"{_name(skill)}: offered load {average:.1f} Erlangs over the day exceeds the capacity of "
@@ -127,8 +134,20 @@ def capacity_flags(scenario: Scenario) -> list[CapacityFlag]:
                 f"{clock.interval_labels(first)[0]} and {clock.interval_labels(last)[1]}"
                 f"; worst at {clock.interval_labels(worst)[0]}: {load[worst]:.1f} Erlangs for "
                 f"{staff[worst]:.1f} agents")))
-    unstable = {flag.skill for flag in flags if flag.kind == "unstable"}
+    unstable = {flag.skill for flag in flags if flag.kind == "unstable"} | bounded
     return flags + shared_pool_flags(scenario, load_by_skill, unstable)
+
+
+def _bounded_resources(scenario: Scenario) -> set[str]:
+    """Resources whose every contact comes by a channel with lines, or whose customers balk at a length:
+    their queues cannot grow without limit, however heavy the load."""
+    feeding: dict[str, list[bool]] = {}
+    for demand in scenario.demand:
+        channel = scenario.channel(demand.channel)
+        bounded = channel.lines is not None or channel.balk_at is not None
+        for step, _ in scenario.steps_of(demand.process):
+            feeding.setdefault(step.resource, []).append(bounded)
+    return {resource for resource, flags in feeding.items() if all(flags)}
 
 
 def shared_pool_flags(scenario: Scenario, load: dict[str, np.ndarray], unstable: set[str]) -> list[CapacityFlag]:

@@ -46,6 +46,13 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("abandon_rate", "share", "lower",
         "abandoned / contacts that queued for a person (answered + abandoned + left waiting at the end); "
         "real-time contacts (at a step: abandoned there / requests for the step)", CONTACT | STEP),
+    Kpi("blocked", "count", "lower",
+        "offered contacts that found every line of their channel busy (a busy signal) and never entered; shown "
+        "where a channel has lines"),
+    Kpi("block_rate", "share", "lower", "blocked / offered (Erlang B's blocking probability); real-time contacts"),
+    Kpi("balked", "count", "lower",
+        "offered contacts that had to wait, saw the line and left at once; shown where a channel has balking"),
+    Kpi("balk_rate", "share", "lower", "balked / offered; real-time contacts"),
     Kpi("unfinished", "count", "lower",
         "offered real-time contacts still in the system when the simulation ended (nobody stayed to serve "
         "them); in a scope of deferrable work, open items left at the end"),
@@ -57,7 +64,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("wait_p95", "duration", "lower", "95th percentile of the speed of answer"),
     Kpi("service_level", "share", "higher",
         "answered by a person within the threshold / (answered by a person + abandoned while waiting for one + "
-        "left waiting at the end), short abandons left out; real-time contacts with a threshold (at a step: "
+        "left waiting at the end + turned away: blocked or balked), short abandons left out; real-time contacts with a threshold (at a step: "
         "served there within the channel's threshold / requests for the step)", CONTACT | STEP),
     Kpi("queue_time_mean", "duration", "lower",
         "mean time spent waiting in queues over all steps, over real-time contacts that left (an abandoner's "
@@ -129,7 +136,7 @@ KPI_BY_NAME: dict[str, Kpi] = {kpi.name: kpi for kpi in KPIS}
 # Shares whose numerator and denominator count contacts or requests (not agent-time): their interval is
 # never narrower than the binomial (Wilson) interval of the counts (simulator.analysis).
 COUNTED_SHARES = frozenset({"abandon_rate", "service_level", "error_rate", "rework_rate", "recontact_rate", "fcr",
-                            "callback_rate", "containment_rate", "satisfied_share", "response_within_target"})
+                            "callback_rate", "block_rate", "balk_rate", "containment_rate", "satisfied_share", "response_within_target"})
 
 # Words a planner may use in `targets:` for a KPI name.
 TARGET_ALIASES: dict[str, str] = {"abandonment": "abandon_rate", "wait": "wait_mean", "asa": "wait_mean"}
@@ -139,7 +146,8 @@ DEFAULT_SERVICE_LEVEL_THRESHOLD = 20 / 60  # minutes: 80/20 is the industry's de
 # KPIs that mean something for real-time contacts only, and for deferrable work only (a target naming
 # one in a channel of the other kind is refused).
 REAL_TIME_KPIS = frozenset({"abandoned", "short_abandoned", "abandon_rate", "wait_mean", "wait_p50", "wait_p90",
-                            "wait_p95", "service_level", "callback_rate"})
+                            "wait_p95", "service_level", "callback_rate", "blocked", "block_rate", "balked",
+                            "balk_rate"})
 DEFERRABLE_KPIS = frozenset({"response_time_mean", "response_within_target", "backlog_end"})
 
 
@@ -164,7 +172,8 @@ def headline_pairs(scenario, defaults: tuple[str, ...]) -> list[tuple[str, str]]
 LABELS = {
     "offered": "Contacts offered", "contained": "Contained by automation", "answered": "Answered by a person",
     "abandoned": "Abandoned", "short_abandoned": "Short abandons", "abandon_rate": "Abandonment rate",
-    "unfinished": "Unfinished at the end", "wait_mean": "Average speed of answer",
+    "blocked": "Blocked (busy signal)", "block_rate": "Blocking rate", "balked": "Balked (saw the line, left)",
+    "balk_rate": "Balking rate", "unfinished": "Unfinished at the end", "wait_mean": "Average speed of answer",
     "wait_p50": "Median wait", "wait_p90": "90th percentile wait", "wait_p95": "95th percentile wait",
     "service_level": "Service level", "queue_time_mean": "Mean queue time (all steps)",
     "queue_time_p90": "90th percentile queue time", "handle_time_mean": "Average handling time",

@@ -201,7 +201,7 @@ def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarra
     answered = real_time & in_scope & facts.answered
     within = judged & facts.answered & (np.nan_to_num(tables.wait, nan=np.inf) <= threshold + 1e-12)
     abandoned = real_time & in_scope & facts.abandoned
-    left = counted & facts.left
+    left = counted & facts.done
     scores = facts.scores
 
     def by(moments: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:

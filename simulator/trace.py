@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from simulator.metrics.compute import satisfaction_scores
-from simulator.model.contact import ABANDONED, Contact
+from simulator.model.contact import ABANDONED, BALKED, BLOCKED, Contact
 from simulator.model.customers import Customers
 from simulator.model.roster import Roster
 from simulator.model.system import ServiceSystem
@@ -141,7 +141,14 @@ class TracingSystem(ServiceSystem):
         return self.step_names[self.step_redo[step][0]] if self.step_redo[step] else self.step_names[step]
 
     def depart(self, contact: Contact, outcome: int) -> None:
-        if outcome == ABANDONED:
+        if outcome == BLOCKED:
+            self.note(contact.id, "blocked", f"#{contact.id} gets a busy signal: all "
+                                             f"{self.lines_of[contact.demand]} lines are busy")
+        elif outcome == BALKED:
+            queue = self.queues[self.step_resource[contact.route[contact.stage][0]]][contact.group]
+            self.note(contact.id, "balks", f"#{contact.id} sees {queue.waiting} waiting and leaves",
+                      waiting=queue.waiting)
+        elif outcome == ABANDONED:
             self.note(contact.id, "gives up", f"#{contact.id} gives up after {format_duration(contact.queue_time)} "
                                               "waiting")
         elif self.recorder.contained and self.recorder.contained[-1] == contact.id:   # resolved just now

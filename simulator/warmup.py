@@ -39,7 +39,7 @@ def warmup_series(tables: ReplicationTables, scenario: Scenario) -> tuple[np.nda
     clock = scenario.clock
     deferrable = np.array([c.deferrable for c in scenario.channels], dtype=bool)[tables.channel] \
         if len(tables.channel) else np.zeros(0, dtype=bool)
-    chosen = tables.outcome != 2
+    chosen = (tables.outcome == 0) | (tables.outcome == 1)   # served or gave up (not turned away, not still there)
     if (chosen & ~deferrable).any():
         chosen &= ~deferrable
     bins = np.minimum((tables.arrived_at[chosen] / clock.horizon * BINS).astype(np.int64), BINS - 1)

@@ -200,7 +200,7 @@ def test_bad_training_courses(tmp_path, course, expected):
 
 @pytest.mark.parametrize("old, new, expected", [
     ("phone: {patience: {exponential: {mean: 3}}}", "phone: {retrial: {share: 0.5, after: 10}}",
-     "channels.phone: retrial and callback need patience"),
+     "channels.phone: retrial needs patience, lines or balking"),
     ("phone: {patience: {exponential: {mean: 3}}}",
      "phone: {patience: {exponential: {mean: 3}}, retrial: {share: 0.5}}", "channels.phone.retrial.after: is required"),
     ("phone: {patience: {exponential: {mean: 3}}}",

@@ -81,8 +81,12 @@ class ContactFacts:
         self.deferrable = deferrable[tables.channel] if len(tables.channel) else np.zeros(0, dtype=bool)
         self.answered = ~np.isnan(tables.answered_at)
         self.abandoned = tables.outcome == 1
-        self.left = tables.outcome != 2                       # left the system (completed or abandoned)
         self.completed = tables.outcome == 0
+        self.left = self.completed | self.abandoned          # served, or gave up waiting
+        self.blocked = tables.outcome == 3                   # a busy signal: every line was busy
+        self.balked = tables.outcome == 4                    # saw the line and left at once
+        self.turned_away = self.blocked | self.balked
+        self.done = tables.outcome != 2                      # no longer in the system, whichever way it left
         self.unanswered_at_end = tables.left_waiting & ~self.answered
         short = scenario.service_level.short_abandon
         self.short = self.abandoned & (np.nan_to_num(tables.queue_time) <= short + 1e-12) if short else \
@@ -140,17 +144,19 @@ def satisfaction_scores(tables: ReplicationTables, scenario: Scenario) -> np.nda
     total = settings.responsiveness + settings.reliability + settings.assurance
     score = 1 + 4 * (settings.responsiveness * responsiveness + settings.reliability * reliability
                      + settings.assurance * assurance) / total
-    score = np.where(tables.outcome == 1, settings.abandoned, score)
+    score = np.where((tables.outcome == 1) | (tables.outcome >= 3), settings.abandoned, score)   # gave up, turned away
     return np.where(tables.outcome == 2, np.nan, score)
 
 
 def waiting_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str,
-                 threshold: np.ndarray | None, real_time: bool) -> list[Row]:
+                 threshold: np.ndarray | None, real_time: bool,
+                 turns_away: tuple[bool, bool] = (False, False)) -> list[Row]:
     """Waiting, answering and abandonment over the contacts of ``mask`` (the real-time ones of a scope,
-    or a deferrable scope's contacts, whose turnaround is still worth knowing)."""
+    or a deferrable scope's contacts, whose turnaround is still worth knowing). ``turns_away``: whether
+    the scope's channels have lines, and balking (their KPIs are shown then)."""
     left = mask & facts.left
     queue = tables.queue_time[left]
-    rows = [plain("unfinished", scope, (mask & ~facts.left).sum()),
+    rows = [plain("unfinished", scope, (mask & ~facts.done).sum()),
             mean_of("queue_time_mean", scope, queue),
             plain("queue_time_p90", scope, _percentile(queue, 90)),
             mean_of("time_in_system_mean", scope, tables.departed_at[left] - tables.arrived_at[left]),
@@ -168,11 +174,19 @@ def waiting_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarra
              mean_of("wait_mean", scope, waits)]
     rows += [plain(name, scope, _percentile(waits, q)) for name, q in WAIT_PERCENTILES]
     rows.append(ratio("callback_rate", scope, (mask & tables.callback).sum(), queued))
+    lines, balking = turns_away
+    if lines:
+        blocked = (mask & facts.blocked).sum()
+        rows += [plain("blocked", scope, blocked), ratio("block_rate", scope, blocked, mask.sum())]
+    if balking:
+        balked = (mask & facts.balked).sum()
+        rows += [plain("balked", scope, balked), ratio("balk_rate", scope, balked, mask.sum())]
     if threshold is not None:
         judged = mask & ~np.isnan(threshold)
         within = (judged & facts.answered & (tables.wait <= threshold + 1e-12)).sum()
+        # a customer turned away (busy signal, too long a line) was not answered in time either
         denominator = ((judged & facts.answered).sum() + (judged & facts.abandoned & ~facts.short).sum()
-                       + (judged & facts.unanswered_at_end).sum())
+                       + (judged & facts.unanswered_at_end).sum() + (judged & facts.turned_away).sum())
         rows.append(ratio("service_level", scope, within, denominator))
     return rows
 
@@ -201,8 +215,7 @@ def general_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarra
     first = completed & (tables.repeat_of < 0)
     resolved = first & (tables.errors == 0) & ~tables.recontacted
     automated = mask & (tables.bot_served > 0)
-    left = mask & facts.left
-    scores = facts.scores[left]
+    scores = facts.scores[mask & facts.done]
     return [plain("offered", scope, mask.sum()), plain("answered", scope, (mask & facts.answered).sum()),
             plain("contained", scope, (mask & tables.contained).sum()),
             ratio("error_rate", scope, (completed & (tables.errors > 0)).sum(), n_completed),
@@ -241,8 +254,10 @@ def contact_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: Conta
         backlog = bool(channels & deferrable_channels)
         rows += general_kpis(tables, facts, mask, scope)
         waiting = mask & ~facts.deferrable if real_time else mask
+        turns_away = (any(scenario.channel(c).lines is not None for c in channels),
+                      any(scenario.channel(c).balk_at is not None or scenario.channel(c).balk_shares for c in channels))
         rows += waiting_kpis(tables, facts, waiting, scope, scope_threshold(facts, scenario, scope) if real_time
-                             else None, real_time)
+                             else None, real_time, turns_away)
         if backlog and not scope.startswith("segment:"):
             rows += deferrable_kpis(tables, facts, mask & facts.deferrable, scope, horizon)
     return rows
@@ -378,6 +393,10 @@ def unused_kpis(scenario: Scenario) -> set[str]:
         unused.add("callback_rate")
     if not scenario.service_level.short_abandon:
         unused.add("short_abandoned")
+    if not any(c.lines is not None for c in scenario.channels):
+        unused |= {"blocked", "block_rate"}
+    if not any(c.balk_at is not None or c.balk_shares for c in scenario.channels):
+        unused |= {"balked", "balk_rate"}
     return unused
 
 
@@ -430,12 +449,12 @@ def distribution_rows(tables: ReplicationTables, scenario: Scenario) -> list[Dis
         if scope_channels(scenario, scope) - deferrable:
             real_time = mask & ~facts.deferrable
             queued = int((real_time & (facts.answered | (facts.abandoned & ~facts.short)
-                                       | facts.unanswered_at_end)).sum())
+                                       | facts.unanswered_at_end | facts.turned_away)).sum())
             waits = np.sort(tables.wait[real_time & facts.answered])
             within = np.searchsorted(waits, np.asarray(WAIT_POINTS) + 1e-12, side="right")
             rows += [("wait_cdf", scope, float(x), v / queued if queued else NAN, float(v), float(queued),
                       NAN) for x, v in zip(WAIT_POINTS, within)]
-        left = mask & facts.left
+        left = mask & facts.done
         counts = np.histogram(facts.scores[left], bins=SATISFACTION_BINS)[0]
         rows += [("satisfaction", scope, float(x), v / left.sum() if left.sum() else NAN, float(v), float(left.sum()),
                   NAN) for x, v in zip(SATISFACTION_BINS, counts)]
@@ -531,7 +550,7 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
             judged = mask & ~np.isnan(threshold)
             within = by(judged & facts.answered & (np.nan_to_num(tables.wait, nan=np.inf) <= threshold + 1e-12))
             add("service_level", scope, within, by(judged & facts.answered) + by(judged & facts.abandoned & ~facts.short)
-                + by(judged & facts.unanswered_at_end))
+                + by(judged & facts.unanswered_at_end) + by(judged & facts.turned_away))
     pool_time = staff_time(tables, clock.horizon, bounds)
     totals = {"busy": np.zeros(count), "at_work": np.zeros(count)}
     for pool, times in zip(scenario.staff, pool_time):

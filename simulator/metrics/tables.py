@@ -16,7 +16,8 @@ from simulator.model.roster import Roster
 if TYPE_CHECKING:
     import pandas as pd
 
-OUTCOMES = ("completed", "abandoned", "in_system")  # code 2: still in the system when the run ended
+# code 2: still in the system when the run ended; 3 and 4: turned away (all lines busy, too long a line)
+OUTCOMES = ("completed", "abandoned", "in_system", "blocked", "balked")
 
 
 def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray, segment: np.ndarray,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 COMPLETED = 0   # outcome: every step the contact needed was done
 ABANDONED = 1   # outcome: the customer gave up while on hold
+# (2: still in the system when the run ended)
+BLOCKED = 3     # outcome: every line was busy (a busy signal): turned away on arrival
+BALKED = 4      # outcome: saw the line waiting and left at once
 
 
 class Contact:

@@ -50,7 +50,7 @@ def single_resource(system: "ServiceSystem") -> int | None:
     resources = set()
     for demand in scenario.demand:
         channel = scenario.channel(demand.channel)
-        if (channel.deferrable or channel.concurrency > 1 or channel.callback_above is not None
+        if (channel.deferrable or channel.concurrency > 1 or channel.callback_above is not None or channel.turns_away
                 or (channel.retrial_share > 0 and channel.patience is not None)):
             return None
         steps = scenario.process(demand.process).steps

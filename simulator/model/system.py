@@ -7,6 +7,8 @@ The journey reads like the process it models::
     wait -> (patience runs out before a person has answered) -> give_up -> depart
     depart -> (an error sends the customer back, or an abandoner tries again?) ... later: arrive_again
     wait -> (a long expected wait: takes_callback) -> keeps its place without abandoning
+    arrive -> (every line of the channel busy: takes_a_line fails) -> a busy signal -> depart (blocked)
+    next_step -> (must wait, sees a long line: balks) -> depart (balked)
     last closing -> close_doors: the backlog of deferrable work waits for the next opening
     a shift ends (after_close: leave) -> leave: the contact in hand goes back to the front of its queue
 
@@ -33,7 +35,7 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL
 
-from simulator.model.contact import ABANDONED, COMPLETED, Contact
+from simulator.model.contact import ABANDONED, BALKED, BLOCKED, COMPLETED, Contact
 from simulator.model.customers import Customers, NeedsDrawer, step_index
 from simulator.model.records import COMING_BACK, REACHED_CUSTOMER, RECONTACT, RETRIAL, REWORKED, Recorder
 from simulator.model.roster import Roster
@@ -148,6 +150,13 @@ class ServiceSystem:
         self.callback = [(c.callback_above, c.callback_accept, streams.generator(f"demand/{d.name}/callback"))
                          for c, d in zip(channels, scenario.demand)]
         self.offers_callbacks = any(threshold is not None for threshold, _, _ in self.callback)
+        channel_names = [c.name for c in scenario.channels]
+        self.channel_number_of = [channel_names.index(d.channel) for d in scenario.demand]
+        self.lines_of = [c.lines for c in channels]            # per demand stream: its channel's lines
+        self.in_lines = [0] * len(scenario.channels)           # per channel: its contacts in the system
+        self.balking = [(c, streams.generator(f"demand/{d.name}/balking")) if c.balk_at is not None or c.balk_shares
+                        else None for c, d in zip(channels, scenario.demand)]
+        self.balks_anywhere = any(self.balking)
         self.repeat_needs = [NeedsDrawer(scenario, d, streams, "/repeat") for d in demands]
         self.rework_needs = [NeedsDrawer(scenario, d, streams, "/rework") for d in demands]
 
@@ -199,7 +208,17 @@ class ServiceSystem:
         demand, segment = self.demand_of[number], self.segment_of[number]
         contact = Contact(number, demand, segment, self.priority_of[demand][segment], self.patience_of[number],
                           self.route_of[number], self.group_of_demand[demand])
-        self.next_step(contact)
+        if self.lines_of[demand] is None or self.takes_a_line(contact):
+            self.next_step(contact)
+
+    def takes_a_line(self, contact: Contact) -> bool:
+        """A line of the contact's channel, if one is free; with every line busy, a busy signal."""
+        channel = self.channel_number_of[contact.demand]
+        if self.in_lines[channel] >= self.lines_of[contact.demand]:
+            self.depart(contact, BLOCKED)
+            return False
+        self.in_lines[channel] += 1
+        return True
 
     def next_step(self, contact: Contact) -> None:
         """Ask for the next step the contact needs, or leave when every step is done."""
@@ -215,9 +234,24 @@ class ServiceSystem:
         if agent is None and contact.group:   # a chat: an agent with a free slot will do
             agent = self.partly_busy[resource][contact.group].take(self.concurrency[contact.group][0])
         if agent is None:
-            self.wait(contact, self.queues[resource][contact.group])
+            queue = self.queues[resource][contact.group]
+            if self.balks_anywhere and self.balks(contact, queue):
+                return
+            self.wait(contact, queue)
         else:
             self.start_service(contact, agent)
+
+    def balks(self, contact: Contact, queue: SkillQueue) -> bool:
+        """A customer on hold who must wait sees how many wait already, and may leave at once."""
+        balking = self.balking[contact.demand]
+        if balking is None or contact.answered_at >= 0:
+            return False
+        channel, rng = balking
+        chance = channel.balk_chance(queue.waiting)
+        if chance <= 0 or (chance < 1 and rng.random() >= chance):
+            return False
+        self.depart(contact, BALKED)
+        return True
 
     def wait(self, contact: Contact, queue: SkillQueue) -> None:
         """Join the queue; a customer on hold may run out of patience and give up.
@@ -401,9 +435,11 @@ class ServiceSystem:
         self.recorder.departures.append((contact.id, outcome, contact.answered_at, contact.wait, contact.queue_time,
                                          self.env._now))
         horizon = self.horizon
+        if self.lines_of[contact.demand] is not None and outcome != BLOCKED:
+            self.in_lines[self.channel_number_of[contact.demand]] -= 1
         if outcome == COMPLETED and 0 <= contact.recontact_after and self.env._now + contact.recontact_after < horizon:
             self.after(contact.recontact_after, self.arrive_again, (contact, RECONTACT))
-        elif outcome == ABANDONED:
+        elif outcome != COMPLETED:   # gave up, got a busy signal or saw too long a line: may try again
             share, after, rng = self.retrial[contact.demand]
             if share and rng.random() < share:
                 delay = float(after.sample(rng, 1)[0])
@@ -418,7 +454,8 @@ class ServiceSystem:
         patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]), times=self.env._now)
         self.recorder.repeats.append((number, self.env._now, first.demand, first.segment, first.id, kind))
         contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0], first.group)
-        self.next_step(contact)
+        if self.lines_of[first.demand] is None or self.takes_a_line(contact):
+            self.next_step(contact)
 
     # -- the roster --------------------------------------------------------------------------------
     def start_duty(self, event: Call) -> None:

@@ -325,7 +325,9 @@ def _read_channels(node: Node) -> tuple[Channel, ...]:
                           "retrial": "{share, after}: abandoners who try again later",
                           "callback": "{offer_above, accept}: call backs offered when the wait is long",
                           "concurrency": "contacts of this channel an agent can hold at once",
-                          "concurrency_slowdown": "extra duration per extra contact held"})
+                          "concurrency_slowdown": "extra duration per extra contact held",
+                          "lines": "at most this many of its contacts in the system; more get a busy signal",
+                          "balking": "{at: n} or {shares: [...]}: customers who see a long line leave at once"})
         patience = entry.child("patience")
         dist = read_distribution(patience, Path(".")) if patience.value not in (MISSING, None) else None
         deferrable = entry.read("deferrable", _flag, False)
@@ -352,11 +354,41 @@ def _read_channels(node: Node) -> tuple[Channel, ...]:
         slowdown = entry.read("concurrency_slowdown", number(0, 1), 0.0)
         if deferrable and concurrency and concurrency > 1:
             entry.child("concurrency").problem("applies to real-time channels only, not deferrable ones")
-        if (retrial_share or callback_above is not None) and dist is None:
-            entry.problem("retrial and callback need patience (customers who never give up never need them)")
+        lines = entry.read("lines", whole_number(1, limit=MAX_AGENTS), None)
+        balk_at, balk_shares = _read_balking(entry.child("balking"))
+        if deferrable and (lines is not None or balk_at is not None or balk_shares):
+            entry.problem("lines and balking apply to real-time channels only, not deferrable ones")
+        turned_away = lines is not None or balk_at is not None or bool(balk_shares)
+        if callback_above is not None and dist is None:
+            entry.problem("callback needs patience (customers who never give up never need one)")
+        if retrial_share and dist is None and not turned_away:
+            entry.problem("retrial needs patience, lines or balking (it is for customers who gave up, got a busy "
+                          "signal or saw too long a line)")
         channels.append(Channel(name, dist, bool(deferrable), target, retrial_share or 0.0, retrial_after,
-                                callback_above, callback_accept or 0.0, concurrency or 1, slowdown or 0.0))
+                                callback_above, callback_accept or 0.0, concurrency or 1, slowdown or 0.0,
+                                lines, balk_at, balk_shares))
     return tuple(channels)
+
+
+def _read_balking(node: Node) -> tuple[int | None, tuple[float, ...]]:
+    """``{at: 10}``: a customer who must wait and finds 10 or more waiting leaves at once; ``{shares: [0,
+    0.1, 0.3]}``: leaves with that chance when 0, 1, 2 (and more: the last) are waiting."""
+    if node.value in (MISSING, None):
+        return None, ()
+    if not node.expect_map("{at: <number waiting>} or {shares: [chance with 0 waiting, 1, 2, ...]}"):
+        return None, ()
+    node.check_keys({"at": "leave when this many are waiting", "shares": "chance of leaving by the number waiting"})
+    if len(node.value) != 1:
+        node.problem("needs exactly one of at or shares")
+        return None, ()
+    if "at" in node.value:
+        return node.read("at", whole_number(0)), ()
+    shares = node.child("shares")
+    if not isinstance(shares.value, list) or not shares.value:
+        shares.problem("must be a non-empty list of chances from 0 to 1 (0 waiting, 1 waiting, ...)")
+        return None, ()
+    values = [element.parse(share) for element in shares.elements()]
+    return (None, ()) if None in values else (None, tuple(float(v) for v in values))
 
 
 def _flag(value: Any) -> bool:

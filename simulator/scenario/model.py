@@ -168,7 +168,9 @@ class Channel:
     same agents; ``response_target`` is the time within which they should be answered.
     A share of customers who abandon may try again later (``retrial``); customers facing an
     expected wait above a threshold may be offered a call back (``callback``), keeping their
-    place in the queue without waiting on the line.
+    place in the queue without waiting on the line. With ``lines``, a contact arriving when that
+    many of the channel's contacts are in the system is blocked (a busy signal); with ``balking``,
+    one who must wait and sees a long line may leave at once. Both may try again (``retrial``).
     """
 
     name: str
@@ -181,6 +183,22 @@ class Channel:
     callback_accept: float = 0.0          # share of customers offered a call back who take it
     concurrency: int = 1                  # contacts of this channel an agent can hold at once (chat)
     concurrency_slowdown: float = 0.0     # each extra contact held makes a new one this much longer
+    lines: int | None = None              # at most this many of its contacts in the system (trunks, places)
+    balk_at: int | None = None            # a customer who finds this many waiting leaves at once ...
+    balk_shares: tuple[float, ...] = ()   # ... or leaves with this chance by the number waiting (last: beyond)
+
+    def balk_chance(self, waiting: int) -> float:
+        """The chance that a customer who must wait, finding ``waiting`` others waiting, leaves at once."""
+        if self.balk_at is not None:
+            return 1.0 if waiting >= self.balk_at else 0.0
+        if self.balk_shares:
+            return self.balk_shares[min(waiting, len(self.balk_shares) - 1)]
+        return 0.0
+
+    @property
+    def turns_away(self) -> bool:
+        """Whether some of its customers can be turned away: all lines busy, or a line too long."""
+        return self.lines is not None or self.balk_at is not None or bool(self.balk_shares)
 
 
 @dataclass(frozen=True)
