@@ -40,9 +40,25 @@ def forecast_factors(profile: ArrivalProfile, days: int, rng: np.random.Generato
     return rng.gamma(shape, 1 / shape, days)
 
 
+def appointment_times(profile: ArrivalProfile, clock: Clock, rng: np.random.Generator) -> np.ndarray:
+    """Sorted arrival times of booked customers who come (each slot's bookings, every day, minus the
+    no-shows), each at its slot time plus its early or late offset, within the opening hours."""
+    booked = profile.appointments
+    slots = np.array([at for at, count in booked.slots for _ in range(count)], dtype=float)
+    days = np.repeat(np.arange(clock.days), len(slots))
+    slot_times = np.tile(slots, clock.days)
+    comes = rng.random(len(slot_times)) >= booked.no_show
+    offsets = rng.normal(booked.early_late_mean, booked.early_late_sd, len(slot_times)) \
+        if booked.early_late_sd > 0 else np.full(len(slot_times), booked.early_late_mean)
+    within_day = np.clip(slot_times + offsets, 0.0, np.nextafter(clock.day_length, 0))
+    return np.sort((days * clock.day_length + within_day)[comes])
+
+
 def arrival_times(profile: ArrivalProfile, clock: Clock, rng: np.random.Generator,
                   day_factors: np.ndarray | None = None) -> np.ndarray:
     """Sorted arrival times in minutes within ``[0, clock.horizon)``."""
+    if profile.appointments is not None:
+        return appointment_times(profile, clock, rng)
     times, cumulative = rate_boundaries(profile, clock, day_factors)
     expected = cumulative[-1]
     if expected <= 0:

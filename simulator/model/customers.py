@@ -197,6 +197,17 @@ class NeedsDrawer:
         return patience.tolist(), [routes[i] for i in range(count)]
 
 
+def _segment_shares(scenario: Scenario, demand, shares: np.ndarray | None) -> np.ndarray | None:
+    """The segment shares of a demand stream: its own mix (``segment``, ``segments``) or the scenario's."""
+    if not demand.segment_mix:
+        return shares
+    names = [segment.name for segment in scenario.segments]
+    mine = np.zeros(len(names))
+    for name, part in demand.segment_mix:
+        mine[names.index(name)] = part
+    return mine
+
+
 def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
     """Draw arrivals, segments, patience and needs for every demand stream, then merge by arrival time."""
     times, demand_ids, segment_ids, patience, blocks = [], [], [], [], []
@@ -211,8 +222,11 @@ def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
             count = len(when)
             if count == 0 and family:
                 continue
-            if shares is not None:
-                segments = streams.generator(f"{prefix}{family}/segment").choice(len(shares), size=count, p=shares)
+            mine = _segment_shares(scenario, demand, shares)
+            if mine is not None and np.count_nonzero(mine) == 1:   # a stream of one segment (booked patients)
+                segments = np.full(count, int(np.flatnonzero(mine)[0]), dtype=np.int64)
+            elif mine is not None:
+                segments = streams.generator(f"{prefix}{family}/segment").choice(len(mine), size=count, p=mine)
             else:
                 segments = np.zeros(count, dtype=np.int64)
             tolerance, needs = NeedsDrawer(scenario, number, streams, family).draw_columns(segments, times=when)

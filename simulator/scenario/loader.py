@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from simulator.scenario.distribution_reader import read_distribution
-from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, ArrivalProfile, Channel,
+from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, Appointments, ArrivalProfile,
+                                      Channel,
                                       Automation, Break, BreakRule, Clock, Demand, Pool, Process, Satisfaction,
                                       Scenario, ShiftRules, StaffedCurves,
                                       Segment, Shift, SkillLevel, Step, Training, WEEKDAYS, staffed_by_days,
@@ -123,6 +125,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
                      {tool.name: tool for tool in automation}, names.automation)
     staff = _read_staff(root.child("staff"), clock, base_dir)
     demand = _read_demand(root.child("demand"), clock, base_dir)
+    _check_segment_mixes(root.child("demand"), demand, segments)
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
     _check_variants(root.child("variants"))
     measured = read_service_level(root.child("service_level"))
@@ -871,14 +874,177 @@ def _read_demand(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Deman
             continue
         entry.check_keys({"channel": "the channel contacts come through",
                           "arrivals": "arrival rates per hour", "process": "the process they follow",
-                          "backlog": "contacts already waiting at the first opening"})
+                          "appointments": "booked arrivals: slots, no_show, early_late (instead of arrivals)",
+                          "backlog": "contacts already waiting at the first opening",
+                          "segment": "the one segment of every contact of this stream",
+                          "segments": "this stream's own segment mix: segment: share"})
         channel = entry.read("channel", text)
         process = entry.read("process", text)
-        arrivals = _read_arrivals(entry.child("arrivals"), clock, base_dir, channel)
+        if "appointments" in entry.value:
+            if "arrivals" in entry.value:
+                entry.problem("needs one of arrivals (Poisson, by rate) or appointments (booked slots), not both")
+            arrivals = _read_appointments(entry.child("appointments"), clock, base_dir)
+        else:
+            arrivals = _read_arrivals(entry.child("arrivals"), clock, base_dir, channel)
         backlog = entry.read("backlog", whole_number(0, limit=MAX_BACKLOG), 0)
-        if None not in (channel, process, arrivals, backlog):
-            streams.append(Demand(name, channel, arrivals, process, backlog))
+        mix = _read_segment_mix(entry)
+        if None not in (channel, process, arrivals, backlog, mix):
+            streams.append(Demand(name, channel, arrivals, process, backlog, mix))
     return tuple(streams)
+
+
+def _read_segment_mix(entry: Node) -> tuple[tuple[str, float], ...] | None:
+    """``segment: booked`` (every contact of the stream) or ``segments: {booked: 0.7, urgent: 0.3}``;
+    the names are checked against the scenario's segments later (:func:`_check_segment_mixes`)."""
+    if "segment" in entry.value and "segments" in entry.value:
+        entry.problem("needs one of segment (a fixed one) or segments (a mix), not both")
+        return None
+    if "segment" in entry.value:
+        name = entry.read("segment", text)
+        return None if name is None else ((name, 1.0),)
+    node = entry.child("segments")
+    if node.value in (MISSING, None):
+        return ()
+    if not node.expect_map("a mapping of segment names to shares, e.g. {booked: 0.7, urgent: 0.3}"):
+        return None
+    mix = [(str(name), node.read(name, share)) for name in node.value]
+    if any(value is None for _, value in mix):
+        return None
+    if abs(sum(value for _, value in mix) - 1) > 1e-9:
+        node.problem(f"the shares must add up to 1, got {sum(value for _, value in mix):g}")
+        return None
+    return tuple(mix)
+
+
+def _check_segment_mixes(node: Node, demand: tuple[Demand, ...], segments: tuple[Segment, ...]) -> None:
+    names = [segment.name for segment in segments]
+    for stream in demand:
+        for name, _ in stream.segment_mix:
+            if name not in names:
+                key = "segment" if len(stream.segment_mix) == 1 and "segment" in (node.child(stream.name).value or {}) \
+                    else "segments"
+                where = node.child(stream.name).child(key)
+                where.problem(f"names no segment; expected one of {', '.join(names)}" if names else
+                              "names a segment, but the scenario defines none (add segments:)")
+
+
+def _read_appointments(node: Node, clock: Clock | None, base_dir: Path) -> ArrivalProfile | None:
+    """``{slots: ..., no_show: 0.1, early_late: {mean: -5min, sd: 10min}}``: booked customers, each opening
+    day. Slots: ``{from: "08:00", to: "12:00", every: 15min, per_slot: 2}``, a list of ``{at, count}``, or
+    ``{csv: file}`` with columns time and count."""
+    if not node.expect_map("a mapping with slots (and no_show, early_late)"):
+        return None
+    node.check_keys({"slots": "when appointments are booked, and how many each time",
+                     "no_show": "share of booked customers who never come",
+                     "early_late": "{mean, sd}: when they come, around their slot (negative: early)"})
+    if clock is None:
+        return None
+    slots = _read_slots(node.child("slots"), clock, base_dir)
+    no_show = node.read("no_show", share, 0.0)
+    mean, sd = 0.0, 0.0
+    early_late = node.child("early_late")
+    if early_late.value not in (MISSING, None) and early_late.expect_map("a mapping with mean and sd"):
+        early_late.check_keys({"mean": "minutes after the slot on average (negative: early)",
+                               "sd": "standard deviation of the offset"})
+        mean = early_late.read("mean", _signed_duration, 0.0)
+        sd = early_late.read("sd", duration, 0.0)
+    if None in (slots, no_show, mean, sd):
+        return None
+    booked = Appointments(tuple(slots), no_show, mean, sd)
+    return ArrivalProfile(booked.expected_per_hour(clock.day_length, clock.intervals_per_day),
+                          source="appointments", appointments=booked)
+
+
+def _signed_duration(value: Any) -> float:
+    """A duration that may be negative (``-5min``: five minutes early)."""
+    if isinstance(value, str) and value.strip().startswith("-"):
+        return -duration(value.strip()[1:])
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+        return -duration(-value)
+    return duration(value)
+
+
+def _read_slots(node: Node, clock: Clock, base_dir: Path) -> list[tuple[float, int]] | None:
+    opening = clock.open_at or 0.0
+
+    def since_opening(where: Node, value: Any) -> float | None:
+        try:
+            minutes = parse_clock(value) - opening
+        except UnitError as exc:
+            where.problem(str(exc))
+            return None
+        if not 0 <= minutes < clock.day_length:
+            where.problem(f"must be within the opening hours ({clock.label(0)}-{clock.label(clock.day_length, closing=True)}), "
+                          f"got {value!r}")
+            return None
+        return minutes
+
+    if node.value is MISSING:
+        node.problem('is required, e.g. {from: "08:00", to: "12:00", every: 15min, per_slot: 2}')
+        return None
+    if isinstance(node.value, list):
+        if not node.value:
+            node.problem("must not be an empty list")
+            return None
+        slots = []
+        for element in node.elements():
+            if not element.expect_map("a mapping with at and count"):
+                return None
+            element.check_keys({"at": "the slot's time", "count": "appointments booked at it"})
+            at = since_opening(element.child("at"), element.value.get("at"))
+            count = element.read("count", whole_number(0, limit=MAX_BACKLOG), 1)
+            if at is None or count is None:
+                return None
+            slots.append((at, count))
+        return slots
+    if not node.expect_map('{from, to, every, per_slot}, a list of {at, count}, or {csv: file}'):
+        return None
+    if "csv" in node.value:
+        node.check_keys({"csv": "a file with columns time and count"})
+        table = read_csv_table(node.child("csv"), base_dir, "appointment file")
+        if table is None:
+            return None
+        time_column, count_column = table.column("time"), table.column("count")
+        if time_column is None or count_column is None or not table.rows:
+            node.child("csv").problem(f"the appointment file {table.path} needs columns time and count and a row")
+            return None
+        slots = []
+        for index, row in enumerate(table.rows):
+            at = since_opening(node.child("csv"), row[time_column].strip())
+            try:
+                count = table.number(index, count_column, whole=True)
+            except InputError as exc:
+                node.child("csv").problem(str(exc))
+                return None
+            if at is None:
+                return None
+            slots.append((at, int(count)))
+        return slots
+    node.check_keys({"from": "the first slot", "to": "the end of the last (not a slot itself)",
+                     "every": "time between slots", "per_slot": "appointments booked at each"})
+    first = since_opening(node.child("from"), node.value.get("from"))
+    end = node.value.get("to")
+    last = None if end is None else (parse_clock(end) - opening if _is_clock(end) else None)
+    every = node.read("every", positive_duration)
+    per_slot = node.read("per_slot", whole_number(1, limit=MAX_BACKLOG), 1)
+    if last is None:
+        node.child("to").problem(f'must be a clock time "HH:MM" within the opening hours, got {end!r}')
+        return None
+    if None in (first, every, per_slot):
+        return None
+    if last <= first or last > clock.day_length:
+        node.child("to").problem("must be after from, and no later than closing")
+        return None
+    count = int(math.floor((last - first) / every - 1e-9)) + 1
+    return [(first + k * every, per_slot) for k in range(count)]
+
+
+def _is_clock(value: Any) -> bool:
+    try:
+        parse_clock(value)
+        return True
+    except UnitError:
+        return False
 
 
 def _read_arrivals(node: Node, clock: Clock | None, base_dir: Path, channel: str | None = None) -> ArrivalProfile | None:

@@ -210,6 +210,28 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Appointments:
+    """Booked arrivals: each opening day, ``slots`` of (minutes after opening, appointments booked); a
+    share ``no_show`` never comes, the others arrive at their slot time plus a normal offset of mean
+    ``early_late_mean`` (negative: early) and standard deviation ``early_late_sd`` minutes, within the
+    opening hours (one who comes before opening waits for it)."""
+
+    slots: tuple[tuple[float, int], ...]
+    no_show: float = 0.0
+    early_late_mean: float = 0.0
+    early_late_sd: float = 0.0
+
+    def expected_per_hour(self, day_length: float, periods: int) -> tuple[float, ...]:
+        """Expected arrivals per hour over ``periods`` equal periods of the day, at the slots' times
+        (what the capacity check and staffing estimates see; the simulation draws the offsets too)."""
+        counts = [0.0] * periods
+        length = day_length / periods
+        for at, booked in self.slots:
+            counts[min(int(at // length), periods - 1)] += booked * (1 - self.no_show)
+        return tuple(count * 60 / length for count in counts)
+
+
+@dataclass(frozen=True)
 class ArrivalProfile:
     """Poisson arrival rates per hour over equal periods of a day, repeated every day.
 
@@ -224,6 +246,7 @@ class ArrivalProfile:
     by_weekday: tuple[tuple[float, ...], ...] = ()            # Monday to Sunday: each weekday's own rates
     by_date: tuple[tuple[str, tuple[float, ...]], ...] = ()   # (ISO date, rates): a dated forecast
     exact: bool = False   # rates are a realised history: each period gets exactly rate x length contacts
+    appointments: Appointments | None = None   # booked arrivals instead of Poisson ones (per_hour: expected)
 
     def period_length(self, day_length: float) -> float:
         return day_length / len(self.per_hour)
@@ -247,6 +270,8 @@ class Demand:
     arrivals: ArrivalProfile
     process: str
     backlog: int = 0      # contacts already waiting when the first day opens (e.g. overnight email)
+    segment_mix: tuple[tuple[str, float], ...] = ()   # the stream's own segments and shares (default: the
+                                                      # scenario's); one segment with share 1: a fixed one
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     if scenario.segments:
         document["segments"] = {s.name: {"share": s.share, "priority": s.priority,
                                          "patience_factor": s.patience_factor} for s in scenario.segments}
-    document["demand"] = {d.name: _demand_document(d) for d in scenario.demand}
+    document["demand"] = {d.name: _demand_document(d, clock.open_at) for d in scenario.demand}
     document["processes"] = {p.name: {"steps": [_step_document(s) for s in p.steps]} for p in scenario.processes}
     if scenario.automation:
         document["automation"] = {a.name: {"capacity": a.capacity, "cost_per_contact": a.cost_per_contact}
@@ -85,7 +85,7 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     return document
 
 
-def _demand_document(demand: Demand) -> dict[str, Any]:
+def _demand_document(demand: Demand, opening: float | None = None) -> dict[str, Any]:
     arrivals: dict[str, Any] = {"per_hour": list(demand.arrivals.per_hour)}
     # every weekday (or date) its own rates, written out: the document stands on its own
     if demand.arrivals.by_date:
@@ -97,8 +97,17 @@ def _demand_document(demand: Demand) -> dict[str, Any]:
     if demand.arrivals.exact:
         arrivals["exact"] = True
     entry = {"channel": demand.channel, "arrivals": arrivals, "process": demand.process}
+    booked = demand.arrivals.appointments
+    if booked is not None:   # written as a list of slots (minutes after opening): the document stands alone
+        del entry["arrivals"]
+        entry["appointments"] = {"slots": [{"at": format_clock(at + (opening or 0.0)), "count": count}
+                                           for at, count in booked.slots],
+                                 "no_show": booked.no_show,
+                                 "early_late": {"mean": booked.early_late_mean, "sd": booked.early_late_sd}}
     if demand.backlog:
         entry["backlog"] = demand.backlog
+    if demand.segment_mix:
+        entry["segments"] = dict(demand.segment_mix)
     return entry
 
 
