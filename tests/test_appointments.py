@@ -103,3 +103,16 @@ def test_a_segment_the_scenario_does_not_have_is_named():
     mapping = segments_scenario(segment="vip")
     with pytest.raises(ScenarioError, match="demand.booked.segment: names no segment; expected one of booked, walk_in"):
         build(mapping)
+
+
+def test_appointments_and_segment_mixes_read_back_from_the_resolved_scenario():
+    from simulator.scenario import build_scenario
+    from simulator.scenario.resolve import resolved_yaml
+    from simulator.scenario.yaml_source import parse_yaml_text
+
+    mapping = segments_scenario(segment="booked")
+    mapping["demand"]["booked"]["appointments"] = {"slots": [{"at": "08:05", "count": 2}, {"at": "09:30", "count": 1}],
+                                                   "no_show": 0.15, "early_late": {"mean": "-3min", "sd": "4min"}}
+    scenario = build(mapping)
+    again = build_scenario(parse_yaml_text(resolved_yaml(scenario), "r.yaml"), "r.yaml", base_dir=None)
+    assert again == scenario

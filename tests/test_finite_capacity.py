@@ -134,3 +134,15 @@ def test_kpis_of_turning_away_are_shown_only_where_a_channel_can_turn_away():
     with_lines = run_scenario(build(small(lines=3)), replications=2).summary
     assert with_lines.metric.isin(["blocked", "block_rate"]).any()
     assert not with_lines.metric.isin(["balked", "balk_rate"]).any()
+
+
+def test_lines_and_balking_read_back_from_the_resolved_scenario():
+    from simulator.scenario import build_scenario
+    from simulator.scenario.resolve import resolved_yaml
+    from simulator.scenario.yaml_source import parse_yaml_text
+
+    for channel in ({"lines": 4, "retrial": {"share": 0.5, "after": 5}}, {"balking": {"at": 3}},
+                    {"balking": {"shares": [0, 0.5, 1]}}):
+        scenario = build(small(**channel))
+        again = build_scenario(parse_yaml_text(resolved_yaml(scenario), "r.yaml"), "r.yaml", base_dir=None)
+        assert again == scenario

@@ -64,7 +64,7 @@ def single_resource(system: "ServiceSystem") -> int | None:
         resources.add(step.resource)
     if len(resources) != 1 or len({rank for ranks in system.priority_of for rank in ranks}) != 1:
         return None
-    if any(leaves for leaves in system.roster.leaves_at):
+    if any(leaves for leaves in system.roster.leaves_at) or any(pool.secondary for pool in scenario.staff):
         return None
     resource = [*scenario.skills, *(f"automation:{tool.name}" for tool in scenario.automation)].index(
         resources.pop())

@@ -23,7 +23,7 @@ class Agent:
 
     __slots__ = ("id", "name", "pool", "person", "speed", "levels", "error_factor", "queues", "group_queues",
                  "idle_lists", "slot_lists", "idle", "idle_token", "on_duty", "contact", "started_at", "service",
-                 "held", "held_group", "slot_token", "busy_since")
+                 "held", "held_group", "slot_token", "busy_since", "delays", "secondary_queues")
 
     def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int],
                  error_factor: list[float], person: bool = True):
@@ -48,6 +48,9 @@ class Agent:
         self.contact = None       # the contact in hand
         self.started_at = 0.0     # when the current service started
         self.service = None       # the timeout that ends it (a service cut short leaves a stale one)
+        self.delays: list[float | None] = [None] * len(levels)   # per resource: None primary, else the
+        #                                                          secondary skill's delay
+        self.secondary_queues: list[tuple[SkillQueue, float]] = []   # (queue, delay) of its secondary skills
 
 
 class IdleAgents:
@@ -154,17 +157,21 @@ def agent_names(scenario) -> list[tuple[str, str, bool]]:
                     for unit in range(tool.capacity)]
 
 
-def build_staff(scenario: Scenario, resources: list[str],
-                trained: dict[int, dict[str, int]] | None = None) -> tuple[list[Agent], list[IdleAgents]]:
+def build_staff(scenario: Scenario, resources: list[str], trained: dict[int, dict[str, int]] | None = None
+                ) -> tuple[list[Agent], list[IdleAgents], list[dict[float, IdleAgents]]]:
     """Every agent of every pool (with the levels training gave them), then every automation's bots
-    (one per unit of capacity), and one IdleAgents per resource (skill or ``automation:<name>``)
-    ordered by the routing policy."""
+    (one per unit of capacity); one IdleAgents per resource (skill or ``automation:<name>``) ordered by
+    the routing policy, agents with the skill as a secondary one (delay 0) after those with it as
+    primary; and per resource, for each delay of a secondary skill, the agents who take its contacts
+    once they have waited that long (``overflow``)."""
     trained = trained or {}
     speeds = {level.level: level.speed for level in scenario.skill_levels}
     factors = {level.level: level.error_factor for level in scenario.skill_levels}
     costs = sorted({pool.cost_per_hour for pool in scenario.staff})
     ranks = 5 if scenario.routing in ("most_skilled", "least_skilled") else max(len(costs), 1)
-    idle = [IdleAgents(ranks) for _ in resources]
+    secondary = any(pool.secondary for pool in scenario.staff)
+    idle = [IdleAgents(2 * ranks if secondary else ranks) for _ in resources]
+    overflow: list[dict[float, IdleAgents]] = [{} for _ in resources]
     agents: list[Agent] = []
     names = [name for name, _, _ in agent_names(scenario)]
     for pool_number, pool in enumerate(scenario.staff):
@@ -181,7 +188,15 @@ def build_staff(scenario: Scenario, resources: list[str],
             for number, level in enumerate(levels):
                 if level:
                     rank = routing_rank(scenario.routing, level, costs.index(pool.cost_per_hour))
-                    agent.idle_lists.append(idle[number].groups[rank])
+                    delay = pool.delay(resources[number])
+                    agent.delays[number] = delay
+                    if delay is None:
+                        agent.idle_lists.append(idle[number].groups[rank])
+                    elif delay == 0:
+                        agent.idle_lists.append(idle[number].groups[ranks + rank])
+                    else:
+                        waiting_for = overflow[number].setdefault(delay, IdleAgents(ranks))
+                        agent.idle_lists.append(waiting_for.groups[rank])
             agents.append(agent)
     for tool_number, tool in enumerate(scenario.automation):
         number = resources.index(f"automation:{tool.name}")
@@ -192,4 +207,4 @@ def build_staff(scenario: Scenario, resources: list[str],
                         list(speed), person=False)
             bot.idle_lists.append(idle[number].groups[0])
             agents.append(bot)
-    return agents, idle
+    return agents, idle, overflow

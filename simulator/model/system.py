@@ -79,14 +79,18 @@ class ServiceSystem:
         resources = list(scenario.skills) + [f"automation:{tool.name}" for tool in scenario.automation]
         self.index_steps(resources)
         self.lay_out_queues(len(resources))
-        self.agents, self.idle = build_staff(scenario, resources, trained)
+        self.agents, self.idle, self.overflow = build_staff(scenario, resources, trained)
         self.bots_from = sum(pool.headcount for pool in scenario.staff)
         groups = len(self.concurrency)
         for agent in self.agents:
-            mine = [r for r, level in enumerate(agent.levels) if level]
+            mine = [r for r, level in enumerate(agent.levels) if level and agent.delays[r] is None]
             agent.group_queues = [[self.queues[r][g] for r in mine] for g in range(groups)]
             agent.queues = [queue for group in agent.group_queues for queue in group]
             agent.slot_lists = [[self.partly_busy[r][g].agents for r in mine] for g in range(groups)]
+            agent.secondary_queues = [(self.queues[r][g], agent.delays[r]) for r, level in enumerate(agent.levels)
+                                      if level and agent.delays[r] is not None for g in range(groups)]
+        # per resource: the delays after which its waiting contacts overflow to agents with it as secondary
+        self.overflow_delays = [sorted(delays) for delays in self.overflow]
         self.on_duty = [0] * len(resources)   # agents on duty per resource, for expected waits
         self.prepare_customer_behaviour(streams)
         self.horizon = scenario.clock.horizon
@@ -265,6 +269,8 @@ class ServiceSystem:
         contact.ticket = self.tickets
         self.tickets += 1
         queue.join(contact)
+        for delay in self.overflow_delays[queue.skill]:   # agents with the skill as a secondary one, later
+            self.after(delay, self.overflow_to, (contact, delay))
         if contact.answered_at < 0 and contact.patience < math.inf and not (self.offers_callbacks and
                                                                             self.takes_callback(contact, queue)):
             contact.patience_timer = self.after(contact.patience, self.give_up, contact)
@@ -379,14 +385,38 @@ class ServiceSystem:
             self.recorder.errors.append((contact.id, step, REACHED_CUSTOMER))
 
     def take_next_contact(self, agent: Agent) -> None:
-        """Serve the most urgent contact waiting in any of the agent's skills, or become idle."""
+        """Serve the most urgent contact waiting in any of the agent's primary skills; with none, the most
+        urgent of its secondary skills' contacts that have waited their delay; or become idle."""
         if not agent.on_duty:
             return  # the shift or a break started while the agent finished the last contact
         chosen = self.most_urgent(agent.queues)
+        if chosen is None and agent.secondary_queues:
+            chosen = self.most_urgent_overflow(agent.secondary_queues)
         if chosen is None:
             self.become_idle(agent)
         else:
             self.serve_from_queue(chosen, agent)
+
+    def most_urgent_overflow(self, queues: list[tuple[SkillQueue, float]]) -> Contact | None:
+        """The most urgent head of the secondary skills' queues among those that have waited the delay
+        (the head has waited longest in its lane: if it has not, nobody behind it has)."""
+        now, chosen = self.env._now, None
+        for queue, delay in queues:
+            head = queue.head()
+            if head is not None and now - head.queued_at >= delay - 1e-9 and (
+                    chosen is None or (head.priority, head.ticket) < (chosen.priority, chosen.ticket)):
+                chosen = head
+        return chosen
+
+    def overflow_to(self, event: Call) -> None:
+        """A contact has waited a secondary skill's delay: an agent waiting for such work takes it (or
+        whatever is more urgent among its skills)."""
+        contact, delay = event.value
+        if contact.queue is None:
+            return   # served or gone meanwhile
+        agent = self.overflow[self.step_resource[contact.route[contact.stage][0]]][delay].take()
+        if agent is not None:
+            self.take_next_contact(agent)
 
     def take_next_chat(self, agent: Agent) -> None:
         """An agent with chats in hand and a free slot takes the most urgent waiting chat of that channel."""

@@ -653,7 +653,8 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
                           "breaks": "breaks in every shift", "shrinkage": "share of paid shifts lost",
                           "after_close": f"what agents do when their working time ends: {', '.join(AFTER_CLOSE)}",
                           "overtime_rate": "cost of one person for one hour of overtime",
-                          "shift_rules": "the shifts servicesim roster may build for the pool"})
+                          "shift_rules": "the shifts servicesim roster may build for the pool",
+                          "secondary": "skill: delay: skills worked only when no other work waits (after the delay)"})
         given = [key for key in ("headcount", "shifts", "staffed") if key in entry.value]
         if len(given) != 1:
             entry.problem("needs exactly one of headcount (on duty all the time), shifts, or staffed (agents per "
@@ -679,11 +680,36 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
         after_close = entry.read("after_close", one_of(*AFTER_CLOSE), "finish_contact" if shifts else "serve_queue")
         overtime_rate = entry.read("overtime_rate", number(0), None)
         rules = _read_shift_rules(entry.child("shift_rules"), clock)
-        if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close) \
+        secondary = _read_secondary(entry.child("secondary"), skills)
+        if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close, secondary) \
                 and rules is not False:
             pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate,
-                              staffed, rules))
+                              staffed, rules, secondary))
     return tuple(pools)
+
+
+def _read_secondary(node: Node, skills: tuple[tuple[str, int], ...] | None) -> tuple[tuple[str, float], ...] | None:
+    """``{first_line: 2min}``: skills of the pool its agents work only when nothing of their other skills
+    waits, and only contacts that have waited the delay (``0``: as soon as nothing else waits)."""
+    if node.value in (MISSING, None):
+        return ()
+    if not node.expect_map("a mapping of the pool's skills to delays, e.g. {first_line: 2min}"):
+        return None
+    own = [skill for skill, _ in skills or ()]
+    secondary = []
+    for skill in node.value:
+        delay = node.read(skill, duration)
+        if delay is None:
+            return None
+        if skills is not None and str(skill) not in own:
+            node.child(skill).problem(f"is not a skill of the pool ({', '.join(own)}): list it under skills too, "
+                                      "with its level")
+            return None
+        secondary.append((str(skill), float(delay)))
+    if skills is not None and len(secondary) == len(own):
+        node.problem("leaves the pool no primary skill: at least one of its skills must not be secondary")
+        return None
+    return tuple(secondary)
 
 
 def _read_shifts(node: Node, clock: Clock | None) -> tuple[Shift, ...] | None:

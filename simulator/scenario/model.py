@@ -458,9 +458,17 @@ class Pool:
     staffed: StaffedCurves = ()           # agents on duty per period of the day, by weekdays (None: every
     #                                       day); its shifts derive from it
     shift_rules: ShiftRules | None = None  # what servicesim roster may build for it
+    secondary: tuple[tuple[str, float], ...] = ()   # (skill, delay in minutes): worked only when no contact of
+    #                                                 the pool's other skills waits, and only contacts that
+    #                                                 have waited the delay (0: at once)
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)
+
+    def delay(self, skill: str) -> float | None:
+        """None for a primary skill; for a secondary one, how long its contacts wait before this pool
+        takes them."""
+        return dict(self.secondary).get(skill)
 
     @property
     def overtime_cost_per_hour(self) -> float:

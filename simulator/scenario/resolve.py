@@ -132,6 +132,12 @@ def _channel_document(channel: Channel) -> dict[str, Any]:
         entry["callback"] = {"offer_above": channel.callback_above, "accept": channel.callback_accept}
     if channel.concurrency > 1:
         entry.update(concurrency=channel.concurrency, concurrency_slowdown=channel.concurrency_slowdown)
+    if channel.lines is not None:
+        entry["lines"] = channel.lines
+    if channel.balk_at is not None:
+        entry["balking"] = {"at": channel.balk_at}
+    elif channel.balk_shares:
+        entry["balking"] = {"shares": list(channel.balk_shares)}
     return entry
 
 
@@ -164,6 +170,8 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
                  after_close=pool.after_close)
     if pool.overtime_rate is not None:
         entry["overtime_rate"] = pool.overtime_rate
+    if pool.secondary:
+        entry["secondary"] = dict(pool.secondary)
     if pool.shift_rules is not None:
         rules = pool.shift_rules
         start: dict[str, Any] = {"earliest": format_clock(opening + rules.earliest)}
