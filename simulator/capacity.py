@@ -60,7 +60,7 @@ def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
             for step in process.steps:
                 repeats = 1 / (1 - step.error_rate) if step.rework == step.name and step.error_rate < 1 else 1.0
                 factor = step.mean_factor((bounds[:-1] + bounds[1:]) / 2, clock.day_length)
-                load[step.resource] += (arrivals_per_minute * flow * step.probability * step.duration.mean * factor
+                load[step.resource] += (arrivals_per_minute * flow * step.probability * step.agent_minutes * factor
                                         * repeats / (slots if step.skill is not None else 1))
                 flow *= 1 - step.probability * step.containment
             for target, share in process.steps[-1].branch:

@@ -71,7 +71,10 @@ KPIS: tuple[Kpi, ...] = (
         "wait included; at a step: mean wait for that step over its requests)", CONTACT | STEP),
     Kpi("queue_time_p90", "duration", "lower", "90th percentile of the queue time (at a step: of its waits)",
         CONTACT | STEP),
-    Kpi("handle_time_mean", "duration", "", "mean time a step takes, from the start of its service to its end",
+    Kpi("after_call_work_mean", "duration", "", "mean after-call work (wrap-up) per service of a step: the agent "
+        "busy after the customer has moved on; shown for steps with after_call_work", STEP),
+    Kpi("handle_time_mean", "duration", "", "average handling time (AHT) of a step: from the start of its service "
+        "to its end, plus its after-call work",
         STEP),
     Kpi("time_in_system_mean", "duration", "lower",
         "mean time from arrival to departure (completion or abandonment), over contacts that left"),
@@ -177,6 +180,7 @@ LABELS = {
     "wait_p50": "Median wait", "wait_p90": "90th percentile wait", "wait_p95": "95th percentile wait",
     "service_level": "Service level", "queue_time_mean": "Mean queue time (all steps)",
     "queue_time_p90": "90th percentile queue time", "handle_time_mean": "Average handling time",
+    "after_call_work_mean": "Average after-call work",
     "time_in_system_mean": "Mean time in system", "response_time_mean": "Mean response time",
     "time_with_automation_mean": "Time with automation", "time_served_mean": "Time served by people",
     "time_rework_mean": "Time on rework",

@@ -282,7 +282,14 @@ class Visits:
         self.wait = waited
         self.kind = np.concatenate((np.zeros(served.sum(), dtype=np.int8), np.ones(gave_up.sum(), dtype=np.int8),
                                     np.full(left.sum(), 2, dtype=np.int8)))
-        self.handle = np.concatenate((tables.service_end[served] - tables.service_start[served],
+        # each service's after-call work: the wrap-up its agent began as it ended
+        wrap = dict(zip(zip(tables.wrap_agent.tolist(), tables.wrap_start.tolist()),
+                        (tables.wrap_end - tables.wrap_start).tolist()))
+        after = np.array([wrap.get(key, 0.0) for key in zip(tables.service_agent[served].tolist(),
+                                                            tables.service_end[served].tolist())]) \
+            if wrap else np.zeros(int(served.sum()))
+        self.wrap_up = np.concatenate((after, np.full(gave_up.sum() + left.sum(), NAN)))
+        self.handle = np.concatenate((tables.service_end[served] - tables.service_start[served] + after,
                                       np.full(gave_up.sum() + left.sum(), NAN)))
 
 
@@ -312,6 +319,8 @@ def step_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: ContactF
                      mean_of("queue_time_mean", scope, visits.wait[waited]),
                      plain("queue_time_p90", scope, _percentile(visits.wait[waited], 90)),
                      mean_of("handle_time_mean", scope, visits.handle[served])]
+            if step.after_call_work is not None:
+                rows.append(mean_of("after_call_work_mean", scope, visits.wrap_up[served]))
             if any(scenario.threshold(d.channel) is not None for d in scenario.demand
                    if any(reached is process for reached, _ in scenario.journey(d.process))):
                 threshold = facts.threshold[visits.contact]
@@ -393,6 +402,8 @@ def unused_kpis(scenario: Scenario) -> set[str]:
         unused.add("callback_rate")
     if not scenario.service_level.short_abandon:
         unused.add("short_abandoned")
+    if not any(step.after_call_work is not None for step in steps):
+        unused.add("after_call_work_mean")
     if not any(c.lines is not None for c in scenario.channels):
         unused |= {"blocked", "block_rate"}
     if not any(c.balk_at is not None or c.balk_shares for c in scenario.channels):

@@ -89,9 +89,11 @@ def staff_time(tables: ReplicationTables, horizon: float, bounds: np.ndarray) ->
     """Per staff pool, its busy, at-work, scheduled and overtime agent-minutes between ``bounds``."""
     pools = tables.agent_pool
     single = tables.service_slots == 1
-    busy_agent = np.concatenate((tables.service_agent[single], tables.held_agent, tables.handed_agent))
-    busy_start = np.concatenate((tables.service_start[single], tables.held_start, tables.handed_start))
-    busy_end = np.concatenate((tables.service_end[single], tables.held_end, tables.handed_end))
+    busy_agent = np.concatenate((tables.service_agent[single], tables.held_agent, tables.handed_agent,
+                                 tables.wrap_agent))
+    busy_start = np.concatenate((tables.service_start[single], tables.held_start, tables.handed_start,
+                                 tables.wrap_start))
+    busy_end = np.concatenate((tables.service_end[single], tables.held_end, tables.handed_end, tables.wrap_end))
     person = pools[busy_agent] < tables.staff_pools if len(busy_agent) else np.zeros(0, dtype=bool)
     busy_agent, busy_start, busy_end = busy_agent[person], busy_start[person], busy_end[person]
     # overtime: from the end of the shift a piece of work belongs to, to the end of that work

@@ -63,6 +63,7 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     busy = records.table("busy", 3)
     handed = records.table("handed_back", 3)
     gave_up = records.table("gave_up", 3)
+    wrap = records.table("wrap_up", 4)
     duty = [(agent, on, off) for agent, periods in enumerate(roster.duty) for on, off in periods]
     spans = [(agent, on, off) for agent, periods in enumerate(roster.at_work) for on, off in periods]
     return ReplicationTables(
@@ -84,6 +85,8 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
         left_contact=left_contact, left_step=left[:, 1].astype(np.int64), left_queued_at=left[:, 2],
         held_agent=busy[:, 0].astype(np.int64), held_start=busy[:, 1], held_end=busy[:, 2],
         handed_agent=handed[:, 0].astype(np.int64), handed_start=handed[:, 1], handed_end=handed[:, 2],
+        wrap_agent=wrap[:, 0].astype(np.int64), wrap_start=wrap[:, 1], wrap_end=wrap[:, 2],
+        wrap_step=wrap[:, 3].astype(np.int64),
         duty_agent=np.array([d[0] for d in duty], dtype=np.int64),
         duty_start=np.array([d[1] for d in duty], dtype=float), duty_end=np.array([d[2] for d in duty], dtype=float),
         span_agent=np.array([d[0] for d in spans], dtype=np.int64),
@@ -154,6 +157,11 @@ class ReplicationTables:
     paid_pool: np.ndarray
     paid_start: np.ndarray
     paid_end: np.ndarray
+    # after-call work: who, when, after which step (the customer had gone)
+    wrap_agent: np.ndarray
+    wrap_start: np.ndarray
+    wrap_end: np.ndarray
+    wrap_step: np.ndarray
     agent_pool: np.ndarray       # per agent (staff, then bots): its pool (automations numbered after staff pools)
     staff_pools: int = 0
     training_cost: float = 0.0     # the replication's training courses

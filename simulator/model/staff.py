@@ -23,7 +23,7 @@ class Agent:
 
     __slots__ = ("id", "name", "pool", "person", "speed", "levels", "error_factor", "queues", "group_queues",
                  "idle_lists", "slot_lists", "idle", "idle_token", "on_duty", "contact", "started_at", "service",
-                 "held", "held_group", "slot_token", "busy_since", "delays", "secondary_queues")
+                 "held", "held_group", "slot_token", "busy_since", "delays", "secondary_queues", "wrapping")
 
     def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int],
                  error_factor: list[float], person: bool = True):
@@ -48,6 +48,7 @@ class Agent:
         self.contact = None       # the contact in hand
         self.started_at = 0.0     # when the current service started
         self.service = None       # the timeout that ends it (a service cut short leaves a stale one)
+        self.wrapping = False     # doing after-call work: busy, though no contact is in hand
         self.delays: list[float | None] = [None] * len(levels)   # per resource: None primary, else the
         #                                                          secondary skill's delay
         self.secondary_queues: list[tuple[SkillQueue, float]] = []   # (queue, delay) of its secondary skills

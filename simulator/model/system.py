@@ -3,7 +3,8 @@
 The journey reads like the process it models::
 
     arrive -> next_step -> (someone free? start_service : wait in the queue for that skill or bot)
-    start_service -> finish_service -> (went wrong? handle_error) -> next_step ... -> depart
+    start_service -> finish_service -> (went wrong? handle_error) -> next_step ...
+    finish_service -> (after-call work: the agent wraps up, the customer gone) -> end_wrap_up -> next contact
     wait -> (patience runs out before a person has answered) -> give_up -> depart
     depart -> (an error sends the customer back, or an abandoner tries again?) ... later: arrive_again
     wait -> (a long expected wait: takes_callback) -> keeps its place without abandoning
@@ -47,6 +48,21 @@ from simulator.scenario.model import Scenario
 MAX_REWORKS = 20   # after this many redone steps an error reaches the customer instead (no endless loops)
 
 
+class WrapUps:
+    """After-call work durations of one step, drawn in blocks from the step's own stream and handed out
+    one at a time (a draw per event would cost a numpy call each)."""
+
+    __slots__ = ("distribution", "rng", "ready")
+
+    def __init__(self, distribution, rng):
+        self.distribution, self.rng, self.ready = distribution, rng, []
+
+    def next(self) -> float:
+        if not self.ready:
+            self.ready = self.distribution.sample(self.rng, 1024).tolist()[::-1]
+        return self.ready.pop()
+
+
 def _plain(numbers) -> memoryview | list[float]:
     """Numbers that give plain Python floats when indexed (per event, a numpy scalar is slower)."""
     return memoryview(np.ascontiguousarray(numbers, dtype=float)) if isinstance(numbers, np.ndarray) else numbers
@@ -71,6 +87,7 @@ class ServiceSystem:
     def __init__(self, scenario: Scenario, customers: Customers, roster: Roster, streams: Streams,
                  trained: dict[int, dict[str, int]] | None = None):
         self.env = simpy.Environment()
+        self.streams = streams
         self._queue, self._eid = self.env._queue, self.env._eid   # SimPy's event queue, used directly
         self.scenario = scenario
         self.customers = customers
@@ -112,7 +129,10 @@ class ServiceSystem:
         self.step_resource = [resources.index(step.resource) for step in steps]
         self.step_error_rate = [step.error_rate for step in steps]
         self.step_containment = [step.containment for step in steps]
-        self.step_mean_work = [step.duration.mean for step in steps]
+        self.step_mean_work = [step.agent_minutes for step in steps]
+        names = [f"{process.name}.{step.name}" for process in scenario.processes for step in process.steps]
+        self.step_wrap_up = [WrapUps(step.after_call_work, self.streams.generator(f"step/{name}/after_call_work"))
+                             if step.after_call_work is not None else None for name, step in zip(names, steps)]
         self.step_recontact = [scenario.clock.opening_time(step.recontact_after) if step.recontact_after else -1.0
                                for step in steps]
         self.step_redo: list[list[int]] = [[] for _ in steps]   # from the rework target to the step itself
@@ -333,7 +353,22 @@ class ServiceSystem:
             return   # a service cut short when the agent left (after_close: leave)
         contact = agent.contact
         agent.contact = None
+        step = contact.route[contact.stage][0]
         self.complete_step(contact, agent, agent.started_at)
+        wrap_up = self.step_wrap_up[step]
+        if wrap_up is None:
+            self.take_next_contact(agent)
+            return
+        now = self.env._now   # after-call work: the customer has moved on, the agent is not free yet
+        ends = now + wrap_up.next() / agent.speed[self.step_resource[step]]
+        agent.wrapping = True
+        self.recorder.wrap_up.append((agent.id, now, ends, step))
+        self.after(ends - now, self.end_wrap_up, agent)
+
+    def end_wrap_up(self, event: Call) -> None:
+        """The after-call work is done: the agent takes the next contact (if still on duty)."""
+        agent = event.value
+        agent.wrapping = False
         self.take_next_contact(agent)
 
     def finish_concurrent(self, event: Call) -> None:
@@ -493,7 +528,7 @@ class ServiceSystem:
         agent = event.value
         self.count_on_duty(agent, 1)
         agent.on_duty = True
-        if agent.contact is None and agent.held == 0:
+        if agent.contact is None and agent.held == 0 and not agent.wrapping:
             self.take_next_contact(agent)
 
     def end_duty(self, event: Call) -> None:

@@ -191,7 +191,7 @@ def formula_curves(scenario: Scenario, pool_name: str,
     steps = [(d, step) for d in scenario.demand for step, _ in scenario.steps_of(d.process) if step.skill in skills]
     if target is None or not steps:
         return loads, [None] * len(loads), [None] * len(loads)
-    work = float(np.average([step.duration.mean for _, step in steps]))
+    work = float(np.average([step.agent_minutes for _, step in steps]))
     speed = {level.level: level.speed for level in scenario.skill_levels}[max(level for _, level in pool.skills)]
     handle = work / speed
     threshold = target.within if target.within is not None else 20 / 60

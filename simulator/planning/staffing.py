@@ -110,7 +110,7 @@ def erlang_c_for_pool(scenario: Scenario, pool_name: str, erlangs: float) -> int
         return None
     skills = {skill for skill, _ in pool.skills}
     steps = [(d, step) for d in scenario.demand for step, _ in scenario.steps_of(d.process) if step.skill in skills]
-    work = np.average([step.duration.mean for _, step in steps]) if steps else 1.0
+    work = np.average([step.agent_minutes for _, step in steps]) if steps else 1.0
     speed = {level.level: level.speed for level in scenario.skill_levels}[max(level for _, level in pool.skills)]
     handle = work / speed                                   # minutes per contact for this pool
     threshold = target.within if target.within is not None else (scenario.service_level.default or 20 / 60)

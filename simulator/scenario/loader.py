@@ -466,6 +466,7 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
         "containment": "share of contacts an automation step resolves",
         "duration_factors": "the duration's multiplier per equal period of the day (handling that varies)",
         "branch": "{process: share, ...}: where contacts go on after this step (the last of its process)",
+        "after_call_work": "wrap-up after the step (a distribution): the agent is busy, the customer gone",
     })
     name = node.read("name", text)
     if ("skill" in node.value) == ("automation" in node.value):
@@ -484,12 +485,17 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
     rework, recontact_after = _read_on_error(node.child("on_error"))
     factors = _read_duration_factors(node.child("duration_factors"))
     branch = _read_branch(node.child("branch"))
+    wrap_up = None
+    if node.value.get("after_call_work") not in (None, MISSING):
+        wrap_up = read_distribution(node.child("after_call_work"), base_dir)
+        if automation is not None:
+            node.child("after_call_work").problem("applies to steps done by people (a skill), not automation")
     if None in (name, duration, probability, error_rate, containment, factors, branch) or (skill is None
                                                                                          and automation is None):
         return None
     return Step(name=name, duration=duration, skill=skill, automation=automation, probability=probability,
                 error_rate=error_rate, rework=rework, recontact_after=recontact_after, containment=containment,
-                duration_factors=factors, branch=branch)
+                duration_factors=factors, branch=branch, after_call_work=wrap_up)
 
 
 def _read_branch(node: Node) -> tuple[tuple[str, float], ...] | None:

@@ -297,6 +297,7 @@ class Step:
     containment: float = 0.0
     duration_factors: tuple[float, ...] = ()   # the duration's multiplier per equal period of the day (by
                                                # the contact's arrival time): handling that varies over the day
+    after_call_work: Distribution | None = None   # wrap-up after the step: the agent busy, the customer gone
     branch: tuple[tuple[str, float], ...] = ()  # after this step (the last of its process), the contact goes on
                                                # with one of these processes, by its share (a menu, triage)
 
@@ -311,6 +312,11 @@ class Step:
     def mean_factor(self, starts: np.ndarray, day_length: float) -> np.ndarray | float:
         """The multiplier in force at each of ``starts`` (minutes since the start of the horizon)."""
         return self.duration_factor(np.asarray(starts) % day_length, day_length)
+
+    @property
+    def agent_minutes(self) -> float:
+        """Mean agent time per service at standard proficiency: the work and its after-call work."""
+        return self.duration.mean + (self.after_call_work.mean if self.after_call_work is not None else 0.0)
 
     @property
     def resource(self) -> str:

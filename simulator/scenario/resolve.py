@@ -155,6 +155,8 @@ def _step_document(step: Step) -> dict[str, Any]:
         entry["duration_factors"] = list(step.duration_factors)
     if step.branch:
         entry["branch"] = dict(step.branch)
+    if step.after_call_work is not None:
+        entry["after_call_work"] = step.after_call_work.spec()
     return entry
 
 
