@@ -361,7 +361,8 @@ def _read_channels(node: Node) -> tuple[Channel, ...]:
         balk_at, balk_shares = _read_balking(entry.child("balking"))
         if deferrable and (lines is not None or balk_at is not None or balk_shares):
             entry.problem("lines and balking apply to real-time channels only, not deferrable ones")
-        turned_away = lines is not None or balk_at is not None or bool(balk_shares)
+        # as written: a value refused above is reported once, not again as "retrial needs lines"
+        turned_away = "lines" in entry.value or "balking" in entry.value
         if callback_above is not None and dist is None:
             entry.problem("callback needs patience (customers who never give up never need one)")
         if retrial_share and dist is None and not turned_away:
