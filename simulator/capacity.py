@@ -71,14 +71,16 @@ def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
 
 
 def expected_staffed(pool: Pool, clock: Clock) -> np.ndarray:
-    """Agents the pool is expected to have on duty in each reporting interval (shrinkage taken off)."""
+    """Agents the pool is expected to have on duty in each reporting interval (breaks and activities cut
+    out, absences by shrinkage and time out of adherence taken off)."""
     bounds = clock.interval_bounds()
     periods = [period for day in range(clock.days)
                for agent in scheduled_duty(pool, clock, day) for period in agent]
     if not periods:
         return np.zeros(len(bounds) - 1)
     starts, ends = np.array(periods, dtype=float).T
-    return np.diff(busy_time_before(starts, ends, bounds)) / np.diff(bounds) * (1 - pool.shrinkage)
+    return np.diff(busy_time_before(starts, ends, bounds)) / np.diff(bounds) * (1 - pool.shrinkage) \
+        * pool.adherence.share
 
 
 def capacity(scenario: Scenario) -> dict[str, np.ndarray]:

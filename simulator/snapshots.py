@@ -21,14 +21,13 @@ from simulator.metrics.tables import ReplicationTables
 from simulator.model.customers import Customers
 from simulator.model.roster import Roster
 from simulator.model.system import ServiceSystem
-from simulator.model.training import plan_training
 from simulator.randomness import Streams, replication_seed
 from simulator.replication import run_model
 from simulator.scenario.model import Scenario
 
 # what a member of staff is doing; codes from BUSY on are "busy with channel (code - BUSY)"
 OFF, BREAK, TRAINING, IDLE, BUSY = 0, 1, 2, 3, 4
-STATE_NAMES = {OFF: "not at work", BREAK: "on a break", TRAINING: "in training", IDLE: "idle"}
+STATE_NAMES = {OFF: "not at work", BREAK: "on a break", TRAINING: "off the floor (training, a meeting)", IDLE: "idle"}
 
 
 class SnapshotSystem(ServiceSystem):
@@ -48,7 +47,7 @@ class SnapshotSystem(ServiceSystem):
         self.channel_of_demand = [channels.index(d.channel) for d in scenario.demand]
         concurrent = [number for number, c in enumerate(scenario.channels) if c.concurrency > 1]
         self.channel_of_group = [0] + concurrent      # queue group -> channel (group 0 is never "held")
-        self.away = plan_training(scenario, streams).off_floor   # the same draw the run's roster used
+        self.away = roster.off_floor or [[] for _ in range(people)]   # training, activities, adherence
         self.at_work = roster.at_work
 
     def run(self):
@@ -70,7 +69,7 @@ class SnapshotSystem(ServiceSystem):
                 state = BUSY + self.channel_of_group[agent.held_group]
             elif agent.on_duty:
                 state = IDLE
-            elif _within(self.away.get(agent.id, ()), now):
+            elif _within(self.away[agent.id], now):
                 state = TRAINING
             elif _within(self.at_work[agent.id], now):
                 state = BREAK

@@ -2,7 +2,9 @@
 
 A pool with a ``headcount`` is on duty all the time. A pool with ``shifts`` has,
 every day, each shift's agents on duty from its start to its end, minus their
-breaks (staggered across the shift's agents) and minus the days they are absent
+breaks (staggered across the shift's agents), minus scheduled activities (meetings,
+coaching: :class:`simulator.scenario.model.Activity`), minus episodes out of
+adherence (drawn from the pool's ``staff/{pool}/adherence`` stream), and minus the days they are absent
 (``shrinkage``: each agent misses a day's shift with that probability, drawn from
 the pool's own random stream, so changing another pool's roster changes nothing
 here). With ``after_close: serve_queue`` an agent whose shift ends at the last
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.randomness import Streams
-from simulator.scenario.model import Break, Clock, Pool, Scenario, Shift
+from simulator.scenario.model import Activity, Break, Clock, Pool, Scenario, Shift
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Roster:
     paid_end: np.ndarray
     at_work: list[list[tuple[float, float]]]   # per agent: its shifts, breaks included, absences cut out
     leaves_at: list[set[float]]               # per agent: shift ends where it leaves at once (after_close: leave)
+    off_floor: list[list[tuple[float, float]]] | None = None   # per agent: training, activities, out of adherence
 
 
 def pool_shifts(pool: Pool, day_length: float) -> tuple[Shift, ...]:
@@ -53,7 +56,14 @@ def shift_spans(pool: Pool, clock: Clock, day: int) -> list[tuple[float, float] 
 
 
 def scheduled_duty(pool: Pool, clock: Clock, day: int) -> list[list[tuple[float, float]]]:
-    """Per agent of the pool, the duty periods its shift and breaks give on ``day`` (nobody absent)."""
+    """Per agent of the pool, the duty periods its shift, breaks and scheduled activities give on ``day``
+    (nobody absent)."""
+    return _scheduled(pool, clock, day)[0]
+
+
+def _scheduled(pool: Pool, clock: Clock, day: int) -> tuple[list[list[tuple[float, float]]],
+                                                            list[list[tuple[float, float]]]]:
+    """Per agent of the pool on ``day``: its duty periods, and the periods its activities take."""
     periods = []
     length = clock.day_length
     for shift in pool_shifts(pool, length):
@@ -62,7 +72,88 @@ def scheduled_duty(pool: Pool, clock: Clock, day: int) -> list[list[tuple[float,
         for position in range(shift.count):
             periods.append(_minus_breaks(pool.breaks if shift.breaks is None else shift.breaks, start, end,
                                          position, shift.count) if on else [])
-    return periods
+    taken: list[list[tuple[float, float]]] = [[] for _ in periods]
+    for activity in pool.activities:
+        for member, hole in activity_periods(activity, periods, clock, day).items():
+            periods[member] = _minus(periods[member], [hole])
+            taken[member].append(hole)
+    return periods, taken
+
+
+def activity_periods(activity: Activity, duty: list[list[tuple[float, float]]], clock: Clock,
+                     day: int) -> dict[int, tuple[float, float]]:
+    """Which of the pool's agents (by position) leave the floor for ``activity`` on ``day``, and when.
+
+    The agents on duty at its start take part, ``share`` of them rounded to the nearest person (at
+    least one for a share above 0); who goes turns over from day to day; they go one after another
+    over the stagger, as at a break."""
+    if activity.days is not None and clock.weekday(day) not in activity.days:
+        return {}
+    start = day * clock.day_length + activity.start
+    present = [member for member, periods in enumerate(duty) if any(a <= start < b for a, b in periods)]
+    if not present or activity.share <= 0:
+        return {}
+    count = min(len(present), max(1, int(math.floor(activity.share * len(present) + 0.5))))
+    first = (day * count) % len(present)
+    chosen = [present[(first + k) % len(present)] for k in range(count)]
+    return {member: (start + activity.stagger * k / count, start + activity.stagger * k / count + activity.length)
+            for k, member in enumerate(chosen)}
+
+
+def out_of_adherence(periods: list[tuple[float, float]], share: float, episode: float,
+                     generator: np.random.Generator) -> list[tuple[float, float]]:
+    """Episodes out of adherence within the duty ``periods``: an alternating renewal process, episodes of
+    mean ``episode`` and gaps of mean ``episode * share / (1 - share)`` (both exponential), begun in its
+    stationary state, so the agent is away ``1 - share`` of its duty time on average."""
+    if share >= 1.0 or not periods:
+        return []
+    gap = episode * share / (1.0 - share)
+    begin, finish = periods[0][0], periods[-1][1]
+    span = finish - begin
+    holes: list[tuple[float, float]] = []
+    now = begin
+    away = generator.random() < 1.0 - share
+    expected = int(span / (gap + episode) * 1.3) + 8
+    while now < finish:
+        gaps, episodes = generator.exponential(gap, expected), generator.exponential(episode, expected)
+        if away:        # stationary start inside an episode: its residual is exponential too (memoryless)
+            ends = now + np.cumsum(np.column_stack((episodes, gaps)).ravel())
+            starts = np.concatenate(([now], ends[:-1]))[0::2]
+            stops = ends[0::2]
+        else:
+            ends = now + np.cumsum(np.column_stack((gaps, episodes)).ravel())
+            starts, stops = ends[0::2], ends[1::2]
+        holes.extend(zip(starts.tolist(), stops.tolist()))
+        now = float(ends[-1])
+    return _within_periods(holes, periods)
+
+
+def _within_periods(holes: list[tuple[float, float]], periods: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The parts of the sorted ``holes`` that fall inside the sorted ``periods`` (one pass over both)."""
+    inside, i = [], 0
+    for start, end in periods:
+        while i < len(holes) and holes[i][1] <= start:
+            i += 1
+        j = i
+        while j < len(holes) and holes[j][0] < end:
+            inside.append((max(holes[j][0], start), min(holes[j][1], end)))
+            j += 1
+    return inside
+
+
+def _minus_sorted(periods: list[tuple[float, float]], holes: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The sorted periods with the sorted, disjoint holes (each inside one period) cut out (one pass)."""
+    cut, i = [], 0
+    for start, end in periods:
+        cursor = start
+        while i < len(holes) and holes[i][1] <= end:
+            if holes[i][0] > cursor:
+                cut.append((cursor, holes[i][0]))
+            cursor = max(cursor, holes[i][1])
+            i += 1
+        if cursor < end:
+            cut.append((cursor, end))
+    return cut
 
 
 def build_roster(scenario: Scenario, streams: Streams,
@@ -74,17 +165,21 @@ def build_roster(scenario: Scenario, streams: Streams,
     at_work: list[list[tuple[float, float]]] = []
     leaves_at: list[set[float]] = []
     paid_pool, paid_start, paid_end = [], [], []
+    off_floor: list[list[tuple[float, float]]] = []
     for pool_number, pool in enumerate(scenario.staff):
+        adherence = streams.generator(f"staff/{pool.name}/adherence") if pool.adherence.share < 1 else None
         absent = streams.generator(f"staff/{pool.name}/absence").random((clock.days, pool.headcount)) \
             < pool.shrinkage
         agents: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         spans: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
+        meetings: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         for day in range(clock.days):
-            for member, (periods, span) in enumerate(zip(scheduled_duty(pool, clock, day),
-                                                         shift_spans(pool, clock, day))):
+            duty_of_day, taken = _scheduled(pool, clock, day)
+            for member, (periods, span) in enumerate(zip(duty_of_day, shift_spans(pool, clock, day))):
                 if span is not None and not absent[day, member]:
                     agents[member].extend(periods)
                     spans[member].append(span)
+                    meetings[member].extend(taken[member])
         at_work.extend(_merged(member_spans) for member_spans in spans)
         for shift in pool_shifts(pool, clock.day_length):
             for day in (d for d in range(clock.days) if works(shift, clock, d)):
@@ -92,13 +187,18 @@ def build_roster(scenario: Scenario, streams: Streams,
                 paid_start.extend([day * clock.day_length + shift.start] * shift.count)
                 paid_end.extend([day * clock.day_length + shift.end] * shift.count)
         for member, periods in enumerate(agents):
-            periods = _minus(_merged(periods), away.get(len(duty), []))
+            trained = away.get(len(duty), [])
+            periods = _minus(_merged(periods), trained)
+            lapses = out_of_adherence(periods, pool.adherence.share, pool.adherence.episode, adherence) \
+                if adherence is not None else []
+            periods = _minus_sorted(periods, lapses)
+            off_floor.append(sorted(trained + meetings[member] + lapses))
             if pool.after_close == "serve_queue" and periods and periods[-1][1] == clock.horizon:
                 periods[-1] = (periods[-1][0], math.inf)   # stays until no customer waits
             leaves_at.append({end for _, end in spans[member]} if pool.after_close == "leave" else set())
             duty.append(periods)
     return Roster(duty, np.array(paid_pool, dtype=np.int64), np.array(paid_start, dtype=float),
-                  np.array(paid_end, dtype=float), at_work, leaves_at)
+                  np.array(paid_end, dtype=float), at_work, leaves_at, off_floor)
 
 
 def _minus_breaks(breaks: tuple[Break, ...], start: float, end: float, position: int,

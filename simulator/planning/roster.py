@@ -165,15 +165,16 @@ def program_matrix(plan: Layout, shifts: list[Candidate], matrix: np.ndarray) ->
 
 
 def solve(need: np.ndarray, plan: Layout, matrix: np.ndarray, rules: ShiftRules,
-          cost_per_hour: float, shrinkage: float) -> tuple[np.ndarray, dict]:
+          cost_per_hour: float, shrinkage: float, adherence: float = 1.0) -> tuple[np.ndarray, dict]:
     """The agents on each option at least cost such that every coverage row has at least ``need``
-    agents expected on duty (absences by ``shrinkage`` taken off), within the rules (HiGHS via SciPy)."""
+    agents expected on duty (absences by ``shrinkage`` and time out of ``adherence`` taken off), within
+    the rules (HiGHS via SciPy)."""
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     count = len(plan.options)
     days = np.array([1 if o.days is None or not plan.per_week else len(o.days) for o in plan.options])
     cost = np.array([o.shift.length / 60 * max(cost_per_hour, 1e-6) for o in plan.options]) * days
-    need = np.asarray(need, dtype=float) / max(1 - shrinkage, 1e-9)
+    need = np.asarray(need, dtype=float) / max(1 - shrinkage, 1e-9) / adherence
     extra = count if rules.min_count > 0 else 0     # a binary switch per option: unused, or min_count or more
     width = count + extra
 
@@ -230,9 +231,11 @@ def build_roster(scenario: Scenario, pool: Pool, requirement: Requirement,
     # each coverage row reads the requirement of its day type's slot
     slot = np.concatenate([kind * n + np.arange(n) for _, _, kind in plan.blocks])
     required = np.array(requirement.curve, dtype=float)
+    away = activity_need(pool, types, clock, bounds)
     rounds, note = 0, ""
     while True:
-        chosen, info = solve(required[slot], plan, matrix, rules, pool.cost_per_hour, pool.shrinkage)
+        chosen, info = solve(required[slot] / (1 - away[slot]), plan, matrix, rules, pool.cost_per_hour, pool.shrinkage,
+                             pool.adherence.share)
         shifts = shifts_of(chosen, plan, clock.open_at or 0.0)
         answer = run(shifts)
         rounds += 1
@@ -246,7 +249,7 @@ def build_roster(scenario: Scenario, pool: Pool, requirement: Requirement,
                     f"may not reach them (a start time, a length), or more replications may settle them")
             break
         required = required + (~met)   # one agent more where an interval misses, and solve again
-    scheduled = matrix @ chosen * (1 - pool.shrinkage)
+    scheduled = matrix @ chosen * (1 - pool.shrinkage) * pool.adherence.share * (1 - away[slot])
     opening = clock.open_at or 0.0
     curve = np.array(requirement.curve)
     coverage = pd.DataFrame({
@@ -258,6 +261,26 @@ def build_roster(scenario: Scenario, pool: Pool, requirement: Requirement,
         "scheduled": np.round(scheduled, 2), "surplus": np.round(scheduled - curve[slot], 2),
         "meets_targets": met[slot]})
     return Roster(shifts, coverage, answer, info, rounds, bool(met.all()), note)
+
+
+def activity_need(pool: Pool, types, clock, bounds: np.ndarray) -> np.ndarray:
+    """Per slot of the requirement (day type x interval), the share of the agents on duty that the pool's
+    scheduled activities take off the floor: the roster covers ``required / (1 - share)`` there (the
+    roster's simulation then mends what this first estimate misses)."""
+    n = len(bounds) - 1
+    extra = np.zeros(len(types) * n)
+    for kind, day_type in enumerate(types):
+        day = day_type.days[0] if day_type.days else 0
+        for activity in pool.activities:
+            if activity.days is not None and clock.weekday(day) not in activity.days:
+                continue
+            start, end = activity.start, activity.start + activity.stagger + activity.length
+            overlap = np.clip(np.minimum(bounds[1:], end) - np.maximum(bounds[:-1], start), 0, None)
+            if activity.stagger + activity.length > 0:
+                # agents away at once: share x (length / (stagger + length)) of those on duty, spread evenly
+                extra[kind * n:(kind + 1) * n] += overlap / np.diff(bounds) * activity.share \
+                    * activity.length / (activity.stagger + activity.length)
+    return np.minimum(extra, 0.95)
 
 
 def roster_cost(shifts: tuple[Shift, ...], cost_per_hour: float) -> float:
@@ -294,7 +317,7 @@ def plan_roster(path, overrides: dict | None = None, replications: int | None = 
         raise InputError(f"--pool {chosen}: expected one of {', '.join(names)}")
     the_pool = next(p for p in base.staff if p.name == chosen)
     run = Runs(path, overrides, replications, seed, jobs, progress)
-    net = pool_without_staffing(path, overrides, chosen, ("breaks", "shrinkage"))
+    net = pool_without_staffing(path, overrides, chosen, ("breaks", "shrinkage", "activities", "adherence"))
     requirement = per_interval_requirement(
         base, chosen, lambda curves: run({f"staff.{chosen}": {**net, "staffed": staffed_document(curves)}}))
     kept = pool_without_staffing(path, overrides, chosen, ("breaks",))

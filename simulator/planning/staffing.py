@@ -277,8 +277,9 @@ def _per_interval(path: Path, overrides: dict[str, Any], base: Scenario, pool: s
     chosen = pool or names[0]
     if chosen not in names:
         raise InputError(f"--pool {chosen}: expected one of {', '.join(names)}")
-    # the requirement is agents on duty: net of breaks and absences, which the plan leaves to the roster
-    kept = pool_without_staffing(path, overrides, chosen, ("breaks", "shrinkage"))
+    # the requirement is agents on duty: net of breaks, absences, activities and time out of adherence,
+    # which the plan leaves to the roster
+    kept = pool_without_staffing(path, overrides, chosen, ("breaks", "shrinkage", "activities", "adherence"))
 
     def staffed(curves: StaffedCurves) -> RunResult:
         return run({f"staff.{chosen}": {**kept, "staffed": staffed_document(curves)}})

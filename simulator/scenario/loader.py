@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, Appointments, ArrivalProfile,
                                       Channel,
-                                      Automation, Break, BreakRule, Clock, Demand, Pool, Process, Satisfaction,
+                                      Activity, Adherence, Automation, Break, BreakRule, Clock, Demand, Pool, Process, Satisfaction,
                                       Scenario, ShiftRules, StaffedCurves,
                                       Segment, Shift, SkillLevel, Step, Training, WEEKDAYS, staffed_by_days,
                                       weekday_label, weekdays_in)
@@ -661,7 +661,9 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
                           "after_close": f"what agents do when their working time ends: {', '.join(AFTER_CLOSE)}",
                           "overtime_rate": "cost of one person for one hour of overtime",
                           "shift_rules": "the shifts servicesim roster may build for the pool",
-                          "secondary": "skill: delay: skills worked only when no other work waits (after the delay)"})
+                          "secondary": "skill: delay: skills worked only when no other work waits (after the delay)",
+                          "activities": "scheduled time off the phones: meetings, coaching (a list)",
+                          "adherence": "share of time on duty agents are available (or {share, episode})"})
         given = [key for key in ("headcount", "shifts", "staffed") if key in entry.value]
         if len(given) != 1:
             entry.problem("needs exactly one of headcount (on duty all the time), shifts, or staffed (agents per "
@@ -688,11 +690,66 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
         overtime_rate = entry.read("overtime_rate", number(0), None)
         rules = _read_shift_rules(entry.child("shift_rules"), clock)
         secondary = _read_secondary(entry.child("secondary"), skills)
-        if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close, secondary) \
-                and rules is not False:
+        activities = _read_activities(entry.child("activities"), clock)
+        adherence = _read_adherence(entry.child("adherence"))
+        if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close, secondary,
+                        activities, adherence) and rules is not False:
             pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate,
-                              staffed, rules, secondary))
+                              staffed, rules, secondary, activities, adherence))
     return tuple(pools)
+
+
+def _read_activities(node: Node, clock: Clock | None) -> tuple[Activity, ...] | None:
+    """``[{name: team meeting, start: "14:00", length: 30min, days: wed, share: 0.5, stagger: 1h}]``:
+    scheduled time off the phones (clock times within the opening hours)."""
+    if node.value in (MISSING, None):
+        return ()
+    if not isinstance(node.value, list):
+        node.problem('must be a list of {name, start: "14:00", length: 30min, share, stagger, days}')
+        return None
+    activities: list[Activity] = []
+    for entry in node.elements():
+        if not entry.expect_map("a mapping with name, start and length"):
+            continue
+        entry.check_keys({"name": "what it is (a team meeting, coaching)", "start": "clock time it starts",
+                          "length": "how long each agent is away", "share": "share of the agents on duty who go "
+                          "(default 1: all)", "stagger": "window over which they go one after another (default 0)",
+                          "days": "weekdays it runs (mon ... sun; default every day)"})
+        name = entry.read("name", text, None) or f"activity {len(activities) + 1}"
+        start, length = entry.read("start", parse_clock), entry.read("length", positive_duration)
+        part = entry.read("share", share, 1.0)
+        stagger = entry.read("stagger", duration, 0.0)
+        days = entry.read("days", _weekday_list, None)
+        if days is not None and clock is not None and not clock.start_date:
+            entry.child("days").problem("needs clock.start_date, to know which day is which")
+            continue
+        if None in (start, length, part, stagger) or ("days" in entry.value and days is None):
+            continue
+        if any(other.name == name for other in activities):
+            entry.child("name").problem(f"another activity of the pool is called '{name}'; give each its own name")
+            continue
+        opening = (clock.open_at or 0.0) if clock is not None else 0.0
+        if clock is not None and not opening <= start < opening + clock.day_length:
+            entry.child("start").problem(f"must be within the opening hours {clock.label(0)}-"
+                                         f"{clock.label(clock.day_length, closing=True)}, got {format_clock(start)}")
+            continue
+        activities.append(Activity(str(name), start - opening, length, part, stagger, days))
+    return tuple(activities) if len(activities) == len(node.value) else None
+
+
+def _read_adherence(node: Node) -> Adherence | None:
+    """``adherence: 0.92`` or ``{share: 0.92, episode: 6min}``: the share of time on duty agents are
+    available, lost in episodes of mean ``episode`` (default 5 min)."""
+    if node.value in (MISSING, None):
+        return Adherence()
+    if isinstance(node.value, dict):
+        node.check_keys({"share": "share of time on duty agents are available",
+                         "episode": "mean length of a time out of adherence (default 5min)"})
+        part = node.read("share", number(0.05, 1.0))
+        episode = node.read("episode", positive_duration, 5.0)
+        return None if None in (part, episode) else Adherence(part, episode)
+    part = node.parse(number(0.05, 1.0))
+    return None if part is None else Adherence(part)
 
 
 def _read_secondary(node: Node, skills: tuple[tuple[str, int], ...] | None) -> tuple[tuple[str, float], ...] | None:

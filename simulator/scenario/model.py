@@ -374,6 +374,38 @@ AFTER_CLOSE = ("serve_queue", "finish_contact", "leave")
 
 
 @dataclass(frozen=True)
+class Activity:
+    """Time off the phones the plan schedules: a team meeting, coaching, a huddle.
+
+    On each day it runs (``days``: weekdays, None: every day), ``share`` of the pool's agents on duty at
+    ``start`` (minutes after opening; rounded to the nearest person, at least one for a share above 0)
+    leave the floor for ``length`` minutes, one after another over ``stagger`` minutes as breaks are.
+    Who goes turns over from day to day, so coaching reaches everyone. An agent finishes the contact in
+    hand first, as at a break. The time is paid and not available: the same work on fewer available
+    hours raises occupancy (busy over available time) and waits; utilisation (busy over paid time)
+    keeps the work's share of paid time, and its ceiling falls by the share the activity takes.
+    """
+
+    name: str
+    start: float
+    length: float
+    share: float = 1.0
+    stagger: float = 0.0
+    days: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """How closely agents keep to their schedule: on duty, an agent is out of adherence (unavailable:
+    late back, an unplanned huddle, system trouble) ``1 - share`` of the time, in episodes of mean
+    ``episode`` minutes with exponential lengths and gaps (an alternating renewal process begun in its
+    stationary state, so the share holds from the first minute)."""
+
+    share: float = 1.0
+    episode: float = 5.0
+
+
+@dataclass(frozen=True)
 class BreakRule:
     """Shifts at least ``min_length`` long get a break ``after`` into them, ``length`` long, staggered
     over ``stagger`` (servicesim roster)."""
@@ -467,6 +499,8 @@ class Pool:
     secondary: tuple[tuple[str, float], ...] = ()   # (skill, delay in minutes): worked only when no contact of
     #                                                 the pool's other skills waits, and only contacts that
     #                                                 have waited the delay (0: at once)
+    activities: tuple[Activity, ...] = ()  # scheduled time off the phones (meetings, coaching)
+    adherence: Adherence = Adherence()     # share of time on duty agents are available
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)

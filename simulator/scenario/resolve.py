@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from simulator.scenario.model import (WEEKDAYS, Channel, Demand, Pool, Scenario, Shift, StaffedCurves, Step, Training,
+from simulator.scenario.model import (WEEKDAYS, Activity, Channel, Demand, Pool, Scenario, Shift, StaffedCurves, Step, Training,
                                       weekday_label)
 from simulator.units import format_clock
 
@@ -160,6 +160,14 @@ def _step_document(step: Step) -> dict[str, Any]:
     return entry
 
 
+def _activity_document(activity: Activity, opening: float) -> dict[str, Any]:
+    entry: dict[str, Any] = {"name": activity.name, "start": format_clock(opening + activity.start),
+                             "length": activity.length, "share": activity.share, "stagger": activity.stagger}
+    if activity.days is not None:
+        entry["days"] = [WEEKDAYS[day] for day in activity.days]
+    return entry
+
+
 def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
     entry: dict[str, Any] = {}
     if pool.staffed:
@@ -174,6 +182,10 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
         entry["overtime_rate"] = pool.overtime_rate
     if pool.secondary:
         entry["secondary"] = dict(pool.secondary)
+    if pool.activities:
+        entry["activities"] = [_activity_document(activity, opening) for activity in pool.activities]
+    if pool.adherence.share < 1:
+        entry["adherence"] = {"share": pool.adherence.share, "episode": pool.adherence.episode}
     if pool.shift_rules is not None:
         rules = pool.shift_rules
         start: dict[str, Any] = {"earliest": format_clock(opening + rules.earliest)}
