@@ -189,12 +189,16 @@ def build_roster(scenario: Scenario, streams: Streams,
         for member, periods in enumerate(agents):
             trained = away.get(len(duty), [])
             periods = _minus(_merged(periods), trained)
+            stays = pool.after_close == "serve_queue" and bool(periods) and periods[-1][1] == clock.horizon
             lapses = out_of_adherence(periods, pool.adherence.share, pool.adherence.episode, adherence) \
                 if adherence is not None else []
             periods = _minus_sorted(periods, lapses)
             off_floor.append(sorted(trained + meetings[member] + lapses))
-            if pool.after_close == "serve_queue" and periods and periods[-1][1] == clock.horizon:
-                periods[-1] = (periods[-1][0], math.inf)   # stays until no customer waits
+            if stays:   # stays until no customer waits (back at closing if out of adherence then)
+                if periods and periods[-1][1] == clock.horizon:
+                    periods[-1] = (periods[-1][0], math.inf)
+                else:
+                    periods.append((clock.horizon, math.inf))
             leaves_at.append({end for _, end in spans[member]} if pool.after_close == "leave" else set())
             duty.append(periods)
     return Roster(duty, np.array(paid_pool, dtype=np.int64), np.array(paid_start, dtype=float),
