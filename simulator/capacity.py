@@ -63,8 +63,8 @@ def offered_load(scenario: Scenario) -> dict[str, np.ndarray]:
                 load[step.resource] += (arrivals_per_minute * flow * step.probability * step.agent_minutes * factor
                                         * repeats / (slots if step.skill is not None else 1))
                 flow *= 1 - step.probability * step.containment
-            for target, share in process.steps[-1].branch:
-                add(target, flow * share)
+            for target in process.steps[-1].branch:
+                add(target.process, flow * target.share)
 
         add(demand.process, 1.0)
     return load

@@ -45,6 +45,22 @@ def mmc_service_level(arrival_rate: float, service_rate: float, servers: int, th
     return 1.0 - erlang_c(servers, load) * math.exp(-(servers * service_rate - arrival_rate) * threshold)
 
 
+def mmc_priority_waits(arrival_rates: list[float], service_rate: float, servers: int) -> list[float]:
+    """Mean wait in queue of each class of an M/M/c with non-preemptive priorities (class 0 first, one
+    service rate for all): Cobham's formula, W_k = (C / (c mu)) / ((1 - s_(k-1)) (1 - s_k)) with s_k the
+    load of classes 0..k per server (Gross and Harris, Fundamentals of Queueing Theory, 3.4)."""
+    total = sum(arrival_rates)
+    if total / service_rate >= servers:
+        return [math.inf] * len(arrival_rates)
+    waiting = erlang_c(servers, total / service_rate) / (servers * service_rate)
+    waits, above = [], 0.0
+    for rate in arrival_rates:
+        upto = above + rate / (servers * service_rate)
+        waits.append(waiting / ((1 - above) * (1 - upto)))
+        above = upto
+    return waits
+
+
 def mm1_mean_wait(arrival_rate: float, service_rate: float) -> float:
     """Mean wait in queue of M/M/1: rho / (mu - lambda)."""
     return mmc_mean_wait(arrival_rate, service_rate, 1)

@@ -117,12 +117,19 @@ class TracingSystem(ServiceSystem):
         if self.step_branches[step] and not containment_draw < self.step_containment[step]:
             # a menu or triage (that did not resolve the contact itself): say where the contact goes on
             later = [self.step_process[entry[0]] for entry in contact.route[contact.stage + 1:]]
-            targets = {target for target, _ in self.step_branches[step]}
+            targets = {way.process for way in self.step_branches[step]}
             taken = next((name for name in later if name in targets), None)
-            text = (f"#{contact.id} {self.step_names[step]}: goes on to {taken}" if taken else
+            ahead = contact.regrades
+            as_segment = (f" as {self.segment_names[ahead[0][1]]}"
+                          if taken and ahead and contact.route[contact.stage + 1][0] in ahead[0][0] else "")
+            text = (f"#{contact.id} {self.step_names[step]}: goes on to {taken}{as_segment}" if taken else
                     f"#{contact.id} {self.step_names[step]}: its branch needs no further step")
             self.note(contact.id, "branches", text, step=self.step_names[step])
         super().complete_step(contact, agent, started)
+
+    def regrade(self, contact: Contact, step: int) -> None:
+        super().regrade(contact, step)
+        self.who[contact.id] = (contact.demand, contact.segment)
 
     def handle_error(self, contact: Contact, step: int) -> None:
         reworks_before = self.reworks.get(contact.id, 0)

@@ -226,8 +226,9 @@ def process_map_figure(scenario, summary: pd.DataFrame):
                           fontsize=7.5, color=COLOURS[2])
         end = (len(process.steps) + 1) * 2.2
         branch = process.steps[-1].branch
-        _box(axis, end, y, "branches to\n" + ", ".join(f"{target} {part:.0%}" for target, part in branch)
-             if branch else "done", "#ffffff", "#1d2733")
+        ways = [f"{target.process} {target.share:.0%}" + (f" as {target.segment}" if target.segment else "")
+                for target in branch]
+        _box(axis, end, y, "branches to\n" + ", ".join(ways) if branch else "done", "#ffffff", "#1d2733")
         _arrow(axis, end - 2.2 + 0.9, y, end - 0.9, y)
     figure.suptitle(tr("{name}: the process, with each step's measured wait and handling time", name=scenario.name))
     return figure

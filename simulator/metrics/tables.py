@@ -30,6 +30,8 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     arrived = np.concatenate((np.asarray(arrived_at, dtype=float), repeats[:, 1]))
     demand = np.concatenate((demand, repeats[:, 2].astype(np.int64)))
     segment = np.concatenate((segment, repeats[:, 3].astype(np.int64)))
+    regraded = records.table("regraded", 2).astype(np.int64)
+    segment[regraded[:, 0]] = regraded[:, 1]   # triage: a contact is reported in the segment it ended in
     repeat_of = np.concatenate((np.full(len(arrived_at), -1, dtype=np.int64), repeats[:, 4].astype(np.int64)))
     retrial = np.concatenate((np.zeros(len(arrived_at), dtype=bool), repeats[:, 5] == RETRIAL))
     count = len(arrived)

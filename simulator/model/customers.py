@@ -17,7 +17,7 @@ their own (``.../repeat``, ``.../rework``), one contact at a time, as they happe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,6 +26,8 @@ from simulator.randomness import Streams
 from simulator.scenario.model import Scenario
 
 Route = list[tuple[int, float, float, float]]   # (step number, work, error draw, containment draw)
+# triage: from the first of these steps it starts on, the contact belongs to this segment (in journey order)
+Regrades = list[tuple[frozenset[int], int]]
 
 
 @dataclass
@@ -102,6 +104,8 @@ class Customers:
     segment: np.ndarray           # index into scenario.segments (0 when there are none)
     patience: Sequence[float]     # minutes; inf for customers who never abandon
     routes: Sequence[Route]       # :class:`Routes` when drawn; tests may give lists
+    # the contacts a branch moves to another segment (triage), by contact id: a few, so a dict
+    regrades: dict[int, Regrades] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.arrived_at)
@@ -132,10 +136,13 @@ class NeedsDrawer:
         self.journey: list[tuple[str, int, int]] = []
         self.steps = []   # per step of every process of the journey: (journey position, number, step, generators)
         self.branches = []   # per process of the journey: (its shares, their generator) or None
+        segment_names = [segment.name for segment in scenario.segments]
+        moved_to: list[int | None] = []   # per process of the journey: the segment the way there sets, if any
 
-        def visit(process_name: str, path: str, parent: int, choice: int) -> None:
+        def visit(process_name: str, path: str, parent: int, choice: int, segment: str | None) -> None:
             here = len(self.journey)
             self.journey.append((process_name, parent, choice))
+            moved_to.append(None if segment is None else segment_names.index(segment))
             process = scenario.process(process_name)
             # the own process's streams keep their names; later processes' are named by the way there
             where = f"{prefix}/step" if not path else f"{prefix}/via/{path}/step"
@@ -144,19 +151,33 @@ class NeedsDrawer:
                                    *(streams.generator(f"{where}/{step.name}/{use}")
                                      for use in ("work", "needed", "error", "containment"))))
             branch = process.steps[-1].branch
-            self.branches.append((np.array([share for _, share in branch]),
+            self.branches.append((np.array([way.share for way in branch]),
                                   streams.generator(f"{where}/{process.steps[-1].name}/branch")) if branch else None)
-            for position, (target, _) in enumerate(branch):
-                visit(target, f"{path}>{target}" if path else f"{process_name}>{target}", here, position)
+            for position, way in enumerate(branch):
+                name = way.process if way.segment is None else f"{way.process}@{way.segment}"
+                visit(way.process, f"{path}>{name}" if path else f"{process_name}>{name}", here, position, way.segment)
 
-        visit(demand.process, "", -1, 0)
+        visit(demand.process, "", -1, 0, None)
+        # the processes where a contact changes segment, each with the steps from there on (its own and
+        # those of every process its branches lead to): the contact changes when it starts the first one
+        self.regrade_at = []
+        for here, segment in enumerate(moved_to):
+            if segment is not None:
+                inside = {here}
+                for later, (_, parent, _) in enumerate(self.journey):
+                    if parent in inside:
+                        inside.add(later)
+                self.regrade_at.append((here, frozenset(number for at, number, *_ in self.steps if at in inside),
+                                        segment))
 
-    def draw_columns(self, segments: np.ndarray, every_step: bool = False,
-                     times: np.ndarray | float | None = None) -> tuple[np.ndarray, list[StepColumns]]:
-        """Patience and step columns of ``len(segments)`` contacts (``every_step``: ignore step
-        probabilities, and take every branch) arriving at ``times`` (minutes since the start; they scale
-        steps with ``duration_factors``). A contact needs a step when its journey reaches the step's
-        process (each branch chosen by its shares) and the step's probability says so."""
+    def draw_columns(self, segments: np.ndarray, every_step: bool = False, times: np.ndarray | float | None = None
+                     ) -> tuple[np.ndarray, list[StepColumns], dict[int, Regrades]]:
+        """Patience, step columns and segment changes (by row; none with ``every_step``) of
+        ``len(segments)`` contacts (``every_step``: ignore step probabilities, and take every branch)
+        arriving at ``times`` (minutes since the start; they scale steps with ``duration_factors``). A
+        contact needs a step when its journey reaches the step's process (each branch chosen by its
+        shares) and the step's probability says so; a branch that names a segment moves those who take it
+        into that segment from there on."""
         count = len(segments)
         if self.patience is None:
             patience = np.full(count, np.inf)
@@ -185,16 +206,20 @@ class NeedsDrawer:
             columns.append(StepColumns(number, np.ascontiguousarray(work, dtype=float),
                                        error_rng.random(count) if step.error_rate > 0 else never,
                                        containment_rng.random(count) if step.containment > 0 else never, needed))
-        return np.ascontiguousarray(patience, dtype=float), columns
+        regrades: dict[int, Regrades] = {}
+        for here, steps, segment in [] if every_step else self.regrade_at:   # in journey order: triage first
+            for row in np.flatnonzero(reached[here]).tolist():
+                regrades.setdefault(row, []).append((steps, segment))
+        return np.ascontiguousarray(patience, dtype=float), columns, regrades
 
-    def draw(self, segments: np.ndarray, every_step: bool = False,
-             times: np.ndarray | float | None = None) -> tuple[list[float], list[Route]]:
-        """Patience and route of ``len(segments)`` contacts, as lists (repeat contacts and rework, drawn
-        one contact at a time as they happen); see :meth:`draw_columns`."""
-        patience, columns = self.draw_columns(segments, every_step, times)
+    def draw(self, segments: np.ndarray, every_step: bool = False, times: np.ndarray | float | None = None
+             ) -> tuple[list[float], list[Route], list[Regrades | None]]:
+        """Patience, route and segment changes of ``len(segments)`` contacts, as lists (repeat contacts and
+        rework, drawn one contact at a time as they happen); see :meth:`draw_columns`."""
+        patience, columns, regrades = self.draw_columns(segments, every_step, times)
         count = len(segments)
         routes = Routes([columns], np.zeros(count, dtype=np.int64), np.arange(count, dtype=np.int64))
-        return patience.tolist(), [routes[i] for i in range(count)]
+        return patience.tolist(), [routes[i] for i in range(count)], [regrades.get(i) for i in range(count)]
 
 
 def _segment_shares(scenario: Scenario, demand, shares: np.ndarray | None) -> np.ndarray | None:
@@ -210,7 +235,7 @@ def _segment_shares(scenario: Scenario, demand, shares: np.ndarray | None) -> np
 
 def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
     """Draw arrivals, segments, patience and needs for every demand stream, then merge by arrival time."""
-    times, demand_ids, segment_ids, patience, blocks = [], [], [], [], []
+    times, demand_ids, segment_ids, patience, blocks, moves = [], [], [], [], [], []
     shares = np.array([s.share for s in scenario.segments]) if scenario.segments else None
     for number, demand in enumerate(scenario.demand):
         prefix = f"demand/{demand.name}"
@@ -229,7 +254,9 @@ def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
                 segments = streams.generator(f"{prefix}{family}/segment").choice(len(mine), size=count, p=mine)
             else:
                 segments = np.zeros(count, dtype=np.int64)
-            tolerance, needs = NeedsDrawer(scenario, number, streams, family).draw_columns(segments, times=when)
+            tolerance, needs, regrades = NeedsDrawer(scenario, number, streams, family).draw_columns(segments,
+                                                                                                    times=when)
+            moves.append(regrades)
             times.append(when)
             demand_ids.append(np.full(count, number, dtype=np.int64))
             segment_ids.append(segments)
@@ -242,10 +269,16 @@ def draw_customers(scenario: Scenario, streams: Streams) -> Customers:
     order = np.argsort(all_times, kind="stable")
     block_of = np.concatenate([np.full(len(when), k, dtype=np.int64) for k, when in enumerate(times)])
     row_of = np.concatenate([np.arange(len(when), dtype=np.int64) for when in times])
+    contact_of = np.empty(len(order), dtype=np.int64)   # block by block, row by row: the contact's id
+    contact_of[order] = np.arange(len(order))
+    starts = np.concatenate(([0], np.cumsum([len(when) for when in times])[:-1]))
+    regrades = {int(contact_of[start + row]): changes for start, block in zip(starts, moves)
+                for row, changes in block.items()}
     return Customers(
         arrived_at=np.ascontiguousarray(all_times[order], dtype=float),
         demand=np.concatenate(demand_ids)[order],
         segment=np.concatenate(segment_ids)[order],
         patience=np.ascontiguousarray(np.concatenate(patience)[order]),
         routes=Routes(blocks, np.ascontiguousarray(block_of[order]), np.ascontiguousarray(row_of[order])),
+        regrades=regrades,
     )

@@ -21,7 +21,7 @@ class Recorder:
     """Append-only buffers: ``services`` and ``departures`` (tuples described below)."""
 
     __slots__ = ("services", "departures", "repeats", "errors", "contained", "callbacks", "busy", "gave_up",
-                 "left_waiting", "handed_back", "wrap_up", "blocks")
+                 "left_waiting", "handed_back", "wrap_up", "regraded", "blocks")
 
     def __init__(self):
         # (contact, step, agent, queued_at, start, end)
@@ -47,6 +47,8 @@ class Recorder:
         self.handed_back: list[tuple[int, float, float]] = []
         # after-call work: (agent, start, end, step); the customer has gone, the agent is still busy
         self.wrap_up: list[tuple[int, float, float, int]] = []
+        # contacts a branch moved to another segment (triage), as it happens: (contact, segment)
+        self.regraded: list[tuple[int, int]] = []
         # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of, RECONTACT/RETRIAL)
         self.repeats: list[tuple[int, float, int, int, int, int]] = []
         # records written in bulk, as (rows, width) float arrays, by name (the one-line recursion)

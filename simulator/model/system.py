@@ -119,6 +119,7 @@ class ServiceSystem:
         self.segment_of = customers.segment.tolist()
         self.patience_of = _plain(customers.patience)
         self.route_of = customers.routes
+        self.regrades_of = customers.regrades   # the few contacts triage moves to another segment
         self.arrival_times = _plain(customers.arrived_at)
 
     def index_steps(self, resources: list[str]) -> None:
@@ -232,6 +233,8 @@ class ServiceSystem:
         demand, segment = self.demand_of[number], self.segment_of[number]
         contact = Contact(number, demand, segment, self.priority_of[demand][segment], self.patience_of[number],
                           self.route_of[number], self.group_of_demand[demand])
+        if self.regrades_of:
+            contact.regrades = self.regrades_of.get(number)
         if self.lines_of[demand] is None or self.takes_a_line(contact):
             self.next_step(contact)
 
@@ -250,7 +253,10 @@ class ServiceSystem:
             self.depart(contact, COMPLETED)
             return
         contact.queued_at = self.env._now
-        resource = self.step_resource[contact.route[contact.stage][0]]
+        step = contact.route[contact.stage][0]
+        if contact.regrades is not None and step in contact.regrades[0][0]:
+            self.regrade(contact, step)
+        resource = self.step_resource[step]
         if contact.priority >= self.parked_from:   # after the last closing the backlog waits
             self.wait(contact, self.queues[resource][contact.group])
             return
@@ -264,6 +270,17 @@ class ServiceSystem:
             self.wait(contact, queue)
         else:
             self.start_service(contact, agent)
+
+    def regrade(self, contact: Contact, step: int) -> None:
+        """Triage moved the contact to another segment: from this step on it waits with that segment's
+        priority and is reported in it."""
+        ahead = contact.regrades   # shared with the drawn customers: read, never changed
+        while ahead and step in ahead[0][0]:
+            contact.segment = ahead[0][1]
+            ahead = ahead[1:]
+        contact.regrades = ahead or None
+        contact.priority = self.priority_of[contact.demand][contact.segment]
+        self.recorder.regraded.append((contact.id, contact.segment))
 
     def balks(self, contact: Contact, queue: SkillQueue) -> bool:
         """A customer on hold who must wait sees how many wait already, and may leave at once."""
@@ -403,7 +420,7 @@ class ServiceSystem:
             self.reworks[contact.id] = self.reworks.get(contact.id, 0) + 1
             self.recorder.errors.append((contact.id, step, REWORKED))
             needed = {entry[0] for entry in contact.route}
-            _, fresh = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True,
+            _, fresh, _ = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True,
                                                               times=self.env._now)
             again, seen = [], set()   # a process reached by two branches lists its steps twice: once each
             for entry in fresh[0]:
@@ -516,9 +533,11 @@ class ServiceSystem:
         same matter (after an error): a repeat contact of the same demand stream and segment."""
         first, kind = event.value
         number, self.next_id = self.next_id, self.next_id + 1
-        patience, routes = self.repeat_needs[first.demand].draw(np.array([first.segment]), times=self.env._now)
+        patience, routes, regrades = self.repeat_needs[first.demand].draw(np.array([first.segment]),
+                                                                          times=self.env._now)
         self.recorder.repeats.append((number, self.env._now, first.demand, first.segment, first.id, kind))
         contact = Contact(number, first.demand, first.segment, first.priority, patience[0], routes[0], first.group)
+        contact.regrades = regrades[0]
         if self.lines_of[first.demand] is None or self.takes_a_line(contact):
             self.next_step(contact)
 

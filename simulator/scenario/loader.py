@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from simulator.scenario.distribution_reader import read_distribution
-from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, Appointments, ArrivalProfile,
-                                      Channel,
-                                      Activity, Adherence, Automation, Break, BreakRule, Clock, Demand, Pool, Process, Satisfaction,
-                                      Scenario, ShiftRules, StaffedCurves,
-                                      Segment, Shift, SkillLevel, Step, Training, WEEKDAYS, staffed_by_days,
-                                      weekday_label, weekdays_in)
+from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, WEEKDAYS, Activity,
+                                      Adherence, Appointments, ArrivalProfile, Automation, Break, BranchTarget,
+                                      BreakRule, Channel, Clock, Demand, Pool, Process, Satisfaction, Scenario,
+                                      Segment, Shift, ShiftRules, SkillLevel, StaffedCurves, Step, Training,
+                                      staffed_by_days, weekday_label, weekdays_in)
 from simulator.scenario.reader import (MAX_AGENTS, MAX_BACKLOG, MAX_CAPACITY, MAX_CONTACTS, MAX_DAYS, MAX_HEADCOUNT,
                                        MAX_INTERVALS, MAX_PER_HOUR,
                                        MAX_REPLICATIONS, MISSING, Invalid, Node, Report, duration, number, one_of,
@@ -119,7 +118,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     skill_levels = _read_skill_levels(root.child("skill_levels"))
     automation = _read_automation(root.child("automation"))
     processes = _read_processes(root.child("processes"), base_dir)
-    _check_branches(root.child("processes"), processes)
+    _check_branches(root.child("processes"), processes, segments)
     for process in processes:
         _check_steps(root.child("processes").child(process.name).child("steps"), process,
                      {tool.name: tool for tool in automation}, names.automation)
@@ -466,7 +465,8 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
         "on_error": "{rework: step} or {recontact_after: duration}",
         "containment": "share of contacts an automation step resolves",
         "duration_factors": "the duration's multiplier per equal period of the day (handling that varies)",
-        "branch": "{process: share, ...}: where contacts go on after this step (the last of its process)",
+        "branch": "{process: share, ...} or a list of {to, share, segment}: where contacts go on after this "
+                  "step (the last of its process)",
         "after_call_work": "wrap-up after the step (a distribution): the agent is busy, the customer gone",
     })
     name = node.read("name", text)
@@ -499,39 +499,85 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
                 duration_factors=factors, branch=branch, after_call_work=wrap_up)
 
 
-def _read_branch(node: Node) -> tuple[tuple[str, float], ...] | None:
-    """``{billing: 0.5, cards: 0.3, general: 0.2}``: process names and the shares that go on with each
-    (adding up to 1). Checked against the processes later (:func:`_check_branches`)."""
+def _read_branch(node: Node) -> tuple[BranchTarget, ...] | None:
+    """Where contacts go on after this step, with the shares that go each way (adding up to 1): a mapping
+    ``{billing: 0.5, cards: 0.3, general: 0.2}``, whose values may also be ``{share: 0.2, segment: urgent}``
+    (triage: from there on the contact belongs to that segment and waits with its priority), or a list of
+    ``{to: doctor, share: 0.2, segment: urgent}`` when two ways lead to the same process. Checked against
+    the processes and segments later (:func:`_check_branches`)."""
     if node.value in (MISSING, None):
         return ()
-    if not node.expect_map("a mapping of process names to shares, e.g. {billing: 0.6, cards: 0.4}"):
+    if isinstance(node.value, list):
+        ways = [_read_branch_way(element, None) for element in node.elements()]
+    elif node.expect_map("a mapping of process names to shares, e.g. {billing: 0.6, cards: 0.4}, "
+                         "or a list of {to, share, segment}"):
+        ways = [_read_branch_way(node.child(target), str(target)) for target in node.value]
+    else:
         return None
-    shares = [(str(target), node.read(target, number(above=0))) for target in node.value]
-    if any(value is None for _, value in shares):
+    if not ways or any(way is None for way in ways):
+        if not ways:
+            node.problem("needs at least one way on, e.g. {billing: 0.6, cards: 0.4}")
         return None
-    if any(value > 1 for _, value in shares) or abs(sum(value for _, value in shares) - 1) > 1e-9:
-        node.problem(f"the shares must add up to 1 (each contact goes on with one process), got "
-                     f"{sum(value for _, value in shares):g}")
+    seen = [(way.process, way.segment) for way in ways]
+    if len(set(seen)) < len(seen):
+        node.problem("lists the same process (with the same segment) twice; add their shares together")
         return None
-    return tuple((target, float(value)) for target, value in shares)
+    total = sum(way.share for way in ways)
+    if abs(total - 1) > 1e-9:
+        node.problem(f"the shares must add up to 1 (each contact goes on one way), got {total:g}")
+        return None
+    return tuple(ways)
 
 
-def _check_branches(node: Node, processes: tuple[Process, ...]) -> None:
-    """Branches name processes, sit on the last step of theirs, and never lead back to where they began."""
+def _read_branch_way(node: Node, target: str | None) -> BranchTarget | None:
+    """One way on from a branch: ``0.3`` (under its process's name), ``{share, segment}`` (likewise) or,
+    in the list form, ``{to, share, segment}``."""
+    if target is not None and not isinstance(node.value, dict):
+        value = node.parse(number(above=0, maximum=1))
+        return None if value is None else BranchTarget(target, float(value))
+    if not node.expect_map("a share, or a mapping with share (and segment)" if target is not None
+                           else "a mapping with to (a process), share (and segment)"):
+        return None
+    keys = {"share": "the share of contacts that go this way", "segment": "the segment they belong to from here on"}
+    if target is None:
+        keys = {"to": "the process they go on with", **keys}
+    node.check_keys(keys)
+    process = target if target is not None else node.read("to", text)
+    part = node.read("share", number(above=0, maximum=1))
+    segment = node.read("segment", text, None)
+    if process is None or part is None:
+        return None
+    return BranchTarget(process, float(part), segment)
+
+
+def _check_branches(node: Node, processes: tuple[Process, ...], segments: tuple[Segment, ...]) -> None:
+    """Branches name processes (and segments), sit on the last step of theirs, and never lead back to where
+    they began."""
     names = {process.name for process in processes}
+    segment_names = [segment.name for segment in segments]
     graph: dict[str, list[str]] = {}
     for process in processes:
         for position, step in enumerate(process.steps):
             if not step.branch:
                 continue
-            branch_node = node.child(process.name).child("steps").child(step.name).child("branch")
+            steps_node = node.child(process.name).child("steps")
+            step_node = next((element for element in steps_node.elements() if element.path.endswith(f".{step.name}")),
+                             steps_node.child(step.name))
+            branch_node = step_node.child("branch")
             if position != len(process.steps) - 1:
                 branch_node.problem(f"only the last step of a process can branch (the steps after "
                                     f"'{step.name}' would never be done); move them into the processes it branches to")
-            for target, _ in step.branch:
-                if target not in names:
-                    branch_node.child(target).problem(f"names no process; expected one of {', '.join(sorted(names))}")
-            graph[process.name] = [target for target, _ in step.branch if target in names]
+            listed = list(branch_node.elements()) if isinstance(branch_node.value, list) else None
+            for position_, target in enumerate(step.branch):
+                way = listed[position_] if listed else branch_node.child(target.process)
+                if target.process not in names:
+                    (way.child("to") if listed else way).problem(
+                        f"names no process; expected one of {', '.join(sorted(names))}")
+                if target.segment is not None and target.segment not in segment_names:
+                    way.child("segment").problem(f"names no segment; expected one of {', '.join(segment_names)}"
+                                                 if segment_names else
+                                                 "names a segment, but the scenario defines none (add segments:)")
+            graph[process.name] = [target.process for target in step.branch if target.process in names]
 
     def cycle_from(name: str, path: list[str]) -> list[str] | None:
         for target in graph.get(name, []):

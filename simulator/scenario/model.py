@@ -275,6 +275,16 @@ class Demand:
 
 
 @dataclass(frozen=True)
+class BranchTarget:
+    """Where a share of the contacts leaving a branching step go on: a process, and (triage) the segment
+    they belong to from there on, which sets the priority they wait with (None: they keep theirs)."""
+
+    process: str
+    share: float
+    segment: str | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """One step of a process, done by a person with ``skill`` or by an ``automation``.
 
@@ -298,8 +308,8 @@ class Step:
     duration_factors: tuple[float, ...] = ()   # the duration's multiplier per equal period of the day (by
                                                # the contact's arrival time): handling that varies over the day
     after_call_work: Distribution | None = None   # wrap-up after the step: the agent busy, the customer gone
-    branch: tuple[tuple[str, float], ...] = ()  # after this step (the last of its process), the contact goes on
-                                               # with one of these processes, by its share (a menu, triage)
+    branch: tuple[BranchTarget, ...] = ()  # after this step (the last of its process), the contact goes on
+                                          # with one of these processes, by its share (a menu, triage)
 
     def duration_factor(self, minutes_into_day: np.ndarray, day_length: float) -> np.ndarray | float:
         """Each contact's multiplier of its duration, from when in the opening day it arrived."""
@@ -641,8 +651,8 @@ class Scenario:
         the process, then each branch's journey in turn. Branches form no cycle (the reader checks)."""
         process = self.process(process_name)
         reached = [(process, 1.0)]
-        for target, share in process.steps[-1].branch if process.steps else ():
-            reached.extend((later, share * part) for later, part in self.journey(target))
+        for target in process.steps[-1].branch if process.steps else ():
+            reached.extend((later, target.share * part) for later, part in self.journey(target.process))
         return tuple(reached)
 
     def steps_of(self, process_name: str) -> list[tuple[Step, float]]:

@@ -154,7 +154,8 @@ def _step_document(step: Step) -> dict[str, Any]:
     if step.duration_factors:
         entry["duration_factors"] = list(step.duration_factors)
     if step.branch:
-        entry["branch"] = dict(step.branch)
+        entry["branch"] = [{"to": way.process, "share": way.share, **({"segment": way.segment} if way.segment else {})}
+                           for way in step.branch]
     if step.after_call_work is not None:
         entry["after_call_work"] = step.after_call_work.spec()
     return entry
