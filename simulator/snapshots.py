@@ -46,7 +46,8 @@ class SnapshotSystem(ServiceSystem):
         channels = [c.name for c in scenario.channels]
         self.channel_of_demand = [channels.index(d.channel) for d in scenario.demand]
         concurrent = [number for number, c in enumerate(scenario.channels) if c.concurrency > 1]
-        self.channel_of_group = [0] + concurrent      # queue group -> channel (group 0 is never "held")
+        # queue group -> channel (the ordinary groups, one per segment lane, are never "held")
+        self.channel_of_group = [channel for channel in [0] + concurrent for _ in range(self.segment_lanes)]
         self.away = roster.off_floor or [[] for _ in range(people)]   # training, activities, adherence
         self.at_work = roster.at_work
 

@@ -64,11 +64,12 @@ def single_resource(system: "ServiceSystem") -> int | None:
         resources.add(step.resource)
     if len(resources) != 1 or len({rank for ranks in system.priority_of for rank in ranks}) != 1:
         return None
-    if any(leaves for leaves in system.roster.leaves_at) or any(pool.secondary for pool in scenario.staff):
+    if any(leaves for leaves in system.roster.leaves_at) or any(pool.secondary or pool.segments
+                                                                for pool in scenario.staff):
         return None
     resource = [*scenario.skills, *(f"automation:{tool.name}" for tool in scenario.automation)].index(
         resources.pop())
-    preference = {id(group): rank for rank, group in enumerate(system.idle[resource].groups)}
+    preference = {id(group): rank for rank, group in enumerate(system.idle[resource][0].groups)}
     ranks = {preference[id(waits_in)] for agent in system.agents for waits_in in agent.idle_lists
              if id(waits_in) in preference}
     if len(ranks) > 1:

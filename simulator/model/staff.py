@@ -23,7 +23,7 @@ class Agent:
 
     __slots__ = ("id", "name", "pool", "person", "speed", "levels", "error_factor", "queues", "group_queues",
                  "idle_lists", "slot_lists", "idle", "idle_token", "on_duty", "contact", "started_at", "service",
-                 "held", "held_group", "slot_token", "busy_since", "delays", "secondary_queues", "wrapping")
+                 "held", "held_group", "slot_token", "busy_since", "delays", "secondary_queues", "wrapping", "segment_lanes")
 
     def __init__(self, agent_id: int, name: str, pool: int, speed: list[float], levels: list[int],
                  error_factor: list[float], person: bool = True):
@@ -52,6 +52,7 @@ class Agent:
         self.delays: list[float | None] = [None] * len(levels)   # per resource: None primary, else the
         #                                                          secondary skill's delay
         self.secondary_queues: list[tuple[SkillQueue, float]] = []   # (queue, delay) of its secondary skills
+        self.segment_lanes: list[int] = [0]   # the segment lanes it serves (pools dedicated to segments)
 
 
 class IdleAgents:
@@ -158,24 +159,30 @@ def agent_names(scenario) -> list[tuple[str, str, bool]]:
                     for unit in range(tool.capacity)]
 
 
-def build_staff(scenario: Scenario, resources: list[str], trained: dict[int, dict[str, int]] | None = None
-                ) -> tuple[list[Agent], list[IdleAgents], list[dict[float, IdleAgents]]]:
+def build_staff(scenario: Scenario, resources: list[str], trained: dict[int, dict[str, int]] | None = None,
+                segment_lanes: int = 1
+                ) -> tuple[list[Agent], list[list[IdleAgents]], list[list[dict[float, IdleAgents]]]]:
     """Every agent of every pool (with the levels training gave them), then every automation's bots
-    (one per unit of capacity); one IdleAgents per resource (skill or ``automation:<name>``) ordered by
-    the routing policy, agents with the skill as a secondary one (delay 0) after those with it as
-    primary; and per resource, for each delay of a secondary skill, the agents who take its contacts
-    once they have waited that long (``overflow``)."""
+    (one per unit of capacity); per resource (skill or ``automation:<name>``) and segment lane, one
+    IdleAgents ordered by the routing policy, agents with the skill as a secondary one (delay 0) after
+    those with it as primary; and per resource and lane, for each delay of a secondary skill, the agents
+    who take its contacts once they have waited that long (``overflow``). With pools dedicated to
+    segments there is a lane per segment (``segment_lanes``), and an agent waits only in its pool's;
+    otherwise one lane serves everyone."""
     trained = trained or {}
+    segment_names = [segment.name for segment in scenario.segments]
     speeds = {level.level: level.speed for level in scenario.skill_levels}
     factors = {level.level: level.error_factor for level in scenario.skill_levels}
     costs = sorted({pool.cost_per_hour for pool in scenario.staff})
     ranks = 5 if scenario.routing in ("most_skilled", "least_skilled") else max(len(costs), 1)
     secondary = any(pool.secondary for pool in scenario.staff)
-    idle = [IdleAgents(2 * ranks if secondary else ranks) for _ in resources]
-    overflow: list[dict[float, IdleAgents]] = [{} for _ in resources]
+    idle = [[IdleAgents(2 * ranks if secondary else ranks) for _ in range(segment_lanes)] for _ in resources]
+    overflow: list[list[dict[float, IdleAgents]]] = [[{} for _ in range(segment_lanes)] for _ in resources]
     agents: list[Agent] = []
     names = [name for name, _, _ in agent_names(scenario)]
     for pool_number, pool in enumerate(scenario.staff):
+        served = (list(range(segment_lanes)) if segment_lanes == 1 or pool.segments is None
+                  else [segment_names.index(name) for name in pool.segments])
         pool_levels = [0] * len(resources)
         for skill, level in pool.skills:
             pool_levels[resources.index(skill)] = level
@@ -186,18 +193,20 @@ def build_staff(scenario: Scenario, resources: list[str], trained: dict[int, dic
             speed = [speeds[level] if level else 0.0 for level in levels]
             error_factor = [factors[level] if level else 0.0 for level in levels]
             agent = Agent(len(agents), names[len(agents)], pool_number, speed, levels, error_factor)
+            agent.segment_lanes = served
             for number, level in enumerate(levels):
                 if level:
                     rank = routing_rank(scenario.routing, level, costs.index(pool.cost_per_hour))
                     delay = pool.delay(resources[number])
                     agent.delays[number] = delay
-                    if delay is None:
-                        agent.idle_lists.append(idle[number].groups[rank])
-                    elif delay == 0:
-                        agent.idle_lists.append(idle[number].groups[ranks + rank])
-                    else:
-                        waiting_for = overflow[number].setdefault(delay, IdleAgents(ranks))
-                        agent.idle_lists.append(waiting_for.groups[rank])
+                    for lane in served:
+                        if delay is None:
+                            agent.idle_lists.append(idle[number][lane].groups[rank])
+                        elif delay == 0:
+                            agent.idle_lists.append(idle[number][lane].groups[ranks + rank])
+                        else:
+                            waiting_for = overflow[number][lane].setdefault(delay, IdleAgents(ranks))
+                            agent.idle_lists.append(waiting_for.groups[rank])
             agents.append(agent)
     for tool_number, tool in enumerate(scenario.automation):
         number = resources.index(f"automation:{tool.name}")
@@ -206,6 +215,7 @@ def build_staff(scenario: Scenario, resources: list[str], trained: dict[int, dic
         for unit in range(tool.capacity):
             bot = Agent(len(agents), names[len(agents)], len(scenario.staff) + tool_number, speed, levels,
                         list(speed), person=False)
-            bot.idle_lists.append(idle[number].groups[0])
+            bot.segment_lanes = list(range(segment_lanes))
+            bot.idle_lists.extend(idle[number][lane].groups[0] for lane in range(segment_lanes))
             agents.append(bot)
     return agents, idle, overflow

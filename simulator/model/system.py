@@ -95,19 +95,30 @@ class ServiceSystem:
         self.recorder = Recorder()
         resources = list(scenario.skills) + [f"automation:{tool.name}" for tool in scenario.automation]
         self.index_steps(resources)
+        # pools dedicated to segments: a lane per segment in every queue group, each with its own free agents
+        lanes = len(scenario.segments) if any(pool.segments for pool in scenario.staff) else 1
+        self.segment_lanes = lanes
         self.lay_out_queues(len(resources))
-        self.agents, self.idle, self.overflow = build_staff(scenario, resources, trained)
-        self.bots_from = sum(pool.headcount for pool in scenario.staff)
+        self.agents, idle, overflow = build_staff(scenario, resources, trained, lanes)
         groups = len(self.concurrency)
+        # per resource and queue group: where its free agents wait, and those waiting for overflow by delay
+        self.idle = [[by_lane[group % lanes] for group in range(groups)] for by_lane in idle]
+        self.overflow = [[by_lane[group % lanes] for group in range(groups)] for by_lane in overflow]
+        self.bots_from = sum(pool.headcount for pool in scenario.staff)
         for agent in self.agents:
             mine = [r for r, level in enumerate(agent.levels) if level and agent.delays[r] is None]
-            agent.group_queues = [[self.queues[r][g] for r in mine] for g in range(groups)]
-            agent.queues = [queue for group in agent.group_queues for queue in group]
-            agent.slot_lists = [[self.partly_busy[r][g].agents for r in mine] for g in range(groups)]
+            served = [group for group in range(groups) if group % lanes in agent.segment_lanes]
+            agent.queues = [self.queues[r][g] for g in served for r in mine]
+            # per queue group: the queues of the same channel (chats of any segment it serves), and where it
+            # offers a free slot
+            agent.group_queues = [[self.queues[r][h] for h in served if h // lanes == g // lanes for r in mine]
+                                  for g in range(groups)]
+            agent.slot_lists = [[self.partly_busy[r][h].agents for h in served if h // lanes == g // lanes
+                                 for r in mine] for g in range(groups)]
             agent.secondary_queues = [(self.queues[r][g], agent.delays[r]) for r, level in enumerate(agent.levels)
-                                      if level and agent.delays[r] is not None for g in range(groups)]
+                                      if level and agent.delays[r] is not None for g in served]
         # per resource: the delays after which its waiting contacts overflow to agents with it as secondary
-        self.overflow_delays = [sorted(delays) for delays in self.overflow]
+        self.overflow_delays = [sorted({delay for by_lane in delays for delay in by_lane}) for delays in overflow]
         self.on_duty = [0] * len(resources)   # agents on duty per resource, for expected waits
         self.prepare_customer_behaviour(streams)
         self.horizon = scenario.clock.horizon
@@ -157,10 +168,15 @@ class ServiceSystem:
         self.real_time_lanes = len(priorities)
         self.has_backlog = bool(deferrable & {d.channel for d in scenario.demand})
         concurrent = [c.name for c in scenario.channels if c.concurrency > 1]
-        self.group_of_demand = [1 + concurrent.index(d.channel) if d.channel in concurrent else 0
-                                for d in scenario.demand]
-        self.concurrency = [(1, 0.0)] + [(scenario.channel(name).concurrency,
-                                          scenario.channel(name).concurrency_slowdown) for name in concurrent]
+        lanes = self.segment_lanes
+        # per demand stream and segment: the contact's queue group (its channel's group, then segment lane)
+        self.group_of = [[(1 + concurrent.index(d.channel) if d.channel in concurrent else 0) * lanes
+                          + (segment if lanes > 1 else 0) for segment in range(max(len(scenario.segments), 1))]
+                         for d in scenario.demand]
+        self.first_chat_group = lanes   # groups below it are ordinary contacts, one per segment lane
+        self.concurrency = [limits for limits in [(1, 0.0)] + [(scenario.channel(name).concurrency,
+                                                                scenario.channel(name).concurrency_slowdown)
+                                                               for name in concurrent] for _ in range(lanes)]
         groups = len(self.concurrency)
         self.queues = [[SkillQueue(number, 2 * len(priorities)) for _ in range(groups)] for number in range(resources)]
         self.partly_busy = [[PartlyBusyAgents() for _ in range(groups)] for _ in range(resources)]
@@ -232,7 +248,7 @@ class ServiceSystem:
         self.schedule_arrival(number + 1)
         demand, segment = self.demand_of[number], self.segment_of[number]
         contact = Contact(number, demand, segment, self.priority_of[demand][segment], self.patience_of[number],
-                          self.route_of[number], self.group_of_demand[demand])
+                          self.route_of[number], self.group_of[demand][segment])
         if self.regrades_of:
             contact.regrades = self.regrades_of.get(number)
         if self.lines_of[demand] is None or self.takes_a_line(contact):
@@ -260,8 +276,8 @@ class ServiceSystem:
         if contact.priority >= self.parked_from:   # after the last closing the backlog waits
             self.wait(contact, self.queues[resource][contact.group])
             return
-        agent = self.idle[resource].take()
-        if agent is None and contact.group:   # a chat: an agent with a free slot will do
+        agent = self.idle[resource][contact.group].take()
+        if agent is None and contact.group >= self.first_chat_group:   # a chat: an agent with a free slot will do
             agent = self.partly_busy[resource][contact.group].take(self.concurrency[contact.group][0])
         if agent is None:
             queue = self.queues[resource][contact.group]
@@ -280,6 +296,7 @@ class ServiceSystem:
             ahead = ahead[1:]
         contact.regrades = ahead or None
         contact.priority = self.priority_of[contact.demand][contact.segment]
+        contact.group = self.group_of[contact.demand][contact.segment]
         self.recorder.regraded.append((contact.id, contact.segment))
 
     def balks(self, contact: Contact, queue: SkillQueue) -> bool:
@@ -345,7 +362,7 @@ class ServiceSystem:
             contact.wait = contact.queue_time
         step = contact.route[contact.stage][0]
         duration = contact.route[contact.stage][1] / agent.speed[self.step_resource[step]]
-        if contact.group:
+        if contact.group >= self.first_chat_group:
             self.start_concurrent(contact, agent, duration, now)
             return
         agent.contact = contact
@@ -466,7 +483,8 @@ class ServiceSystem:
         contact, delay = event.value
         if contact.queue is None:
             return   # served or gone meanwhile
-        agent = self.overflow[self.step_resource[contact.route[contact.stage][0]]][delay].take()
+        waiting_for = self.overflow[self.step_resource[contact.route[contact.stage][0]]][contact.group].get(delay)
+        agent = waiting_for.take() if waiting_for is not None else None   # none for this segment: stays queued
         if agent is not None:
             self.take_next_contact(agent)
 
@@ -574,7 +592,7 @@ class ServiceSystem:
                                         error_draw, containment_draw)
         self.recorder.handed_back.append((agent.id, agent.started_at, now))
         contact.queued_at = now
-        other = self.idle[resource].take() if contact.priority < self.parked_from else None
+        other = self.idle[resource][contact.group].take() if contact.priority < self.parked_from else None
         if other is not None:
             self.start_service(contact, other)
             return

@@ -125,6 +125,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     staff = _read_staff(root.child("staff"), clock, base_dir)
     demand = _read_demand(root.child("demand"), clock, base_dir)
     _check_segment_mixes(root.child("demand"), demand, segments)
+    _check_dedicated_pools(root.child("staff"), staff, segments, processes)
     routing = root.read("routing", one_of(*ROUTING_POLICIES), "longest_idle")
     _check_variants(root.child("variants"))
     measured = read_service_level(root.child("service_level"))
@@ -709,7 +710,8 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
                           "shift_rules": "the shifts servicesim roster may build for the pool",
                           "secondary": "skill: delay: skills worked only when no other work waits (after the delay)",
                           "activities": "scheduled time off the phones: meetings, coaching (a list)",
-                          "adherence": "share of time on duty agents are available (or {share, episode})"})
+                          "adherence": "share of time on duty agents are available (or {share, episode})",
+                          "segments": "the segments the pool is dedicated to (a list): it serves no other"})
         given = [key for key in ("headcount", "shifts", "staffed") if key in entry.value]
         if len(given) != 1:
             entry.problem("needs exactly one of headcount (on duty all the time), shifts, or staffed (agents per "
@@ -738,11 +740,54 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
         secondary = _read_secondary(entry.child("secondary"), skills)
         activities = _read_activities(entry.child("activities"), clock)
         adherence = _read_adherence(entry.child("adherence"))
+        dedicated = _read_dedicated(entry.child("segments"))
         if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close, secondary,
-                        activities, adherence) and rules is not False:
+                        activities, adherence) and rules is not False and dedicated is not False:
             pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate,
-                              staffed, rules, secondary, activities, adherence))
+                              staffed, rules, secondary, activities, adherence, dedicated))
     return tuple(pools)
+
+
+def _read_dedicated(node: Node) -> tuple[str, ...] | None | bool:
+    """``[premium]``: the segments a pool is dedicated to (checked against the segments later); None when
+    it serves every segment, False when the value is invalid."""
+    if node.value in (MISSING, None):
+        return None
+    names = [node.value] if isinstance(node.value, str) else node.value
+    if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
+        node.problem("must be a segment name or a non-empty list of them, e.g. [premium]")
+        return False
+    if len(set(names)) < len(names):
+        node.problem("names a segment twice")
+        return False
+    return tuple(names)
+
+
+def _check_dedicated_pools(node: Node, staff: tuple[Pool, ...], segments: tuple[Segment, ...],
+                           processes: tuple[Process, ...]) -> None:
+    """A dedicated pool names segments, and every segment still has someone for every skill its contacts
+    can need (a skill whose pools all serve other segments would leave them waiting for ever)."""
+    names = [segment.name for segment in segments]
+    for pool in staff:
+        for name in pool.segments or ():
+            if name not in names:
+                node.child(pool.name).child("segments").problem(
+                    f"names no segment; expected one of {', '.join(names)}" if names else
+                    "names a segment, but the scenario defines none (add segments:)")
+    if not any(pool.segments for pool in staff) or not set(names) >= {n for p in staff for n in p.segments or ()}:
+        return
+    needed = {step.skill for process in processes for step in process.steps if step.skill is not None}
+    for skill in sorted(needed):
+        pools = [pool for pool in staff if pool.level(skill)]
+        if not pools:
+            continue   # reported elsewhere: no pool has the skill
+        served = set(names) if any(pool.segments is None for pool in pools) else {
+            name for pool in pools for name in pool.segments}
+        missing = [name for name in names if name not in served]
+        if missing:
+            node.problem(f"skill '{skill}' is only in pools dedicated to other segments: contacts of "
+                         f"{', '.join(missing)} needing it would never be served; give a pool with it those "
+                         f"segments, or leave one undedicated")
 
 
 def _read_activities(node: Node, clock: Clock | None) -> tuple[Activity, ...] | None:

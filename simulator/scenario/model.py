@@ -511,6 +511,7 @@ class Pool:
     #                                                 have waited the delay (0: at once)
     activities: tuple[Activity, ...] = ()  # scheduled time off the phones (meetings, coaching)
     adherence: Adherence = Adherence()     # share of time on duty agents are available
+    segments: tuple[str, ...] | None = None   # dedicated to these segments: serves no other (None: every one)
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)

@@ -183,6 +183,8 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
         entry["overtime_rate"] = pool.overtime_rate
     if pool.secondary:
         entry["secondary"] = dict(pool.secondary)
+    if pool.segments:
+        entry["segments"] = list(pool.segments)
     if pool.activities:
         entry["activities"] = [_activity_document(activity, opening) for activity in pool.activities]
     if pool.adherence.share < 1:
