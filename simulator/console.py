@@ -144,6 +144,7 @@ def render_run(result: RunResult) -> str:
     kinds = {scenario.channel(d.channel).deferrable for d in scenario.demand}
     title = tr("KPI (all contacts; waits of real-time ones)" if kinds == {True, False} else "KPI (all contacts)")
     lines += _table([title, tr("estimate"), tr("95% CI"), tr("target")], rows)
+    lines += _beside_formulas(result)
     lines += _breakdowns(result.summary)
     lines += _by_day(result)
     unfinished = _in_system_at_end(result)
@@ -151,6 +152,20 @@ def render_run(result: RunResult) -> str:
         lines += ["", f"Note: on average {unfinished:,.1f} real-time contacts were still waiting when the simulation "
                       "ended (nobody stayed to serve them); they count as not answered in service level."]
     return "\n".join(lines)
+
+
+def _beside_formulas(result: RunResult) -> list[str]:
+    """Erlang B, C, A or X beside the simulated estimate, for each channel where the formula applies."""
+    from simulator.formulas import beside_the_run
+
+    lines = []
+    for check, rows in beside_the_run(result.scenario, result.summary):
+        lines += ["", f"{check.formula} beside the simulation, channel {check.channel} ({check.inputs}; "
+                      "the formula's steady state):"]
+        lines += _table([tr("KPI"), check.formula, tr("simulated"), tr("95% CI")],
+                        [[_kpi_name(metric), format_value(metric, value), format_value(metric, mean),
+                          format_interval(metric, low, high)] for metric, (value, mean, low, high) in rows.items()])
+    return lines
 
 
 DAILY_KPIS = ("offered", "service_level", "wait_mean", "abandon_rate", "utilisation")

@@ -72,7 +72,19 @@ def verdict_records(result: RunResult) -> list[dict]:
 def run_json(result: RunResult, folder: Path) -> dict:
     """What ``servicesim run --json`` prints: verdicts and flags first, then the whole summary."""
     return {"scenario": result.scenario.name, "results": str(folder), "verdicts": verdict_records(result),
-            "flags": flag_records(result.flags), "summary": summary_records(result)}
+            "flags": flag_records(result.flags), "formulas": formula_records(result),
+            "summary": summary_records(result)}
+
+
+def formula_records(result: RunResult) -> list[dict]:
+    """Per channel where Erlang B, C, A or X applies: the formula, its inputs, and per KPI its value
+    beside the simulated estimate and CI."""
+    from simulator.formulas import beside_the_run
+
+    return [{"channel": check.channel, "formula": check.formula, "inputs": check.inputs,
+             "kpis": {metric: dict(zip(("formula", "mean", "ci_low", "ci_high"), values))
+                      for metric, values in rows.items()}}
+            for check, rows in beside_the_run(result.scenario, result.summary)]
 
 
 def summary_records(result: RunResult) -> list[dict]:

@@ -136,6 +136,100 @@ def erlang_a_service_level(arrival_rate: float, service_rate: float, servers: in
     return float(found[:servers].sum() + (found[servers:servers + ahead] * answered).sum())
 
 
+def erlang_x(arrival_rate: float, service_rate: float, servers: int, lines: int | None = None,
+             abandonment_rate: float = 0.0, redial_share: float = 0.0, threshold: float | None = None,
+             joins=None, tolerance: float = 1e-12) -> dict[str, float]:
+    """Erlang X: M/M/c with at most ``lines`` customers in the system (None: no limit), exponential
+    patience of rate ``abandonment_rate`` (0: nobody abandons), a share ``redial_share`` of those who
+    fail (busy signal, balk or abandon) trying again, and, with ``joins(waiting)``, the chance that an
+    arrival who must wait behind ``waiting`` others joins (balking). With none of these it is Erlang C;
+    with as many lines as servers, Erlang B; with patience alone, Erlang A.
+
+    Solved exactly as a birth-death chain for the attempt rate; redials are added to the fresh arrivals
+    as a Poisson stream, and the attempt rate found by fixed-point iteration (the approximation Erlang X
+    calculators make: exact without redials). Per attempt, as the simulator counts contacts (a redial is
+    a contact of its own): ``block_rate``, ``balk_rate``, ``abandon_rate`` (of those who queued),
+    ``wait_mean`` (the mean wait of those answered: ASA), ``service_level`` (answered within
+    ``threshold`` / every attempt, turned away included), ``utilisation`` and ``attempts`` per unit time.
+    """
+    joins = joins or (lambda waiting: 1.0)
+    theta = abandonment_rate
+    attempts = arrival_rate
+    for _ in range(500):
+        chain = _attempts_chain(attempts, service_rate, servers, lines, theta, joins, tolerance)
+        if chain is None:
+            return {}
+        failed = chain["block"] + chain["balk"] + chain["abandon"]
+        updated = arrival_rate / (1 - redial_share * failed) if redial_share else arrival_rate
+        if abs(updated - attempts) <= 1e-12 * max(attempts, 1.0):
+            break
+        attempts = updated
+    found, queued = chain["found"], chain["queued"]
+    ahead = len(queued)
+    moves = [servers * service_rate + position * theta for position in range(ahead)]
+    served_from = np.cumprod([move / (move + theta) for move in moves]) if ahead else np.zeros(0)
+    time_to_serve = np.cumsum([1 / (move + theta) for move in moves]) if ahead else np.zeros(0)
+    answered = 1.0 - chain["block"] - chain["balk"] - chain["abandon"]
+    waited = float((queued * served_from * time_to_serve).sum())
+    result = {"attempts": attempts, "block_rate": chain["block"], "balk_rate": chain["balk"],
+              "abandon_rate": chain["abandon"] / max(1.0 - chain["block"] - chain["balk"], 1e-300),
+              "wait_mean": waited / answered if answered > 0 else math.nan,
+              "utilisation": attempts * answered / (servers * service_rate)}
+    if threshold is not None:
+        result["service_level"] = float(found[:servers].sum()) + _answered_within(
+            queued, servers, service_rate, theta, threshold)
+    return result
+
+
+def _attempts_chain(attempts: float, service_rate: float, servers: int, lines: int | None, theta: float, joins,
+                    tolerance: float) -> dict | None:
+    """The stationary chain at an attempt rate: what attempts find (PASTA), the share who join each queue
+    position, and the block, balk and abandon probabilities per attempt; None when the queue would
+    grow without end."""
+    if lines is None and theta <= 0 and attempts / service_rate >= servers and joins(10 ** 6) > 0:
+        return None
+    log_p, n = [0.0], 0
+    while lines is None or n < lines:
+        birth = attempts * (1.0 if n < servers else joins(n - servers))
+        if birth <= 0:
+            break
+        n += 1
+        death = min(n, servers) * service_rate + max(n - servers, 0) * theta
+        log_p.append(log_p[-1] + math.log(birth) - math.log(death))
+        if lines is None and n > servers and log_p[-1] - max(log_p) < math.log(tolerance):
+            break
+        if n > 100000:
+            return None
+    logs = np.array(log_p)
+    found = np.exp(logs - logs.max())
+    found /= found.sum()
+    full = lines is not None and len(found) == lines + 1
+    open_states = found[:-1] if full else found    # states an arrival can enter (or balk from)
+    waiting_found = open_states[servers:]
+    join = np.array([joins(j) for j in range(len(waiting_found))])
+    queued = waiting_found * join                  # per attempt: joined the queue at position j
+    mean_queue = float((found * np.maximum(np.arange(len(found)) - servers, 0)).sum())
+    return {"found": found, "queued": queued, "block": float(found[-1]) if full else 0.0,
+            "balk": float((waiting_found * (1 - join)).sum()), "abandon": theta * mean_queue / attempts}
+
+
+def _answered_within(queued: np.ndarray, servers: int, service_rate: float, theta: float, threshold: float) -> float:
+    """Per attempt: the probability of having joined the queue and reached an agent within ``threshold``
+    (a pure-death chain over the position in the queue, with abandonment), by matrix exponential."""
+    from scipy.linalg import expm
+
+    ahead = len(queued)
+    if ahead == 0:
+        return 0.0
+    generator = np.zeros((ahead + 1, ahead + 1))
+    for position in range(ahead):
+        move = servers * service_rate + position * theta
+        generator[position, position] = -(move + theta)
+        generator[position, position - 1 if position else ahead] = move
+    reached = expm(generator * threshold)[:ahead, ahead]
+    return float((queued * reached).sum())
+
+
 def erlang_a_agents(arrival_rate: float, service_rate: float, abandonment_rate: float, threshold: float,
                     target: float) -> int:
     """The fewest agents with which M/M/c+M reaches ``target`` service level within ``threshold``."""

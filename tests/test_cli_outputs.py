@@ -74,7 +74,7 @@ def test_json_prints_the_verdicts_the_flags_and_the_summary(tmp_path):
     result = run_cli("run", "--no-charts", str(TEXTBOOK), "--out", str(tmp_path), "-r", "3", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert list(data) == ["scenario", "results", "verdicts", "flags", "summary"]
+    assert list(data) == ["scenario", "results", "verdicts", "flags", "formulas", "summary"]
     (verdict,) = data["verdicts"]
     assert verdict["metric"] == "service_level" and verdict["scope"] == "all" and verdict["status"] == "missed"
     assert verdict["within"] == pytest.approx(20 / 60)
