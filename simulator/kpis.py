@@ -110,6 +110,12 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("error_rate", "share", "lower",
         "completed contacts with at least one error reaching the customer / completed contacts"),
     Kpi("rework_rate", "share", "lower", "completed contacts with at least one step redone / completed contacts"),
+    Kpi("defect_rate", "share", "lower",
+        "completed contacts in which a step with a defect_rate left a defect, found later or not / completed "
+        "contacts (at a step that makes defects: defects left / its services)", CONTACT | STEP),
+    Kpi("detection_rate", "share", "higher",
+        "defects an inspection (a later step's detection) found / defects made, of completed contacts (at a "
+        "step that makes defects: of its own); the rest reached the customer (error_rate)", CONTACT | STEP),
     Kpi("recontact_rate", "share", "lower",
         "completed contacts whose error brings the customer back / completed contacts"),
     Kpi("fcr", "share", "higher",
@@ -139,7 +145,8 @@ KPI_BY_NAME: dict[str, Kpi] = {kpi.name: kpi for kpi in KPIS}
 # Shares whose numerator and denominator count contacts or requests (not agent-time): their interval is
 # never narrower than the binomial (Wilson) interval of the counts (simulator.analysis).
 COUNTED_SHARES = frozenset({"abandon_rate", "service_level", "error_rate", "rework_rate", "recontact_rate", "fcr",
-                            "callback_rate", "block_rate", "balk_rate", "containment_rate", "satisfied_share", "response_within_target"})
+                            "callback_rate", "block_rate", "balk_rate", "containment_rate", "satisfied_share", "response_within_target",
+                            "defect_rate", "detection_rate"})
 
 # Words a planner may use in `targets:` for a KPI name.
 TARGET_ALIASES: dict[str, str] = {"abandonment": "abandon_rate", "wait": "wait_mean", "asa": "wait_mean"}
@@ -187,7 +194,8 @@ LABELS = {
     "response_within_target": "Answered within the response target", "backlog_end": "Backlog at the end",
     "utilisation": "Utilisation", "occupancy": "Occupancy", "slot_utilisation": "Slot utilisation (concurrency)",
     "overtime": "Overtime", "overtime_share": "Overtime share of paid hours", "error_rate": "Error rate",
-    "rework_rate": "Rework rate", "recontact_rate": "Repeat-contact rate", "fcr": "First-contact resolution",
+    "rework_rate": "Rework rate", "defect_rate": "Defect rate", "detection_rate": "Detection rate (inspection)",
+    "recontact_rate": "Repeat-contact rate", "fcr": "First-contact resolution",
     "repeat_contacts": "Repeat contacts", "retrial_contacts": "Retrials after abandoning",
     "callback_rate": "Call-back rate", "containment_rate": "Containment rate",
     "satisfaction_mean": "Satisfaction proxy (1-5)", "satisfied_share": "Satisfied (proxy 4 or more)",

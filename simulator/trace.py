@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from simulator.metrics.compute import satisfaction_scores
-from simulator.model.contact import ABANDONED, BALKED, BLOCKED, Contact
+from simulator.model.contact import ABANDONED, BALKED, BLOCKED, COMPLETED, Contact
 from simulator.model.customers import Customers
 from simulator.model.roster import Roster
+from simulator.model.staff import Agent
 from simulator.model.system import ServiceSystem
 from simulator.randomness import Streams, replication_seed
 from simulator.replication import run_model
@@ -144,10 +145,27 @@ class TracingSystem(ServiceSystem):
             text = f"#{contact.id} error in {name} reaches the customer"
         self.note(contact.id, "error", text, step=name)
 
+    def inspect_and_make_defects(self, contact: Contact, step: int, agent: Agent, error_draw: float,
+                                 inspection_draw: float) -> None:
+        pending, redone = contact.defect, self.reworks.get(contact.id, 0)
+        super().inspect_and_make_defects(contact, step, agent, error_draw, inspection_draw)
+        name = self.step_names[step]
+        if pending >= 0 and self.step_detection[step]:
+            maker = self.step_names[pending]
+            text = (f"#{contact.id} {name} finds the defect left by {maker} -> redone from {maker}"
+                    if self.reworks.get(contact.id, 0) > redone else f"#{contact.id} {name} misses the defect "
+                                                                      f"left by {maker}")
+            self.note(contact.id, "inspection", text, step=name)
+        if contact.defect == step and pending != step:
+            self.note(contact.id, "defect", f"#{contact.id} {name} leaves a defect (nobody has seen it yet)", step=name)
+
     def scenario_step(self, step: int) -> str:
         return self.step_names[self.step_redo[step][0]] if self.step_redo[step] else self.step_names[step]
 
     def depart(self, contact: Contact, outcome: int) -> None:
+        if outcome == COMPLETED and contact.defect >= 0:
+            self.note(contact.id, "error", f"#{contact.id} leaves with the defect {self.step_names[contact.defect]} "
+                                           "left: no inspection found it", step=self.step_names[contact.defect])
         if outcome == BLOCKED:
             self.note(contact.id, "blocked", f"#{contact.id} gets a busy signal: all "
                                              f"{self.lines_of[contact.demand]} lines are busy")

@@ -16,6 +16,7 @@ import numpy as np
 
 from simulator.metrics.staff_time import bot_busy, busy_time_before, staff_time, time_between
 from simulator.metrics.tables import ReplicationTables
+from simulator.model.records import REWORKED
 from simulator.scenario.model import Scenario
 
 Row = tuple[str, str, float, float, float, float]   # (metric, scope, value, numerator, denominator, squares)
@@ -102,6 +103,15 @@ class ContactFacts:
         self.has_response_target = any(c.deferrable and c.response_target is not None for c in channels)
         self.scores = satisfaction_scores(tables, scenario)
         self.bot_time, self.served_time, self.rework_time = _time_parts(tables)
+        # defects made upstream and found (or not) downstream: per contact, defects found and escaped
+        makers = np.array([step.defect_rate > 0 for process in scenario.processes for step in process.steps])
+        self.has_defects = bool(makers.any())
+        if self.has_defects:
+            defect = makers[tables.error_step]
+            found = defect & (tables.error_kind == REWORKED)
+            size = len(tables.arrived_at)
+            self.defects_found = np.bincount(tables.error_contact[found], minlength=size)
+            self.defects_escaped = np.bincount(tables.error_contact[defect & ~found], minlength=size)
 
 
 def _time_parts(tables: ReplicationTables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -226,7 +236,17 @@ def general_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarra
             plain("retrial_contacts", scope, (mask & tables.retrial).sum()),
             ratio("containment_rate", scope, (automated & tables.contained).sum(), automated.sum()),
             mean_of("satisfaction_mean", scope, scores),
-            ratio("satisfied_share", scope, (scores >= 4).sum(), len(scores))]
+            ratio("satisfied_share", scope, (scores >= 4).sum(), len(scores))] + (
+        defect_kpis(facts, completed, scope) if facts.has_defects else [])
+
+
+def defect_kpis(facts: ContactFacts, completed: np.ndarray, scope: str) -> list[Row]:
+    """Of the completed contacts of a scope: the share in which some step left a defect (found or not),
+    and the share of their defects an inspection found (the others reached the customer)."""
+    found, escaped = facts.defects_found[completed].sum(), facts.defects_escaped[completed].sum()
+    made = (facts.defects_found + facts.defects_escaped)[completed]
+    return [ratio("defect_rate", scope, (made > 0).sum(), completed.sum()),
+            ratio("detection_rate", scope, found, found + escaped)]
 
 
 def scope_threshold(facts: ContactFacts, scenario: Scenario, scope: str) -> np.ndarray | None:
@@ -321,6 +341,11 @@ def step_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: ContactF
                      mean_of("handle_time_mean", scope, visits.handle[served])]
             if step.after_call_work is not None:
                 rows.append(mean_of("after_call_work_mean", scope, visits.wrap_up[served]))
+            if step.defect_rate:
+                here = (tables.error_step == number - 1) & facts.counted[tables.error_contact]
+                found = (here & (tables.error_kind == REWORKED)).sum()
+                rows += [ratio("defect_rate", scope, here.sum(), served.sum()),
+                         ratio("detection_rate", scope, found, here.sum())]
             if any(scenario.threshold(d.channel) is not None for d in scenario.demand
                    if any(reached is process for reached, _ in scenario.journey(d.process))):
                 threshold = facts.threshold[visits.contact]
@@ -386,13 +411,15 @@ def unused_kpis(scenario: Scenario) -> set[str]:
     overtime are always reported: zero is the true value of what is not used, and comparisons need it."""
     steps = [step for process in scenario.processes for step in process.steps]
     unused = set()
-    if not any(step.error_rate for step in steps):
+    if not any(step.error_rate or step.defect_rate for step in steps):
         unused |= {"error_rate", "fcr"}
-    if not any(step.error_rate and step.rework for step in steps):
+    if not any((step.error_rate and step.rework) or step.detection for step in steps):
         unused |= {"rework_rate", "time_rework_mean"}
+    if not any(step.defect_rate for step in steps):
+        unused |= {"defect_rate", "detection_rate"}
     if not any(step.automation for step in steps):
         unused.add("time_with_automation_mean")
-    if not any(step.error_rate and step.recontact_after for step in steps):
+    if not any((step.error_rate or step.defect_rate) and step.recontact_after for step in steps):
         unused |= {"recontact_rate", "repeat_contacts"}
     if not any(step.containment for step in steps):
         unused |= {"containment_rate", "contained"}

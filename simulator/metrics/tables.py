@@ -75,6 +75,7 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
         answered_at=answered_at, wait=wait, queue_time=queue_time, departed_at=departed_at,
         errors=np.bincount(errors[reached, 0], minlength=count),
         reworks=np.bincount(errors[~reached, 0], minlength=count),
+        error_contact=errors[:, 0], error_step=errors[:, 1], error_kind=errors[:, 2],
         contained=np.isin(np.arange(count), np.asarray(records.contained, dtype=np.int64)),
         recontacted=np.isin(np.arange(count), errors[errors[:, 2] == COMING_BACK, 0]) & (outcome == 0),
         mean_level=mean_level, bot_served=np.bincount(contacts[~by_person], minlength=count),
@@ -117,6 +118,10 @@ class ReplicationTables:
     departed_at: np.ndarray    # NaN if still in the system
     errors: np.ndarray         # errors that reached the customer
     reworks: np.ndarray        # steps redone after a caught error
+    # one entry per error or defect that ended: caught (reworked), reached the customer, or brings them back
+    error_contact: np.ndarray
+    error_step: np.ndarray     # the step that made it
+    error_kind: np.ndarray     # REWORKED, REACHED_CUSTOMER or COMING_BACK
     contained: np.ndarray      # resolved by an automation step
     recontacted: np.ndarray    # an error will bring the customer back (a repeat contact)
     mean_level: np.ndarray     # mean proficiency level of the people who served it (NaN: nobody)

@@ -7,10 +7,11 @@ number generation, which numpy does fastest in bulk, off the per-event path.
 
 A contact's needs are its patience and its route: for each step it needs, in
 order, ``(step number, work at standard proficiency, error draw, containment
-draw)``. The two draws are uniform on [0, 1): the step goes wrong when the error
-draw is below the step's error rate times the agent's error factor, and an
-automation step resolves the contact when the containment draw is below its
-containment share. Repeat contacts and reworked steps draw from streams of
+draw)``. The two draws are uniform on [0, 1): the step goes wrong (or leaves a
+defect) when the error draw is below the step's error rate (defect rate) times the
+agent's error factor, an automation step resolves the contact when the containment
+draw is below its containment share, and an inspection misses a defect when that
+draw is below its miss rate. Repeat contacts and reworked steps draw from streams of
 their own (``.../repeat``, ``.../rework``), one contact at a time, as they happen.
 """
 
@@ -204,8 +205,9 @@ class NeedsDrawer:
             if reached[here] is not None:
                 needed = reached[here] if needed is None else needed & reached[here]
             columns.append(StepColumns(number, np.ascontiguousarray(work, dtype=float),
-                                       error_rng.random(count) if step.error_rate > 0 else never,
-                                       containment_rng.random(count) if step.containment > 0 else never, needed))
+                                       error_rng.random(count) if step.error_rate or step.defect_rate else never,
+                                       containment_rng.random(count) if step.containment or step.detection
+                                       else never, needed))
         regrades: dict[int, Regrades] = {}
         for here, steps, segment in [] if every_step else self.regrade_at:   # in journey order: triage first
             for row in np.flatnonzero(reached[here]).tolist():

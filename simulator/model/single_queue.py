@@ -57,7 +57,7 @@ def single_resource(system: "ServiceSystem") -> int | None:
         if len(steps) != 1:
             return None
         step = steps[0]
-        if step.branch or step.after_call_work is not None:
+        if step.branch or step.after_call_work is not None or step.defect_rate:
             return None
         if step.error_rate > 0 and (step.rework is not None or step.recontact_after is not None):
             return None

@@ -148,12 +148,21 @@ class ServiceSystem:
         self.step_recontact = [scenario.clock.opening_time(step.recontact_after) if step.recontact_after else -1.0
                                for step in steps]
         self.step_redo: list[list[int]] = [[] for _ in steps]   # from the rework target to the step itself
+        self.step_defect_rate = [step.defect_rate for step in steps]
+        self.step_detection = [step.detection for step in steps]
+        self.inspects = any(self.step_defect_rate)
+        # (step that made a defect, step that found it): the steps done again, from the one to the other
+        self.defect_redo: dict[tuple[int, int], list[int]] = {}
         for process in scenario.processes:
             names = [step.name for step in process.steps]
             for position, step in enumerate(process.steps):
                 if step.rework is not None:
                     self.step_redo[numbers[(process.name, step.name)]] = [
                         numbers[(process.name, name)] for name in names[names.index(step.rework):position + 1]]
+                for made, maker in enumerate(process.steps[:position] if step.detection else ()):
+                    if maker.defect_rate:
+                        self.defect_redo[(numbers[(process.name, maker.name)], numbers[(process.name, step.name)])] = [
+                            numbers[(process.name, name)] for name in names[made:position + 1]]
 
     def lay_out_queues(self, resources: int) -> None:
         """Queues per resource. Lanes: real-time contacts by segment priority, then deferrable ones (a
@@ -423,6 +432,8 @@ class ServiceSystem:
         error_rate = self.step_error_rate[step]
         if error_rate and error_draw < error_rate * agent.error_factor[self.step_resource[step]]:
             self.handle_error(contact, step)
+        if self.inspects:
+            self.inspect_and_make_defects(contact, step, agent, error_draw, containment_draw)
         if containment_draw < self.step_containment[step]:
             self.recorder.contained.append(contact.id)   # the automation resolved it: nothing more to do
             contact.stage = len(contact.route)
@@ -432,26 +443,52 @@ class ServiceSystem:
 
     def handle_error(self, contact: Contact, step: int) -> None:
         """Rework the steps back to the named one, or let the error reach the customer (who may come back)."""
-        redo = self.step_redo[step]
-        if redo and self.reworks.get(contact.id, 0) < MAX_REWORKS:
-            self.reworks[contact.id] = self.reworks.get(contact.id, 0) + 1
-            self.recorder.errors.append((contact.id, step, REWORKED))
-            needed = {entry[0] for entry in contact.route}
-            _, fresh, _ = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True,
-                                                              times=self.env._now)
-            again, seen = [], set()   # a process reached by two branches lists its steps twice: once each
-            for entry in fresh[0]:
-                if entry[0] in redo and entry[0] in needed and entry[0] not in seen:
-                    seen.add(entry[0])
-                    again.append(entry)
-            position = contact.stage + 1
-            contact.route = contact.route[:position] + again + contact.route[position:]
-            return
+        if not self.redo(contact, step, self.step_redo[step]):
+            self.reaches_customer(contact, step)
+
+    def reaches_customer(self, contact: Contact, step: int) -> None:
+        """The error (or defect) made at ``step`` reaches the customer, who may come back about it."""
         if self.step_recontact[step] >= 0:
             contact.recontact_after = max(contact.recontact_after, self.step_recontact[step])
             self.recorder.errors.append((contact.id, step, COMING_BACK))
         else:
             self.recorder.errors.append((contact.id, step, REACHED_CUSTOMER))
+
+    def redo(self, contact: Contact, made_at: int, steps: list[int]) -> bool:
+        """The error made at ``made_at`` is caught: ``steps`` are done again next (queueing again, with fresh
+        work). False, with nothing done, when there is nothing to redo or the contact was redone too often."""
+        if not steps or self.reworks.get(contact.id, 0) >= MAX_REWORKS:
+            return False
+        self.reworks[contact.id] = self.reworks.get(contact.id, 0) + 1
+        self.recorder.errors.append((contact.id, made_at, REWORKED))
+        needed = {entry[0] for entry in contact.route}
+        _, fresh, _ = self.rework_needs[contact.demand].draw(np.array([contact.segment]), every_step=True,
+                                                             times=self.env._now)
+        again, seen = [], set()   # a process reached by two branches lists its steps twice: once each
+        for entry in fresh[0]:
+            if entry[0] in steps and entry[0] in needed and entry[0] not in seen:
+                seen.add(entry[0])
+                again.append(entry)
+        position = contact.stage + 1
+        contact.route = contact.route[:position] + again + contact.route[position:]
+        return True
+
+    def inspect_and_make_defects(self, contact: Contact, step: int, agent: Agent, error_draw: float,
+                                 inspection_draw: float) -> None:
+        """An inspection finds the contact's pending defect unless its draw falls below the miss rate
+        (1 - detection, times the inspector's error factor); the defect's maker and the steps after it are
+        then done again. A step that makes defects leaves one when its draw falls below its defect rate
+        times the agent's error factor (a contact carries one pending defect: the earliest)."""
+        resource = self.step_resource[step]
+        detection = self.step_detection[step]
+        if detection and contact.defect >= 0:
+            steps = self.defect_redo.get((contact.defect, step))
+            if steps is not None and inspection_draw >= (1 - detection) * agent.error_factor[resource] \
+                    and self.redo(contact, contact.defect, steps):
+                contact.defect = -1
+        defect_rate = self.step_defect_rate[step]
+        if defect_rate and contact.defect < 0 and error_draw < defect_rate * agent.error_factor[resource]:
+            contact.defect = step
 
     def take_next_contact(self, agent: Agent) -> None:
         """Serve the most urgent contact waiting in any of the agent's primary skills; with none, the most
@@ -535,6 +572,8 @@ class ServiceSystem:
         self.recorder.departures.append((contact.id, outcome, contact.answered_at, contact.wait, contact.queue_time,
                                          self.env._now))
         horizon = self.horizon
+        if contact.defect >= 0 and outcome == COMPLETED:   # no inspection found it: the customer gets it
+            self.reaches_customer(contact, contact.defect)
         if self.lines_of[contact.demand] is not None and outcome != BLOCKED:
             self.in_lines[self.channel_number_of[contact.demand]] -= 1
         if outcome == COMPLETED and 0 <= contact.recontact_after and self.env._now + contact.recontact_after < horizon:

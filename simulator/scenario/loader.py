@@ -469,6 +469,9 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
         "branch": "{process: share, ...} or a list of {to, share, segment}: where contacts go on after this "
                   "step (the last of its process)",
         "after_call_work": "wrap-up after the step (a distribution): the agent is busy, the customer gone",
+        "defect_rate": "share of services that leave a defect a later inspection may find (at standard "
+                       "proficiency)",
+        "detection": "inspection: share of the defects made by earlier steps of the process this step finds",
     })
     name = node.read("name", text)
     if ("skill" in node.value) == ("automation" in node.value):
@@ -492,12 +495,24 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
         wrap_up = read_distribution(node.child("after_call_work"), base_dir)
         if automation is not None:
             node.child("after_call_work").problem("applies to steps done by people (a skill), not automation")
-    if None in (name, duration, probability, error_rate, containment, factors, branch) or (skill is None
-                                                                                         and automation is None):
+    defect_rate = node.read("defect_rate", share, 0.0)
+    detection = node.read("detection", share, 0.0)
+    if error_rate and defect_rate:
+        node.child("defect_rate").problem("a step has error_rate (errors it makes and finds itself, or that reach "
+                                          "the customer) or defect_rate (defects a later step may find), not both")
+    if defect_rate and rework is not None:
+        node.child("on_error").problem("a step with defect_rate is reworked when an inspection finds its defect; "
+                                       "its on_error may only say recontact_after (what an escaped defect does)")
+    if containment and detection:
+        node.child("detection").problem("an automation step either resolves contacts (containment) or inspects "
+                                        "(detection), not both")
+    if None in (name, duration, probability, error_rate, containment, factors, branch, defect_rate, detection) or (
+            skill is None and automation is None):
         return None
     return Step(name=name, duration=duration, skill=skill, automation=automation, probability=probability,
                 error_rate=error_rate, rework=rework, recontact_after=recontact_after, containment=containment,
-                duration_factors=factors, branch=branch, after_call_work=wrap_up)
+                duration_factors=factors, branch=branch, after_call_work=wrap_up, defect_rate=defect_rate,
+                detection=detection)
 
 
 def _read_branch(node: Node) -> tuple[BranchTarget, ...] | None:
@@ -635,6 +650,9 @@ def _check_steps(node: Node, process: Process, automation: dict[str, Automation]
         if step.automation is not None and step.automation not in automation and step.automation not in written:
             known = ", ".join(automation) or "none is defined under automation:"
             step_node.child("automation").problem(f"names no automation; expected one of {known}")
+        if step.detection and not any(earlier.defect_rate for earlier in process.steps[:position]):
+            step_node.child("detection").problem(
+                f"inspects the defects of earlier steps of '{process.name}', but none has a defect_rate")
 
 
 def _read_automation(node: Node) -> tuple[Automation, ...]:

@@ -308,6 +308,8 @@ class Step:
     duration_factors: tuple[float, ...] = ()   # the duration's multiplier per equal period of the day (by
                                                # the contact's arrival time): handling that varies over the day
     after_call_work: Distribution | None = None   # wrap-up after the step: the agent busy, the customer gone
+    defect_rate: float = 0.0      # share of services that leave a defect a later step may find (at level 3)
+    detection: float = 0.0        # share of the defects made by earlier steps of its process this step finds
     branch: tuple[BranchTarget, ...] = ()  # after this step (the last of its process), the contact goes on
                                           # with one of these processes, by its share (a menu, triage)
 

@@ -158,6 +158,10 @@ def _step_document(step: Step) -> dict[str, Any]:
                            for way in step.branch]
     if step.after_call_work is not None:
         entry["after_call_work"] = step.after_call_work.spec()
+    if step.defect_rate:
+        entry["defect_rate"] = step.defect_rate
+    if step.detection:
+        entry["detection"] = step.detection
     return entry
 
 
