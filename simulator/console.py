@@ -269,7 +269,9 @@ def _in_system_at_end(result: RunResult) -> float:
 
 
 COMPARED_KPIS = ("service_level", "wait_mean", "abandon_rate", "utilisation", "error_rate", "fcr",
-                 "satisfaction_mean", "cost_total", "cost_per_contact")
+                 "satisfaction_mean", "cost_total", "cost_per_contact", "cost_of_quality")
+COQ_PARTS = ("coq_prevention", "coq_appraisal", "coq_internal_failure", "coq_external_failure", "cost_of_quality",
+             "cost_per_contact")
 
 
 def comparison_verdicts(comparison: Comparison) -> list[str]:
@@ -310,7 +312,20 @@ def render_comparison(comparison: Comparison) -> str:
                                                                                        row.ci_high), diff])
         title = metric if scope == "all" else f"{metric} ({scope})"
         lines += ["", *_table([title, "estimate", "95% CI", "difference from baseline [95% CI]"], body)]
-    return "\n".join(lines)
+    return "\n".join(lines + _cost_of_quality(table))
+
+
+def _cost_of_quality(table: pd.DataFrame) -> list[str]:
+    """Each scenario's cost of quality in its four parts, beside its cost per contact (where measured)."""
+    parts = table[(table.scope == "all") & table.metric.isin(COQ_PARTS)]
+    if "cost_of_quality" not in set(parts.metric):
+        return []
+    means = parts.pivot_table(index="scenario", columns="metric", values="mean", sort=False)
+    rows = [[name, *(format_value(metric, means.loc[name, metric]) if metric in means else "" for metric in COQ_PARTS)]
+            for name in means.index]
+    headers = ["cost of quality", "prevention", "appraisal", "internal failure", "external failure", "total",
+               "cost_per_contact"]
+    return ["", *_table(headers, rows)]
 
 
 def render_staffing(staffing, scenario: Scenario, replications: int) -> str:

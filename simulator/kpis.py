@@ -136,8 +136,26 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("cost_automation", "money", "lower", "contacts handled by each automation x its cost_per_contact",
         frozenset({"all", "automation"})),
     Kpi("cost_training", "money", "lower", "trainees of each course x its cost_per_person", frozenset({"all"})),
-    Kpi("cost_total", "money", "lower", "cost_staff + cost_automation + cost_training", frozenset({"all"})),
+    Kpi("cost_failure", "money", "lower",
+        "quality_costs charges: per error reaching a customer, per repeat contact, per abandon and per complaint "
+        "(counted in cost_total); shown where quality_costs is set", frozenset({"all"})),
+    Kpi("cost_total", "money", "lower", "cost_staff + cost_automation + cost_training + cost_failure",
+        frozenset({"all"})),
     Kpi("cost_per_contact", "money", "lower", "cost_total / completed contacts", frozenset({"all"})),
+    Kpi("coq_prevention", "money", "lower", "cost of quality, prevention: training (cost_training)",
+        frozenset({"all"})),
+    Kpi("coq_appraisal", "money", "lower",
+        "cost of quality, appraisal: staff time (at cost_per_hour) of inspection steps' first pass",
+        frozenset({"all"})),
+    Kpi("coq_internal_failure", "money", "lower",
+        "cost of quality, internal failure: staff time of steps done again after a caught error or a found "
+        "defect", frozenset({"all"})),
+    Kpi("coq_external_failure", "money", "lower",
+        "cost of quality, external failure: cost_failure plus the staff time of repeat contacts errors brought",
+        frozenset({"all"})),
+    Kpi("cost_of_quality", "money", "lower",
+        "prevention + appraisal + internal failure + external failure", frozenset({"all"})),
+    Kpi("cost_of_quality_share", "share", "lower", "cost_of_quality / cost_total", frozenset({"all"})),
 )
 
 KPI_BY_NAME: dict[str, Kpi] = {kpi.name: kpi for kpi in KPIS}
@@ -194,6 +212,10 @@ LABELS = {
     "response_within_target": "Answered within the response target", "backlog_end": "Backlog at the end",
     "utilisation": "Utilisation", "occupancy": "Occupancy", "slot_utilisation": "Slot utilisation (concurrency)",
     "overtime": "Overtime", "overtime_share": "Overtime share of paid hours", "error_rate": "Error rate",
+    "cost_failure": "Failure charges", "coq_prevention": "Cost of quality: prevention",
+    "coq_appraisal": "Cost of quality: appraisal", "coq_internal_failure": "Cost of quality: internal failure",
+    "coq_external_failure": "Cost of quality: external failure", "cost_of_quality": "Cost of quality",
+    "cost_of_quality_share": "Cost of quality (% of cost)",
     "rework_rate": "Rework rate", "defect_rate": "Defect rate", "detection_rate": "Detection rate (inspection)",
     "recontact_rate": "Repeat-contact rate", "fcr": "First-contact resolution",
     "repeat_contacts": "Repeat contacts", "retrial_contacts": "Retrials after abandoning",

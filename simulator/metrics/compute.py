@@ -114,18 +114,24 @@ class ContactFacts:
             self.defects_escaped = np.bincount(tables.error_contact[defect & ~found], minlength=size)
 
 
-def _time_parts(tables: ReplicationTables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per contact: time with automation, time served by people the first time through each step, and
-    time on steps done again (rework: a step's second and later services of the same contact)."""
-    count = len(tables.arrived_at)
-    duration = tables.service_end - tables.service_start
-    by_bot = tables.service_pool >= tables.staff_pools
+def _redone(tables: ReplicationTables) -> np.ndarray:
+    """Per service: whether it is a step done again (a step's second and later services of one contact)."""
     order = np.lexsort((tables.service_start, tables.service_step, tables.service_contact))
     contact, step = tables.service_contact[order], tables.service_step[order]
     again = np.zeros(len(order), dtype=bool)
     again[1:] = (contact[1:] == contact[:-1]) & (step[1:] == step[:-1])
     redone = np.zeros(len(order), dtype=bool)
     redone[order] = again
+    return redone
+
+
+def _time_parts(tables: ReplicationTables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per contact: time with automation, time served by people the first time through each step, and
+    time on steps done again (rework: a step's second and later services of the same contact)."""
+    count = len(tables.arrived_at)
+    duration = tables.service_end - tables.service_start
+    by_bot = tables.service_pool >= tables.staff_pools
+    redone = _redone(tables)
 
     def total(mask: np.ndarray) -> np.ndarray:
         return np.bincount(tables.service_contact[mask], weights=duration[mask], minlength=count)[:count]
@@ -399,11 +405,58 @@ def staff_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: Contact
                  ratio("utilisation", scope, float(bot_busy(tables, number, opening)[0]),
                        tool.capacity * float(opening[1] - opening[0]))]
         cost_automation += handled * tool.cost_per_contact
-    total = cost_staff + cost_automation + tables.training_cost
+    quality = QualityCost(tables, scenario, facts)
+    total = cost_staff + cost_automation + tables.training_cost + quality.charges
     rows += [plain("cost_staff", "all", cost_staff), plain("cost_automation", "all", cost_automation),
-             plain("cost_training", "all", tables.training_cost), plain("cost_total", "all", total),
+             plain("cost_training", "all", tables.training_cost), plain("cost_failure", "all", quality.charges),
+             plain("cost_total", "all", total),
              ratio("cost_per_contact", "all", total, (facts.completed & facts.counted).sum())]
-    return rows
+    return rows + quality.rows(total)
+
+
+class QualityCost:
+    """The cost of quality of one replication, in the four parts of quality management:
+
+    * prevention: training (the courses' cost);
+    * appraisal: the time of inspection steps (``detection``), their first pass;
+    * internal failure: the time of steps done again after a caught error or a found defect;
+    * external failure: what reached the customer: the ``quality_costs`` charges per error, repeat
+      contact, abandon and complaint, and the time of the repeat contacts errors bring.
+
+    Staff time is valued at its pool's ``cost_per_hour`` (a chat's time shared between the chats held),
+    automation at its ``cost_per_contact``: appraisal and failure time is part of ``cost_staff``, shown
+    apart; the charges are on top (``cost_failure``, in ``cost_total``)."""
+
+    def __init__(self, tables: ReplicationTables, scenario: Scenario, facts: ContactFacts):
+        costs = scenario.quality_costs
+        counted = facts.counted
+        errors = counted[tables.error_contact] & (tables.error_kind != REWORKED) if len(tables.error_kind) else \
+            np.zeros(0, dtype=bool)
+        repeats = counted & (tables.repeat_of >= 0) & ~tables.retrial
+        self.charges = float(costs.per_error * errors.sum() + costs.per_repeat * repeats.sum()
+                             + costs.per_abandon * (counted & facts.abandoned).sum())
+        # the cost of each service: its time at its pool's rate, or its automation's cost per contact
+        rates = np.array([pool.cost_per_hour / 60 for pool in scenario.staff]
+                         + [0.0] * len(scenario.automation))
+        per_contact = np.array([0.0] * len(scenario.staff) + [tool.cost_per_contact for tool in scenario.automation])
+        pools = tables.service_pool
+        duration = (tables.service_end - tables.service_start) / np.maximum(tables.service_slots, 1)
+        cost = duration * rates[pools] + per_contact[pools] if len(pools) else np.zeros(0)
+        cost = np.where(counted[tables.service_contact], cost, 0.0) if len(pools) else cost
+        inspecting = np.array([step.detection > 0 for process in scenario.processes for step in process.steps])
+        redone = _redone(tables)
+        self.prevention = float(tables.training_cost)
+        self.appraisal = float(cost[inspecting[tables.service_step] & ~redone].sum()) if len(pools) else 0.0
+        self.internal = float(cost[redone].sum())
+        self.external = self.charges + float(cost[repeats[tables.service_contact]].sum()) if len(pools) \
+            else self.charges
+
+    def rows(self, total: float) -> list[Row]:
+        whole = self.prevention + self.appraisal + self.internal + self.external
+        return [plain("coq_prevention", "all", self.prevention), plain("coq_appraisal", "all", self.appraisal),
+                plain("coq_internal_failure", "all", self.internal),
+                plain("coq_external_failure", "all", self.external), plain("cost_of_quality", "all", whole),
+                ratio("cost_of_quality_share", "all", whole, total)]
 
 
 def unused_kpis(scenario: Scenario) -> set[str]:
@@ -417,6 +470,12 @@ def unused_kpis(scenario: Scenario) -> set[str]:
         unused |= {"rework_rate", "time_rework_mean"}
     if not any(step.defect_rate for step in steps):
         unused |= {"defect_rate", "detection_rate"}
+    if not scenario.quality_costs.any:
+        unused.add("cost_failure")
+    if not (scenario.quality_costs.any or scenario.training or any(step.error_rate or step.defect_rate
+                                                                    for step in steps)):
+        unused |= {"coq_prevention", "coq_appraisal", "coq_internal_failure", "coq_external_failure",
+                   "cost_of_quality", "cost_of_quality_share"}
     if not any(step.automation for step in steps):
         unused.add("time_with_automation_mean")
     if not any((step.error_rate or step.defect_rate) and step.recontact_after for step in steps):

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, WEEKDAYS, Activity,
                                       Adherence, Appointments, ArrivalProfile, Automation, Break, BranchTarget,
-                                      BreakRule, Channel, Clock, Demand, Pool, Process, Satisfaction, Scenario,
+                                      BreakRule, Channel, Clock, Demand, Pool, Process, QualityCosts,
+                                      Satisfaction, Scenario,
                                       Segment, Shift, ShiftRules, SkillLevel, StaffedCurves, Step, Training,
                                       staffed_by_days, weekday_label, weekdays_in)
 from simulator.scenario.reader import (MAX_AGENTS, MAX_BACKLOG, MAX_CAPACITY, MAX_CONTACTS, MAX_DAYS, MAX_HEADCOUNT,
@@ -53,6 +54,8 @@ TOP_LEVEL = {
     "automation": "bots, IVR and self-service tools: capacity and cost per contact",
     "satisfaction": "weights and tolerances of the satisfaction proxy",
     "training": "courses that raise a share of a pool to a level in a skill",
+    "quality_costs": "what failures cost beyond staff time: per error reaching a customer, repeat, abandon, "
+                     "complaint",
     "variants": "named sets of changes by dotted path, compared against the baseline",
 }
 LATER_TOP_LEVEL: dict[str, str] = {}
@@ -134,6 +137,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     service_level, targets = resolve_service_level(measured, read, names)
     satisfaction = _read_satisfaction(root.child("satisfaction"), names)
     training = _read_training(root.child("training"), names, clock)
+    quality_costs = _read_quality_costs(root.child("quality_costs"))
 
     _check_references(root, names)
     if clock is not None:
@@ -144,9 +148,23 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
         name=name, description=description.strip(), clock=clock, replications=replications, seed=seed,
         channels=channels, segments=segments, demand=demand, processes=processes, staff=staff,
         skill_levels=skill_levels, routing=routing, targets=targets, automation=automation,
-        satisfaction=satisfaction, training=training, service_level=service_level, source=source,
+        satisfaction=satisfaction, training=training, service_level=service_level, quality_costs=quality_costs,
+        source=source,
         warnings=tuple(str(w) for w in report.warnings),
     )
+
+
+def _read_quality_costs(node: Node) -> QualityCosts:
+    """``{per_error: 40, per_repeat: 6, per_abandon: 2, per_complaint: 25}``: money per failure (all
+    optional, 0 by default)."""
+    if node.value in (MISSING, None) or not node.expect_map("a mapping with per_error, per_repeat, per_abandon, "
+                                                            "per_complaint (money per failure)"):
+        return QualityCosts()
+    keys = {"per_error": "each error or defect that reaches a customer", "per_repeat": "each repeat contact",
+            "per_abandon": "each abandoned contact", "per_complaint": "each complaint"}
+    node.check_keys(keys)
+    values = {key: node.read(key, number(0), 0.0) for key in keys}
+    return QualityCosts(**{key: value for key, value in values.items() if value is not None})
 
 
 def _check_scale(root: Node, clock: Clock, demand: list[Demand] | None, staff: list[Pool] | None) -> None:

@@ -619,6 +619,22 @@ ROUTING_POLICIES = ("longest_idle", "most_skilled", "least_skilled", "cheapest")
 
 
 @dataclass(frozen=True)
+class QualityCosts:
+    """What a failure costs beyond the staff time it takes (compensation, goodwill, fixing it later): per
+    error or defect that reaches a customer, per repeat contact it brings, per abandoned contact and per
+    complaint. They make up ``cost_failure`` and count in ``cost_total`` and the cost of quality."""
+
+    per_error: float = 0.0
+    per_repeat: float = 0.0
+    per_abandon: float = 0.0
+    per_complaint: float = 0.0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.per_error or self.per_repeat or self.per_abandon or self.per_complaint)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A complete, validated scenario. Build one with :func:`simulator.scenario.load_scenario`."""
 
@@ -639,6 +655,7 @@ class Scenario:
     satisfaction: Satisfaction = Satisfaction()
     training: tuple[Training, ...] = ()
     service_level: ServiceLevel = ServiceLevel()
+    quality_costs: QualityCosts = QualityCosts()
     source: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # keys read but not modelled yet
 

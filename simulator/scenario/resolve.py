@@ -53,6 +53,8 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     if scenario.training:
         document["training"] = {course.name: _course_document(course, clock.open_at or 0.0)
                                 for course in scenario.training}
+    if scenario.quality_costs.any:
+        document["quality_costs"] = {key: value for key, value in vars(scenario.quality_costs).items() if value}
     feel = scenario.satisfaction
     document["satisfaction"] = {
         "tolerance": dict(feel.tolerance), "default_tolerance": feel.default_tolerance,
