@@ -116,6 +116,15 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("detection_rate", "share", "higher",
         "defects an inspection (a later step's detection) found / defects made, of completed contacts (at a "
         "step that makes defects: of its own); the rest reached the customer (error_rate)", CONTACT | STEP),
+    Kpi("complaints", "count", "lower",
+        "complaints that arrived (contacts of a complaint stream, from customers who met an error, gave up or "
+        "waited long)"),
+    Kpi("complaint_rate", "share", "lower",
+        "contacts (completed or abandoned, complaints aside) whose customer complained about them / those "
+        "contacts"),
+    Kpi("recovery_rate", "share", "higher",
+        "complaints resolved (completed, no error reaching the customer) within recovery.within / complaints "
+        "that left"),
     Kpi("recontact_rate", "share", "lower",
         "completed contacts whose error brings the customer back / completed contacts"),
     Kpi("fcr", "share", "higher",
@@ -164,7 +173,7 @@ KPI_BY_NAME: dict[str, Kpi] = {kpi.name: kpi for kpi in KPIS}
 # never narrower than the binomial (Wilson) interval of the counts (simulator.analysis).
 COUNTED_SHARES = frozenset({"abandon_rate", "service_level", "error_rate", "rework_rate", "recontact_rate", "fcr",
                             "callback_rate", "block_rate", "balk_rate", "containment_rate", "satisfied_share", "response_within_target",
-                            "defect_rate", "detection_rate"})
+                            "defect_rate", "detection_rate", "complaint_rate", "recovery_rate"})
 
 # Words a planner may use in `targets:` for a KPI name.
 TARGET_ALIASES: dict[str, str] = {"abandonment": "abandon_rate", "wait": "wait_mean", "asa": "wait_mean"}
@@ -216,6 +225,7 @@ LABELS = {
     "coq_appraisal": "Cost of quality: appraisal", "coq_internal_failure": "Cost of quality: internal failure",
     "coq_external_failure": "Cost of quality: external failure", "cost_of_quality": "Cost of quality",
     "cost_of_quality_share": "Cost of quality (% of cost)",
+    "complaints": "Complaints", "complaint_rate": "Complaint rate", "recovery_rate": "Recovery rate",
     "rework_rate": "Rework rate", "defect_rate": "Defect rate", "detection_rate": "Detection rate (inspection)",
     "recontact_rate": "Repeat-contact rate", "fcr": "First-contact resolution",
     "repeat_contacts": "Repeat contacts", "retrial_contacts": "Retrials after abandoning",

@@ -225,4 +225,4 @@ def running_kpis(tables: ReplicationTables, scenario: Scenario, times: np.ndarra
                 "satisfaction": score_sum / n_left,
                 "completed": by(tables.departed_at[counted & (tables.outcome == 0)]),
                 "contained": by(tables.departed_at[counted & tables.contained]),
-                "repeats": by(tables.arrived_at[counted & (tables.repeat_of >= 0) & ~tables.retrial])}
+                "repeats": by(tables.arrived_at[counted & tables.repeat_contact])}

@@ -103,6 +103,10 @@ class ContactFacts:
         self.has_response_target = any(c.deferrable and c.response_target is not None for c in channels)
         self.scores = satisfaction_scores(tables, scenario)
         self.bot_time, self.served_time, self.rework_time = _time_parts(tables)
+        self.complaints = any(d.complaints is not None for d in scenario.demand)
+        self.recovers = any(d.complaints is not None and d.complaints.recovery_within is not None
+                            for d in scenario.demand)
+        self.recovered = recovered_complaints(tables, scenario)
         # defects made upstream and found (or not) downstream: per contact, defects found and escaped
         makers = np.array([step.defect_rate > 0 for process in scenario.processes for step in process.steps])
         self.has_defects = bool(makers.any())
@@ -161,7 +165,23 @@ def satisfaction_scores(tables: ReplicationTables, scenario: Scenario) -> np.nda
     score = 1 + 4 * (settings.responsiveness * responsiveness + settings.reliability * reliability
                      + settings.assurance * assurance) / total
     score = np.where((tables.outcome == 1) | (tables.outcome >= 3), settings.abandoned, score)   # gave up, turned away
-    return np.where(tables.outcome == 2, np.nan, score)
+    score = np.where(tables.outcome == 2, np.nan, score)
+    recovered = recovered_complaints(tables, scenario)
+    if recovered.any():   # service recovery: the contact complained about is scored as the recovery left it
+        rule = next(d.complaints for d in scenario.demand if d.complaints is not None)
+        about = tables.repeat_of[recovered]
+        score[about] = np.fmax(score[about], rule.recovered_satisfaction)
+    return score
+
+
+def recovered_complaints(tables: ReplicationTables, scenario: Scenario) -> np.ndarray:
+    """Per contact: a complaint completed, with no error reaching the customer, within its stream's
+    ``recovery.within`` of arriving."""
+    rule = next((d.complaints for d in scenario.demand if d.complaints is not None), None)
+    if rule is None or rule.recovery_within is None:
+        return np.zeros(len(tables.arrived_at), dtype=bool)
+    return (tables.complaint & (tables.outcome == 0) & (tables.errors == 0)
+            & (tables.departed_at - tables.arrived_at <= rule.recovery_within + 1e-9))
 
 
 def waiting_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str,
@@ -232,18 +252,33 @@ def general_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarra
     resolved = first & (tables.errors == 0) & ~tables.recontacted
     automated = mask & (tables.bot_served > 0)
     scores = facts.scores[mask & facts.done]
-    return [plain("offered", scope, mask.sum()), plain("answered", scope, (mask & facts.answered).sum()),
+    rows = complaint_kpis(tables, facts, mask, scope) if facts.complaints else []
+    return rows + [plain("offered", scope, mask.sum()), plain("answered", scope, (mask & facts.answered).sum()),
             plain("contained", scope, (mask & tables.contained).sum()),
             ratio("error_rate", scope, (completed & (tables.errors > 0)).sum(), n_completed),
             ratio("rework_rate", scope, (completed & (tables.reworks > 0)).sum(), n_completed),
             ratio("recontact_rate", scope, (completed & tables.recontacted).sum(), n_completed),
             ratio("fcr", scope, resolved.sum(), first.sum()),
-            plain("repeat_contacts", scope, (mask & (tables.repeat_of >= 0) & ~tables.retrial).sum()),
+            plain("repeat_contacts", scope, (mask & tables.repeat_contact).sum()),
             plain("retrial_contacts", scope, (mask & tables.retrial).sum()),
             ratio("containment_rate", scope, (automated & tables.contained).sum(), automated.sum()),
             mean_of("satisfaction_mean", scope, scores),
             ratio("satisfied_share", scope, (scores >= 4).sum(), len(scores))] + (
         defect_kpis(facts, completed, scope) if facts.has_defects else [])
+
+
+def complaint_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str) -> list[Row]:
+    """Complaints about the scope's contacts (those that left: completed or gave up), and of the scope's
+    complaints, the share recovered."""
+    about = mask & facts.left & ~tables.complaint
+    complained = np.zeros(len(mask), dtype=bool)
+    complained[tables.repeat_of[tables.complaint]] = True
+    handled = mask & tables.complaint & facts.done
+    rows = [plain("complaints", scope, (mask & tables.complaint).sum()),
+            ratio("complaint_rate", scope, (about & complained).sum(), about.sum())]
+    if facts.recovers:
+        rows.append(ratio("recovery_rate", scope, (handled & facts.recovered).sum(), handled.sum()))
+    return rows
 
 
 def defect_kpis(facts: ContactFacts, completed: np.ndarray, scope: str) -> list[Row]:
@@ -432,9 +467,11 @@ class QualityCost:
         counted = facts.counted
         errors = counted[tables.error_contact] & (tables.error_kind != REWORKED) if len(tables.error_kind) else \
             np.zeros(0, dtype=bool)
-        repeats = counted & (tables.repeat_of >= 0) & ~tables.retrial
+        repeats = counted & tables.repeat_contact
+        complaints = counted & tables.complaint
         self.charges = float(costs.per_error * errors.sum() + costs.per_repeat * repeats.sum()
-                             + costs.per_abandon * (counted & facts.abandoned).sum())
+                             + costs.per_abandon * (counted & facts.abandoned).sum()
+                             + costs.per_complaint * complaints.sum())
         # the cost of each service: its time at its pool's rate, or its automation's cost per contact
         rates = np.array([pool.cost_per_hour / 60 for pool in scenario.staff]
                          + [0.0] * len(scenario.automation))
@@ -448,7 +485,8 @@ class QualityCost:
         self.prevention = float(tables.training_cost)
         self.appraisal = float(cost[inspecting[tables.service_step] & ~redone].sum()) if len(pools) else 0.0
         self.internal = float(cost[redone].sum())
-        self.external = self.charges + float(cost[repeats[tables.service_contact]].sum()) if len(pools) \
+        failed_contacts = repeats | complaints   # coming back about an error, or complaining: recovery
+        self.external = self.charges + float(cost[failed_contacts[tables.service_contact]].sum()) if len(pools) \
             else self.charges
 
     def rows(self, total: float) -> list[Row]:
@@ -472,8 +510,13 @@ def unused_kpis(scenario: Scenario) -> set[str]:
         unused |= {"defect_rate", "detection_rate"}
     if not scenario.quality_costs.any:
         unused.add("cost_failure")
-    if not (scenario.quality_costs.any or scenario.training or any(step.error_rate or step.defect_rate
-                                                                    for step in steps)):
+    complaints = [d.complaints for d in scenario.demand if d.complaints is not None]
+    if not complaints:
+        unused |= {"complaints", "complaint_rate", "recovery_rate"}
+    elif complaints[0].recovery_within is None:
+        unused.add("recovery_rate")
+    if not (scenario.quality_costs.any or scenario.training or complaints or any(step.error_rate or step.defect_rate
+                                                                                  for step in steps)):
         unused |= {"coq_prevention", "coq_appraisal", "coq_internal_failure", "coq_external_failure",
                    "cost_of_quality", "cost_of_quality_share"}
     if not any(step.automation for step in steps):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.records import COMING_BACK, RETRIAL, REWORKED, Recorder
+from simulator.model.records import COMING_BACK, COMPLAINT, RETRIAL, REWORKED, Recorder
 from simulator.model.roster import Roster
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     segment[regraded[:, 0]] = regraded[:, 1]   # triage: a contact is reported in the segment it ended in
     repeat_of = np.concatenate((np.full(len(arrived_at), -1, dtype=np.int64), repeats[:, 4].astype(np.int64)))
     retrial = np.concatenate((np.zeros(len(arrived_at), dtype=bool), repeats[:, 5] == RETRIAL))
+    complaint = np.concatenate((np.zeros(len(arrived_at), dtype=bool), repeats[:, 5] == COMPLAINT))
     count = len(arrived)
     outcome = np.full(count, 2, dtype=np.int8)
     answered_at, wait, queue_time, departed_at = (np.full(count, np.nan) for _ in range(4))
@@ -70,7 +71,7 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     spans = [(agent, on, off) for agent, periods in enumerate(roster.at_work) for on, off in periods]
     return ReplicationTables(
         arrived_at=arrived, demand=demand, channel=channel,
-        segment=segment, repeat_of=repeat_of, retrial=retrial,
+        segment=segment, repeat_of=repeat_of, retrial=retrial, complaint=complaint,
         callback=np.isin(np.arange(count), np.asarray(records.callbacks, dtype=np.int64)), outcome=outcome,
         answered_at=answered_at, wait=wait, queue_time=queue_time, departed_at=departed_at,
         errors=np.bincount(errors[reached, 0], minlength=count),
@@ -110,6 +111,7 @@ class ReplicationTables:
     segment: np.ndarray
     repeat_of: np.ndarray      # the contact this one repeats; -1 for a first contact
     retrial: np.ndarray        # a repeat attempt after abandoning (other repeats follow an error)
+    complaint: np.ndarray      # a complaint about the contact it repeats (repeat_of), not a repeat contact
     callback: np.ndarray       # took a call back instead of waiting on the line
     outcome: np.ndarray        # 0 completed, 1 abandoned, 2 still in the system at the end
     answered_at: np.ndarray    # start of the first service by a person; NaN if none
@@ -173,6 +175,12 @@ class ReplicationTables:
     staff_pools: int = 0
     training_cost: float = 0.0     # the replication's training courses
 
+    @property
+    def repeat_contact(self) -> np.ndarray:
+        """Contacts that are customers coming back about the same matter after an error (not retrials after
+        giving up, not complaints)."""
+        return (self.repeat_of >= 0) & ~self.retrial & ~self.complaint
+
     def contacts_frame(self, demand_names: list[str], channel_names: list[str],
                        segment_names: list[str]) -> pd.DataFrame:
         """One row per contact (documented in docs/outputs.md)."""
@@ -192,6 +200,7 @@ class ReplicationTables:
             "time_in_system": self.departed_at - self.arrived_at,
             "repeat_of": self.repeat_of,
             "retrial": self.retrial,
+            "complaint": self.complaint,
             "callback": self.callback,
             "errors": self.errors,
             "reworks": self.reworks,

@@ -17,7 +17,7 @@ class Contact:
     """
 
     __slots__ = ("id", "demand", "segment", "priority", "group", "patience", "route", "stage", "queue", "queued_at",
-                 "ticket", "patience_timer", "answered_at", "wait", "queue_time", "recontact_after", "regrades", "defect")
+                 "ticket", "patience_timer", "answered_at", "wait", "queue_time", "recontact_after", "regrades", "defect", "failed")
 
     def __init__(self, contact_id: int, demand: int, segment: int, priority: int, patience: float,
                  route: list[tuple[int, float, float, float]], group: int = 0):
@@ -39,3 +39,4 @@ class Contact:
         self.recontact_after = -1.0       # opening-time delay before the customer comes back; -1: no
         self.regrades = None              # triage ahead: [(steps, segment), ...], the segment from those steps on
         self.defect = -1                  # the step that left a defect no inspection has found yet; -1: none
+        self.failed = False               # an error (or defect) reached the customer

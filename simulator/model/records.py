@@ -14,7 +14,7 @@ from itertools import chain
 import numpy as np
 
 REACHED_CUSTOMER, REWORKED, COMING_BACK = 0, 1, 2   # what followed an error
-RECONTACT, RETRIAL = 0, 1                            # why a customer contacts again
+RECONTACT, RETRIAL, COMPLAINT = 0, 1, 2             # why a customer contacts again
 
 
 class Recorder:
@@ -49,7 +49,8 @@ class Recorder:
         self.wrap_up: list[tuple[int, float, float, int]] = []
         # contacts a branch moved to another segment (triage), as it happens: (contact, segment)
         self.regraded: list[tuple[int, int]] = []
-        # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of, RECONTACT/RETRIAL)
+        # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of,
+        # RECONTACT, RETRIAL or COMPLAINT)
         self.repeats: list[tuple[int, float, int, int, int, int]] = []
         # records written in bulk, as (rows, width) float arrays, by name (the one-line recursion)
         self.blocks: dict[str, list[np.ndarray]] = {}

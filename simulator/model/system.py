@@ -38,7 +38,7 @@ from simpy.events import NORMAL
 
 from simulator.model.contact import ABANDONED, BALKED, BLOCKED, COMPLETED, Contact
 from simulator.model.customers import Customers, NeedsDrawer, step_index
-from simulator.model.records import COMING_BACK, REACHED_CUSTOMER, RECONTACT, RETRIAL, REWORKED, Recorder
+from simulator.model.records import COMING_BACK, COMPLAINT, REACHED_CUSTOMER, RECONTACT, RETRIAL, REWORKED, Recorder
 from simulator.model.roster import Roster
 from simulator.model.single_queue import run_single_queue, single_resource
 from simulator.model.staff import Agent, PartlyBusyAgents, SkillQueue, build_staff
@@ -208,6 +208,17 @@ class ServiceSystem:
                         else None for c, d in zip(channels, scenario.demand)]
         self.balks_anywhere = any(self.balking)
         self.repeat_needs = [NeedsDrawer(scenario, d, streams, "/repeat") for d in demands]
+        # complaints: customers who met a failure may complain, as contacts of the complaint stream
+        complaint_streams = [k for k, d in enumerate(scenario.demand) if d.complaints is not None]
+        self.complaint_demand = complaint_streams[0] if complaint_streams else -1
+        if complaint_streams:
+            stream = scenario.demand[self.complaint_demand]
+            self.complaint_rule = stream.complaints
+            self.complaint_rng = streams.generator(f"demand/{stream.name}/complaints")
+            factors = dict(stream.complaints.by_segment)
+            self.complaint_factor = [factors.get(s.name, 1.0) for s in scenario.segments] or [1.0]
+            names = [s.name for s in scenario.segments]
+            self.complaint_segment = names.index(stream.segment_mix[0][0]) if len(stream.segment_mix) == 1 else -1
         self.rework_needs = [NeedsDrawer(scenario, d, streams, "/rework") for d in demands]
 
     def run(self) -> Recorder:
@@ -448,6 +459,7 @@ class ServiceSystem:
 
     def reaches_customer(self, contact: Contact, step: int) -> None:
         """The error (or defect) made at ``step`` reaches the customer, who may come back about it."""
+        contact.failed = True
         if self.step_recontact[step] >= 0:
             contact.recontact_after = max(contact.recontact_after, self.step_recontact[step])
             self.recorder.errors.append((contact.id, step, COMING_BACK))
@@ -574,6 +586,8 @@ class ServiceSystem:
         horizon = self.horizon
         if contact.defect >= 0 and outcome == COMPLETED:   # no inspection found it: the customer gets it
             self.reaches_customer(contact, contact.defect)
+        if self.complaint_demand >= 0 and contact.demand != self.complaint_demand:
+            self.may_complain(contact, outcome)
         if self.lines_of[contact.demand] is not None and outcome != BLOCKED:
             self.in_lines[self.channel_number_of[contact.demand]] -= 1
         if outcome == COMPLETED and 0 <= contact.recontact_after and self.env._now + contact.recontact_after < horizon:
@@ -584,6 +598,38 @@ class ServiceSystem:
                 delay = float(after.sample(rng, 1)[0])
                 if self.env._now + delay < horizon:
                     self.after(delay, self.arrive_again, (contact, RETRIAL))
+
+    def may_complain(self, contact: Contact, outcome: int) -> None:
+        """A customer who met a failure (an error reached them, they gave up, or waited long to be
+        answered) complains with the chance its causes give, some time after leaving."""
+        rule = self.complaint_rule
+        causes = []
+        if outcome == COMPLETED and contact.failed:
+            causes.append(rule.after_error)
+        if outcome == ABANDONED:
+            causes.append(rule.after_abandon)
+        if rule.long_wait is not None and contact.wait > rule.long_wait:
+            causes.append(rule.after_long_wait)
+        if not causes or self.complaint_rng.random() >= rule.share_for(tuple(causes),
+                                                                       self.complaint_factor[contact.segment]):
+            return
+        delay = float(rule.delay.sample(self.complaint_rng, 1)[0]) if rule.delay is not None else 0.0
+        if self.env._now + delay < self.horizon:
+            self.after(delay, self.complain, contact)
+
+    def complain(self, event: Call) -> None:
+        """The complaint arrives: a contact of the complaint stream, for its process (recovery)."""
+        first = event.value
+        number, self.next_id = self.next_id, self.next_id + 1
+        demand = self.complaint_demand
+        segment = self.complaint_segment if self.complaint_segment >= 0 else first.segment
+        patience, routes, regrades = self.repeat_needs[demand].draw(np.array([segment]), times=self.env._now)
+        self.recorder.repeats.append((number, self.env._now, demand, segment, first.id, COMPLAINT))
+        contact = Contact(number, demand, segment, self.priority_of[demand][segment], patience[0], routes[0],
+                          self.group_of[demand][segment])
+        contact.regrades = regrades[0]
+        if self.lines_of[demand] is None or self.takes_a_line(contact):
+            self.next_step(contact)
 
     def arrive_again(self, event: Call) -> None:
         """The customer of an earlier contact tries again (after abandoning) or comes back about the

@@ -63,8 +63,8 @@ class Calibration:
 
 
 def match_streams(scenario: Scenario, log: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Each demand stream's rows of the log."""
-    streams = scenario.demand
+    """Each demand stream's rows of the log (a complaint stream's contacts come from failures, not the log)."""
+    streams = [d for d in scenario.demand if d.complaints is None]
     for column, key in (("queue", lambda d: d.name), ("process", lambda d: d.process)):
         if column in log and set(log[column].dropna().unique().astype(str)) & {key(d) for d in streams}:
             return {d.name: log[column].eq(key(d)).fillna(False).to_numpy(dtype=bool) for d in streams}

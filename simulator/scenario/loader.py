@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, WEEKDAYS, Activity,
                                       Adherence, Appointments, ArrivalProfile, Automation, Break, BranchTarget,
-                                      BreakRule, Channel, Clock, Demand, Pool, Process, QualityCosts,
+                                      BreakRule, Channel, Clock, Complaints, Demand, Pool, Process, QualityCosts,
                                       Satisfaction, Scenario,
                                       Segment, Shift, ShiftRules, SkillLevel, StaffedCurves, Step, Training,
                                       staffed_by_days, weekday_label, weekdays_in)
@@ -1094,10 +1094,19 @@ def _read_demand(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Deman
                           "appointments": "booked arrivals: slots, no_show, early_late (instead of arrivals)",
                           "backlog": "contacts already waiting at the first opening",
                           "segment": "the one segment of every contact of this stream",
-                          "segments": "this stream's own segment mix: segment: share"})
+                          "segments": "this stream's own segment mix: segment: share",
+                          "complaints": "a complaint stream: complaints from customers who met a failure "
+                                        "(instead of arrivals)"})
         channel = entry.read("channel", text)
         process = entry.read("process", text)
-        if "appointments" in entry.value:
+        complaints = None
+        if "complaints" in entry.value:
+            if "arrivals" in entry.value or "appointments" in entry.value or "backlog" in entry.value:
+                entry.problem("a complaint stream's contacts come from failures: it takes no arrivals, appointments "
+                              "or backlog")
+            complaints = _read_complaints(entry.child("complaints"), base_dir)
+            arrivals = ArrivalProfile(per_hour=(0.0,), source="complaints") if complaints is not None else None
+        elif "appointments" in entry.value:
             if "arrivals" in entry.value:
                 entry.problem("needs one of arrivals (Poisson, by rate) or appointments (booked slots), not both")
             arrivals = _read_appointments(entry.child("appointments"), clock, base_dir)
@@ -1106,8 +1115,53 @@ def _read_demand(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Deman
         backlog = entry.read("backlog", whole_number(0, limit=MAX_BACKLOG), 0)
         mix = _read_segment_mix(entry)
         if None not in (channel, process, arrivals, backlog, mix):
-            streams.append(Demand(name, channel, arrivals, process, backlog, mix))
+            streams.append(Demand(name, channel, arrivals, process, backlog, mix, complaints))
     return tuple(streams)
+
+
+def _read_complaints(node: Node, base_dir: Path) -> Complaints | None:
+    """``{after_error: 0.3, after_abandon: 0.05, after_long_wait: {over: 5min, share: 0.1}, by_segment:
+    {premium: 2}, delay: {exponential: {mean: 4h}}, recovery: {within: 2d, satisfaction: 4}}``."""
+    if not node.expect_map("a mapping with after_error, after_abandon, after_long_wait (shares that complain), "
+                           "by_segment, delay and recovery"):
+        return None
+    node.check_keys({"after_error": "share who complain after an error (or defect) reached them",
+                     "after_abandon": "share who complain after giving up",
+                     "after_long_wait": "{over: duration, share}: share who complain after a long wait",
+                     "by_segment": "segment: factor multiplying the shares",
+                     "delay": "when the complaint comes, after the customer left (a distribution)",
+                     "recovery": "{within: duration, satisfaction: 1-5}: a complaint resolved in time recovers "
+                                 "the customer"})
+    after_error = node.read("after_error", share, 0.0)
+    after_abandon = node.read("after_abandon", share, 0.0)
+    long_share, long_wait = 0.0, None
+    wait_node = node.child("after_long_wait")
+    if wait_node.value not in (MISSING, None) and wait_node.expect_map("{over: 5min, share: 0.1}"):
+        wait_node.check_keys({"over": "a wait longer than this", "share": "share who then complain"})
+        long_wait = wait_node.read("over", positive_duration)
+        long_share = wait_node.read("share", share)
+    factors_node = node.child("by_segment")
+    factors: tuple[tuple[str, float], ...] = ()
+    if factors_node.value not in (MISSING, None) and factors_node.expect_map("segment: factor, e.g. {premium: 2}"):
+        read = [(str(name), factors_node.read(name, number(0))) for name in factors_node.value]
+        factors = tuple((name, value) for name, value in read if value is not None)
+    delay = read_distribution(node.child("delay"), base_dir) if node.value.get("delay") not in (None, MISSING) \
+        else None
+    within, recovered = None, 4.0
+    recovery = node.child("recovery")
+    if recovery.value not in (MISSING, None) and recovery.expect_map("{within: 2d, satisfaction: 4}"):
+        recovery.check_keys({"within": "how soon after complaining it must be resolved",
+                             "satisfaction": "the satisfaction proxy (1-5) a recovered customer gives the "
+                                             "contact complained about"})
+        within = recovery.read("within", positive_duration)
+        recovered = recovery.read("satisfaction", number(1, 5), 4.0)
+    if not (after_error or after_abandon or long_share):
+        node.problem("needs a share of customers who complain: after_error, after_abandon or after_long_wait")
+        return None
+    if None in (after_error, after_abandon, long_share, recovered) or (wait_node.value not in (MISSING, None)
+                                                                       and long_wait is None):
+        return None
+    return Complaints(after_error, after_abandon, long_share, long_wait, factors, delay, within, recovered)
 
 
 def _read_segment_mix(entry: Node) -> tuple[tuple[str, float], ...] | None:
@@ -1135,7 +1189,19 @@ def _read_segment_mix(entry: Node) -> tuple[tuple[str, float], ...] | None:
 
 def _check_segment_mixes(node: Node, demand: tuple[Demand, ...], segments: tuple[Segment, ...]) -> None:
     names = [segment.name for segment in segments]
+    complaint_streams = [stream.name for stream in demand if stream.complaints is not None]
+    if len(complaint_streams) > 1:
+        node.child(complaint_streams[1]).problem(f"only one demand stream can take complaints; "
+                                                 f"'{complaint_streams[0]}' already does")
+    if complaint_streams and len(complaint_streams) == len(demand):
+        node.child(complaint_streams[0]).problem("complaints come from other streams' customers: add a demand "
+                                                 "stream with arrivals")
     for stream in demand:
+        for name, _ in stream.complaints.by_segment if stream.complaints is not None else ():
+            if name not in names:
+                node.child(stream.name).child("complaints").child("by_segment").child(name).problem(
+                    f"names no segment; expected one of {', '.join(names)}" if names else
+                    "names a segment, but the scenario defines none (add segments:)")
         for name, _ in stream.segment_mix:
             if name not in names:
                 key = "segment" if len(stream.segment_mix) == 1 and "segment" in (node.child(stream.name).value or {}) \

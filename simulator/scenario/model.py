@@ -262,6 +262,31 @@ class ArrivalProfile:
 
 
 @dataclass(frozen=True)
+class Complaints:
+    """Where a complaint stream's contacts come from: customers who met a failure. After an error that
+    reached them, giving up, or a wait longer than ``long_wait``, a customer complains with that cause's
+    share (causes independent; ``by_segment`` multiplies the shares), ``delay`` after leaving. A
+    complaint completed without error within ``recovery_within`` recovers the customer: the satisfaction
+    proxy of the contact complained about is raised to ``recovered_satisfaction`` (if lower)."""
+
+    after_error: float = 0.0
+    after_abandon: float = 0.0
+    after_long_wait: float = 0.0
+    long_wait: float | None = None                 # minutes
+    by_segment: tuple[tuple[str, float], ...] = ()
+    delay: Distribution | None = None              # None: at once
+    recovery_within: float | None = None           # minutes after the complaint; None: never recovers
+    recovered_satisfaction: float = 4.0
+
+    def share_for(self, cause_shares: tuple[float, ...], factor: float) -> float:
+        """The chance of complaining for the causes met (their shares, each times ``factor``)."""
+        stays_quiet = 1.0
+        for part in cause_shares:
+            stays_quiet *= 1 - min(part * factor, 1.0)
+        return 1 - stays_quiet
+
+
+@dataclass(frozen=True)
 class Demand:
     """A stream of contacts of one kind: a channel, an arrival profile and a process to follow."""
 
@@ -272,6 +297,7 @@ class Demand:
     backlog: int = 0      # contacts already waiting when the first day opens (e.g. overnight email)
     segment_mix: tuple[tuple[str, float], ...] = ()   # the stream's own segments and shares (default: the
                                                       # scenario's); one segment with share 1: a fixed one
+    complaints: Complaints | None = None   # a complaint stream: its contacts come from failures, not arrivals
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,22 @@ def _demand_document(demand: Demand, opening: float | None = None) -> dict[str, 
         entry["backlog"] = demand.backlog
     if demand.segment_mix:
         entry["segments"] = dict(demand.segment_mix)
+    if demand.complaints is not None:
+        del entry["arrivals"]
+        entry["complaints"] = _complaints_document(demand.complaints)
+    return entry
+
+
+def _complaints_document(rule) -> dict[str, Any]:
+    entry: dict[str, Any] = {"after_error": rule.after_error, "after_abandon": rule.after_abandon}
+    if rule.long_wait is not None:
+        entry["after_long_wait"] = {"over": rule.long_wait, "share": rule.after_long_wait}
+    if rule.by_segment:
+        entry["by_segment"] = dict(rule.by_segment)
+    if rule.delay is not None:
+        entry["delay"] = rule.delay.spec()
+    if rule.recovery_within is not None:
+        entry["recovery"] = {"within": rule.recovery_within, "satisfaction": rule.recovered_satisfaction}
     return entry
 
 
