@@ -56,7 +56,8 @@ def run_model(scenario: Scenario, seed: int, make_system: Callable[..., ServiceS
     customers = customers if customers is not None else drawn
     training = plan_training(scenario, streams)
     roster = build_roster(scenario, streams, training.off_floor)
-    system = make_system(scenario, customers, roster, streams, training.levels)
+    system = make_system(scenario, customers, roster, streams, training.before_the_run())
+    system.schedule_training(training.during_the_run())
     system.run()
     return system, tables_of(system, training.cost)
 

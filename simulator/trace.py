@@ -92,6 +92,29 @@ class TracingSystem(ServiceSystem):
                                      f"#{first.id} {why}")
         super().arrive_again(event)
 
+    def complain(self, event) -> None:
+        first = event.value
+        number = self.next_id
+        demand = self.complaint_demand
+        segment = self.complaint_segment if self.complaint_segment >= 0 else first.segment
+        self.who[number] = (demand, segment)
+        if self.traced(first.id):
+            self.traced_repeats.add(number)
+        self.note(number, "arrives", f"#{number} {self.channel_of[demand]} complaint: the customer of #{first.id} "
+                                     f"complains ({self.demand_names[demand]})")
+        super().complain(event)
+
+    def finish_course(self, event) -> None:
+        agent, skill, level = event.value
+        before = agent.levels[self.resources.index(skill)]
+        super().finish_course(event)
+        if level > before:   # the agent's course is over: every service from now on is at the new level
+            person = agent_label(agent.id)
+            self.events.append({"time": self.env.now, "contact": -1, "event": "trained", "demand": "",
+                                "channel": "", "segment": "", "agent": person, "pool": self.pools[agent.pool],
+                                "level": level, "text": f"{person} ({self.pools[agent.pool]}) finishes training: "
+                                                        f"{skill} level {before} -> {level} from now on"})
+
     def wait(self, contact: Contact, queue) -> None:
         super().wait(contact, queue)
         what = self.resources[queue.skill].replace("automation:", "")

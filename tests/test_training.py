@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simulator.errors import ScenarioError
 from simulator.experiment import run_replication, run_scenario
 from simulator.model.roster import build_roster
 from simulator.model.training import plan_training
 from simulator.model.customers import draw_customers
 from simulator.randomness import Streams, replication_seed
+from simulator.trace import trace_scenario
 from tests.conftest import build, values
 
 
@@ -87,3 +89,68 @@ def test_training_can_add_a_skill_the_pool_did_not_have():
     mapping["training"]["billing_course"]["pool"] = "back"
     tables = run_replication(build(mapping), 0, keep_tables=True).tables
     assert (tables.service_pool == 1).any()          # the back office now takes billing calls
+
+
+# -- training over time: a course takes effect when it ends ---------------------------------------------
+
+def test_a_course_at_13_00_changes_nothing_before_it_ends_and_the_trace_shows_it():
+    """Half the agents are at a course from 13:00 to 15:00 (420 minutes after opening). Until 13:00 every
+    interval reads exactly as without the course (the same customers, the same agents at the same
+    levels); the trainees' services before 15:00 are at level 1, after it at level 5, and the trace says
+    when each trainee's new level begins."""
+    course = trained(share=0.5, off_floor={"start": "13:00", "length": "2h"}, replications=2)
+    untrained = trained(share=0.0, replications=2)
+    with_course, without = run_scenario(build(course)), run_scenario(build(untrained))
+    before = with_course.intervals[with_course.intervals.interval < 5].drop(columns=["seed"])
+    reference = without.intervals[without.intervals.interval < 5].drop(columns=["seed"])
+    shared = ["wait_mean", "error_rate", "service_level", "offered"]
+    left = before[before.metric.isin(shared)].sort_values(["replication", "interval", "metric", "scope"])
+    right = reference[reference.metric.isin(shared)].sort_values(["replication", "interval", "metric", "scope"])
+    np.testing.assert_allclose(left["value"].to_numpy(), right["value"].to_numpy(), equal_nan=True)
+    log = trace_scenario(build(course)).log
+    trainees = set(log.loc[log.event == "trained", "agent"])
+    assert len(trainees) == 5 and set(log.loc[log.event == "trained", "time"]) == {420.0}
+    served = log[(log.event == "served") & log.agent.isin(trainees)]
+    assert set(served.loc[served.time < 420, "level"]) == {1}
+    assert set(served.loc[served.time >= 420, "level"]) == {5}
+
+
+def test_a_course_held_on_several_days_shares_its_trainees_out_between_the_sessions():
+    mapping = trained(share=1.0, off_floor={"start": "09:00", "length": "1h"})
+    mapping["clock"]["days"] = 3
+    mapping["training"]["billing_course"]["days"] = [1, 3]
+    plan = plan_training(build(mapping), Streams(4))
+    ends = sorted(plan.effective_at.values())
+    assert ends == [120.0] * 5 + [2 * 600 + 120.0] * 5       # two sessions of five, each ending at 10:00
+    assert sorted(start for periods in plan.off_floor.values() for start, _ in periods) == [60.0] * 5 + [1260.0] * 5
+    assert plan.before_the_run() == {} and len(plan.during_the_run()) == 10
+
+
+def test_a_course_without_a_time_was_taken_before_the_run():
+    plan = plan_training(build(trained(share=0.5)), Streams(1))
+    assert plan.before_the_run() == plan.levels and plan.during_the_run() == []
+
+
+def test_a_skill_learnt_at_a_course_is_served_from_its_end_on():
+    mapping = trained(share=1.0, off_floor={"start": "12:00", "length": "1h"}, replications=1)
+    mapping["training"]["billing_course"]["pool"] = "back"
+    tables = run_replication(build(mapping), 0, keep_tables=True).tables
+    by_back = tables.service_pool == 1
+    assert by_back.any() and tables.service_start[by_back].min() >= 300.0   # 13:00, 300 minutes after opening
+
+
+@pytest.mark.parametrize("days, message", [([0], "from 1 to 1"), ([1, 1], "names a day twice"), ("mon", "from 1")])
+def test_bad_course_days_are_refused(days, message):
+    mapping = trained()
+    mapping["training"]["billing_course"]["days"] = days
+    with pytest.raises(ScenarioError, match=message):
+        build(mapping)
+
+
+def test_services_before_a_course_ends_count_at_the_old_level_in_the_satisfaction_proxy():
+    mapping = trained(share=1.0, off_floor={"start": "13:00", "length": "2h"}, replications=1)
+    tables = run_replication(build(mapping), 0, keep_tables=True).tables
+    early = tables.service_start < 300
+    late = tables.service_start >= 420
+    assert set(tables.mean_level[tables.service_contact[early]]) == {1.0}
+    assert set(tables.mean_level[tables.service_contact[late & (tables.service_pool == 0)]]) == {5.0}

@@ -57,6 +57,9 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
     pools = agent_pool[agents] if len(agents) else agents
     by_person = pools < staff_pools
     levels = agent_levels[agents, step_resource[steps]] if len(agents) else np.zeros(0)
+    for agent, resource, when, before, _ in records.rows("retrained"):   # services before a course ended
+        earlier = (agents == agent) & (step_resource[steps] == resource) & (services[:, 4] < when)
+        levels = np.where(earlier, before, levels)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_level = np.bincount(contacts[by_person], weights=levels[by_person], minlength=count) \
             / np.bincount(contacts[by_person], minlength=count)

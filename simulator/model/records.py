@@ -21,7 +21,7 @@ class Recorder:
     """Append-only buffers: ``services`` and ``departures`` (tuples described below)."""
 
     __slots__ = ("services", "departures", "repeats", "errors", "contained", "callbacks", "busy", "gave_up",
-                 "left_waiting", "handed_back", "wrap_up", "regraded", "blocks")
+                 "left_waiting", "handed_back", "wrap_up", "regraded", "retrained", "blocks")
 
     def __init__(self):
         # (contact, step, agent, queued_at, start, end)
@@ -47,6 +47,8 @@ class Recorder:
         self.handed_back: list[tuple[int, float, float]] = []
         # after-call work: (agent, start, end, step); the customer has gone, the agent is still busy
         self.wrap_up: list[tuple[int, float, float, int]] = []
+        # courses that ended during the run: (agent, resource, when, level before, level after)
+        self.retrained: list[tuple[int, int, float, int, int]] = []
         # contacts a branch moved to another segment (triage), as it happens: (contact, segment)
         self.regraded: list[tuple[int, int]] = []
         # repeat contacts, as they arrive: (contact, arrived_at, demand, segment, repeat_of,

@@ -159,6 +159,35 @@ def agent_names(scenario) -> list[tuple[str, str, bool]]:
                     for unit in range(tool.capacity)]
 
 
+def _ranks(scenario: Scenario) -> int:
+    """How many preference groups the routing policy sorts free agents into."""
+    costs = {pool.cost_per_hour for pool in scenario.staff}
+    return 5 if scenario.routing in ("most_skilled", "least_skilled") else max(len(costs), 1)
+
+
+def place_agent(agent: Agent, pool, scenario: Scenario, resources: list[str], idle: list[list[IdleAgents]],
+                overflow: list[list[dict[float, IdleAgents]]]) -> None:
+    """Where the agent waits when free, by its levels: in each skill's (and segment lane's) free agents,
+    in its routing policy's preference group; a secondary skill after the primary ones (delay 0) or
+    among those waiting for its overflow (a delay). Called again when a course changes its levels."""
+    costs = sorted({other.cost_per_hour for other in scenario.staff})
+    ranks = _ranks(scenario)
+    agent.idle_lists = []
+    for number, level in enumerate(agent.levels):
+        if level:
+            rank = routing_rank(scenario.routing, level, costs.index(pool.cost_per_hour))
+            delay = pool.delay(resources[number])
+            agent.delays[number] = delay
+            for lane in agent.segment_lanes:
+                if delay is None:
+                    agent.idle_lists.append(idle[number][lane].groups[rank])
+                elif delay == 0:
+                    agent.idle_lists.append(idle[number][lane].groups[ranks + rank])
+                else:
+                    waiting_for = overflow[number][lane].setdefault(delay, IdleAgents(ranks))
+                    agent.idle_lists.append(waiting_for.groups[rank])
+
+
 def build_staff(scenario: Scenario, resources: list[str], trained: dict[int, dict[str, int]] | None = None,
                 segment_lanes: int = 1
                 ) -> tuple[list[Agent], list[list[IdleAgents]], list[list[dict[float, IdleAgents]]]]:
@@ -173,8 +202,7 @@ def build_staff(scenario: Scenario, resources: list[str], trained: dict[int, dic
     segment_names = [segment.name for segment in scenario.segments]
     speeds = {level.level: level.speed for level in scenario.skill_levels}
     factors = {level.level: level.error_factor for level in scenario.skill_levels}
-    costs = sorted({pool.cost_per_hour for pool in scenario.staff})
-    ranks = 5 if scenario.routing in ("most_skilled", "least_skilled") else max(len(costs), 1)
+    ranks = _ranks(scenario)
     secondary = any(pool.secondary for pool in scenario.staff)
     idle = [[IdleAgents(2 * ranks if secondary else ranks) for _ in range(segment_lanes)] for _ in resources]
     overflow: list[list[dict[float, IdleAgents]]] = [[{} for _ in range(segment_lanes)] for _ in resources]
@@ -194,19 +222,7 @@ def build_staff(scenario: Scenario, resources: list[str], trained: dict[int, dic
             error_factor = [factors[level] if level else 0.0 for level in levels]
             agent = Agent(len(agents), names[len(agents)], pool_number, speed, levels, error_factor)
             agent.segment_lanes = served
-            for number, level in enumerate(levels):
-                if level:
-                    rank = routing_rank(scenario.routing, level, costs.index(pool.cost_per_hour))
-                    delay = pool.delay(resources[number])
-                    agent.delays[number] = delay
-                    for lane in served:
-                        if delay is None:
-                            agent.idle_lists.append(idle[number][lane].groups[rank])
-                        elif delay == 0:
-                            agent.idle_lists.append(idle[number][lane].groups[ranks + rank])
-                        else:
-                            waiting_for = overflow[number][lane].setdefault(delay, IdleAgents(ranks))
-                            agent.idle_lists.append(waiting_for.groups[rank])
+            place_agent(agent, pool, scenario, resources, idle, overflow)
             agents.append(agent)
     for tool_number, tool in enumerate(scenario.automation):
         number = resources.index(f"automation:{tool.name}")

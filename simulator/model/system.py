@@ -41,7 +41,7 @@ from simulator.model.customers import Customers, NeedsDrawer, step_index
 from simulator.model.records import COMING_BACK, COMPLAINT, REACHED_CUSTOMER, RECONTACT, RETRIAL, REWORKED, Recorder
 from simulator.model.roster import Roster
 from simulator.model.single_queue import run_single_queue, single_resource
-from simulator.model.staff import Agent, PartlyBusyAgents, SkillQueue, build_staff
+from simulator.model.staff import Agent, PartlyBusyAgents, SkillQueue, build_staff, place_agent
 from simulator.randomness import Streams
 from simulator.scenario.model import Scenario
 
@@ -99,26 +99,19 @@ class ServiceSystem:
         lanes = len(scenario.segments) if any(pool.segments for pool in scenario.staff) else 1
         self.segment_lanes = lanes
         self.lay_out_queues(len(resources))
+        self.resources = resources
         self.agents, idle, overflow = build_staff(scenario, resources, trained, lanes)
+        self.idle_by_lane, self.overflow_by_lane = idle, overflow
         groups = len(self.concurrency)
         # per resource and queue group: where its free agents wait, and those waiting for overflow by delay
         self.idle = [[by_lane[group % lanes] for group in range(groups)] for by_lane in idle]
         self.overflow = [[by_lane[group % lanes] for group in range(groups)] for by_lane in overflow]
         self.bots_from = sum(pool.headcount for pool in scenario.staff)
         for agent in self.agents:
-            mine = [r for r, level in enumerate(agent.levels) if level and agent.delays[r] is None]
-            served = [group for group in range(groups) if group % lanes in agent.segment_lanes]
-            agent.queues = [self.queues[r][g] for g in served for r in mine]
-            # per queue group: the queues of the same channel (chats of any segment it serves), and where it
-            # offers a free slot
-            agent.group_queues = [[self.queues[r][h] for h in served if h // lanes == g // lanes for r in mine]
-                                  for g in range(groups)]
-            agent.slot_lists = [[self.partly_busy[r][h].agents for h in served if h // lanes == g // lanes
-                                 for r in mine] for g in range(groups)]
-            agent.secondary_queues = [(self.queues[r][g], agent.delays[r]) for r, level in enumerate(agent.levels)
-                                      if level and agent.delays[r] is not None for g in served]
+            self.wire_queues(agent)
         # per resource: the delays after which its waiting contacts overflow to agents with it as secondary
         self.overflow_delays = [sorted({delay for by_lane in delays for delay in by_lane}) for delays in overflow]
+        self.later_training: list[tuple[float, int, str, int]] = []   # courses that end during the run
         self.on_duty = [0] * len(resources)   # agents on duty per resource, for expected waits
         self.prepare_customer_behaviour(streams)
         self.horizon = scenario.clock.horizon
@@ -132,6 +125,47 @@ class ServiceSystem:
         self.route_of = customers.routes
         self.regrades_of = customers.regrades   # the few contacts triage moves to another segment
         self.arrival_times = _plain(customers.arrived_at)
+
+    def wire_queues(self, agent: Agent) -> None:
+        """The queues the agent serves, by its levels: per queue group, those of the same channel (chats
+        of any segment it serves), where it offers a free chat slot, and its secondary skills' queues."""
+        groups, lanes = len(self.concurrency), self.segment_lanes
+        mine = [r for r, level in enumerate(agent.levels) if level and agent.delays[r] is None]
+        served = [group for group in range(groups) if group % lanes in agent.segment_lanes]
+        agent.queues = [self.queues[r][g] for g in served for r in mine]
+        agent.group_queues = [[self.queues[r][h] for h in served if h // lanes == g // lanes for r in mine]
+                              for g in range(groups)]
+        agent.slot_lists = [[self.partly_busy[r][h].agents for h in served if h // lanes == g // lanes
+                             for r in mine] for g in range(groups)]
+        agent.secondary_queues = [(self.queues[r][g], agent.delays[r]) for r, level in enumerate(agent.levels)
+                                  if level and agent.delays[r] is not None for g in served]
+
+    def schedule_training(self, courses: list[tuple[float, int, str, int]]) -> None:
+        """Courses that end during the run: (minute, agent, skill, level), each taking effect then."""
+        self.later_training = list(courses)
+
+    def finish_course(self, event: Call) -> None:
+        """A trainee's session is over: from now on the agent works at the new level (its speed and error
+        factor), serves the skill if it is new, and waits for work in its new preference group."""
+        agent, skill, level = event.value
+        resource = self.resources.index(skill)
+        before = agent.levels[resource]
+        if level <= before:
+            return
+        known = {entry.level: entry for entry in self.scenario.skill_levels}
+        self.recorder.retrained.append((agent.id, resource, self.env._now, before, level))
+        agent.levels[resource] = level
+        agent.speed[resource] = known[level].speed
+        agent.error_factor[resource] = known[level].error_factor
+        if before == 0 and agent.on_duty:
+            self.on_duty[resource] += 1
+        place_agent(agent, self.scenario.staff[agent.pool], self.scenario, self.resources, self.idle_by_lane,
+                    self.overflow_by_lane)
+        self.wire_queues(agent)
+        if agent.idle:   # re-registered where it now belongs; a new skill's waiting work is taken at once
+            agent.idle = False
+            agent.idle_token += 1
+            self.take_next_contact(agent)
 
     def index_steps(self, resources: list[str]) -> None:
         """Per step number: who does it, how it can go wrong, what rework goes back over."""
@@ -225,9 +259,11 @@ class ServiceSystem:
         """Simulate until nothing more can happen (arrivals stop at closing time). A system that is one
         first-come-first-served line runs by its exact recursion instead of the event loop (the same
         records, faster: :mod:`simulator.model.single_queue`); systems that watch the run need the events."""
-        resource = single_resource(self) if type(self) is ServiceSystem else None
+        resource = single_resource(self) if type(self) is ServiceSystem and not self.later_training else None
         if resource is not None:
             return run_single_queue(self, resource)
+        for when, agent, skill, level in self.later_training:
+            self.after(when, self.finish_course, (self.agents[agent], skill, level))
         for agent, periods, leaves in zip(self.agents, self.roster.duty, self.roster.leaves_at):
             for on, off in periods:
                 if on <= 0:

@@ -1652,7 +1652,9 @@ def _read_training(node: Node, names: Names, clock: Clock | None) -> tuple[Train
             continue
         entry.check_keys({"pool": "who is trained", "skill": "what they learn", "to_level": "the level reached",
                           "share": "share of the pool trained", "cost_per_person": "cost per trainee",
-                          "off_floor": "{start, length}: time trainees spend away on the first day"})
+                          "off_floor": "{start, length}: the session's time away; the new level counts from "
+                                       "its end",
+                          "days": "the simulated days of its sessions (1 = the first), trainees shared out"})
         pool = entry.read("pool", text)
         if pool is not None and pools and pool not in pools:
             entry.child("pool").problem(f"names no pool; expected one of {', '.join(sorted(pools))}")
@@ -1669,9 +1671,27 @@ def _read_training(node: Node, names: Names, clock: Clock | None) -> tuple[Train
                 start -= clock.open_at or 0.0
                 if not 0 <= start < clock.day_length:
                     away.child("start").problem("must be within the opening hours")
-        if None not in (pool, skill, to_level, fraction, cost, length):
-            courses.append(Training(name, pool, skill, to_level, fraction, cost, start, length))
+        days = _read_course_days(entry.child("days"), clock)
+        if None not in (pool, skill, to_level, fraction, cost, length, days):
+            courses.append(Training(name, pool, skill, to_level, fraction, cost, start, length, days))
     return tuple(courses)
+
+
+def _read_course_days(node: Node, clock: Clock | None) -> tuple[int, ...] | None:
+    """``[1, 3, 5]``: the simulated days of a course's sessions (1 = the first day of the run)."""
+    if node.value in (MISSING, None):
+        return ()
+    days = node.value if isinstance(node.value, list) else [node.value]
+    last = clock.days if clock is not None else None
+    if not days or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 and (last is None or d <= last)
+                           for d in days):
+        node.problem(f"must be a list of simulated days from 1 to {last if last is not None else 'the last'}, "
+                     f"e.g. [1, 3], got {node.value!r}")
+        return None
+    if len(set(days)) < len(days):
+        node.problem("names a day twice")
+        return None
+    return tuple(sorted(days))
 
 
 # -- satisfaction -------------------------------------------------------------------------------

@@ -610,8 +610,10 @@ class Training:
     """A course: a ``share`` of a pool's agents reach ``to_level`` in ``skill`` (gaining it if new).
 
     Which agents is drawn from the course's own random stream, so it is the same for a given
-    seed. Trainees may spend ``off_floor_length`` minutes off the floor from ``off_floor_start``
-    (minutes after opening) on the first day; the course costs ``cost_per_person`` per trainee.
+    seed. Trainees spend ``off_floor_length`` minutes off the floor from ``off_floor_start``
+    (minutes after opening) on their session's day (the first, or one of ``days``: the trainees are
+    shared out between them), and the new level takes effect when the session ends; a course with
+    neither was taken before the run. It costs ``cost_per_person`` per trainee.
     """
 
     name: str
@@ -622,6 +624,8 @@ class Training:
     cost_per_person: float = 0.0
     off_floor_start: float | None = None
     off_floor_length: float = 0.0
+    days: tuple[int, ...] = ()     # simulated days (1 = the first) of its sessions; none: before the run,
+    #                                or on the first day when it has an off_floor time
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,8 @@ def _course_document(course: Training, opening: float) -> dict[str, Any]:
     if course.off_floor_start is not None:
         entry["off_floor"] = {"start": format_clock(opening + course.off_floor_start),
                               "length": course.off_floor_length}
+    if course.days:
+        entry["days"] = list(course.days)
     return entry
 
 
