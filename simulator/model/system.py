@@ -167,6 +167,37 @@ class ServiceSystem:
             agent.idle_token += 1
             self.take_next_contact(agent)
 
+    def prepare_learning(self) -> None:
+        """New hires: their speed and error factor for today, now and at the start of every later day."""
+        clock = self.scenario.clock
+        self.learners = []   # (agent, its pool's learning, the days it works)
+        for agent in self.agents[:self.bots_from]:
+            learning = self.scenario.staff[agent.pool].learning
+            if learning is not None:
+                length = clock.day_length
+                days = [day for day in range(clock.days) if any(
+                    on < (day + 1) * length and off > day * length for on, off in self.roster.duty[agent.id])]
+                self.learners.append((agent, learning, days))
+        self.learn_on(0)
+        for day in range(1, clock.days):
+            self.after(day * clock.day_length, self.start_learning_day, day)
+
+    def start_learning_day(self, event: Call) -> None:
+        self.learn_on(event.value)
+
+    def learn_on(self, day: int) -> None:
+        """Each new hire's speed and error factor on ``day``, by the days it worked before it."""
+        known = {entry.level: entry for entry in self.scenario.skill_levels}
+        for agent, learning, days in self.learners:
+            open_gap = learning.progress(sum(1 for worked in days if worked < day))
+            start = known[learning.from_level]
+            for resource, level in enumerate(agent.levels):
+                if level:
+                    target = known[level]
+                    agent.speed[resource] = target.speed + (start.speed - target.speed) * open_gap
+                    agent.error_factor[resource] = target.error_factor + (
+                        start.error_factor - target.error_factor) * open_gap
+
     def index_steps(self, resources: list[str]) -> None:
         """Per step number: who does it, how it can go wrong, what rework goes back over."""
         scenario = self.scenario
@@ -259,9 +290,13 @@ class ServiceSystem:
         """Simulate until nothing more can happen (arrivals stop at closing time). A system that is one
         first-come-first-served line runs by its exact recursion instead of the event loop (the same
         records, faster: :mod:`simulator.model.single_queue`); systems that watch the run need the events."""
-        resource = single_resource(self) if type(self) is ServiceSystem and not self.later_training else None
+        learning = any(pool.learning is not None for pool in self.scenario.staff)
+        resource = (single_resource(self) if type(self) is ServiceSystem and not self.later_training
+                    and not learning else None)
         if resource is not None:
             return run_single_queue(self, resource)
+        if learning:
+            self.prepare_learning()
         for when, agent, skill, level in self.later_training:
             self.after(when, self.finish_course, (self.agents[agent], skill, level))
         for agent, periods, leaves in zip(self.agents, self.roster.duty, self.roster.leaves_at):

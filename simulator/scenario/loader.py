@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any, Sequence
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, WEEKDAYS, Activity,
                                       Adherence, Appointments, ArrivalProfile, Automation, Break, BranchTarget,
-                                      BreakRule, Channel, Clock, Complaints, Demand, Pool, Process, QualityCosts,
-                                      Satisfaction, Scenario,
-                                      Segment, Shift, ShiftRules, SkillLevel, StaffedCurves, Step, Training,
-                                      staffed_by_days, weekday_label, weekdays_in)
+                                      BreakRule, Channel, Clock, Complaints, Demand, Learning, Pool, Process,
+                                      QualityCosts, Satisfaction, Scenario, Segment, Shift, ShiftRules, SkillLevel,
+                                      StaffedCurves, Step, Training, staffed_by_days, weekday_label, weekdays_in)
 from simulator.scenario.reader import (MAX_AGENTS, MAX_BACKLOG, MAX_CAPACITY, MAX_CONTACTS, MAX_DAYS, MAX_HEADCOUNT,
                                        MAX_INTERVALS, MAX_PER_HOUR,
                                        MAX_REPLICATIONS, MISSING, Invalid, Node, Report, duration, number, one_of,
@@ -747,7 +746,8 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
                           "secondary": "skill: delay: skills worked only when no other work waits (after the delay)",
                           "activities": "scheduled time off the phones: meetings, coaching (a list)",
                           "adherence": "share of time on duty agents are available (or {share, episode})",
-                          "segments": "the segments the pool is dedicated to (a list): it serves no other"})
+                          "segments": "the segments the pool is dedicated to (a list): it serves no other",
+                          "learning": "{from_level, days}: new hires who learn on the job"})
         given = [key for key in ("headcount", "shifts", "staffed") if key in entry.value]
         if len(given) != 1:
             entry.problem("needs exactly one of headcount (on duty all the time), shifts, or staffed (agents per "
@@ -777,11 +777,32 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
         activities = _read_activities(entry.child("activities"), clock)
         adherence = _read_adherence(entry.child("adherence"))
         dedicated = _read_dedicated(entry.child("segments"))
+        learning = _read_learning(entry.child("learning"), skills)
         if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close, secondary,
-                        activities, adherence) and rules is not False and dedicated is not False:
+                        activities, adherence) and rules is not False and dedicated is not False \
+                and learning is not False:
             pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate,
-                              staffed, rules, secondary, activities, adherence, dedicated))
+                              staffed, rules, secondary, activities, adherence, dedicated, learning))
     return tuple(pools)
+
+
+def _read_learning(node: Node, skills: tuple[tuple[str, int], ...] | None) -> Learning | None | bool:
+    """``{from_level: 1, days: 20}``: the pool's agents are new hires (None: experienced; False: invalid)."""
+    if node.value in (MISSING, None):
+        return None
+    if not node.expect_map("a mapping with from_level (1-5) and days (days worked to learn)"):
+        return False
+    node.check_keys({"from_level": "the level whose speed and error factor new hires start at",
+                     "days": "days worked until 95% of the gap to their level is closed"})
+    start = node.read("from_level", whole_number(1, 5))
+    days = node.read("days", number(above=0, limit=10_000))
+    if start is None or days is None:
+        return False
+    if skills and all(level <= start for _, level in skills):
+        node.child("from_level").problem(f"must be below the pool's levels ({', '.join(f'{s} {l}' for s, l in skills)})"
+                                         f": they learn up to them")
+        return False
+    return Learning(start, days)
 
 
 def _read_dedicated(node: Node) -> tuple[str, ...] | None | bool:

@@ -508,6 +508,20 @@ def staffed_by_days(curves: StaffedCurves, day_length: float) -> tuple[Shift, ..
 
 
 @dataclass(frozen=True)
+class Learning:
+    """New hires learning on the job: each agent of the pool starts at ``from_level``'s speed and error
+    factor and approaches its own level's as it works, closing 95% of the gap after ``days`` days worked:
+    value(d) = target + (start - target) x exp(-3 d / days), d the days worked before the current one."""
+
+    from_level: int
+    days: float
+
+    def progress(self, days_worked: float) -> float:
+        """The share of the gap still open after ``days_worked`` days."""
+        return math.exp(-3 * days_worked / self.days)
+
+
+@dataclass(frozen=True)
 class Pool:
     """A group of staff with the same skills, levels and cost.
 
@@ -540,6 +554,7 @@ class Pool:
     activities: tuple[Activity, ...] = ()  # scheduled time off the phones (meetings, coaching)
     adherence: Adherence = Adherence()     # share of time on duty agents are available
     segments: tuple[str, ...] | None = None   # dedicated to these segments: serves no other (None: every one)
+    learning: Learning | None = None          # new hires: from a lower level to theirs, day by day worked
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)

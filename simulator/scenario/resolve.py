@@ -209,6 +209,8 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
         entry["secondary"] = dict(pool.secondary)
     if pool.segments:
         entry["segments"] = list(pool.segments)
+    if pool.learning is not None:
+        entry["learning"] = {"from_level": pool.learning.from_level, "days": pool.learning.days}
     if pool.activities:
         entry["activities"] = [_activity_document(activity, opening) for activity in pool.activities]
     if pool.adherence.share < 1:
