@@ -269,7 +269,7 @@ def _in_system_at_end(result: RunResult) -> float:
 
 
 COMPARED_KPIS = ("service_level", "wait_mean", "abandon_rate", "utilisation", "error_rate", "fcr",
-                 "satisfaction_mean", "cost_total", "cost_per_contact", "cost_of_quality")
+                 "satisfaction_mean", "cost_total", "cost_per_contact", "cost_of_quality", "value_lost")
 COQ_PARTS = ("coq_prevention", "coq_appraisal", "coq_internal_failure", "coq_external_failure", "cost_of_quality",
              "cost_per_contact")
 

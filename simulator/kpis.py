@@ -125,6 +125,12 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("recovery_rate", "share", "higher",
         "complaints resolved (completed, no error reaching the customer) within recovery.within / complaints "
         "that left"),
+    Kpi("churn_proxy", "share", "lower",
+        "a proxy, to calibrate: the mean chance a customer leaves after their contact, base + per_point x (5 - "
+        "satisfaction) + after_failure (retention:), over first contacts that left; shown where retention is set"),
+    Kpi("value_lost", "money", "lower",
+        "the churn the service caused (the proxy above its segment's base) x the value per customer kept "
+        "(retention.value, by segment), summed over the scope's customers"),
     Kpi("recontact_rate", "share", "lower",
         "completed contacts whose error brings the customer back / completed contacts"),
     Kpi("fcr", "share", "higher",
@@ -226,6 +232,7 @@ LABELS = {
     "coq_external_failure": "Cost of quality: external failure", "cost_of_quality": "Cost of quality",
     "cost_of_quality_share": "Cost of quality (% of cost)",
     "complaints": "Complaints", "complaint_rate": "Complaint rate", "recovery_rate": "Recovery rate",
+    "churn_proxy": "Churn (proxy)", "value_lost": "Customer value lost (proxy)",
     "rework_rate": "Rework rate", "defect_rate": "Defect rate", "detection_rate": "Detection rate (inspection)",
     "recontact_rate": "Repeat-contact rate", "fcr": "First-contact resolution",
     "repeat_contacts": "Repeat contacts", "retrial_contacts": "Retrials after abandoning",

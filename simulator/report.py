@@ -244,7 +244,7 @@ def _comparison_table(table: pd.DataFrame, pairs: list[tuple[str, str]]) -> list
 
 
 COMPARED = ["service_level", "wait_mean", "abandon_rate", "utilisation", "error_rate", "fcr", "satisfaction_mean",
-            "cost_total", "cost_per_contact", "cost_of_quality"]
+            "cost_total", "cost_per_contact", "cost_of_quality", "value_lost"]
 
 
 def _comparison_sections(folder: Path) -> tuple[str, list[str]]:

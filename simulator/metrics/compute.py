@@ -107,6 +107,8 @@ class ContactFacts:
         self.recovers = any(d.complaints is not None and d.complaints.recovery_within is not None
                             for d in scenario.demand)
         self.recovered = recovered_complaints(tables, scenario)
+        self.churn, self.excess_churn, self.customer_value = churn_proxy(tables, scenario, self) \
+            if scenario.retention else (None, None, None)
         # defects made upstream and found (or not) downstream: per contact, defects found and escaped
         makers = np.array([step.defect_rate > 0 for process in scenario.processes for step in process.steps])
         self.has_defects = bool(makers.any())
@@ -172,6 +174,23 @@ def satisfaction_scores(tables: ReplicationTables, scenario: Scenario) -> np.nda
         about = tables.repeat_of[recovered]
         score[about] = np.fmax(score[about], rule.recovered_satisfaction)
     return score
+
+
+def churn_proxy(tables: ReplicationTables, scenario: Scenario, facts: "ContactFacts"
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per contact: the chance its customer leaves (scenario.retention's formula), the part of it the
+    service caused (above the segment's base), and the segment's value per customer kept. A failure (an
+    error reached them, or they gave up) counts unless a complaint about the contact recovered them."""
+    rule = scenario.retention
+    names = [s.name for s in scenario.segments] or ["all"]
+    base = np.array([rule.base_of(name) for name in names])[tables.segment]
+    value = np.array([rule.value_of(name) for name in names])[tables.segment]
+    won_back = np.zeros(len(tables.arrived_at), dtype=bool)
+    won_back[tables.repeat_of[facts.recovered]] = True
+    failed = ((tables.errors > 0) | facts.abandoned) & ~won_back
+    score = np.nan_to_num(facts.scores, nan=5.0)
+    churn = np.clip(base + rule.per_point * (5 - score) + rule.after_failure * failed, 0.0, 1.0)
+    return churn, np.maximum(churn - base, 0.0), value
 
 
 def recovered_complaints(tables: ReplicationTables, scenario: Scenario) -> np.ndarray:
@@ -253,6 +272,8 @@ def general_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarra
     automated = mask & (tables.bot_served > 0)
     scores = facts.scores[mask & facts.done]
     rows = complaint_kpis(tables, facts, mask, scope) if facts.complaints else []
+    if facts.churn is not None:
+        rows += retention_kpis(tables, facts, mask, scope)
     return rows + [plain("offered", scope, mask.sum()), plain("answered", scope, (mask & facts.answered).sum()),
             plain("contained", scope, (mask & tables.contained).sum()),
             ratio("error_rate", scope, (completed & (tables.errors > 0)).sum(), n_completed),
@@ -265,6 +286,15 @@ def general_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarra
             mean_of("satisfaction_mean", scope, scores),
             ratio("satisfied_share", scope, (scores >= 4).sum(), len(scores))] + (
         defect_kpis(facts, completed, scope) if facts.has_defects else [])
+
+
+def retention_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str) -> list[Row]:
+    """The churn proxy over the scope's customers (first contacts that left, complaints and repeats aside):
+    the mean chance of leaving, and the value lost with them."""
+    customers = mask & facts.left & (tables.repeat_of < 0)
+    churn = facts.churn[customers]
+    return [ratio("churn_proxy", scope, float(churn.sum()), len(churn)),
+            plain("value_lost", scope, float((facts.excess_churn[customers] * facts.customer_value[customers]).sum()))]
 
 
 def complaint_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str) -> list[Row]:
@@ -510,6 +540,8 @@ def unused_kpis(scenario: Scenario) -> set[str]:
         unused |= {"defect_rate", "detection_rate"}
     if not scenario.quality_costs.any:
         unused.add("cost_failure")
+    if scenario.retention is None:
+        unused |= {"churn_proxy", "value_lost"}
     complaints = [d.complaints for d in scenario.demand if d.complaints is not None]
     if not complaints:
         unused |= {"complaints", "complaint_rate", "recovery_rate"}

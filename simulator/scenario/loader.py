@@ -19,8 +19,9 @@ from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, WEEKDAYS, Activity,
                                       Adherence, Appointments, ArrivalProfile, Automation, Break, BranchTarget,
                                       BreakRule, Channel, Clock, Complaints, Demand, Learning, Pool, Process,
-                                      QualityCosts, Satisfaction, Scenario, Segment, Shift, ShiftRules, SkillLevel,
-                                      StaffedCurves, Step, Training, staffed_by_days, weekday_label, weekdays_in)
+                                      QualityCosts, Retention, Satisfaction, Scenario, Segment, Shift, ShiftRules,
+                                      SkillLevel, StaffedCurves, Step, Training, staffed_by_days, weekday_label,
+                                      weekdays_in)
 from simulator.scenario.reader import (MAX_AGENTS, MAX_BACKLOG, MAX_CAPACITY, MAX_CONTACTS, MAX_DAYS, MAX_HEADCOUNT,
                                        MAX_INTERVALS, MAX_PER_HOUR,
                                        MAX_REPLICATIONS, MISSING, Invalid, Node, Report, duration, number, one_of,
@@ -55,6 +56,7 @@ TOP_LEVEL = {
     "training": "courses that raise a share of a pool to a level in a skill",
     "quality_costs": "what failures cost beyond staff time: per error reaching a customer, repeat, abandon, "
                      "complaint",
+    "retention": "the churn proxy: base, per_point, after_failure, value, by_segment",
     "variants": "named sets of changes by dotted path, compared against the baseline",
 }
 LATER_TOP_LEVEL: dict[str, str] = {}
@@ -137,6 +139,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     satisfaction = _read_satisfaction(root.child("satisfaction"), names)
     training = _read_training(root.child("training"), names, clock)
     quality_costs = _read_quality_costs(root.child("quality_costs"))
+    retention = _read_retention(root.child("retention"), segments)
 
     _check_references(root, names)
     if clock is not None:
@@ -148,7 +151,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
         channels=channels, segments=segments, demand=demand, processes=processes, staff=staff,
         skill_levels=skill_levels, routing=routing, targets=targets, automation=automation,
         satisfaction=satisfaction, training=training, service_level=service_level, quality_costs=quality_costs,
-        source=source,
+        retention=retention, source=source,
         warnings=tuple(str(w) for w in report.warnings),
     )
 
@@ -164,6 +167,38 @@ def _read_quality_costs(node: Node) -> QualityCosts:
     node.check_keys(keys)
     values = {key: node.read(key, number(0), 0.0) for key in keys}
     return QualityCosts(**{key: value for key, value in values.items() if value is not None})
+
+
+def _read_retention(node: Node, segments: tuple[Segment, ...]) -> Retention | None:
+    """``{base: 0.02, per_point: 0.03, after_failure: 0.1, value: 100, by_segment: {premium: {base: 0.01,
+    value: 600}}}``: the churn proxy (docs/satisfaction.md, "Retention")."""
+    if node.value in (MISSING, None) or not node.expect_map("a mapping with base, per_point, after_failure, value "
+                                                            "and by_segment"):
+        return None
+    node.check_keys({"base": "churn after a perfect contact", "per_point": "more churn per satisfaction point "
+                     "below 5", "after_failure": "more churn after an error reached them or they gave up",
+                     "value": "money per customer kept", "by_segment": "segment: {base, value}"})
+    default = Retention()
+    base = node.read("base", share, default.base)
+    per_point = node.read("per_point", share, default.per_point)
+    after_failure = node.read("after_failure", share, default.after_failure)
+    value = node.read("value", number(0), 0.0)
+    names = [segment.name for segment in segments]
+    by_segment = []
+    table = node.child("by_segment")
+    if table.value not in (MISSING, None) and table.expect_map("segment: {base, value}"):
+        for name, entry in table.items():
+            if name not in names:
+                entry.problem(f"names no segment; expected one of {', '.join(names)}" if names else
+                              "names a segment, but the scenario defines none (add segments:)")
+                continue
+            if entry.expect_map("a mapping with base and/or value"):
+                entry.check_keys({"base": "this segment's churn after a perfect contact",
+                                  "value": "money per customer of this segment kept"})
+                by_segment.append((name, entry.read("base", share, None), entry.read("value", number(0), None)))
+    if None in (base, per_point, after_failure, value):
+        return None
+    return Retention(base, per_point, after_failure, value, tuple(by_segment))
 
 
 def _check_scale(root: Node, clock: Clock, demand: list[Demand] | None, staff: list[Pool] | None) -> None:

@@ -664,6 +664,30 @@ ROUTING_POLICIES = ("longest_idle", "most_skilled", "least_skilled", "cheapest")
 
 
 @dataclass(frozen=True)
+class Retention:
+    """A customer-outcome proxy: the chance that a customer leaves (churns) after a contact,
+
+        churn = base + per_point x (5 - satisfaction proxy) + after_failure (if an error reached them or
+                they gave up, and no complaint won them back)
+
+    capped to [0, 1], with ``base`` and ``value`` (money per customer kept) per segment. A proxy to be
+    calibrated on the organisation's own churn data (docs/satisfaction.md), not a prediction."""
+
+    base: float = 0.02
+    per_point: float = 0.03
+    after_failure: float = 0.1
+    value: float = 0.0
+    by_segment: tuple[tuple[str, float | None, float | None], ...] = ()   # (segment, base, value)
+
+    def base_of(self, segment: str) -> float:
+        return next((base for name, base, _ in self.by_segment if name == segment and base is not None), self.base)
+
+    def value_of(self, segment: str) -> float:
+        return next((value for name, _, value in self.by_segment if name == segment and value is not None),
+                    self.value)
+
+
+@dataclass(frozen=True)
 class QualityCosts:
     """What a failure costs beyond the staff time it takes (compensation, goodwill, fixing it later): per
     error or defect that reaches a customer, per repeat contact it brings, per abandoned contact and per
@@ -701,6 +725,7 @@ class Scenario:
     training: tuple[Training, ...] = ()
     service_level: ServiceLevel = ServiceLevel()
     quality_costs: QualityCosts = QualityCosts()
+    retention: Retention | None = None
     source: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # keys read but not modelled yet
 

@@ -53,6 +53,14 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     if scenario.training:
         document["training"] = {course.name: _course_document(course, clock.open_at or 0.0)
                                 for course in scenario.training}
+    if scenario.retention is not None:
+        kept = scenario.retention
+        document["retention"] = {"base": kept.base, "per_point": kept.per_point, "after_failure": kept.after_failure,
+                                 "value": kept.value}
+        if kept.by_segment:
+            document["retention"]["by_segment"] = {
+                name: {key: value for key, value in (("base", base), ("value", money)) if value is not None}
+                for name, base, money in kept.by_segment}
     if scenario.quality_costs.any:
         document["quality_costs"] = {key: value for key, value in vars(scenario.quality_costs).items() if value}
     feel = scenario.satisfaction
