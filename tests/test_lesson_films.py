@@ -82,3 +82,19 @@ def test_training_shortens_the_queue_and_leaves_more_agents_idle():
     untrained, trained = lesson_films("training")
     assert trained.waiting.mean() < 0.5 * untrained.waiting.mean()
     assert (trained.states == IDLE).sum(axis=1).mean() > (untrained.states == IDLE).sum(axis=1).mean()
+
+
+def test_quality_at_source_the_assessors_queue_never_empties_and_trained_assessors_have_time_to_spare():
+    untrained, trained = lesson_films("quality_at_source")
+    assessing = untrained.resources.index("assessment")
+    after_an_hour = len(untrained) // 4
+    assert (untrained.waiting[after_an_hour:, assessing] > 0).mean() > 0.9
+    assert (trained.states == IDLE).sum(axis=1).mean() > (untrained.states == IDLE).sum(axis=1).mean() + 1
+
+
+def test_recovering_a_failure_one_handlers_queue_grows_all_day_and_three_keep_up():
+    one, three = lesson_films("recovering_a_failure")
+    complaints = one.resources.index("complaints")
+    queue = one.waiting[:, complaints]
+    assert queue[-1] > queue[len(queue) // 4] > 0
+    assert three.waiting[:, complaints].mean() < 0.25 * queue.mean()
