@@ -145,6 +145,11 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("satisfaction_mean", "score", "higher",
         "mean satisfaction proxy (1 to 5) over contacts that left: see docs/satisfaction.md"),
     Kpi("satisfied_share", "share", "higher", "contacts that left with a satisfaction proxy of 4 or more"),
+    Kpi("leavers", "count", "lower",
+        "agents who left during the run (attrition: the seat empty from the next day); shown where a pool has "
+        "attrition", STAFF),
+    Kpi("hires", "count", "",
+        "new hires who took an empty seat during the run (after the hiring lead time)", STAFF),
     Kpi("cost_staff", "money", "lower",
         "paid staff hours after the warm-up (breaks and absences included) x cost_per_hour, plus overtime hours "
         "x overtime_rate", STAFF),
@@ -232,6 +237,7 @@ LABELS = {
     "coq_external_failure": "Cost of quality: external failure", "cost_of_quality": "Cost of quality",
     "cost_of_quality_share": "Cost of quality (% of cost)",
     "complaints": "Complaints", "complaint_rate": "Complaint rate", "recovery_rate": "Recovery rate",
+    "leavers": "Leavers (attrition)", "hires": "New hires",
     "churn_proxy": "Churn (proxy)", "value_lost": "Customer value lost (proxy)",
     "rework_rate": "Rework rate", "defect_rate": "Defect rate", "detection_rate": "Detection rate (inspection)",
     "recontact_rate": "Repeat-contact rate", "fcr": "First-contact resolution",

@@ -443,6 +443,9 @@ def staff_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: Contact
     concurrent = any(c.concurrency > 1 for c in scenario.channels)
     totals = dict(busy=0.0, paid=0.0, at_work=0.0, overtime=0.0, scheduled=0.0)
     cost_staff = 0.0
+    number_of_pool = {pool.name: number for number, pool in enumerate(scenario.staff)}
+    if any(pool.attrition is not None for pool in scenario.staff):
+        rows += [plain("leavers", "all", len(tables.leave_agent)), plain("hires", "all", len(tables.hire_agent))]
     for pool, times in zip(scenario.staff, pool_time):
         scope = f"pool:{pool.name}"
         busy, paid, at_work = float(times.busy[0]), float(times.paid[0]), float(times.at_work[0])
@@ -451,6 +454,10 @@ def staff_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: Contact
         rows += [ratio("utilisation", scope, busy, paid), ratio("occupancy", scope, busy, at_work),
                  plain("overtime", scope, overtime), ratio("overtime_share", scope, overtime, scheduled),
                  plain("cost_staff", scope, cost)]
+        if pool.attrition is not None:
+            mine = number_of_pool[pool.name]
+            rows += [plain("leavers", scope, int((tables.agent_pool[tables.leave_agent] == mine).sum())),
+                     plain("hires", scope, int((tables.agent_pool[tables.hire_agent] == mine).sum()))]
         if concurrent:
             rows.append(ratio("slot_utilisation", scope, float(times.slot_busy[0]), at_work))
         for key, value in (("busy", busy), ("paid", paid), ("at_work", at_work), ("overtime", overtime),
@@ -542,6 +549,8 @@ def unused_kpis(scenario: Scenario) -> set[str]:
         unused.add("cost_failure")
     if scenario.retention is None:
         unused |= {"churn_proxy", "value_lost"}
+    if not any(pool.attrition is not None for pool in scenario.staff):
+        unused |= {"leavers", "hires"}
     complaints = [d.complaints for d in scenario.demand if d.complaints is not None]
     if not complaints:
         unused |= {"complaints", "complaint_rate", "recovery_rate"}

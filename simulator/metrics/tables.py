@@ -99,6 +99,10 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
         span_agent=np.array([d[0] for d in spans], dtype=np.int64),
         span_start=np.array([d[1] for d in spans], dtype=float), span_end=np.array([d[2] for d in spans], dtype=float),
         paid_pool=roster.paid_pool, paid_start=roster.paid_start, paid_end=roster.paid_end,
+        leave_agent=np.array([seat for seat, _ in roster.leavers], dtype=np.int64),
+        leave_day=np.array([day for _, day in roster.leavers], dtype=np.int64),
+        hire_agent=np.array([seat for seat, _ in roster.hires], dtype=np.int64),
+        hire_day=np.array([day for _, day in roster.hires], dtype=np.int64),
         agent_pool=agent_pool, staff_pools=staff_pools, training_cost=training_cost,
     )
 
@@ -174,6 +178,11 @@ class ReplicationTables:
     wrap_start: np.ndarray
     wrap_end: np.ndarray
     wrap_step: np.ndarray
+    # attrition: each seat left empty (its first empty day) and each new hire (their first day)
+    leave_agent: np.ndarray
+    leave_day: np.ndarray
+    hire_agent: np.ndarray
+    hire_day: np.ndarray
     agent_pool: np.ndarray       # per agent (staff, then bots): its pool (automations numbered after staff pools)
     staff_pools: int = 0
     training_cost: float = 0.0     # the replication's training courses

@@ -19,7 +19,7 @@ Agents are numbered pool by pool, shift by shift, in the order of the scenario:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +36,8 @@ class Roster:
     at_work: list[list[tuple[float, float]]]   # per agent: its shifts, breaks included, absences cut out
     leaves_at: list[set[float]]               # per agent: shift ends where it leaves at once (after_close: leave)
     off_floor: list[list[tuple[float, float]]] | None = None   # per agent: training, activities, out of adherence
+    leavers: list[tuple[int, int]] = field(default_factory=list)   # (agent seat, the first day it is empty)
+    hires: list[tuple[int, int]] = field(default_factory=list)     # (agent seat, a new hire's first day)
 
 
 def pool_shifts(pool: Pool, day_length: float) -> tuple[Shift, ...]:
@@ -166,26 +168,32 @@ def build_roster(scenario: Scenario, streams: Streams,
     leaves_at: list[set[float]] = []
     paid_pool, paid_start, paid_end = [], [], []
     off_floor: list[list[tuple[float, float]]] = []
+    leavers: list[tuple[int, int]] = []
+    hires: list[tuple[int, int]] = []
     for pool_number, pool in enumerate(scenario.staff):
         adherence = streams.generator(f"staff/{pool.name}/adherence") if pool.adherence.share < 1 else None
         absent = streams.generator(f"staff/{pool.name}/absence").random((clock.days, pool.headcount)) \
             < pool.shrinkage
+        vacant, left, hired = seat_vacancies(pool, clock, streams.generator(f"staff/{pool.name}/attrition")) \
+            if pool.attrition is not None else (np.zeros((clock.days, pool.headcount), dtype=bool), [], [])
+        first = len(duty)
+        leavers.extend((first + member, day) for member, day in left)
+        hires.extend((first + member, day) for member, day in hired)
         agents: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         spans: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         meetings: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         for day in range(clock.days):
             duty_of_day, taken = _scheduled(pool, clock, day)
             for member, (periods, span) in enumerate(zip(duty_of_day, shift_spans(pool, clock, day))):
-                if span is not None and not absent[day, member]:
+                if span is not None and not vacant[day, member]:   # an empty seat is not paid; absence is
+                    paid_pool.append(pool_number)
+                    paid_start.append(span[0])
+                    paid_end.append(span[1])
+                if span is not None and not absent[day, member] and not vacant[day, member]:
                     agents[member].extend(periods)
                     spans[member].append(span)
                     meetings[member].extend(taken[member])
         at_work.extend(_merged(member_spans) for member_spans in spans)
-        for shift in pool_shifts(pool, clock.day_length):
-            for day in (d for d in range(clock.days) if works(shift, clock, d)):
-                paid_pool.extend([pool_number] * shift.count)
-                paid_start.extend([day * clock.day_length + shift.start] * shift.count)
-                paid_end.extend([day * clock.day_length + shift.end] * shift.count)
         for member, periods in enumerate(agents):
             trained = away.get(len(duty), [])
             periods = _minus(_merged(periods), trained)
@@ -202,7 +210,41 @@ def build_roster(scenario: Scenario, streams: Streams,
             leaves_at.append({end for _, end in spans[member]} if pool.after_close == "leave" else set())
             duty.append(periods)
     return Roster(duty, np.array(paid_pool, dtype=np.int64), np.array(paid_start, dtype=float),
-                  np.array(paid_end, dtype=float), at_work, leaves_at, off_floor)
+                  np.array(paid_end, dtype=float), at_work, leaves_at, off_floor, leavers, hires)
+
+
+def seat_vacancies(pool: Pool, clock: Clock, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, list[tuple[int, int]], list[tuple[int, int]]]:
+    """Which of the pool's seats are empty on which simulated days (days x members), with each leaving
+    (member, first empty day) and each new hire (member, first day). Each holder of a seat leaves after an
+    exponential time (the pool's monthly attrition, in calendar days); the seat is filled again
+    ``replaced_after`` later, at the first simulated day on or after that date, and so on."""
+    rule = pool.attrition
+    dates = clock.dates
+    calendar = np.array([(d - dates[0]).days for d in dates], dtype=float) if dates else \
+        np.arange(clock.days, dtype=float)
+    last = calendar[-1] + 1
+    vacant = np.zeros((clock.days, pool.headcount), dtype=bool)
+    left, hired = [], []
+    rate = rule.daily_rate
+    for member in range(pool.headcount):
+        start = 0.0
+        while rate > 0:
+            leaves = start + rng.exponential(1 / rate)
+            if leaves >= last:
+                break
+            empty_from = int(np.searchsorted(calendar, leaves, side="right"))   # they leave during the day
+            if empty_from >= clock.days:
+                break
+            back = math.inf if rule.replaced_after is None else leaves + rule.replaced_after / 1440
+            back_day = int(np.searchsorted(calendar, back, side="left")) if back < last else clock.days
+            vacant[empty_from:back_day, member] = True
+            left.append((member, empty_from))
+            if back_day >= clock.days:
+                break
+            hired.append((member, back_day))
+            start = calendar[back_day]
+    return vacant, left, hired
 
 
 def _minus_breaks(breaks: tuple[Break, ...], start: float, end: float, position: int,

@@ -170,14 +170,18 @@ class ServiceSystem:
     def prepare_learning(self) -> None:
         """New hires: their speed and error factor for today, now and at the start of every later day."""
         clock = self.scenario.clock
-        self.learners = []   # (agent, its pool's learning, the days it works)
+        hires: dict[int, list[int]] = {}
+        for seat, day in self.roster.hires:
+            hires.setdefault(seat, []).append(day)
+        self.learners = []   # (agent, its pool's learning, its new hires' learning, the days it works, hires)
         for agent in self.agents[:self.bots_from]:
-            learning = self.scenario.staff[agent.pool].learning
-            if learning is not None:
+            pool = self.scenario.staff[agent.pool]
+            new_hire = pool.attrition.new_hire if pool.attrition is not None else None
+            if pool.learning is not None or new_hire is not None:
                 length = clock.day_length
                 days = [day for day in range(clock.days) if any(
                     on < (day + 1) * length and off > day * length for on, off in self.roster.duty[agent.id])]
-                self.learners.append((agent, learning, days))
+                self.learners.append((agent, pool.learning, new_hire, days, sorted(hires.get(agent.id, []))))
         self.learn_on(0)
         for day in range(1, clock.days):
             self.after(day * clock.day_length, self.start_learning_day, day)
@@ -186,14 +190,20 @@ class ServiceSystem:
         self.learn_on(event.value)
 
     def learn_on(self, day: int) -> None:
-        """Each new hire's speed and error factor on ``day``, by the days it worked before it."""
+        """Each new hire's speed and error factor on ``day``, by the days it worked before it (since it took
+        its seat: the first holder from the start, a replacement from its first day); an experienced holder
+        (or a replacement hired at the pool's level) works at its level's."""
         known = {entry.level: entry for entry in self.scenario.skill_levels}
-        for agent, learning, days in self.learners:
-            open_gap = learning.progress(sum(1 for worked in days if worked < day))
-            start = known[learning.from_level]
+        for agent, learning, new_hire, days, hires in self.learners:
+            since = max((hired for hired in hires if hired <= day), default=None)
+            if since is not None:
+                learning = new_hire
+            worked = sum(1 for worked_day in days if (since or 0) <= worked_day < day)
+            open_gap = learning.progress(worked) if learning is not None else 0.0
             for resource, level in enumerate(agent.levels):
                 if level:
                     target = known[level]
+                    start = known[learning.from_level] if learning is not None else target
                     agent.speed[resource] = target.speed + (start.speed - target.speed) * open_gap
                     agent.error_factor[resource] = target.error_factor + (
                         start.error_factor - target.error_factor) * open_gap
@@ -290,7 +300,8 @@ class ServiceSystem:
         """Simulate until nothing more can happen (arrivals stop at closing time). A system that is one
         first-come-first-served line runs by its exact recursion instead of the event loop (the same
         records, faster: :mod:`simulator.model.single_queue`); systems that watch the run need the events."""
-        learning = any(pool.learning is not None for pool in self.scenario.staff)
+        learning = any(pool.learning is not None or (pool.attrition is not None and pool.attrition.new_hire)
+                       for pool in self.scenario.staff)
         resource = (single_resource(self) if type(self) is ServiceSystem and not self.later_training
                     and not learning else None)
         if resource is not None:

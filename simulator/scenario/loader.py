@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from simulator.scenario.distribution_reader import read_distribution
 from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING_POLICIES, WEEKDAYS, Activity,
-                                      Adherence, Appointments, ArrivalProfile, Automation, Break, BranchTarget,
-                                      BreakRule, Channel, Clock, Complaints, Demand, Learning, Pool, Process,
-                                      QualityCosts, Retention, Satisfaction, Scenario, Segment, Shift, ShiftRules,
-                                      SkillLevel, StaffedCurves, Step, Training, staffed_by_days, weekday_label,
-                                      weekdays_in)
+                                      Adherence, Appointments, ArrivalProfile, Attrition, Automation, Break,
+                                      BranchTarget, BreakRule, Channel, Clock, Complaints, Demand, Learning, Pool,
+                                      Process, QualityCosts, Retention, Satisfaction, Scenario, Segment, Shift,
+                                      ShiftRules, SkillLevel, StaffedCurves, Step, Training, staffed_by_days,
+                                      weekday_label, weekdays_in)
 from simulator.scenario.reader import (MAX_AGENTS, MAX_BACKLOG, MAX_CAPACITY, MAX_CONTACTS, MAX_DAYS, MAX_HEADCOUNT,
                                        MAX_INTERVALS, MAX_PER_HOUR,
                                        MAX_REPLICATIONS, MISSING, Invalid, Node, Report, duration, number, one_of,
@@ -782,7 +782,8 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
                           "activities": "scheduled time off the phones: meetings, coaching (a list)",
                           "adherence": "share of time on duty agents are available (or {share, episode})",
                           "segments": "the segments the pool is dedicated to (a list): it serves no other",
-                          "learning": "{from_level, days}: new hires who learn on the job"})
+                          "learning": "{from_level, days}: new hires who learn on the job",
+                          "attrition": "{per_month, replaced_after, new_hire}: staff who leave and are replaced"})
         given = [key for key in ("headcount", "shifts", "staffed") if key in entry.value]
         if len(given) != 1:
             entry.problem("needs exactly one of headcount (on duty all the time), shifts, or staffed (agents per "
@@ -813,11 +814,11 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
         adherence = _read_adherence(entry.child("adherence"))
         dedicated = _read_dedicated(entry.child("segments"))
         learning = _read_learning(entry.child("learning"), skills)
+        attrition = _read_attrition(entry.child("attrition"), skills)
         if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close, secondary,
-                        activities, adherence) and rules is not False and dedicated is not False \
-                and learning is not False:
+                        activities, adherence) and False not in (rules, dedicated, learning, attrition):
             pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate,
-                              staffed, rules, secondary, activities, adherence, dedicated, learning))
+                              staffed, rules, secondary, activities, adherence, dedicated, learning, attrition))
     return tuple(pools)
 
 
@@ -838,6 +839,24 @@ def _read_learning(node: Node, skills: tuple[tuple[str, int], ...] | None) -> Le
                                          f": they learn up to them")
         return False
     return Learning(start, days)
+
+
+def _read_attrition(node: Node, skills: tuple[tuple[str, int], ...] | None) -> Attrition | None | bool:
+    """``{per_month: 0.04, replaced_after: 3w, new_hire: {from_level: 1, days: 20}}`` (None: nobody leaves;
+    False: invalid)."""
+    if node.value in (MISSING, None):
+        return None
+    if not node.expect_map("a mapping with per_month (and replaced_after, new_hire)"):
+        return False
+    node.check_keys({"per_month": "share of the pool who leave in a month (30 days)",
+                     "replaced_after": "the hiring lead time: how long a seat stays empty",
+                     "new_hire": "{from_level, days}: how a replacement learns on the job"})
+    per_month = node.read("per_month", number(0, 0.99))
+    lead = node.read("replaced_after", positive_duration, None)
+    new_hire = _read_learning(node.child("new_hire"), skills)
+    if per_month is None or new_hire is False:
+        return False
+    return Attrition(per_month, lead, new_hire)
 
 
 def _read_dedicated(node: Node) -> tuple[str, ...] | None | bool:

@@ -522,6 +522,23 @@ class Learning:
 
 
 @dataclass(frozen=True)
+class Attrition:
+    """Staff who leave and are replaced: each agent leaves within a month (30 calendar days) with chance
+    ``per_month`` (exponential times to leaving, from the pool's own stream); the seat stays empty for
+    ``replaced_after`` minutes of calendar time (a hiring lead time), then a new hire takes it, learning
+    by ``new_hire`` (None: at the pool's level from the first day) and in turn may leave."""
+
+    per_month: float
+    replaced_after: float | None = None   # None: not replaced within the run
+    new_hire: Learning | None = None
+
+    @property
+    def daily_rate(self) -> float:
+        """The hazard of leaving per calendar day."""
+        return -math.log(1 - self.per_month) / 30 if self.per_month < 1 else math.inf
+
+
+@dataclass(frozen=True)
 class Pool:
     """A group of staff with the same skills, levels and cost.
 
@@ -555,6 +572,7 @@ class Pool:
     adherence: Adherence = Adherence()     # share of time on duty agents are available
     segments: tuple[str, ...] | None = None   # dedicated to these segments: serves no other (None: every one)
     learning: Learning | None = None          # new hires: from a lower level to theirs, day by day worked
+    attrition: Attrition | None = None        # agents who leave, and their replacements after a lead time
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)

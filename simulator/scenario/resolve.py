@@ -219,6 +219,13 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
         entry["segments"] = list(pool.segments)
     if pool.learning is not None:
         entry["learning"] = {"from_level": pool.learning.from_level, "days": pool.learning.days}
+    if pool.attrition is not None:
+        entry["attrition"] = {"per_month": pool.attrition.per_month}
+        if pool.attrition.replaced_after is not None:
+            entry["attrition"]["replaced_after"] = pool.attrition.replaced_after
+        if pool.attrition.new_hire is not None:
+            entry["attrition"]["new_hire"] = {"from_level": pool.attrition.new_hire.from_level,
+                                              "days": pool.attrition.new_hire.days}
     if pool.activities:
         entry["activities"] = [_activity_document(activity, opening) for activity in pool.activities]
     if pool.adherence.share < 1:
