@@ -842,7 +842,7 @@ def _read_learning(node: Node, skills: tuple[tuple[str, int], ...] | None) -> Le
 
 
 def _read_attrition(node: Node, skills: tuple[tuple[str, int], ...] | None) -> Attrition | None | bool:
-    """``{per_month: 0.04, replaced_after: 3w, new_hire: {from_level: 1, days: 20}}`` (None: nobody leaves;
+    """``{per_month: 0.04, replaced_after: 21d, new_hire: {from_level: 1, days: 20}}`` (None: nobody leaves;
     False: invalid)."""
     if node.value in (MISSING, None):
         return None
