@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any, Callable
 
@@ -47,6 +48,38 @@ _FAMILIES: dict[str, tuple[dict[str, Callable[[Any], Any]], Callable[..., Distri
 FAMILIES = tuple(_FAMILIES) + ("hyperexponential", "empirical")
 
 
+def _weibull_by_cv(mean: float, cv: float) -> Distribution:
+    """The Weibull of this mean whose shape gives this coefficient of variation."""
+    from scipy.optimize import brentq
+
+    def spread(log_shape: float) -> float:
+        k = math.exp(log_shape)
+        return math.sqrt(math.gamma(1 + 2 / k) / math.gamma(1 + 1 / k) ** 2 - 1) - cv
+
+    if not spread(math.log(50)) < 0 < spread(math.log(0.05)):
+        raise Invalid(f"a Weibull's cv must lie between {spread(math.log(50)) + cv:.3f} and "
+                      f"{spread(math.log(0.05)) + cv:.3g} (shape 50 to 0.05), got {cv:g}")
+    return Weibull(mean, round(math.exp(brentq(spread, math.log(0.05), math.log(50), xtol=1e-12)), 9))
+
+
+def _uniform_by_cv(mean: float, cv: float) -> Distribution:
+    """The uniform of this mean and coefficient of variation: mean x (1 -+ sqrt(3) cv)."""
+    if cv > 1 / math.sqrt(3):
+        raise Invalid(f"a uniform above 0 has a cv of at most {1 / math.sqrt(3):.3f}, got {cv:g}")
+    half = math.sqrt(3) * cv * mean
+    return Uniform(mean - half, mean + half)
+
+
+# other ways of writing a family: by mean and cv (or sd), so that a variant can change the spread alone
+_ALTERNATIVES: dict[str, tuple[tuple[dict[str, Callable[[Any], Any]], Callable[..., Distribution]], ...]] = {
+    "normal": (({"mean": duration, "cv": _cv}, lambda mean, cv: TruncatedNormal(mean, mean * cv)),),
+    "lognormal": (({"mean": positive_duration, "cv": _cv}, lambda mean, cv: LogNormal(mean, mean * cv)),),
+    "gamma": (({"mean": positive_duration, "sd": duration}, lambda mean, sd: Gamma(mean, sd / mean)),),
+    "weibull": (({"mean": positive_duration, "cv": _cv}, _weibull_by_cv),),
+    "uniform": (({"mean": positive_duration, "cv": _cv}, _uniform_by_cv),),
+}
+
+
 def read_distribution(node: Node, base_dir: Path) -> Distribution | None:
     """A distribution from its one-key mapping (or a bare duration, meaning constant)."""
     value = node.value
@@ -70,14 +103,27 @@ def read_distribution(node: Node, base_dir: Path) -> Distribution | None:
     if family not in _FAMILIES:
         params.problem(f"unknown distribution; expected one of {', '.join(FAMILIES)}")
         return None
-    parsers, build = _FAMILIES[family]
-    if not params.expect_map(f"a mapping with {', '.join(parsers)}"):
+    forms = (_FAMILIES[family],) + _ALTERNATIVES.get(family, ())
+    ways = " or ".join(" and ".join(parsers) for parsers, _ in forms)
+    if not params.expect_map(f"a mapping with {ways}"):
         return None
+    given = set(map(str, params.value))
+    # the form these keys are (or, with some missing, could become: what is missing is then reported)
+    chosen = next(((p, b) for p, b in forms if set(p) == given), None) or next(
+        ((p, b) for p, b in forms if given <= set(p)), None)
+    if chosen is None and len(forms) > 1:
+        params.problem(f"must give {ways}, got {', '.join(sorted(given)) or 'nothing'}")
+        return None
+    parsers, build = chosen or forms[0]
     params.check_keys({name: "" for name in parsers})
     args = [params.read(name, parse) for name, parse in parsers.items()]
     if any(arg is None for arg in args):
         return None
-    return _checked(params, build(*args))
+    try:
+        return _checked(params, build(*args))
+    except Invalid as problem:
+        params.problem(str(problem))
+        return None
 
 
 def _checked(node: Node, dist: Distribution) -> Distribution | None:

@@ -53,6 +53,7 @@ def _set(data: Any, path: str, value: Any, origin: str) -> None:
     for depth, part in enumerate(parts[:-1]):
         node = _child(node, part, ".".join(parts[:depth + 1]), path, origin)
     last = parts[-1]
+    node = _distribution_parameters(node, last)
     if isinstance(node, dict):
         node[last] = value
         return
@@ -62,6 +63,26 @@ def _set(data: Any, path: str, value: Any, origin: str) -> None:
             node[index] = value
             return
     raise InputError(f"{origin} {path}: '{'.'.join(parts[:-1])}' has no entry '{last}' to set")
+
+
+# ways of giving a distribution's spread: setting one replaces the other (``duration.cv=0.4`` on a
+# lognormal written with ``sd`` changes the spread alone, keeping the mean)
+SPREADS = {"cv": ("sd", "shape"), "sd": ("cv",), "shape": ("cv",)}
+
+
+def _distribution_parameters(node: Any, last: str) -> Any:
+    """``duration.cv``: a distribution is a one-key mapping naming its family; a parameter set on the
+    distribution goes to the family's own mapping, where a spread given another way gives way to it."""
+    from simulator.scenario.distribution_reader import FAMILIES
+
+    if isinstance(node, dict) and last not in node and len(node) == 1:
+        family = next(iter(node))
+        if family in FAMILIES and isinstance(node[family], dict):
+            node = node[family]
+    if isinstance(node, dict) and last in SPREADS and last not in node and "mean" in node:
+        for other in SPREADS[last]:
+            node.pop(other, None)
+    return node
 
 
 def _child(node: Any, part: str, so_far: str, path: str, origin: str) -> Any:
