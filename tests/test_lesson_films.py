@@ -98,3 +98,9 @@ def test_recovering_a_failure_one_handlers_queue_grows_all_day_and_three_keep_up
     queue = one.waiting[:, complaints]
     assert queue[-1] > queue[len(queue) // 4] > 0
     assert three.waiting[:, complaints].mean() < 0.25 * queue.mean()
+
+
+def test_standard_work_keeps_the_queue_short_at_the_same_average_speed():
+    today, standard = lesson_films("standard_work")
+    assert standard.waiting.mean() < 0.7 * today.waiting.mean()
+    assert standard.waiting.max() < today.waiting.max()

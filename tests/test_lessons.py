@@ -20,7 +20,7 @@ from simulator.scenario import load_variants
 
 LESSONS = {lesson.name: lesson for lesson in list_lessons()}
 REQUIRED = {"one_more_agent", "pooling", "chatbot", "training", "process_redesign", "premium_priority",
-            "quality_at_source", "recovering_a_failure"}
+            "quality_at_source", "recovering_a_failure", "standard_work"}
 
 
 def compare(lesson):

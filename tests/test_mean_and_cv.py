@@ -62,3 +62,19 @@ def test_halving_the_spread_of_an_mg1_cuts_its_wait_by_the_pollaczek_khinchine_f
     change, low, high = relative_change(*(run.replications.query("metric == 'wait_mean' and scope == 'all'")
                                           ["value"].to_numpy() for run in (wide, narrow)))
     assert low <= 0.625 - 1 <= high and high < -0.25
+
+
+def test_errors_tied_to_non_standard_work_fall_with_the_spread():
+    """error_spread: 1.0 says the step's error_rate (0.08) holds at cv 1; at cv 0.5 it is half."""
+    def step(cv: float) -> dict:
+        mapping = single_queue(per_hour=30, duration={"gamma": {"mean": 4, "cv": cv}}, headcount=3, horizon=60,
+                               warmup=0, replications=1)
+        mapping["processes"]["serve"]["steps"][0].update(error_rate=0.08, error_spread=1.0)
+        return mapping
+    assert build(step(1.0)).processes[0].steps[0].error_rate == pytest.approx(0.08)
+    assert build(step(0.5)).processes[0].steps[0].error_rate == pytest.approx(0.04)
+    assert build(step(20.0)).processes[0].steps[0].error_rate == 1.0
+    plain = step(0.5)
+    del plain["processes"]["serve"]["steps"][0]["error_rate"]
+    with pytest.raises(ScenarioError, match="the step has neither"):
+        build(plain)

@@ -524,6 +524,8 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
         "defect_rate": "share of services that leave a defect a later inspection may find (at standard "
                        "proficiency)",
         "detection": "inspection: share of the defects made by earlier steps of the process this step finds",
+        "error_spread": "non-standard work: the duration's cv at which error_rate (defect_rate) holds; the rate "
+                        "scales with the cv",
     })
     name = node.read("name", text)
     if ("skill" in node.value) == ("automation" in node.value):
@@ -549,6 +551,14 @@ def _read_step(node: Node, base_dir: Path) -> Step | None:
             node.child("after_call_work").problem("applies to steps done by people (a skill), not automation")
     defect_rate = node.read("defect_rate", share, 0.0)
     detection = node.read("detection", share, 0.0)
+    spread = node.read("error_spread", number(above=0), None)
+    if spread is not None and duration is not None and None not in (error_rate, defect_rate):
+        if not (error_rate or defect_rate):
+            node.child("error_spread").problem("ties an error_rate (or defect_rate) to the spread of the work; "
+                                               "the step has neither")
+        else:   # errors in proportion to the spread: the same mean with less variability, fewer errors
+            factor = duration.cv / spread
+            error_rate, defect_rate = min(error_rate * factor, 1.0), min(defect_rate * factor, 1.0)
     if error_rate and defect_rate:
         node.child("defect_rate").problem("a step has error_rate (errors it makes and finds itself, or that reach "
                                           "the customer) or defect_rate (defects a later step may find), not both")
