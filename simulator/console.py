@@ -12,6 +12,7 @@ from simulator.scenario.model import Scenario, weekdays_in
 from simulator.sweep import Sweep
 from simulator.i18n import language, tr
 from simulator.kpis import KPI_BY_NAME, KPIS, headline_pairs, kpi_label
+from simulator.risk import chance_text
 from simulator.units import format_clock, format_duration
 
 
@@ -99,15 +100,18 @@ def verdict_lines(targets: pd.DataFrame) -> list[str]:
     for target in targets.itertuples():
         where = "" if target.scope == "all" else f" ({target.scope})"
         within = tr(" within {duration}", duration=format_duration(target.within)) if target.within == target.within else ""
+        chance = chance_text(int(target.days), int(target.days_met), target.chance_low, target.chance_high) \
+            if "days" in targets and target.days == target.days else ""
         rows.append([tr(STATUS[target.status]), f"{_kpi_name(target.metric)}{within}{where} {_bound(target)}",
                      format_value(target.metric, target.mean), format_interval(target.metric, target.ci_low,
-                                                                               target.ci_high)])
-    width = [max(display_width(r[k]) for r in rows) for k in range(4)]
+                                                                               target.ci_high), chance])
+    width = [max(display_width(r[k]) for r in rows) for k in range(5)]
 
     def pad(text: str, k: int) -> str:
         return " " * (width[k] - display_width(text))
 
-    lines += [f"  {r[0]}{pad(r[0], 0)}  {r[1]}{pad(r[1], 1)}  {pad(r[2], 2)}{r[2]}  {r[3]}" for r in rows]
+    lines += [f"  {r[0]}{pad(r[0], 0)}  {r[1]}{pad(r[1], 1)}  {pad(r[2], 2)}{r[2]}  {r[3]}{pad(r[3], 3)}  {r[4]}"
+              .rstrip() for r in rows]
     return lines
 
 

@@ -167,6 +167,7 @@ def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds:
 
     from simulator.analysis import clip_to_range, evaluate_targets, summarise
     from simulator.capacity import capacity_flags
+    from simulator.risk import target_chances
     from simulator.workload import work_flags
 
     columns = ["value", "numerator", "denominator", "squares"]
@@ -182,9 +183,11 @@ def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds:
     labels = {k: scenario.clock.interval_labels(int(k)) for k in interval_summary["interval"].unique()}
     interval_summary.insert(1, "start", interval_summary["interval"].map(lambda k: labels[k][0]))
     interval_summary.insert(2, "end", interval_summary["interval"].map(lambda k: labels[k][1]))
+    targets = evaluate_targets(summary, scenario.targets)
+    targets = pd.concat([targets, target_chances(scenario, replications, intervals)], axis=1)
     return RunResult(
         scenario=scenario, replications=replications, intervals=intervals, summary=summary,
-        interval_summary=interval_summary, distributions=distributions, targets=evaluate_targets(summary, scenario.targets),
+        interval_summary=interval_summary, distributions=distributions, targets=targets,
         flags=capacity_flags(scenario) + work_flags(scenario, summary, interval_summary), seconds=seconds, outputs=outputs,
     )
 

@@ -349,8 +349,22 @@ def roster_json(plan, folder: Path) -> dict:
             "flags": flag_records(roster.answer.flags), "coverage": _records(roster.coverage)}
 
 
+def summary_with_chances(result: RunResult) -> pd.DataFrame:
+    """The summary, with a row per target for the chance of meeting it: metric ``chance_met``, scope
+    ``target:<kpi>@<scope>``, the share of replication-days met and its Wilson interval, over ``replications``
+    days (docs/outputs.md)."""
+    targets = result.targets
+    if not len(targets) or "chance_met" not in targets:
+        return result.summary[SUMMARY_COLUMNS]
+    chances = pd.DataFrame({"metric": "chance_met", "scope": "target:" + targets["metric"] + "@" + targets["scope"],
+                            "mean": targets["chance_met"], "ci_low": targets["chance_low"],
+                            "ci_high": targets["chance_high"], "replications": targets["days"],
+                            "estimator": "share of replication-days met (Wilson)"})
+    return pd.concat([result.summary[SUMMARY_COLUMNS], chances], ignore_index=True)
+
+
 def _write_run(result: RunResult, folder: Path) -> None:
-    result.summary[SUMMARY_COLUMNS].to_csv(folder / "summary.csv", index=False)
+    summary_with_chances(result).to_csv(folder / "summary.csv", index=False)
     result.replications.to_csv(folder / "replications.csv", index=False)
     result.interval_summary.to_csv(folder / "intervals.csv", index=False)
     by_day(result.scenario, result.intervals).to_csv(folder / "days.csv", index=False)

@@ -20,6 +20,7 @@ from simulator.errors import InputError
 from simulator.i18n import language, tr
 from simulator.kpis import kpi_label
 from simulator.player import SCRIPT as PLAYER_SCRIPT, STYLE as PLAYER_STYLE, gif_fps, player_html
+from simulator.risk import chance_text
 
 VERDICT_COLOURS = {"met": "#1f5f8b", "missed": "#b3261e", "ci_spans_target": "#555555"}
 
@@ -150,11 +151,21 @@ def _verdicts(targets: pd.DataFrame) -> list[str]:
     rows = "".join(
         f"<tr><td><span class=\"{t.status}\">{tr(STATUS_TEXT.get(t.status, t.status))}</span></td>"
         f"<td title=\"{html.escape(t.metric)}\">{html.escape(kpi_label(t.metric))}</td><td>{html.escape(t.scope)}</td><td>{html.escape(_target_text(t))}</td>"
-        f"<td>{format_value(t.metric, t.mean)}</td><td>{format_interval(t.metric, t.ci_low, t.ci_high)}</td></tr>"
+        f"<td>{format_value(t.metric, t.mean)}</td><td>{format_interval(t.metric, t.ci_low, t.ci_high)}</td>"
+        f"<td>{html.escape(_chance(t))}</td></tr>"
         for t in targets.itertuples())
     return [f"<p><strong>{summary}</strong></p>",
             f"<h2>{tr('Targets')}</h2><div class=\"scroll\"><table><thead><tr><th>{tr('verdict')}</th><th>KPI</th><th>{tr('scope')}</th>"
-            f"<th>{tr('target')}</th><th>{tr('estimate')}</th><th>{tr('95% CI')}</th></tr></thead><tbody>" + rows + "</tbody></table></div>"]
+            f"<th>{tr('target')}</th><th>{tr('estimate')}</th><th>{tr('95% CI')}</th><th>{tr('days met')}</th>"
+            "</tr></thead><tbody>" + rows + "</tbody></table></div>"]
+
+
+def _chance(target) -> str:
+    """``met on 7 of 10 days [40%, 89%]`` (nothing for a targets file written before it was measured)."""
+    days = getattr(target, "days", float("nan"))
+    if days != days:
+        return ""
+    return chance_text(int(days), int(target.days_met), target.chance_low, target.chance_high)
 
 
 def _reading_order(png: Path) -> tuple[int, str]:
