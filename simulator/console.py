@@ -119,8 +119,9 @@ def flag_lines(flags) -> list[str]:
     """Capacity and work flags, strongest first."""
     if not flags:
         return []
-    order = {"unstable": 0, "unserved": 1, "backlog": 2, "response": 3, "overtime": 4, "peak": 5}
+    order = {"unstable": 0, "unserved": 1, "backlog": 2, "response": 3, "overtime": 4, "occupancy": 5, "peak": 6}
     names = {"unstable": "UNSTABLE", "unserved": "UNSERVED", "backlog": "BACKLOG", "response": "RESPONSE",
+             "occupancy": "OCCUPANCY",
              "overtime": "OVERTIME", "peak": "peak"}
     return [tr("Flags") + ":"] + [f"  {names.get(f.kind, f.kind)}: {f.message}"
                          for f in sorted(flags, key=lambda f: order.get(f.kind, 9))]

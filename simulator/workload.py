@@ -28,7 +28,23 @@ BACKLOG_GROWTH = 0.05
 RESPONSE_SHARE = 0.90
 UNSERVED_SHARE = 0.01
 
-WORK_FLAGS = ("overtime", "backlog", "response", "unserved")
+WORK_FLAGS = ("overtime", "backlog", "response", "unserved", "occupancy")
+
+
+def _occupancy_flags(scenario: Scenario, pool, intervals: pd.DataFrame | None) -> list[CapacityFlag]:
+    """A pool that ran above its max_occupancy in some interval (the mean over replications)."""
+    cap = scenario.occupancy_cap(pool)
+    if cap is None or intervals is None:
+        return []
+    rows = intervals[(intervals.metric == "occupancy") & (intervals.scope == f"pool:{pool.name}")]
+    over = rows[rows["mean"] > cap + 1e-9]
+    if over.empty:
+        return []
+    worst = over.loc[over["mean"].idxmax()]
+    skills = " + ".join(skill for skill, _ in pool.skills)
+    return [CapacityFlag("occupancy", skills, (
+        f"pool '{pool.name}' ran above its max_occupancy of {cap:.0%} in {len(over)} interval(s); worst "
+        f"{worst['mean']:.0%} at {scenario.clock.interval_labels(int(worst['interval']))[0]}"))]
 
 
 def work_flags(scenario: Scenario, summary: pd.DataFrame, intervals: pd.DataFrame | None = None) -> list[CapacityFlag]:
@@ -51,6 +67,7 @@ def work_flags(scenario: Scenario, summary: pd.DataFrame, intervals: pd.DataFram
             flags.append(CapacityFlag("overtime", pool.name, (
                 f"pool '{pool.name}' worked {format_duration(value('overtime', scope))} of overtime ({share:.0%} of its "
                 f"scheduled hours, above {OVERTIME_SHARE:.0%}): work done after shifts ended")))
+        flags += _occupancy_flags(scenario, pool, intervals)
     deferrable = [c for c in scenario.channels if c.deferrable and any(d.channel == c.name for d in scenario.demand)]
     targeted = {t.scope for t in scenario.targets if t.kpi == "response_within_target"}
     for channel in deferrable:

@@ -209,6 +209,16 @@ def formula_curves(scenario: Scenario, pool_name: str,
     return loads, erlang_c, erlang_a
 
 
+def occupancy_floor(scenario: Scenario, pool_name: str, loads: np.ndarray, speed: float) -> list[int]:
+    """Per slot, the fewest agents that keep the expected occupancy (offered load / agents, Erlang C's
+    occupancy, at the pool's speed) at or below the pool's max_occupancy (zeros without a cap)."""
+    pool = next(p for p in scenario.staff if p.name == pool_name)
+    cap = scenario.occupancy_cap(pool)
+    if cap is None:
+        return [0] * len(loads)
+    return [int(math.ceil(float(load) / (cap * speed) - 1e-9)) for load in loads]
+
+
 def per_interval_requirement(scenario: Scenario, pool_name: str,
                              run: Callable[[StaffedCurves], RunResult]) -> Requirement:
     """The fewest agents of ``pool_name`` per interval of the day (of each day type: weekdays with their
@@ -227,6 +237,8 @@ def per_interval_requirement(scenario: Scenario, pool_name: str,
     speed = max({level.level: level.speed for level in scenario.skill_levels}[level]
                 for _, level in next(p for p in scenario.staff if p.name == pool_name).skills)
     start = [c if c is not None else int(math.ceil(load / speed)) + 1 for c, load in zip(erlang_c, loads)]
+    floor = occupancy_floor(scenario, pool_name, loads, speed)
+    start = [max(first, least) for first, least in zip(start, floor)]
     # intervals the KPIs leave out (the warm-up) keep Erlang C's count: nothing measures what they need
     measured = [s % n >= clock.first_interval or len(types[s // n].days) > 1 or types[s // n].days[0] > 0
                 for s in range(slots)]
@@ -245,7 +257,7 @@ def per_interval_requirement(scenario: Scenario, pool_name: str,
             curve = [c + 1 if s in missing else c for s, c in enumerate(curve)]
             continue
         answer = (list(curve), result)
-        trim = [s for s in range(slots) if measured[s] and curve[s] > 0 and s not in stuck]
+        trim = [s for s in range(slots) if measured[s] and curve[s] > floor[s] and curve[s] > 0 and s not in stuck]
         if not trim:
             break
         curve = [c - 1 if s in trim else c for s, c in enumerate(curve)]
@@ -254,12 +266,13 @@ def per_interval_requirement(scenario: Scenario, pool_name: str,
         runs += 1
     curve, result = answer
     met, values = intervals_meeting(result, scenario, types, pool_name)
-    table = _table(scenario, types, curve, loads, erlang_c, erlang_a, met, values, pool_name)
+    table = _table(scenario, types, curve, loads, erlang_c, erlang_a, met, values, pool_name, speed)
     return Requirement(table, curve, result, runs, types)
 
 
 def _table(scenario: Scenario, types: tuple[DayType, ...], curve: list[int], loads: np.ndarray, erlang_c: list,
-           erlang_a: list, met: np.ndarray, values: pd.DataFrame, pool_name: str | None = None) -> pd.DataFrame:
+           erlang_a: list, met: np.ndarray, values: pd.DataFrame, pool_name: str | None = None,
+           speed: float = 1.0) -> pd.DataFrame:
     clock = scenario.clock
     targets = interval_targets(scenario, pool_name)
     indexed = values.set_index(["of_day", "metric", "scope"])["mean"]
@@ -272,7 +285,9 @@ def _table(scenario: Scenario, types: tuple[DayType, ...], curve: list[int], loa
         end = format_clock(opening + min((t + 1) * clock.interval, clock.day_length))
         row: dict[str, Any] = {"days": types[s // n].label, "interval": t, "start": start, "end": end,
                                "offered_erlangs": round(float(loads[s]), 2), "required": curve[s],
-                               "erlang_c": erlang_c[s], "erlang_a": erlang_a[s]}
+                               "erlang_c": erlang_c[s], "erlang_a": erlang_a[s],
+                               "expected_occupancy": round(float(loads[s]) / (curve[s] * speed), 4) if curve[s]
+                               else np.nan}
         for target in targets:
             column = target.kpi if target.scope == "all" else f"{target.kpi}@{target.scope}"
             row[column] = indexed.get((s, target.kpi, target.scope), np.nan)

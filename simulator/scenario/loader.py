@@ -57,6 +57,7 @@ TOP_LEVEL = {
     "quality_costs": "what failures cost beyond staff time: per error reaching a customer, repeat, abandon, "
                      "complaint",
     "retention": "the churn proxy: base, per_point, after_failure, value, by_segment",
+    "max_occupancy": "every pool's cap on occupancy per interval (a pool's own max_occupancy comes first)",
     "variants": "named sets of changes by dotted path, compared against the baseline",
 }
 LATER_TOP_LEVEL: dict[str, str] = {}
@@ -140,6 +141,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     training = _read_training(root.child("training"), names, clock)
     quality_costs = _read_quality_costs(root.child("quality_costs"))
     retention = _read_retention(root.child("retention"), segments)
+    max_occupancy = root.read("max_occupancy", number(above=0, maximum=1), None)
 
     _check_references(root, names)
     if clock is not None:
@@ -151,7 +153,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
         channels=channels, segments=segments, demand=demand, processes=processes, staff=staff,
         skill_levels=skill_levels, routing=routing, targets=targets, automation=automation,
         satisfaction=satisfaction, training=training, service_level=service_level, quality_costs=quality_costs,
-        retention=retention, source=source,
+        retention=retention, max_occupancy=max_occupancy, source=source,
         warnings=tuple(str(w) for w in report.warnings),
     )
 
@@ -793,7 +795,8 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
                           "adherence": "share of time on duty agents are available (or {share, episode})",
                           "segments": "the segments the pool is dedicated to (a list): it serves no other",
                           "learning": "{from_level, days}: new hires who learn on the job",
-                          "attrition": "{per_month, replaced_after, new_hire}: staff who leave and are replaced"})
+                          "attrition": "{per_month, replaced_after, new_hire}: staff who leave and are replaced",
+                          "max_occupancy": "the highest occupancy planned in any interval (0.85: 85%)"})
         given = [key for key in ("headcount", "shifts", "staffed") if key in entry.value]
         if len(given) != 1:
             entry.problem("needs exactly one of headcount (on duty all the time), shifts, or staffed (agents per "
@@ -825,10 +828,12 @@ def _read_staff(node: Node, clock: Clock | None, base_dir: Path) -> tuple[Pool, 
         dedicated = _read_dedicated(entry.child("segments"))
         learning = _read_learning(entry.child("learning"), skills)
         attrition = _read_attrition(entry.child("attrition"), skills)
+        cap = entry.read("max_occupancy", number(above=0, maximum=1), None)
         if None not in (headcount, skills, cost, shifts, staffed, breaks, shrinkage, after_close, secondary,
                         activities, adherence) and False not in (rules, dedicated, learning, attrition):
             pools.append(Pool(name, headcount, skills, cost, shifts, breaks, shrinkage, after_close, overtime_rate,
-                              staffed, rules, secondary, activities, adherence, dedicated, learning, attrition))
+                              staffed, rules, secondary, activities, adherence, dedicated, learning, attrition,
+                              cap))
     return tuple(pools)
 
 

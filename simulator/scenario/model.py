@@ -573,6 +573,8 @@ class Pool:
     segments: tuple[str, ...] | None = None   # dedicated to these segments: serves no other (None: every one)
     learning: Learning | None = None          # new hires: from a lower level to theirs, day by day worked
     attrition: Attrition | None = None        # agents who leave, and their replacements after a lead time
+    max_occupancy: float | None = None        # the highest occupancy planned in any interval (None: the
+    #                                           scenario's max_occupancy, or no cap)
 
     def level(self, skill: str) -> int | None:
         return dict(self.skills).get(skill)
@@ -744,11 +746,16 @@ class Scenario:
     service_level: ServiceLevel = ServiceLevel()
     quality_costs: QualityCosts = QualityCosts()
     retention: Retention | None = None
+    max_occupancy: float | None = None      # every pool's cap on occupancy per interval, unless its own
     source: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # keys read but not modelled yet
 
     def channel(self, name: str) -> Channel:
         return next(c for c in self.channels if c.name == name)
+
+    def occupancy_cap(self, pool: "Pool") -> float | None:
+        """The pool's cap on occupancy per interval: its own, else the scenario's (None: no cap)."""
+        return pool.max_occupancy if pool.max_occupancy is not None else self.max_occupancy
 
     def process(self, name: str) -> Process:
         return next(p for p in self.processes if p.name == name)

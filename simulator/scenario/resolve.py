@@ -53,6 +53,8 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
     if scenario.training:
         document["training"] = {course.name: _course_document(course, clock.open_at or 0.0)
                                 for course in scenario.training}
+    if scenario.max_occupancy is not None:
+        document["max_occupancy"] = scenario.max_occupancy
     if scenario.retention is not None:
         kept = scenario.retention
         document["retention"] = {"base": kept.base, "per_point": kept.per_point, "after_failure": kept.after_failure,
@@ -219,6 +221,8 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
         entry["segments"] = list(pool.segments)
     if pool.learning is not None:
         entry["learning"] = {"from_level": pool.learning.from_level, "days": pool.learning.days}
+    if pool.max_occupancy is not None:
+        entry["max_occupancy"] = pool.max_occupancy
     if pool.attrition is not None:
         entry["attrition"] = {"per_month": pool.attrition.per_month}
         if pool.attrition.replaced_after is not None:
