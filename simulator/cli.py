@@ -366,9 +366,12 @@ def explore(scenario_file: Path, varies: tuple[str, ...], replications: int | No
 @click.option("--pool", help="With --per-interval: the pool to vary (default: the first with a headcount).")
 @click.option("--per-shift", is_flag=True,
               help="Vary each shift's count on its own (default: a pool's shifts are scaled together).")
+@click.option("--around", type=click.IntRange(1, 20), metavar="N",
+              help="Then run the answer's pool (--pool, or the first) from N below to N above it and lead with "
+                   "each level's chance of meeting each target and its cost.")
 @run_options("<scenario-slug>/<run-id>-staff/")
-def staff(scenario_file: Path, per_interval: bool, pool: str | None, per_shift: bool, replications: int | None,
-          seed: int | None,
+def staff(scenario_file: Path, per_interval: bool, pool: str | None, per_shift: bool, around: int | None,
+          replications: int | None, seed: int | None,
           out_dir: Path, as_json: bool, quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str,
           address: str | None, no_charts: bool, with_report: bool) -> None:
     """The fewest agents that meet every target (per pool, or per interval), beside Erlang C's answer. A
@@ -386,6 +389,12 @@ def staff(scenario_file: Path, per_interval: bool, pool: str | None, per_shift: 
                              _search_counter("candidates run") if show else None, per_shift)
     if show:
         click.echo("", err=True)
+    if around is not None:
+        if per_interval:
+            raise InputError("--around looks around a headcount answer; it does not apply with --per-interval")
+        from simulator.planning.staffing import around_answer
+        staffing.around = around_answer(scenario_file, _overrides(assignments), staffing, around, pool, replications,
+                                        seed, _engine(jobs, executor, address))
     folder = write_staffing(staffing, base, out_dir, charts=not no_charts, report=with_report)
     if as_json:
         from simulator.output import staffing_json

@@ -345,6 +345,8 @@ def render_staffing(staffing, scenario: Scenario, replications: int) -> str:
         heading = (f"{scenario.name}: the fewest agents meeting every target ({targets}) with no capacity or work "
                    f"flag, {replications} replications a candidate, on the same customers")
     lines = [heading, describe_service_level(scenario), ""]
+    if staffing.around is not None:   # the +-N table first: what a manager argues over
+        lines += render_risk_table(staffing.around)
     table = staffing.per_interval if staffing.per_interval is not None else staffing.pools
     lines.append(table.astype(object).where(table.notna(), "-").to_string(index=False))
     if staffing.per_interval is not None:
@@ -412,9 +414,42 @@ def _difference_interval(metric: str, low: float, high: float) -> str:
 SWEPT_KPIS = ("service_level", "wait_mean", "abandon_rate", "utilisation", "satisfaction_mean", "cost_total")
 
 
+def render_risk_table(sweep: Sweep) -> list[str]:
+    """Per point: each target's chance of being met ("7/10 days 70%") and its estimate, the total cost,
+    and the cost of each extra service-level point: the table a manager argues over."""
+    from simulator.sweep import risk_table
+
+    table = risk_table(sweep)
+    scenario = sweep.comparison.runs[sweep.comparison.baseline].scenario
+    if not scenario.targets:
+        return []
+    labels = [t.kpi if t.scope == "all" else f"{t.kpi}@{t.scope}" for t in scenario.targets]
+    labels = list(dict.fromkeys(labels))
+    rows = []
+    for _, row in table.iterrows():
+        cells = [_plain(row[p]) for p in sweep.parameters]
+        for label in labels:
+            days = row.get(f"{label} days")
+            chance = (f"{int(row[f'{label} days_met'])}/{int(days)} days" if days == days and days else "-")
+            cells += [chance, format_value(label.partition("@")[0], row[label])]
+        cells.append(format_value("cost_total", row["cost_total"]))
+        if "cost_per_point" in table:
+            cost = row["cost_per_point"]
+            cells.append(format_value("cost_total", cost) if cost == cost else "")
+        rows.append(cells)
+    headers = [*sweep.parameters]
+    for label in labels:
+        headers += [f"{label} met", "estimate"]
+    headers.append("cost_total")
+    if "cost_per_point" in table:
+        headers.append("cost per extra SL point")
+    return [tr("The chance of meeting each target (days met of those simulated), and what it costs:"),
+            *_table(headers, rows, align_left=len(sweep.parameters)), ""]
+
+
 def render_sweep(sweep: Sweep) -> str:
-    """A row per point: the parameters, the targets' KPIs in their own scopes and their verdicts, then
-    the main KPIs, as ``estimate ±half-width``."""
+    """The chance-and-cost table first, then a row per point: the parameters, the targets' KPIs in their
+    own scopes and their verdicts, then the main KPIs, as ``estimate ±half-width``."""
     table = sweep.table()
     scenario = sweep.comparison.runs[sweep.comparison.baseline].scenario
     columns = [t.kpi if t.scope == "all" else f"{t.kpi}@{t.scope}" for t in scenario.targets]
@@ -431,6 +466,7 @@ def render_sweep(sweep: Sweep) -> str:
         rows.append(cells)
     lines = [f"{scenario.name}: {len(table)} point(s), {scenario.replications} replications each, seed "
              f"{scenario.seed}, the same customers at every point", describe_service_level(scenario), ""]
+    lines += render_risk_table(sweep)
     headers = [*sweep.parameters, *columns, "targets met, flags"]
     return "\n".join(lines + _table(headers, rows, align_left=len(sweep.parameters)))
 

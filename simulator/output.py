@@ -30,7 +30,7 @@ from simulator.metrics.calendar import by_day, by_weekday_interval
 from simulator.model.staff import agent_names
 from simulator.scenario.resolve import resolved_yaml
 from simulator.planning.staffing import Staffing
-from simulator.sweep import Sweep
+from simulator.sweep import Sweep, risk_table
 
 SUMMARY_COLUMNS = ["metric", "scope", "mean", "ci_low", "ci_high", "replications", "estimator"]
 
@@ -268,6 +268,7 @@ def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: 
     paired differences from the first point) and each point's own run files."""
     def write(folder: Path) -> None:
         sweep.table().to_csv(folder / "sweep.csv", index=False)
+        risk_table(sweep).to_csv(folder / "risk.csv", index=False)
         if charts:
             from simulator.charts import cost_and_service, sweep_charts, sweep_heatmap
             first = sweep.comparison.runs[sweep.comparison.baseline].scenario
@@ -293,6 +294,8 @@ def write_staffing(staffing: Staffing, scenario: Scenario, out_dir: Path, run_id
 
     def write(folder: Path) -> None:
         table.to_csv(folder / "staffing.csv", index=False)
+        if staffing.around is not None:
+            risk_table(staffing.around).to_csv(folder / "risk.csv", index=False)
         if staffing.answer is not None:   # the answer, run: its verdicts and flags, as any run's files
             (folder / "answer").mkdir()
             _write_run(staffing.answer, folder / "answer")

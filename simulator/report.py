@@ -332,11 +332,41 @@ def _sweep_sections(folder: Path) -> tuple[str, list[str]]:
         for c in shown) + "</tr>" for _, r in table.iterrows())
     labels = [", ".join(f"{p}={r[p]}" for p in parameters) for _, r in table.iterrows()]
     parts = [f"<h1>{html.escape(name)}</h1>", f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>"]
+    parts += _risk_section(folder, parameters)
     parts += _scenario_verdicts(folder, labels, under="points")
     parts += ["<h2>Points</h2><div class=\"scroll\"><table><thead><tr>"
               + "".join(f"<th>{html.escape(c)}</th>" for c in shown) + f"</tr></thead><tbody>{rows}</tbody></table></div>"]
     parts += [f"<h2>{tr('Charts')}</h2>"] + _charts(folder)
     return name, parts + _provenance(first)
+
+
+def _risk_section(folder: Path, parameters: list[str]) -> list[str]:
+    """The sweep's first table: at each level, each target's chance of being met (days met of those
+    simulated), its estimate, the total cost and the cost of each extra service-level point."""
+    path = folder / "risk.csv"
+    if not path.exists():
+        return []
+    table = pd.read_csv(path)
+    labels = [c.removesuffix(" chance") for c in table.columns if c.endswith(" chance")]
+    if not labels:
+        return []
+    head = "".join(f"<th>{html.escape(p)}</th>" for p in parameters)
+    head += "".join(f"<th>{html.escape(label)} {tr('days met')}</th><th>{tr('estimate')}</th>" for label in labels)
+    head += "<th>cost_total</th>" + ("<th>cost per extra SL point</th>" if "cost_per_point" in table else "")
+    rows = []
+    for _, row in table.iterrows():
+        cells = "".join(f"<td>{html.escape(str(row[p]))}</td>" for p in parameters)
+        for label in labels:
+            days = row[f"{label} days"]
+            met = f"{int(row[f'{label} days_met'])} / {int(days)}" if days == days and days else "-"
+            cells += f"<td>{met}</td><td>{format_value(label.partition('@')[0], row[label])}</td>"
+        cells += f"<td>{format_value('cost_total', row['cost_total'])}</td>"
+        if "cost_per_point" in table:
+            cost = row["cost_per_point"]
+            cells += f"<td>{format_value('cost_total', cost) if cost == cost else ''}</td>"
+        rows.append(f"<tr>{cells}</tr>")
+    return [f"<h2>{tr('The chance of meeting each target, and what it costs')}</h2>",
+            f"<div class=\"scroll\"><table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"]
 
 
 def _staffing_sections(folder: Path) -> tuple[str, list[str]]:

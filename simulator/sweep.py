@@ -28,11 +28,26 @@ from simulator.kpis import KPIS
 from simulator.scenario import load_scenario
 
 
+@dataclass(frozen=True)
+class Relative:
+    """A value given relative to the scenario's own (``-2:+2``): resolved by :func:`resolve_relative`."""
+
+    offset: float
+
+    def __str__(self) -> str:
+        return f"{self.offset:+g}"
+
+
 def parse_vary(text: str) -> tuple[str, list[Any]]:
-    """``PATH=start:stop[:step]`` (inclusive) or ``PATH=a,b,c``."""
+    """``PATH=start:stop[:step]`` (inclusive), ``PATH=a,b,c``, or a range relative to the scenario's
+    value, its ends signed: ``PATH=-2:+2`` (the file's value, two below to two above)."""
     path, sep, spec = text.partition("=")
     if not sep or not path.strip() or not spec.strip():
         raise InputError(f"--vary {text!r}: expected PATH=START:STOP[:STEP] or PATH=A,B,C")
+    parts = spec.strip().split(":")
+    if len(parts) in (2, 3) and all(part.strip()[:1] in "+-" for part in parts[:2]):
+        _, offsets = parse_vary(f"{path}={':'.join(part.strip().lstrip('+') for part in parts)}")
+        return path.strip(), [Relative(offset) for offset in offsets]
     if ":" in spec and "," not in spec and not spec.strip().startswith(("{", "[")):
         parts = spec.split(":")
         try:
@@ -78,10 +93,62 @@ class Sweep:
         return pd.DataFrame(rows)
 
 
+def risk_table(sweep: "Sweep") -> pd.DataFrame:
+    """The table a manager reads first: per point, the parameters, each target's chance of being met
+    (share of replication-days, with days met and judged) and its KPI's estimate and CI, the total cost,
+    and the cost of each extra point of the first service-level target over the point before."""
+    scenario = sweep.comparison.runs[sweep.comparison.baseline].scenario
+    rows = []
+    service = next((t for t in scenario.targets if t.kpi == "service_level"), None)
+    for point, run in zip(sweep.points, sweep.comparison.runs.values()):
+        row: dict[str, Any] = dict(point)
+        for target in run.targets.itertuples():
+            label = target.metric if target.scope == "all" else f"{target.metric}@{target.scope}"
+            row[f"{label} chance"] = target.chance_met
+            row[f"{label} days_met"] = target.days_met
+            row[f"{label} days"] = target.days
+            row[label], row[f"{label}_ci_low"], row[f"{label}_ci_high"] = target.mean, target.ci_low, target.ci_high
+        cost = run.summary.set_index(["metric", "scope"])["mean"]
+        row["cost_total"] = float(cost.get(("cost_total", "all"), np.nan))
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if service is not None and len(table) > 1:
+        label = "service_level" if service.scope == "all" else f"service_level@{service.scope}"
+        gained = table[label].diff() * 100
+        table["cost_per_point"] = (table["cost_total"].diff() / gained).where(gained > 0)
+    return table
+
+
+def resolve_relative(path: Path, varies: list[tuple[str, list[Any]]], overrides: dict[str, Any] | None = None
+                     ) -> list[tuple[str, list[Any]]]:
+    """``varies`` with every :class:`Relative` value made absolute from the scenario file's own value at its
+    path (after ``overrides``): ``staff.agents.headcount=-2:+2`` on a file with 24 agents is 22 ... 26."""
+    from simulator.scenario.overrides import apply_overrides, value_at
+    from simulator.scenario.yaml_source import read_yaml_file
+
+    data = None
+    resolved = []
+    for name, values in varies:
+        if any(isinstance(value, Relative) for value in values):
+            if data is None:
+                data = apply_overrides(read_yaml_file(Path(path)), overrides or {})
+            base = value_at(data, name, "--vary")
+            if isinstance(base, bool) or not isinstance(base, (int, float)):
+                raise InputError(f"--vary {name}: a relative range (-2:+2) needs a number there, got {base!r}")
+            values = [base + value.offset if isinstance(value, Relative) else value for value in values]
+            values = [int(v) if isinstance(base, int) and float(v).is_integer() else v for v in values]
+            if any(v < 0 for v in values):
+                raise InputError(f"--vary {name}: {base} {min(values) - base:+g} is below zero")
+        resolved.append((name, values))
+    return resolved
+
+
 def run_sweep(path: Path, varies: list[tuple[str, list[Any]]], overrides: dict[str, Any] | None = None,
               replications: int | None = None, seed: int | None = None, jobs: "int | Engine" = 1,
               progress: Callable[[int], None] | None = None) -> Sweep:
-    """Every point of the grid of ``varies`` (on top of ``overrides``), on the same customers."""
+    """Every point of the grid of ``varies`` (on top of ``overrides``), on the same customers; a relative
+    range is taken from the file's own value."""
+    varies = resolve_relative(path, varies, overrides)
     parameters = [name for name, _ in varies]
     points = [dict(zip(parameters, values)) for values in itertools.product(*(v for _, v in varies))]
     scenarios = {}

@@ -47,6 +47,7 @@ class Staffing:
     answer: RunResult | None = None      # the run of the answer (every pool at its requirement)
     changes: dict[str, Any] | None = None   # the answer as --set changes
     plan: Scenario | None = None         # per interval: the scenario staffed with the requirement curve
+    around: Any = None                   # with --around N: a Sweep of the answer's pool from -N to +N
 
 
 REJECTING_FLAGS = ("unstable",) + WORK_FLAGS
@@ -237,6 +238,29 @@ def find_staffing(path: Path, overrides: dict[str, Any] | None = None, replicati
     done = all(value is not None for value in required.values())
     answer = changes_of(settled) if done else None
     return Staffing(pd.DataFrame(rows), None, run(answer) if done else None, answer)
+
+
+def around_answer(path: Path, overrides: dict[str, Any] | None, staffing: Staffing, spread: int,
+                  pool: str | None = None, replications: int | None = None, seed: int | None = None,
+                  jobs: "int | Engine" = 1) -> Any:
+    """The +-N table's runs: the answer's pool (``pool``, or the first) from ``spread`` below its
+    requirement to ``spread`` above, the other pools at theirs, on the same customers (a Sweep)."""
+    from simulator.experiment import compare_scenarios
+    from simulator.sweep import Sweep
+
+    base = load_scenario(path, overrides)
+    search = {lever.label: lever for lever in levers(base)}
+    rows = staffing.pools[staffing.pools["required"].notna()]
+    label = pool if pool is not None else (rows["pool"].iloc[0] if len(rows) else None)
+    if label not in search or label not in set(rows["pool"]):
+        raise InputError(f"--around: no requirement found for pool {label!r} to look around")
+    lever = search[label]
+    required = int(rows.set_index("pool").at[label, "required"])
+    levels = [level for level in range(required - spread, required + spread + 1) if level >= 0]
+    scenarios = {f"{label}={level}": load_scenario(path, {**(overrides or {}), **(staffing.changes or {}),
+                                                          **lever.changes(level)}) for level in levels}
+    comparison = compare_scenarios(scenarios, replications=replications, seed=seed, jobs=jobs)
+    return Sweep([label], [{label: level} for level in levels], comparison)
 
 
 def _smallest(meets: Callable[[int], bool], start: int, ceiling: int = 2000) -> int | None:

@@ -47,6 +47,22 @@ def apply_overrides(data: Any, overrides: dict[str, Any], origin: str = "--set")
     return data
 
 
+def value_at(data: Any, path: str, origin: str = "--set") -> Any:
+    """The value at a dotted path of the parsed scenario (every part must exist)."""
+    parts = path.split(".")
+    node = data
+    for depth, part in enumerate(parts[:-1]):
+        node = _child(node, part, ".".join(parts[:depth + 1]), path, origin)
+    node = _distribution_parameters(node, parts[-1])
+    if isinstance(node, dict) and parts[-1] in node:
+        return node[parts[-1]]
+    if isinstance(node, list):
+        index = _find(node, parts[-1])
+        if index is not None:
+            return node[index]
+    raise InputError(f"{origin} {path}: '{'.'.join(parts[:-1]) or path}' has no entry '{parts[-1]}'")
+
+
 def _set(data: Any, path: str, value: Any, origin: str) -> None:
     parts = path.split(".")
     node = data
