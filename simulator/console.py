@@ -223,6 +223,8 @@ BREAKDOWNS = (
     ("step", "By step", ("offered", "queue_time_mean", "queue_time_p90", "service_level", "abandon_rate",
                          "utilisation"), ""),
     ("pool", "By pool", ("utilisation", "occupancy", "slot_utilisation", "overtime", "cost_staff"), ""),
+    ("pool", "Staff wellbeing (a proxy: docs/kpis.md)", ("occupancy_peak", "longest_work_run", "workload_spread",
+                                                         "overtime_share", "wellbeing_index"), ""),
     ("automation", "By automation", ("utilisation", "cost_automation"), ""),
 )
 

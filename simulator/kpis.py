@@ -145,6 +145,17 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("satisfaction_mean", "score", "higher",
         "mean satisfaction proxy (1 to 5) over contacts that left: see docs/satisfaction.md"),
     Kpi("satisfied_share", "share", "higher", "contacts that left with a satisfaction proxy of 4 or more"),
+    Kpi("occupancy_peak", "share", "lower",
+        "the highest occupancy of any reporting interval after the warm-up (busy / at work): the busiest "
+        "hour, which the day's occupancy hides", STAFF),
+    Kpi("longest_work_run", "duration", "lower",
+        "each agent's longest run of back-to-back work (pauses under a minute do not break it), averaged over "
+        "the agents at work", STAFF),
+    Kpi("workload_spread", "score", "lower",
+        "how unevenly the work fell on the agents: the cv of their busy time (0: even)", STAFF),
+    Kpi("wellbeing_index", "score", "higher",
+        "a proxy, to calibrate: 100 less points for the busiest interval's occupancy above 85%, overtime, "
+        "runs of work over an hour and uneven work (wellbeing: weights; docs/kpis.md)", STAFF),
     Kpi("leavers", "count", "lower",
         "agents who left during the run (attrition: the seat empty from the next day); shown where a pool has "
         "attrition", STAFF),
@@ -237,7 +248,9 @@ LABELS = {
     "coq_external_failure": "Cost of quality: external failure", "cost_of_quality": "Cost of quality",
     "cost_of_quality_share": "Cost of quality (% of cost)",
     "complaints": "Complaints", "complaint_rate": "Complaint rate", "recovery_rate": "Recovery rate",
-    "leavers": "Leavers (attrition)", "hires": "New hires",
+    "leavers": "Leavers (attrition)", "hires": "New hires", "occupancy_peak": "Occupancy, busiest interval",
+    "longest_work_run": "Longest run of work", "workload_spread": "Spread of work across agents",
+    "wellbeing_index": "Staff wellbeing (proxy)",
     "churn_proxy": "Churn (proxy)", "value_lost": "Customer value lost (proxy)",
     "rework_rate": "Rework rate", "defect_rate": "Defect rate", "detection_rate": "Detection rate (inspection)",
     "recontact_rate": "Repeat-contact rate", "fcr": "First-contact resolution",

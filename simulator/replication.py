@@ -14,6 +14,7 @@ from typing import Callable
 import numpy as np
 
 from simulator.metrics.compute import distribution_rows, interval_kpis, replication_kpis
+from simulator.metrics.wellbeing import wellbeing_rows
 from simulator.metrics.tables import ReplicationTables, build_tables
 from simulator.model.customers import Customers, draw_customers
 from simulator.model.roster import build_roster
@@ -86,5 +87,7 @@ def run_replication(scenario: Scenario, replication: int, keep_tables: bool = Fa
         from simulator.warmup import warmup_series
 
         return ReplicationOutput(replication, seed, [], [], [], series=warmup_series(tables, scenario))
-    return ReplicationOutput(replication, seed, replication_kpis(tables, scenario), interval_kpis(tables, scenario),
-                             distribution_rows(tables, scenario), tables if keep_tables else None)
+    kpis, intervals = replication_kpis(tables, scenario), interval_kpis(tables, scenario)
+    kpis += wellbeing_rows(tables, scenario, kpis, intervals)
+    return ReplicationOutput(replication, seed, kpis, intervals, distribution_rows(tables, scenario),
+                             tables if keep_tables else None)

@@ -85,8 +85,9 @@ def union(agent: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.nda
             np.maximum.reduceat(end, at) - merged_agent * offset)
 
 
-def staff_time(tables: ReplicationTables, horizon: float, bounds: np.ndarray) -> list[PoolTime]:
-    """Per staff pool, its busy, at-work, scheduled and overtime agent-minutes between ``bounds``."""
+def person_busy(tables: ReplicationTables) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every piece of work people did, as (agent, start, end): services (a run of chats as one), services
+    cut short at a shift's end, and after-call work."""
     pools = tables.agent_pool
     single = tables.service_slots == 1
     busy_agent = np.concatenate((tables.service_agent[single], tables.held_agent, tables.handed_agent,
@@ -95,7 +96,13 @@ def staff_time(tables: ReplicationTables, horizon: float, bounds: np.ndarray) ->
                                  tables.wrap_start))
     busy_end = np.concatenate((tables.service_end[single], tables.held_end, tables.handed_end, tables.wrap_end))
     person = pools[busy_agent] < tables.staff_pools if len(busy_agent) else np.zeros(0, dtype=bool)
-    busy_agent, busy_start, busy_end = busy_agent[person], busy_start[person], busy_end[person]
+    return busy_agent[person], busy_start[person], busy_end[person]
+
+
+def staff_time(tables: ReplicationTables, horizon: float, bounds: np.ndarray) -> list[PoolTime]:
+    """Per staff pool, its busy, at-work, scheduled and overtime agent-minutes between ``bounds``."""
+    pools = tables.agent_pool
+    busy_agent, busy_start, busy_end = person_busy(tables)
     # overtime: from the end of the shift a piece of work belongs to, to the end of that work
     window_agent, window_start, window_end = _overtime_windows(tables, busy_agent, busy_start, busy_end)
     over = union(window_agent, window_start, window_end)

@@ -20,8 +20,8 @@ from simulator.scenario.model import (AFTER_CLOSE, DEFAULT_SKILL_LEVELS, ROUTING
                                       Adherence, Appointments, ArrivalProfile, Attrition, Automation, Break,
                                       BranchTarget, BreakRule, Channel, Clock, Complaints, Demand, Learning, Pool,
                                       Process, QualityCosts, Retention, Satisfaction, Scenario, Segment, Shift,
-                                      ShiftRules, SkillLevel, StaffedCurves, Step, Training, staffed_by_days,
-                                      weekday_label, weekdays_in)
+                                      ShiftRules, SkillLevel, StaffedCurves, Step, Training, Wellbeing,
+                                      staffed_by_days, weekday_label, weekdays_in)
 from simulator.scenario.reader import (MAX_AGENTS, MAX_BACKLOG, MAX_CAPACITY, MAX_CONTACTS, MAX_DAYS, MAX_HEADCOUNT,
                                        MAX_INTERVALS, MAX_PER_HOUR,
                                        MAX_REPLICATIONS, MISSING, Invalid, Node, Report, duration, number, one_of,
@@ -58,6 +58,7 @@ TOP_LEVEL = {
                      "complaint",
     "retention": "the churn proxy: base, per_point, after_failure, value, by_segment",
     "max_occupancy": "every pool's cap on occupancy per interval (a pool's own max_occupancy comes first)",
+    "wellbeing": "the weights of the staff wellbeing index (a proxy)",
     "variants": "named sets of changes by dotted path, compared against the baseline",
 }
 LATER_TOP_LEVEL: dict[str, str] = {}
@@ -142,6 +143,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
     quality_costs = _read_quality_costs(root.child("quality_costs"))
     retention = _read_retention(root.child("retention"), segments)
     max_occupancy = root.read("max_occupancy", number(above=0, maximum=1), None)
+    wellbeing = _read_wellbeing(root.child("wellbeing"))
 
     _check_references(root, names)
     if clock is not None:
@@ -153,7 +155,7 @@ def build_scenario(data: Any, file_label: str, base_dir: Path, source: Path | No
         channels=channels, segments=segments, demand=demand, processes=processes, staff=staff,
         skill_levels=skill_levels, routing=routing, targets=targets, automation=automation,
         satisfaction=satisfaction, training=training, service_level=service_level, quality_costs=quality_costs,
-        retention=retention, max_occupancy=max_occupancy, source=source,
+        retention=retention, max_occupancy=max_occupancy, wellbeing=wellbeing, source=source,
         warnings=tuple(str(w) for w in report.warnings),
     )
 
@@ -169,6 +171,29 @@ def _read_quality_costs(node: Node) -> QualityCosts:
     node.check_keys(keys)
     values = {key: node.read(key, number(0), 0.0) for key in keys}
     return QualityCosts(**{key: value for key, value in values.items() if value is not None})
+
+
+def _read_wellbeing(node: Node) -> Wellbeing:
+    """``{comfortable_occupancy: 0.85, per_occupancy_point: 2, per_overtime_point: 1, long_run: 60min,
+    per_10_minutes: 2, per_spread: 20}``: the staff wellbeing index's weights (docs/kpis.md)."""
+    default = Wellbeing()
+    if node.value in (MISSING, None) or not node.expect_map("a mapping of the wellbeing index's weights"):
+        return default
+    node.check_keys({"comfortable_occupancy": "occupancy above which the busiest interval costs points",
+                     "per_occupancy_point": "points off per occupancy point above it",
+                     "per_overtime_point": "points off per point of scheduled time worked as overtime",
+                     "long_run": "a longest run of back-to-back work above this costs points",
+                     "per_10_minutes": "points off per 10 minutes above long_run",
+                     "per_spread": "points off per unit of cv of work across agents"})
+    values = {"comfortable_occupancy": node.read("comfortable_occupancy", share, default.comfortable_occupancy),
+              "per_occupancy_point": node.read("per_occupancy_point", number(0), default.per_occupancy_point),
+              "per_overtime_point": node.read("per_overtime_point", number(0), default.per_overtime_point),
+              "long_run": node.read("long_run", positive_duration, default.long_run),
+              "per_10_minutes": node.read("per_10_minutes", number(0), default.per_10_minutes),
+              "per_spread": node.read("per_spread", number(0), default.per_spread)}
+    if None in values.values():
+        return default
+    return Wellbeing(**values)
 
 
 def _read_retention(node: Node, segments: tuple[Segment, ...]) -> Retention | None:

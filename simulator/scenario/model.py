@@ -708,6 +708,28 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class Wellbeing:
+    """How the staff wellbeing index (0 to 100, a proxy) counts what wears staff down: points off for each
+    point of occupancy above ``comfortable_occupancy`` in the pool's busiest interval, for each point of
+    scheduled time worked as overtime, for each 10 minutes by which an agent's longest run of
+    back-to-back work exceeds ``long_run`` (minutes), and for the spread of work across agents (its cv)."""
+
+    comfortable_occupancy: float = 0.85
+    per_occupancy_point: float = 2.0
+    per_overtime_point: float = 1.0
+    long_run: float = 60.0
+    per_10_minutes: float = 2.0
+    per_spread: float = 20.0
+
+    def index(self, peak_occupancy: float, overtime_share: float, longest_run: float, spread: float) -> float:
+        lost = (self.per_occupancy_point * max(peak_occupancy - self.comfortable_occupancy, 0.0) * 100
+                + self.per_overtime_point * overtime_share * 100
+                + self.per_10_minutes * max(longest_run - self.long_run, 0.0) / 10
+                + self.per_spread * spread)
+        return max(0.0, 100.0 - lost)
+
+
+@dataclass(frozen=True)
 class QualityCosts:
     """What a failure costs beyond the staff time it takes (compensation, goodwill, fixing it later): per
     error or defect that reaches a customer, per repeat contact it brings, per abandoned contact and per
@@ -747,6 +769,7 @@ class Scenario:
     quality_costs: QualityCosts = QualityCosts()
     retention: Retention | None = None
     max_occupancy: float | None = None      # every pool's cap on occupancy per interval, unless its own
+    wellbeing: Wellbeing = Wellbeing()
     source: Path | None = field(default=None, compare=False)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # keys read but not modelled yet
 

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from simulator.scenario.model import (WEEKDAYS, Activity, Channel, Demand, Pool, Scenario, Shift, StaffedCurves, Step, Training,
-                                      weekday_label)
+                                      Wellbeing, weekday_label)
 from simulator.units import format_clock
 
 
@@ -55,6 +55,8 @@ def resolved_document(scenario: Scenario) -> dict[str, Any]:
                                 for course in scenario.training}
     if scenario.max_occupancy is not None:
         document["max_occupancy"] = scenario.max_occupancy
+    if scenario.wellbeing != Wellbeing():
+        document["wellbeing"] = dict(vars(scenario.wellbeing))
     if scenario.retention is not None:
         kept = scenario.retention
         document["retention"] = {"base": kept.base, "per_point": kept.per_point, "after_failure": kept.after_failure,

@@ -1,0 +1,66 @@
+"""How the work felt to the staff, per pool and over all staff: a proxy, said plainly.
+
+Four things wear staff down that a planner's averages hide: the busiest interval's occupancy (a pool
+at 80% over the day can run at 97% for an hour), overtime, long runs of back-to-back work with no pause,
+and work falling unevenly on some agents. Each is measured per replication after the warm-up, and the
+wellbeing index (0 to 100) takes points off for each by the scenario's ``wellbeing`` weights
+(:class:`simulator.scenario.model.Wellbeing`; docs/kpis.md, "Staff wellbeing").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.metrics.staff_time import person_busy, union
+from simulator.metrics.tables import ReplicationTables
+from simulator.scenario.model import Scenario
+
+PAUSE = 1.0   # minutes: work resumed within this is the same run of back-to-back work
+
+
+def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, intervals: list) -> list:
+    """occupancy_peak, longest_work_run, workload_spread and wellbeing_index, per pool and in all."""
+    clock = scenario.clock
+    first = clock.first_interval
+    overtime = {row[1]: row[2] for row in kpis if row[0] == "overtime_share"}
+    agent, start, end = person_busy(tables)
+    counted = start >= clock.warmup
+    agent, start, end = agent[counted], start[counted], end[counted]
+    # runs of work, day by day (closed hours are not simulated: the next morning follows the evening);
+    # pauses under a minute do not break a run
+    day = np.minimum(start // clock.day_length, clock.days - 1).astype(np.int64)
+    runs = union(agent * clock.days + day, start, np.minimum(end, (day + 1) * clock.day_length) + PAUSE)
+    run_length = runs[2] - PAUSE - runs[1]
+    longest = {}
+    for who, length in zip((runs[0] // clock.days).tolist(), run_length.tolist()):
+        longest[who] = max(longest.get(who, 0.0), length)
+    busy = np.bincount(agent, weights=end - start, minlength=len(tables.agent_pool))
+    at_work = {a for a in tables.duty_agent[tables.duty_end > clock.warmup].tolist()}
+    rows = []
+    pools = [(f"pool:{pool.name}", [k]) for k, pool in enumerate(scenario.staff)]
+    for scope, numbers in pools + [("all", list(range(len(scenario.staff))))]:
+        members = [a for a in range(len(tables.agent_pool)) if tables.agent_pool[a] in numbers and a in at_work]
+        peak = _peak_occupancy(intervals, scope, first)
+        run = float(np.mean([longest.get(a, 0.0) for a in members])) if members else float("nan")
+        loads = busy[members] if members else np.zeros(0)
+        spread = float(loads.std() / loads.mean()) if len(loads) and loads.mean() > 0 else float("nan")
+        share = overtime.get(scope, 0.0)
+        index = scenario.wellbeing.index(0.0 if peak != peak else peak, 0.0 if share != share else share,
+                                         0.0 if run != run else run, 0.0 if spread != spread else spread)
+        rows += [(metric, scope, value, float("nan"), float("nan"), float("nan")) for metric, value in (
+            ("occupancy_peak", peak), ("longest_work_run", run), ("workload_spread", spread),
+            ("wellbeing_index", index if members else float("nan")))]
+    return rows
+
+
+def _peak_occupancy(intervals: list, scope: str, first: int) -> float:
+    """The highest occupancy of any reporting interval after the warm-up (busy / at work; in all, busy
+    agents over staffed agents)."""
+    if scope == "all":
+        busy = {row[0]: row[3] for row in intervals if row[1] == "busy" and row[2] == "all" and row[0] >= first}
+        staffed = {row[0]: row[3] for row in intervals if row[1] == "staffed" and row[2] == "all" and row[0] >= first}
+        values = [busy[k] / staffed[k] for k in busy if staffed.get(k, 0) > 0]
+    else:
+        values = [row[4] / row[5] for row in intervals
+                  if row[1] == "occupancy" and row[2] == scope and row[0] >= first and row[5] == row[5] and row[5] > 0]
+    return float(max(values)) if values else float("nan")

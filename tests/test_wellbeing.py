@@ -1,0 +1,67 @@
+"""Staff wellbeing: the busiest interval's occupancy, the longest run of back-to-back work, the spread of
+work across agents and overtime, and the documented index (a proxy) that takes points off for each."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simulator.experiment import run_scenario
+from simulator.metrics.compute import interval_kpis, replication_kpis
+from simulator.metrics.wellbeing import wellbeing_rows
+from simulator.model.customers import Customers
+from simulator.model.roster import build_roster
+from simulator.model.system import ServiceSystem
+from simulator.randomness import Streams
+from simulator.replication import tables_of
+from simulator.scenario import load_scenario
+from simulator.scenario.model import Wellbeing
+from tests.conftest import SCENARIOS, build, single_queue
+
+
+def rows_of(arrivals: list[float], works: list[float], headcount: int) -> dict:
+    mapping = single_queue(per_hour=1, duration=1, headcount=headcount, horizon=120, warmup=0, replications=1,
+                           interval=60)
+    scenario = build(mapping)
+    count = len(arrivals)
+    people = Customers(list(arrivals), np.zeros(count, dtype=np.int64), np.zeros(count, dtype=np.int64),
+                       [math.inf] * count, [[(0, work, 1.0, 1.0)] for work in works])
+    system = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0))
+    system.run()
+    tables = tables_of(system)
+    rows = wellbeing_rows(tables, scenario, replication_kpis(tables, scenario), interval_kpis(tables, scenario))
+    return {(row[0], row[1]): row[2] for row in rows}
+
+
+def test_a_pause_under_a_minute_does_not_break_a_run_of_work():
+    """One agent: 0-5, 5.5-10 (a half-minute pause), then 20-25: its longest run is 10 minutes."""
+    values = rows_of([0.0, 5.5, 20.0], [5.0, 4.5, 5.0], headcount=1)
+    assert values[("longest_work_run", "pool:agents")] == pytest.approx(10.0)
+    assert values[("workload_spread", "pool:agents")] == 0.0
+
+
+def test_work_falling_on_one_agent_shows_in_the_spread():
+    """Two agents; the first call (30 minutes) goes to one, the second (10) to the other: busy 30 and 10,
+    cv = std / mean = 10 / 20."""
+    values = rows_of([0.0, 1.0], [30.0, 10.0], headcount=2)
+    assert values[("workload_spread", "pool:agents")] == pytest.approx(0.5)
+    # the first hour: 40 busy minutes of 120 at work; the second: none
+    assert values[("occupancy_peak", "pool:agents")] == pytest.approx(40 / 120)
+
+
+def test_the_index_takes_the_documented_points_off():
+    rule = Wellbeing()
+    assert rule.index(0.80, 0.0, 30.0, 0.0) == 100.0
+    assert rule.index(0.95, 0.02, 80.0, 0.1) == pytest.approx(100 - 2 * 10 - 1 * 2 - 2 * 2 - 20 * 0.1)
+    assert rule.index(1.0, 0.5, 600.0, 1.0) == 0.0
+
+
+def test_more_agents_make_the_work_kinder():
+    tight = run_scenario(load_scenario(SCENARIOS / "mmc_textbook.yaml"), replications=4)
+    easier = run_scenario(load_scenario(SCENARIOS / "mmc_textbook.yaml", {"staff.agents.headcount": 24}),
+                          replications=4)
+    assert easier.value("wellbeing_index", "pool:agents") > tight.value("wellbeing_index", "pool:agents")
+    assert easier.value("occupancy_peak", "pool:agents") < tight.value("occupancy_peak", "pool:agents")
+    assert tight.value("occupancy_peak", "pool:agents") >= tight.value("occupancy", "pool:agents")
