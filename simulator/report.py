@@ -226,6 +226,7 @@ def _run_sections(folder: Path) -> tuple[str, list[str]]:
     name = scenario.get("name", folder.name)
     parts = [f"<h1>{html.escape(name)}</h1>", f"<p class=\"lead\">{html.escape(scenario.get('description') or '')}</p>"]
     parts += _verdicts(targets) + _flags(folder)
+    parts += _wellbeing_section(summary)
     parts += [f"<h2>{tr('KPIs, all contacts (waits: real-time contacts)')}</h2>", _kpi_table(summary, targets)]
     parts += [f"<h2>{tr('Charts')}</h2>"] + _charts(folder)
     for prefix, title in (("channel:", "By channel"), ("step:", "By step"), ("pool:", "By pool")):
@@ -340,6 +341,27 @@ def _sweep_sections(folder: Path) -> tuple[str, list[str]]:
     return name, parts + _provenance(first)
 
 
+WELLBEING = ("occupancy", "occupancy_peak", "longest_work_run", "workload_spread", "overtime_share",
+             "wellbeing_index")
+
+
+def _wellbeing_section(summary: pd.DataFrame) -> list[str]:
+    """Per pool: how the work felt to the staff (a proxy: docs/kpis.md, "Staff wellbeing")."""
+    pools = [s for s in summary.scope.unique() if str(s).startswith("pool:")]
+    indexed = summary.set_index(["metric", "scope"])
+    if not pools or ("wellbeing_index", pools[0]) not in indexed.index:
+        return []
+    head = "".join(f"<th title=\"{m}\">{html.escape(kpi_label(m))}</th>" for m in WELLBEING)
+    rows = []
+    for pool in pools:
+        cells = "".join(f"<td>{format_value(m, indexed.at[(m, pool), 'mean'])}</td>" if (m, pool) in indexed.index
+                        else "<td>-</td>" for m in WELLBEING)
+        rows.append(f"<tr><td>{html.escape(pool.split(':', 1)[1])}</td>{cells}</tr>")
+    return [f"<h2>{tr('Staff wellbeing (a proxy)')}</h2>",
+            f"<div class=\"scroll\"><table><thead><tr><th>{tr('pool')}</th>{head}</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table></div>"]
+
+
 def _risk_section(folder: Path, parameters: list[str]) -> list[str]:
     """The sweep's first table: at each level, each target's chance of being met (days met of those
     simulated), its estimate, the total cost and the cost of each extra service-level point."""
@@ -375,6 +397,9 @@ def _staffing_sections(folder: Path) -> tuple[str, list[str]]:
     parts = [f"<h1>{html.escape(name)}</h1>",
              "<p class=\"lead\">The fewest agents meeting every target with no capacity or work flag, beside "
              "Erlang C's answer.</p>"]
+    risk = folder / "risk.csv"
+    if risk.exists():   # staff --around: the +-N table first (its first column is the pool's level)
+        parts += _risk_section(folder, list(pd.read_csv(risk).columns[:1]))
     answer = folder / "answer"
     if answer.is_dir():
         parts += ["<h2>The answer, run</h2>"] + _verdicts(_targets(answer)) + _flags(answer)

@@ -69,3 +69,11 @@ def test_staff_around_leads_with_the_table_around_its_answer(tmp_path):
     table = pd.read_csv(folder / "risk.csv")
     assert table["agents"].tolist() == [required - 1, required, required + 1]
     assert shown.output.index("The chance of meeting each target") < shown.output.index("The answer, run")
+
+
+def test_the_staffing_report_leads_with_the_table(tmp_path):
+    shown = CliRunner().invoke(main, ["staff", str(TEXTBOOK), "--around", "1", "-r", "3", "--no-charts", "--report",
+                                      "--out", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    report = (next(tmp_path.glob("*/*-staff")) / "report.html").read_text()
+    assert report.index("The chance of meeting each target") < report.index("The answer, run")

@@ -65,3 +65,16 @@ def test_more_agents_make_the_work_kinder():
     assert easier.value("wellbeing_index", "pool:agents") > tight.value("wellbeing_index", "pool:agents")
     assert easier.value("occupancy_peak", "pool:agents") < tight.value("occupancy_peak", "pool:agents")
     assert tight.value("occupancy_peak", "pool:agents") >= tight.value("occupancy", "pool:agents")
+
+
+def test_the_run_report_shows_the_wellbeing_view_before_the_kpi_tables(tmp_path):
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    shown = CliRunner().invoke(main, ["run", str(SCENARIOS / "mmc_textbook.yaml"), "-r", "2", "--no-charts",
+                                      "--report", "--out", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    report = (next(tmp_path.glob("*/*")) / "report.html").read_text()
+    assert report.index("Staff wellbeing") < report.index("KPIs, all contacts")
+    assert "Staff wellbeing" in shown.output
