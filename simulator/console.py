@@ -434,7 +434,7 @@ def render_risk_table(sweep: Sweep) -> list[str]:
             days = row.get(f"{label} days")
             chance = (f"{int(row[f'{label} days_met'])}/{int(days)} days" if days == days and days else "-")
             cells += [chance, format_value(label.partition("@")[0], row[label])]
-        cells.append(format_value("cost_total", row["cost_total"]))
+        cells += [format_value("cost_total", row["cost_total"]), format_value("wellbeing_index", row["wellbeing_index"])]
         if "cost_per_point" in table:
             cost = row["cost_per_point"]
             cells.append(format_value("cost_total", cost) if cost == cost else "")
@@ -442,7 +442,7 @@ def render_risk_table(sweep: Sweep) -> list[str]:
     headers = [*sweep.parameters]
     for label in labels:
         headers += [f"{label} met", "estimate"]
-    headers.append("cost_total")
+    headers += ["cost_total", "staff wellbeing"]
     if "cost_per_point" in table:
         headers.append("cost per extra SL point")
     return [tr("The chance of meeting each target (days met of those simulated), and what it costs:"),

@@ -374,7 +374,8 @@ def _risk_section(folder: Path, parameters: list[str]) -> list[str]:
         return []
     head = "".join(f"<th>{html.escape(p)}</th>" for p in parameters)
     head += "".join(f"<th>{html.escape(label)} {tr('days met')}</th><th>{tr('estimate')}</th>" for label in labels)
-    head += "<th>cost_total</th>" + ("<th>cost per extra SL point</th>" if "cost_per_point" in table else "")
+    head += "<th>cost_total</th><th>staff wellbeing</th>" + (
+        "<th>cost per extra SL point</th>" if "cost_per_point" in table else "")
     rows = []
     for _, row in table.iterrows():
         cells = "".join(f"<td>{html.escape(str(row[p]))}</td>" for p in parameters)
@@ -382,7 +383,8 @@ def _risk_section(folder: Path, parameters: list[str]) -> list[str]:
             days = row[f"{label} days"]
             met = f"{int(row[f'{label} days_met'])} / {int(days)}" if days == days and days else "-"
             cells += f"<td>{met}</td><td>{format_value(label.partition('@')[0], row[label])}</td>"
-        cells += f"<td>{format_value('cost_total', row['cost_total'])}</td>"
+        cells += (f"<td>{format_value('cost_total', row['cost_total'])}</td>"
+                  f"<td>{format_value('wellbeing_index', row.get('wellbeing_index', float('nan')))}</td>")
         if "cost_per_point" in table:
             cost = row["cost_per_point"]
             cells += f"<td>{format_value('cost_total', cost) if cost == cost else ''}</td>"

@@ -96,7 +96,8 @@ class Sweep:
 def risk_table(sweep: "Sweep") -> pd.DataFrame:
     """The table a manager reads first: per point, the parameters, each target's chance of being met
     (share of replication-days, with days met and judged) and its KPI's estimate and CI, the total cost,
-    and the cost of each extra point of the first service-level target over the point before."""
+    the staff wellbeing index, and the cost of each extra point of the first service-level target over
+    the point before."""
     scenario = sweep.comparison.runs[sweep.comparison.baseline].scenario
     rows = []
     service = next((t for t in scenario.targets if t.kpi == "service_level"), None)
@@ -110,6 +111,7 @@ def risk_table(sweep: "Sweep") -> pd.DataFrame:
             row[label], row[f"{label}_ci_low"], row[f"{label}_ci_high"] = target.mean, target.ci_low, target.ci_high
         cost = run.summary.set_index(["metric", "scope"])["mean"]
         row["cost_total"] = float(cost.get(("cost_total", "all"), np.nan))
+        row["wellbeing_index"] = float(cost.get(("wellbeing_index", "all"), np.nan))   # how the work feels
         rows.append(row)
     table = pd.DataFrame(rows)
     if service is not None and len(table) > 1:
