@@ -159,6 +159,9 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("leavers", "count", "lower",
         "agents who left during the run (attrition: the seat empty from the next day); shown where a pool has "
         "attrition", STAFF),
+    Kpi("attrition_per_month", "share", "lower",
+        "the monthly attrition the run used: the pool's per_month, or with attrition.wellbeing the rate its "
+        "wellbeing index gives (per_month x 2 ^ ((at - index) / doubles_every))", frozenset({"pool"})),
     Kpi("hires", "count", "",
         "new hires who took an empty seat during the run (after the hiring lead time)", STAFF),
     Kpi("cost_staff", "money", "lower",
@@ -248,7 +251,7 @@ LABELS = {
     "coq_external_failure": "Cost of quality: external failure", "cost_of_quality": "Cost of quality",
     "cost_of_quality_share": "Cost of quality (% of cost)",
     "complaints": "Complaints", "complaint_rate": "Complaint rate", "recovery_rate": "Recovery rate",
-    "leavers": "Leavers (attrition)", "hires": "New hires", "occupancy_peak": "Occupancy, busiest interval",
+    "leavers": "Leavers (attrition)", "hires": "New hires", "attrition_per_month": "Attrition a month", "occupancy_peak": "Occupancy, busiest interval",
     "longest_work_run": "Longest run of work", "workload_spread": "Spread of work across agents",
     "wellbeing_index": "Staff wellbeing (proxy)",
     "churn_proxy": "Churn (proxy)", "value_lost": "Customer value lost (proxy)",

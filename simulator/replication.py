@@ -52,6 +52,20 @@ def run_model(scenario: Scenario, seed: int, make_system: Callable[..., ServiceS
     :class:`ServiceSystem`, or a subclass that watches it run (a narrated trace, an animation).
     ``customers`` replaces the customers the seed would draw (tests use hand-made ones).
     """
+    rates = None
+    if any(pool.attrition is not None and pool.attrition.wellbeing_at is not None for pool in scenario.staff):
+        # attrition that follows wellbeing: a first pass at the given rates measures each pool's wellbeing,
+        # which sets the rates of the run itself (on the same customers)
+        _, first = _run_once(scenario, seed, ServiceSystem, customers)
+        scenario, rates = with_wellbeing_attrition(scenario, first)
+    system, tables = _run_once(scenario, seed, make_system, customers)
+    if rates is not None:
+        tables.attrition_rates = rates
+    return system, tables
+
+
+def _run_once(scenario: Scenario, seed: int, make_system: Callable[..., ServiceSystem],
+              customers: Customers | None) -> tuple[ServiceSystem, ReplicationTables]:
     streams = Streams(seed)
     drawn = draw_customers(scenario, streams)
     customers = customers if customers is not None else drawn
@@ -61,6 +75,26 @@ def run_model(scenario: Scenario, seed: int, make_system: Callable[..., ServiceS
     system.schedule_training(training.during_the_run())
     system.run()
     return system, tables_of(system, training.cost)
+
+
+def with_wellbeing_attrition(scenario: Scenario, tables: ReplicationTables) -> tuple[Scenario, tuple[float, ...]]:
+    """The scenario with each pool's monthly attrition set by its wellbeing index in ``tables`` (a pass
+    at the given rates), and those rates per pool (NaN for pools without attrition)."""
+    import dataclasses
+
+    kpis, intervals = replication_kpis(tables, scenario), interval_kpis(tables, scenario)
+    index = {row[1]: row[2] for row in wellbeing_rows(tables, scenario, kpis, intervals) if row[0] == "wellbeing_index"}
+    pools, rates = [], []
+    for pool in scenario.staff:
+        rule = pool.attrition
+        if rule is None:
+            pools.append(pool)
+            rates.append(float("nan"))
+            continue
+        rate = rule.per_month_at(index.get(f"pool:{pool.name}", float("nan")))
+        pools.append(dataclasses.replace(pool, attrition=dataclasses.replace(rule, per_month=rate, wellbeing_at=None)))
+        rates.append(rate)
+    return dataclasses.replace(scenario, staff=tuple(pools)), tuple(rates)
 
 
 def tables_of(system: ServiceSystem, training_cost: float = 0.0) -> ReplicationTables:

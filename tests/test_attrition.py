@@ -89,3 +89,19 @@ def test_a_new_hire_starts_at_the_new_hire_level_and_learns():
 def test_bad_attrition_is_refused(attrition, message):
     with pytest.raises(ScenarioError, match=message):
         build(office(attrition))
+
+
+def test_attrition_that_follows_wellbeing_takes_each_replications_index_and_the_documented_curve():
+    """A first pass at the given rate measures the pool's wellbeing index; the run uses
+    per_month x 2 ^ ((at - index) / doubles_every): here the tight team (index far below 75) loses more."""
+    follow = {"per_month": 0.05, "replaced_after": "7d", "wellbeing": {"at": 75, "doubles_every": 20}}
+    plain = {"per_month": 0.05, "replaced_after": "7d"}
+    coupled = run_scenario(build(office(follow, headcount=9)), replications=4)
+    alone = run_scenario(build(office(plain, headcount=9)), replications=4)
+    index = alone.replications.query("metric == 'wellbeing_index' and scope == 'pool:agents'")["value"].to_numpy()
+    rates = coupled.replications.query("metric == 'attrition_per_month' and scope == 'pool:agents'")["value"]
+    expected = np.minimum(0.05 * 2 ** ((75 - index) / 20), 0.99)
+    assert np.allclose(rates.to_numpy(), expected)
+    assert (expected > 0.05).all()
+    assert coupled.value("leavers") > alone.value("leavers")
+    assert alone.value("attrition_per_month", "pool:agents") == pytest.approx(0.05)

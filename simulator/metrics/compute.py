@@ -458,6 +458,8 @@ def staff_kpi_rows(tables: ReplicationTables, scenario: Scenario, facts: Contact
             mine = number_of_pool[pool.name]
             rows += [plain("leavers", scope, int((tables.agent_pool[tables.leave_agent] == mine).sum())),
                      plain("hires", scope, int((tables.agent_pool[tables.hire_agent] == mine).sum()))]
+            used = tables.attrition_rates[mine] if len(tables.attrition_rates) > mine else float("nan")
+            rows.append(plain("attrition_per_month", scope, pool.attrition.per_month if used != used else used))
         if concurrent:
             rows.append(ratio("slot_utilisation", scope, float(times.slot_busy[0]), at_work))
         for key, value in (("busy", busy), ("paid", paid), ("at_work", at_work), ("overtime", overtime),
@@ -550,7 +552,7 @@ def unused_kpis(scenario: Scenario) -> set[str]:
     if scenario.retention is None:
         unused |= {"churn_proxy", "value_lost"}
     if not any(pool.attrition is not None for pool in scenario.staff):
-        unused |= {"leavers", "hires"}
+        unused |= {"leavers", "hires", "attrition_per_month"}
     complaints = [d.complaints for d in scenario.demand if d.complaints is not None]
     if not complaints:
         unused |= {"complaints", "complaint_rate", "recovery_rate"}

@@ -186,6 +186,8 @@ class ReplicationTables:
     agent_pool: np.ndarray       # per agent (staff, then bots): its pool (automations numbered after staff pools)
     staff_pools: int = 0
     training_cost: float = 0.0     # the replication's training courses
+    attrition_rates: tuple[float, ...] = ()   # per pool: the monthly attrition the run used, where it follows
+    #                                           wellbeing (NaN: the scenario's own rate, or no attrition)
 
     @property
     def repeat_contact(self) -> np.ndarray:

@@ -890,13 +890,23 @@ def _read_attrition(node: Node, skills: tuple[tuple[str, int], ...] | None) -> A
         return False
     node.check_keys({"per_month": "share of the pool who leave in a month (30 days)",
                      "replaced_after": "the hiring lead time: how long a seat stays empty",
-                     "new_hire": "{from_level, days}: how a replacement learns on the job"})
+                     "new_hire": "{from_level, days}: how a replacement learns on the job",
+                     "wellbeing": "{at, doubles_every}: the rate follows the pool's wellbeing index"})
     per_month = node.read("per_month", number(0, 0.99))
     lead = node.read("replaced_after", positive_duration, None)
     new_hire = _read_learning(node.child("new_hire"), skills)
+    at, doubles = None, 20.0
+    follows = node.child("wellbeing")
+    if follows.value not in (MISSING, None) and follows.expect_map("{at: 75, doubles_every: 20}"):
+        follows.check_keys({"at": "the wellbeing index (0-100) at which per_month holds",
+                            "doubles_every": "every this many points lower doubles the rate"})
+        at = follows.read("at", number(0, 100))
+        doubles = follows.read("doubles_every", number(above=0), 20.0)
+        if at is None or doubles is None:
+            return False
     if per_month is None or new_hire is False:
         return False
-    return Attrition(per_month, lead, new_hire)
+    return Attrition(per_month, lead, new_hire, at, doubles)
 
 
 def _read_dedicated(node: Node) -> tuple[str, ...] | None | bool:

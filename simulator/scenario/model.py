@@ -531,11 +531,21 @@ class Attrition:
     per_month: float
     replaced_after: float | None = None   # None: not replaced within the run
     new_hire: Learning | None = None
+    wellbeing_at: float | None = None     # the wellbeing index at which per_month holds (None: it always does)
+    doubles_every: float = 20.0           # every this many index points lower doubles the rate
 
     @property
     def daily_rate(self) -> float:
         """The hazard of leaving per calendar day."""
         return -math.log(1 - self.per_month) / 30 if self.per_month < 1 else math.inf
+
+    def per_month_at(self, index: float) -> float:
+        """The monthly rate at a wellbeing index: per_month x 2 ^ ((wellbeing_at - index) / doubles_every),
+        capped at 0.99 (the rate given when the attrition does not follow wellbeing, or the index is
+        unknown)."""
+        if self.wellbeing_at is None or index != index:
+            return self.per_month
+        return min(self.per_month * 2 ** ((self.wellbeing_at - index) / self.doubles_every), 0.99)
 
 
 @dataclass(frozen=True)

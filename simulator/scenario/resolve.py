@@ -232,6 +232,9 @@ def _pool_document(pool: Pool, opening: float) -> dict[str, Any]:
         if pool.attrition.new_hire is not None:
             entry["attrition"]["new_hire"] = {"from_level": pool.attrition.new_hire.from_level,
                                               "days": pool.attrition.new_hire.days}
+        if pool.attrition.wellbeing_at is not None:
+            entry["attrition"]["wellbeing"] = {"at": pool.attrition.wellbeing_at,
+                                               "doubles_every": pool.attrition.doubles_every}
     if pool.activities:
         entry["activities"] = [_activity_document(activity, opening) for activity in pool.activities]
     if pool.adherence.share < 1:
