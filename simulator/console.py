@@ -224,7 +224,7 @@ BREAKDOWNS = (
                          "utilisation"), ""),
     ("pool", "By pool", ("utilisation", "occupancy", "slot_utilisation", "overtime", "cost_staff"), ""),
     ("pool", "Staff wellbeing (a proxy: docs/kpis.md)", ("occupancy_peak", "longest_work_run", "workload_spread",
-                                                         "overtime_share", "wellbeing_index"), ""),
+                                                         "overtime_share", "breaks_late", "wellbeing_index"), ""),
     ("automation", "By automation", ("utilisation", "cost_automation"), ""),
 )
 

@@ -153,9 +153,14 @@ KPIS: tuple[Kpi, ...] = (
         "the agents at work", STAFF),
     Kpi("workload_spread", "score", "lower",
         "how unevenly the work fell on the agents: the cv of their busy time (0: even)", STAFF),
+    Kpi("breaks_late", "share", "lower",
+        "breaks that started late: the agent was still busy with a contact when the break was due (and the "
+        "break was shorter); where pools have breaks", STAFF),
+    Kpi("break_lost_mean", "duration", "lower",
+        "the minutes of break lost to the contact in hand, averaged over the breaks due", STAFF),
     Kpi("wellbeing_index", "score", "higher",
         "a proxy, to calibrate: 100 less points for the busiest interval's occupancy above 85%, overtime, "
-        "runs of work over an hour and uneven work (wellbeing: weights; docs/kpis.md)", STAFF),
+        "runs of work over an hour, uneven work and late breaks (wellbeing: weights; docs/kpis.md)", STAFF),
     Kpi("leavers", "count", "lower",
         "agents who left during the run (attrition: the seat empty from the next day); shown where a pool has "
         "attrition", STAFF),
@@ -253,7 +258,8 @@ LABELS = {
     "complaints": "Complaints", "complaint_rate": "Complaint rate", "recovery_rate": "Recovery rate",
     "leavers": "Leavers (attrition)", "hires": "New hires", "attrition_per_month": "Attrition a month", "occupancy_peak": "Occupancy, busiest interval",
     "longest_work_run": "Longest run of work", "workload_spread": "Spread of work across agents",
-    "wellbeing_index": "Staff wellbeing (proxy)",
+    "wellbeing_index": "Staff wellbeing (proxy)", "breaks_late": "Breaks started late",
+    "break_lost_mean": "Break time lost",
     "churn_proxy": "Churn (proxy)", "value_lost": "Customer value lost (proxy)",
     "rework_rate": "Rework rate", "defect_rate": "Defect rate", "detection_rate": "Detection rate (inspection)",
     "recontact_rate": "Repeat-contact rate", "fcr": "First-contact resolution",

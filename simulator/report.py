@@ -342,7 +342,7 @@ def _sweep_sections(folder: Path) -> tuple[str, list[str]]:
 
 
 WELLBEING = ("occupancy", "occupancy_peak", "longest_work_run", "workload_spread", "overtime_share",
-             "wellbeing_index")
+             "breaks_late", "wellbeing_index")
 
 
 def _wellbeing_section(summary: pd.DataFrame) -> list[str]:

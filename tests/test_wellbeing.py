@@ -78,3 +78,28 @@ def test_the_run_report_shows_the_wellbeing_view_before_the_kpi_tables(tmp_path)
     report = (next(tmp_path.glob("*/*")) / "report.html").read_text()
     assert report.index("Staff wellbeing") < report.index("KPIs, all contacts")
     assert "Staff wellbeing" in shown.output
+
+
+def test_a_break_due_while_the_agent_is_busy_starts_late_and_is_shorter():
+    """One agent, 09:00-11:00 with a 30-minute break due at 10:00 (minute 60); a call from 50 to 70
+    holds it: the break starts late, 10 minutes are lost. A second day, with no call over the break,
+    has it on time."""
+    mapping = {
+        "name": "breaks", "clock": {"open": "09:00", "close": "11:00", "interval": "1h", "days": 2},
+        "seed": 1, "replications": 1, "channels": {"phone": {}},
+        "demand": {"calls": {"channel": "phone", "arrivals": {"per_hour": 1}, "process": "serve"}},
+        "processes": {"serve": {"steps": [{"name": "talk", "skill": "s", "duration": 1}]}},
+        "staff": {"agents": {"shifts": {"day": {"start": "09:00", "end": "11:00", "count": 1}},
+                             "breaks": [{"after": 60, "length": 30}], "skills": {"s": 3}}},
+    }
+    scenario = build(mapping)
+    people = Customers([50.0, 130.0], np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64), [math.inf] * 2,
+                       [[(0, 20.0, 1.0, 1.0)], [(0, 5.0, 1.0, 1.0)]])
+    system = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0))
+    system.run()
+    tables = tables_of(system)
+    rows = {(r[0], r[1]): r for r in wellbeing_rows(tables, scenario, replication_kpis(tables, scenario),
+                                                    interval_kpis(tables, scenario))}
+    assert tables.break_start.tolist() == [60.0, 180.0]
+    assert rows[("breaks_late", "pool:agents")][2] == pytest.approx(0.5)
+    assert rows[("break_lost_mean", "pool:agents")][2] == pytest.approx(10.0 / 2)

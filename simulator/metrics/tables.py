@@ -99,6 +99,9 @@ def build_tables(records: Recorder, arrived_at: list[float], demand: np.ndarray,
         span_agent=np.array([d[0] for d in spans], dtype=np.int64),
         span_start=np.array([d[1] for d in spans], dtype=float), span_end=np.array([d[2] for d in spans], dtype=float),
         paid_pool=roster.paid_pool, paid_start=roster.paid_start, paid_end=roster.paid_end,
+        break_agent=np.array([agent for agent, _, _ in roster.breaks], dtype=np.int64),
+        break_start=np.array([start for _, start, _ in roster.breaks], dtype=float),
+        break_end=np.array([end for _, _, end in roster.breaks], dtype=float),
         leave_agent=np.array([seat for seat, _ in roster.leavers], dtype=np.int64),
         leave_day=np.array([day for _, day in roster.leavers], dtype=np.int64),
         hire_agent=np.array([seat for seat, _ in roster.hires], dtype=np.int64),
@@ -178,6 +181,10 @@ class ReplicationTables:
     wrap_start: np.ndarray
     wrap_end: np.ndarray
     wrap_step: np.ndarray
+    # breaks as scheduled: (agent, start, end); an agent busy at the start takes it late
+    break_agent: np.ndarray
+    break_start: np.ndarray
+    break_end: np.ndarray
     # attrition: each seat left empty (its first empty day) and each new hire (their first day)
     leave_agent: np.ndarray
     leave_day: np.ndarray

@@ -35,6 +35,7 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
     for who, length in zip((runs[0] // clock.days).tolist(), run_length.tolist()):
         longest[who] = max(longest.get(who, 0.0), length)
     busy = np.bincount(agent, weights=end - start, minlength=len(tables.agent_pool))
+    late, lost = _late_breaks(tables, union(agent, start, end))
     at_work = {a for a in tables.duty_agent[tables.duty_end > clock.warmup].tolist()}
     rows = []
     pools = [(f"pool:{pool.name}", [k]) for k, pool in enumerate(scenario.staff)]
@@ -45,12 +46,35 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
         loads = busy[members] if members else np.zeros(0)
         spread = float(loads.std() / loads.mean()) if len(loads) and loads.mean() > 0 else float("nan")
         share = overtime.get(scope, 0.0)
+        mine = np.isin(tables.break_agent, members) & (tables.break_start >= clock.warmup)
+        late_share = float(late[mine].mean()) if mine.any() else float("nan")
         index = scenario.wellbeing.index(0.0 if peak != peak else peak, 0.0 if share != share else share,
-                                         0.0 if run != run else run, 0.0 if spread != spread else spread)
+                                         0.0 if run != run else run, 0.0 if spread != spread else spread,
+                                         0.0 if late_share != late_share else late_share)
         rows += [(metric, scope, value, float("nan"), float("nan"), float("nan")) for metric, value in (
             ("occupancy_peak", peak), ("longest_work_run", run), ("workload_spread", spread),
             ("wellbeing_index", index if members else float("nan")))]
+        if mine.any():
+            rows += [("breaks_late", scope, late_share, float(late[mine].sum()), float(mine.sum()), float("nan")),
+                     ("break_lost_mean", scope, float(lost[mine].mean()), float(lost[mine].sum()), float(mine.sum()),
+                      float(np.square(lost[mine]).sum()))]
     return rows
+
+
+def _late_breaks(tables: ReplicationTables, work: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Per scheduled break: whether the agent was still at work when it was due (it finishes the contact
+    in hand first, so the break starts late and is shorter), and the minutes of break lost. ``work``: each
+    agent's merged busy periods (agent, start, end)."""
+    late = np.zeros(len(tables.break_agent), dtype=bool)
+    lost = np.zeros(len(tables.break_agent))
+    agents, starts, ends = work
+    for k, (who, due, over) in enumerate(zip(tables.break_agent.tolist(), tables.break_start.tolist(),
+                                             tables.break_end.tolist())):
+        covering = np.flatnonzero((agents == who) & (starts <= due) & (ends > due))
+        if len(covering):
+            late[k] = True
+            lost[k] = min(float(ends[covering[0]]), over) - due
+    return late, lost
 
 
 def _peak_occupancy(intervals: list, scope: str, first: int) -> float:

@@ -38,6 +38,7 @@ class Roster:
     off_floor: list[list[tuple[float, float]]] | None = None   # per agent: training, activities, out of adherence
     leavers: list[tuple[int, int]] = field(default_factory=list)   # (agent seat, the first day it is empty)
     hires: list[tuple[int, int]] = field(default_factory=list)     # (agent seat, a new hire's first day)
+    breaks: list[tuple[int, float, float]] = field(default_factory=list)   # (agent, start, end) as scheduled
 
 
 def pool_shifts(pool: Pool, day_length: float) -> tuple[Shift, ...]:
@@ -64,22 +65,27 @@ def scheduled_duty(pool: Pool, clock: Clock, day: int) -> list[list[tuple[float,
 
 
 def _scheduled(pool: Pool, clock: Clock, day: int) -> tuple[list[list[tuple[float, float]]],
+                                                            list[list[tuple[float, float]]],
                                                             list[list[tuple[float, float]]]]:
-    """Per agent of the pool on ``day``: its duty periods, and the periods its activities take."""
-    periods = []
+    """Per agent of the pool on ``day``: its duty periods, the periods its activities take, and its
+    breaks."""
+    periods, breaks = [], []
     length = clock.day_length
     for shift in pool_shifts(pool, length):
         start, end = day * length + shift.start, day * length + shift.end
         on = works(shift, clock, day)
         for position in range(shift.count):
-            periods.append(_minus_breaks(pool.breaks if shift.breaks is None else shift.breaks, start, end,
-                                         position, shift.count) if on else [])
+            worked = _minus_breaks(pool.breaks if shift.breaks is None else shift.breaks, start, end,
+                                   position, shift.count) if on else []
+            periods.append(worked)
+            edges = [start] + [t for period in worked for t in period] + [end]
+            breaks.append([(a, b) for a, b in zip(edges[0::2], edges[1::2]) if b > a] if worked else [])
     taken: list[list[tuple[float, float]]] = [[] for _ in periods]
     for activity in pool.activities:
         for member, hole in activity_periods(activity, periods, clock, day).items():
             periods[member] = _minus(periods[member], [hole])
             taken[member].append(hole)
-    return periods, taken
+    return periods, taken, breaks
 
 
 def activity_periods(activity: Activity, duty: list[list[tuple[float, float]]], clock: Clock,
@@ -170,6 +176,7 @@ def build_roster(scenario: Scenario, streams: Streams,
     off_floor: list[list[tuple[float, float]]] = []
     leavers: list[tuple[int, int]] = []
     hires: list[tuple[int, int]] = []
+    breaks: list[tuple[int, float, float]] = []
     for pool_number, pool in enumerate(scenario.staff):
         adherence = streams.generator(f"staff/{pool.name}/adherence") if pool.adherence.share < 1 else None
         absent = streams.generator(f"staff/{pool.name}/absence").random((clock.days, pool.headcount)) \
@@ -183,7 +190,7 @@ def build_roster(scenario: Scenario, streams: Streams,
         spans: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         meetings: list[list[tuple[float, float]]] = [[] for _ in range(pool.headcount)]
         for day in range(clock.days):
-            duty_of_day, taken = _scheduled(pool, clock, day)
+            duty_of_day, taken, pauses = _scheduled(pool, clock, day)
             for member, (periods, span) in enumerate(zip(duty_of_day, shift_spans(pool, clock, day))):
                 if span is not None and not vacant[day, member]:   # an empty seat is not paid; absence is
                     paid_pool.append(pool_number)
@@ -193,6 +200,7 @@ def build_roster(scenario: Scenario, streams: Streams,
                     agents[member].extend(periods)
                     spans[member].append(span)
                     meetings[member].extend(taken[member])
+                    breaks.extend((first + member, a, b) for a, b in pauses[member])
         at_work.extend(_merged(member_spans) for member_spans in spans)
         for member, periods in enumerate(agents):
             trained = away.get(len(duty), [])
@@ -210,7 +218,7 @@ def build_roster(scenario: Scenario, streams: Streams,
             leaves_at.append({end for _, end in spans[member]} if pool.after_close == "leave" else set())
             duty.append(periods)
     return Roster(duty, np.array(paid_pool, dtype=np.int64), np.array(paid_start, dtype=float),
-                  np.array(paid_end, dtype=float), at_work, leaves_at, off_floor, leavers, hires)
+                  np.array(paid_end, dtype=float), at_work, leaves_at, off_floor, leavers, hires, breaks)
 
 
 def seat_vacancies(pool: Pool, clock: Clock, rng: np.random.Generator

@@ -184,13 +184,15 @@ def _read_wellbeing(node: Node) -> Wellbeing:
                      "per_overtime_point": "points off per point of scheduled time worked as overtime",
                      "long_run": "a longest run of back-to-back work above this costs points",
                      "per_10_minutes": "points off per 10 minutes above long_run",
-                     "per_spread": "points off per unit of cv of work across agents"})
+                     "per_spread": "points off per unit of cv of work across agents",
+                     "per_late_break": "points off per unit of the share of breaks taken late"})
     values = {"comfortable_occupancy": node.read("comfortable_occupancy", share, default.comfortable_occupancy),
               "per_occupancy_point": node.read("per_occupancy_point", number(0), default.per_occupancy_point),
               "per_overtime_point": node.read("per_overtime_point", number(0), default.per_overtime_point),
               "long_run": node.read("long_run", positive_duration, default.long_run),
               "per_10_minutes": node.read("per_10_minutes", number(0), default.per_10_minutes),
-              "per_spread": node.read("per_spread", number(0), default.per_spread)}
+              "per_spread": node.read("per_spread", number(0), default.per_spread),
+              "per_late_break": node.read("per_late_break", number(0), default.per_late_break)}
     if None in values.values():
         return default
     return Wellbeing(**values)

@@ -722,7 +722,8 @@ class Wellbeing:
     """How the staff wellbeing index (0 to 100, a proxy) counts what wears staff down: points off for each
     point of occupancy above ``comfortable_occupancy`` in the pool's busiest interval, for each point of
     scheduled time worked as overtime, for each 10 minutes by which an agent's longest run of
-    back-to-back work exceeds ``long_run`` (minutes), and for the spread of work across agents (its cv)."""
+    back-to-back work exceeds ``long_run`` (minutes), for the spread of work across agents (its cv), and for
+    the share of breaks taken late (the agent still busy when its break was due)."""
 
     comfortable_occupancy: float = 0.85
     per_occupancy_point: float = 2.0
@@ -730,12 +731,14 @@ class Wellbeing:
     long_run: float = 60.0
     per_10_minutes: float = 2.0
     per_spread: float = 20.0
+    per_late_break: float = 20.0
 
-    def index(self, peak_occupancy: float, overtime_share: float, longest_run: float, spread: float) -> float:
+    def index(self, peak_occupancy: float, overtime_share: float, longest_run: float, spread: float,
+              late_breaks: float = 0.0) -> float:
         lost = (self.per_occupancy_point * max(peak_occupancy - self.comfortable_occupancy, 0.0) * 100
                 + self.per_overtime_point * overtime_share * 100
                 + self.per_10_minutes * max(longest_run - self.long_run, 0.0) / 10
-                + self.per_spread * spread)
+                + self.per_spread * spread + self.per_late_break * late_breaks)
         return max(0.0, 100.0 - lost)
 
 
