@@ -433,7 +433,9 @@ def render_risk_table(sweep: Sweep) -> list[str]:
         for label in labels:
             days = row.get(f"{label} days")
             chance = (f"{int(row[f'{label} days_met'])}/{int(days)} days" if days == days and days else "-")
-            cells += [chance, format_value(label.partition("@")[0], row[label])]
+            metric = label.partition("@")[0]
+            cells += [chance, f"{format_value(metric, row[label])} "
+                              f"{format_interval(metric, row[f'{label}_ci_low'], row[f'{label}_ci_high'])}"]
         cells += [format_value("cost_total", row["cost_total"]), format_value("wellbeing_index", row["wellbeing_index"])]
         if "cost_per_point" in table:
             cost = row["cost_per_point"]
@@ -441,7 +443,7 @@ def render_risk_table(sweep: Sweep) -> list[str]:
         rows.append(cells)
     headers = [*sweep.parameters]
     for label in labels:
-        headers += [f"{label} met", "estimate"]
+        headers += [f"{label} met", "estimate [95% CI]"]
     headers += ["cost_total", "staff wellbeing"]
     if "cost_per_point" in table:
         headers.append("cost per extra SL point")

@@ -373,7 +373,8 @@ def _risk_section(folder: Path, parameters: list[str]) -> list[str]:
     if not labels:
         return []
     head = "".join(f"<th>{html.escape(p)}</th>" for p in parameters)
-    head += "".join(f"<th>{html.escape(label)} {tr('days met')}</th><th>{tr('estimate')}</th>" for label in labels)
+    head += "".join(f"<th>{html.escape(label)} {tr('days met')}</th><th>{tr('estimate')} ({tr('95% CI')})</th>"
+                    for label in labels)
     head += "<th>cost_total</th><th>staff wellbeing</th>" + (
         "<th>cost per extra SL point</th>" if "cost_per_point" in table else "")
     rows = []
@@ -382,7 +383,9 @@ def _risk_section(folder: Path, parameters: list[str]) -> list[str]:
         for label in labels:
             days = row[f"{label} days"]
             met = f"{int(row[f'{label} days_met'])} / {int(days)}" if days == days and days else "-"
-            cells += f"<td>{met}</td><td>{format_value(label.partition('@')[0], row[label])}</td>"
+            metric = label.partition("@")[0]
+            cells += (f"<td>{met}</td><td>{format_value(metric, row[label])} "
+                      f"{format_interval(metric, row[f'{label}_ci_low'], row[f'{label}_ci_high'])}</td>")
         cells += (f"<td>{format_value('cost_total', row['cost_total'])}</td>"
                   f"<td>{format_value('wellbeing_index', row.get('wellbeing_index', float('nan')))}</td>")
         if "cost_per_point" in table:

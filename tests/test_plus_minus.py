@@ -77,3 +77,20 @@ def test_the_staffing_report_leads_with_the_table(tmp_path):
     assert shown.exit_code == 0, shown.output
     report = (next(tmp_path.glob("*/*-staff")) / "report.html").read_text()
     assert report.index("The chance of meeting each target") < report.index("The answer, run")
+
+
+@pytest.mark.slow   # five contact-centre runs: pytest -m slow (.ci/run runs it)
+def test_the_contact_centres_plus_two_report_leads_with_the_table_and_the_wellbeing_view(tmp_path):
+    shown = CliRunner().invoke(main, ["sweep", str(SCENARIOS / "contact_centre.yaml"), "--vary",
+                                      "staff.agents.headcount=-2:+2", "-r", "2", "--no-charts", "--report",
+                                      "--out", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    folder = next(tmp_path.glob("*/*-sweep"))
+    table = pd.read_csv(folder / "risk.csv")
+    assert table["staff.agents.headcount"].tolist() == [23, 24, 25, 26, 27]
+    report = (folder / "report.html").read_text()
+    first = report.index("The chance of meeting each target")
+    assert first < report.index("<h2>Points</h2>") and "staff wellbeing" in report[first:report.index("</table>", first)]
+    point = (folder / "points" / "000" / "report.html")
+    run_report = CliRunner().invoke(main, ["report", str(folder / "points" / "000")])
+    assert run_report.exit_code == 0 and "Staff wellbeing" in point.read_text()
