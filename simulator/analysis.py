@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import math
 
+from statistics import NormalDist
+
 import numpy as np
 import pandas as pd
 
@@ -31,10 +33,18 @@ CONFIDENCE = 0.95
 
 
 def t_quantile(degrees_of_freedom: np.ndarray | float, confidence: float = CONFIDENCE) -> np.ndarray:
-    """Two-sided Student t quantile (e.g. 2.09 for 19 degrees of freedom at 95%)."""
-    from scipy.special import stdtrit  # scipy.stats costs a second to import; special does not
+    """Two-sided Student t quantile (e.g. 2.09 for 19 degrees of freedom at 95%); NaN below one degree of
+    freedom. One and two degrees of freedom have closed forms (the Cauchy's tan(pi (p - 1/2)), and
+    (2p - 1) sqrt(2 / (4p (1 - p)))), so a run of one or two replications never loads SciPy (0.15 s);
+    beyond, SciPy's special functions (not scipy.stats, which costs a second to import)."""
+    degrees = np.asarray(degrees_of_freedom, dtype=float)
+    p = 0.5 + confidence / 2
+    closed = {1.0: math.tan(math.pi * (p - 0.5)), 2.0: (2 * p - 1) * math.sqrt(2 / (4 * p * (1 - p)))}
+    if np.all(np.isin(degrees, list(closed)) | ~(degrees >= 1)):
+        return np.where(degrees == 1, closed[1.0], np.where(degrees == 2, closed[2.0], np.nan))
+    from scipy.special import stdtrit
 
-    return stdtrit(degrees_of_freedom, 0.5 + confidence / 2)
+    return stdtrit(degrees, p)
 
 
 def _is_ratio(values: pd.DataFrame) -> pd.Series:
@@ -105,9 +115,7 @@ def _counted(metric: str) -> bool:
 def wilson(successes: np.ndarray, trials: np.ndarray, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
     """The Wilson score interval of a proportion: what the counts alone allow (no events out of n gives
     0 to about 3.8 / n, where a spread over replications would say 0 to 0)."""
-    from scipy.special import ndtri
-
-    z = float(ndtri(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)   # the standard library's: no SciPy on this path
     with np.errstate(invalid="ignore", divide="ignore"):
         p = successes / trials
         centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
