@@ -35,7 +35,8 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
     for who, length in zip((runs[0] // clock.days).tolist(), run_length.tolist()):
         longest[who] = max(longest.get(who, 0.0), length)
     busy = np.bincount(agent, weights=end - start, minlength=len(tables.agent_pool))
-    late, lost = _late_breaks(tables, union(agent, start, end))
+    late, lost = (_late_breaks(tables, union(agent, start, end)) if len(tables.break_agent)
+                  else (np.zeros(0, dtype=bool), np.zeros(0)))
     at_work = {a for a in tables.duty_agent[tables.duty_end > clock.warmup].tolist()}
     rows = []
     pools = [(f"pool:{pool.name}", [k]) for k, pool in enumerate(scenario.staff)]
