@@ -10,9 +10,11 @@ process-wide); several machines use Dask's distributed scheduler (``pip install
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
@@ -98,7 +100,8 @@ def run_tasks(tasks: list[Task], jobs: int | Engine = 1, progress: Callable[[int
         return outputs
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_worker_signals)
     try:
-        futures = [pool.submit(run_replication, *task) for task in tasks]
+        with _signals_held():   # the workers are forked as the first tasks are submitted
+            futures = [pool.submit(run_replication, *task) for task in tasks]
         for future in as_completed(futures):
             arrived(future.result())
         outputs = [future.result() for future in futures]
@@ -127,7 +130,8 @@ def map_locally(function: Callable[[object, object], object], items: list, share
     context = multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else None)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_take_shared, initargs=(shared,))
     try:
-        futures = [pool.submit(_call_with_shared, function, item) for item in items]
+        with _signals_held():
+            futures = [pool.submit(_call_with_shared, function, item) for item in items]
         results = [future.result() for future in futures]
     except BaseException:
         _stop(pool)
@@ -156,10 +160,33 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
+        deadline = time.monotonic() + 1.0   # a worker caught before its signal set-up may not die of SIGTERM
         for worker in workers:
-            worker.join(timeout=5)
+            worker.join(timeout=max(deadline - time.monotonic(), 0.0))
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join(timeout=1.0)
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+STOPPING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Ctrl-C, SIGTERM and SIGHUP held back while workers are forked (delivered at the end): a signal
+    that lands inside fork's own clean-up is otherwise swallowed there, with a traceback on stderr, and
+    a worker forked with the parent's handlers could not be stopped at once."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _worker_signals() -> None:
@@ -168,6 +195,8 @@ def _worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):   # forked while the parent held them back (_signals_held)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
