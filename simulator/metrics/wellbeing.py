@@ -65,16 +65,18 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
 def _late_breaks(tables: ReplicationTables, work: tuple) -> tuple[np.ndarray, np.ndarray]:
     """Per scheduled break: whether the agent was still at work when it was due (it finishes the contact
     in hand first, so the break starts late and is shorter), and the minutes of break lost. ``work``: each
-    agent's merged busy periods (agent, start, end)."""
-    late = np.zeros(len(tables.break_agent), dtype=bool)
-    lost = np.zeros(len(tables.break_agent))
+    agent's merged busy periods (agent, start, end), sorted by agent and start (:func:`union`)."""
     agents, starts, ends = work
-    for k, (who, due, over) in enumerate(zip(tables.break_agent.tolist(), tables.break_start.tolist(),
-                                             tables.break_end.tolist())):
-        covering = np.flatnonzero((agents == who) & (starts <= due) & (ends > due))
-        if len(covering):
-            late[k] = True
-            lost[k] = min(float(ends[covering[0]]), over) - due
+    if not len(agents):
+        return np.zeros(len(tables.break_agent), dtype=bool), np.zeros(len(tables.break_agent))
+    span = float(max(ends.max(), tables.break_start.max())) + 1.0   # agents' periods apart on one axis
+    keys = agents * span + starts
+    due = tables.break_start
+    at = np.searchsorted(keys, tables.break_agent * span + due, side="right") - 1   # last period begun by then
+    found = at >= 0
+    at = np.maximum(at, 0)
+    late = found & (agents[at] == tables.break_agent) & (ends[at] > due)
+    lost = np.where(late, np.minimum(ends[at], tables.break_end) - due, 0.0)
     return late, lost
 
 
