@@ -135,17 +135,21 @@ def replication_spread(result: RunResult, folder: Path, most: int = 4) -> list[P
 
 # -- what each agent did ----------------------------------------------------------------------------------
 
+TIMELINE_HOURS = 24   # a scenario without days (one long opening) shows its first 24 hours
+
+
 def agent_timeline(result: RunResult, folder: Path, most: int = 60) -> list[Path]:
     """What every member of staff did through the first day of replication 1 (rows: agents, pool by
     pool; colour: busy with a channel, idle, on a break, in training, not at work), sampled every
-    minute from the run itself (:mod:`simulator.snapshots`)."""
+    minute (every 600th of the day when it is longer than ten hours) from the run itself
+    (:mod:`simulator.snapshots`), which is simulated only as far as the chart shows."""
     from simulator.snapshots import BUSY, STATE_NAMES, film_scenario, frame_times
     from simulator.animate import STATE_COLOURS, CHANNEL_COLOURS
 
     scenario = result.scenario
-    day = scenario.clock.day_length
+    day = min(scenario.clock.day_length, TIMELINE_HOURS * 60.0)
     times = frame_times(scenario, max(1.0, day / 600), 0, day)
-    film = film_scenario(scenario, times)
+    film = film_scenario(scenario, times, stop_at_last=True)
     states = film.states[:, :most].T                     # (agents, moments)
     if not states.size:
         return []
