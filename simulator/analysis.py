@@ -24,10 +24,15 @@ import math
 
 from statistics import NormalDist
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
+import numpy as np
+
+from simulator.columns import Table, accepts_frames, groups
 from simulator.scenario.model import Target
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONFIDENCE = 0.95
 
@@ -47,26 +52,27 @@ def t_quantile(degrees_of_freedom: np.ndarray | float, confidence: float = CONFI
     return stdtrit(degrees, p)
 
 
-def _is_ratio(values: pd.DataFrame) -> pd.Series:
-    if "denominator" not in values.columns:
-        return pd.Series(False, index=values.index)
-    return values["denominator"].notna()
+def _is_ratio(values: Table) -> np.ndarray:
+    if "denominator" not in values:
+        return np.zeros(len(values), dtype=bool)
+    return ~np.isnan(values["denominator"].astype(float))
 
 
-def _ratio_parts(values: pd.DataFrame, keys: list[str]) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _ratio_parts(values: Table, keys: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row of ratio KPIs: the group's estimate R, the row's linearised value R + (y - R x) / mean(x),
     and the group's count."""
-    grouped = values.groupby(keys, sort=False)
-    numerator = grouped["numerator"].transform("sum")
-    denominator = grouped["denominator"].transform("sum")
-    count = grouped["denominator"].transform("size")
+    grouped = groups(values, keys)
+    numerator, denominator = values["numerator"].astype(float), values["denominator"].astype(float)
+    count = grouped.size()[grouped.code]
     with np.errstate(invalid="ignore", divide="ignore"):
-        estimate = (numerator / denominator).where(denominator > 0)
-        linear = estimate + (values["numerator"] - estimate * values["denominator"]) / (denominator / count)
+        sums = grouped.sum(denominator)
+        estimate = np.where(sums > 0, grouped.sum(numerator) / sums, np.nan)[grouped.code]
+        linear = estimate + (numerator - estimate * denominator) / (sums[grouped.code] / count)
     return estimate, linear, count
 
 
-def linearise(values: pd.DataFrame, keys: list[str]) -> pd.Series:
+@accepts_frames
+def linearise(values: Table, keys: list[str]) -> np.ndarray:
     """Each replication's contribution to its KPI's estimate: the value itself for a plain KPI; for a
     ratio, the linearised value whose mean is the ratio of sums and whose spread gives the delta-method
     standard error. Paired differences and relative changes of ratios are taken on these."""
@@ -78,17 +84,16 @@ def linearise(values: pd.DataFrame, keys: list[str]) -> pd.Series:
     return result
 
 
-def _t_summary(frame: pd.DataFrame, keys: list[str], column: str, confidence: float = CONFIDENCE) -> pd.DataFrame:
-    grouped = frame.dropna(subset=[column]).groupby(keys, sort=False)[column]
-    stats = grouped.agg(["mean", "std", "count"])
-    count = stats["count"].to_numpy()
+def _t_summary(table: Table, keys: list[str], column: str, confidence: float = CONFIDENCE) -> Table:
+    rows = table[~np.isnan(table[column].astype(float))]
+    grouped = groups(rows, keys)
+    values = rows[column].astype(float)
+    mean, std, count = grouped.mean(values), grouped.std(values), grouped.size()
     with np.errstate(invalid="ignore", divide="ignore"):
-        half = np.where(count > 1, t_quantile(np.maximum(count - 1, 1), confidence) * stats["std"].to_numpy()
-                        / np.sqrt(count), np.nan)
-    half = np.where(stats["std"].to_numpy() == 0, 0.0, half)
-    return pd.DataFrame({"mean": stats["mean"].to_numpy(), "ci_low": stats["mean"].to_numpy() - half,
-                         "ci_high": stats["mean"].to_numpy() + half, "replications": count.astype(int)},
-                        index=stats.index).reset_index()
+        half = np.where(count > 1, t_quantile(np.maximum(count - 1, 1), confidence) * std / np.sqrt(count), np.nan)
+    half = np.where(std == 0, 0.0, half)
+    return grouped.keys_of(rows, keys).with_columns(mean=mean, ci_low=mean - half, ci_high=mean + half,
+                                                    replications=count)
 
 
 def value_range(metric: str) -> tuple[float, float]:
@@ -123,17 +128,17 @@ def wilson(successes: np.ndarray, trials: np.ndarray, confidence: float = CONFID
     return centre - half, centre + half
 
 
-def _design_effect(index: pd.Index, keys: list[str], effect: np.ndarray, usable: np.ndarray) -> np.ndarray:
+def _design_effect(index: Table, keys: list[str], effect: np.ndarray, usable: np.ndarray) -> np.ndarray:
     """Per group, the median design effect of its KPI and scope over the intervals where it is well
-    measured (1 for a whole run, or where none is)."""
+    measured (1 for a whole run, or where none is). ``index`` holds the groups' keys."""
     if "interval" not in keys or not usable.any():
         return np.ones(len(effect))
-    others = [k for k in keys if k != "interval"]
-    frame = index.to_frame(index=False)[others].assign(effect=np.where(usable, effect, np.nan))
-    return np.maximum(frame.groupby(others, sort=False)["effect"].transform("median").fillna(1.0).to_numpy(), 1.0)
+    others = groups(index, [k for k in keys if k != "interval"])
+    median = others.median(np.where(usable, effect, np.nan))[others.code]
+    return np.maximum(np.where(np.isnan(median), 1.0, median), 1.0)
 
 
-def _mean_floor(index: pd.Index, keys: list[str], estimate: np.ndarray, error: np.ndarray, squares: np.ndarray,
+def _mean_floor(index: Table, keys: list[str], estimate: np.ndarray, error: np.ndarray, squares: np.ndarray,
                 count: np.ndarray) -> np.ndarray:
     """The least standard error a mean over contacts (a mean wait) can have: the contacts' own spread
     over their number, times the design effect (below). In a quiet interval most replications may show
@@ -145,7 +150,7 @@ def _mean_floor(index: pd.Index, keys: list[str], estimate: np.ndarray, error: n
     return np.nan_to_num(spread * np.sqrt(_design_effect(index, keys, effect, usable)), nan=0.0)
 
 
-def _counted_floor(index: pd.Index, keys: list[str], estimate: np.ndarray, error: np.ndarray,
+def _counted_floor(index: Table, keys: list[str], estimate: np.ndarray, error: np.ndarray,
                    trials: np.ndarray, confidence: float = CONFIDENCE) -> tuple[np.ndarray, np.ndarray]:
     """The least a share of counted contacts can be uncertain: the Wilson interval of its counts, the
     count deflated by the design effect that contacts' clustering in replications gives.
@@ -191,86 +196,88 @@ def _transformed_interval(estimate: np.ndarray, error: np.ndarray, quantile: np.
     return np.where(none, estimate, ci_low), np.where(none, estimate, ci_high)
 
 
-def _ratio_summary(rows: pd.DataFrame, keys: list[str], confidence: float = CONFIDENCE) -> pd.DataFrame:
+def _ratio_summary(rows: Table, keys: list[str], confidence: float = CONFIDENCE) -> Table:
     """Per group: the ratio of sums, and its 95% CI from the delta-method standard error (Student t on
     n - 1 degrees of freedom), formed on the logit or log scale (see _transformed_interval)."""
-    rows = rows.copy()
-    _, rows["linear"], _ = _ratio_parts(rows, keys)
-    grouped = rows.groupby(keys, sort=False)
-    stats = grouped["linear"].agg(["mean", "std", "count"])
-    has_squares = "squares" in rows.columns
-    sums = grouped[["numerator", "denominator"] + (["squares"] if has_squares else [])].sum(min_count=1)
-    estimate = (sums["numerator"] / sums["denominator"]).where(sums["denominator"] > 0).to_numpy()
-    count = stats["count"].to_numpy()
+    _, linear, _ = _ratio_parts(rows, keys)
+    grouped = groups(rows, keys)
+    index = grouped.keys_of(rows, keys)
+    std, count = grouped.std(linear), grouped.size(~np.isnan(linear))
+    numerator = grouped.sum(rows["numerator"], min_count=1)
+    denominator = grouped.sum(rows["denominator"], min_count=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        error = np.where(count > 1, stats["std"].to_numpy() / np.sqrt(count), np.nan)
+        estimate = np.where(denominator > 0, numerator / denominator, np.nan)
+        error = np.where(count > 1, std / np.sqrt(count), np.nan)
         quantile = t_quantile(np.maximum(count - 1, 1), confidence)
-    if has_squares:
-        error = np.fmax(error, _mean_floor(stats.index, keys, estimate, error, sums["squares"].to_numpy(),
-                                           sums["denominator"].to_numpy()))
-    metrics = stats.index.get_level_values("metric") if "metric" in keys else ["wait_mean"] * len(stats)
+    if "squares" in rows:
+        error = np.fmax(error, _mean_floor(index, keys, estimate, error, grouped.sum(rows["squares"], min_count=1),
+                                           denominator))
+    metrics = index["metric"].tolist() if "metric" in keys else ["wait_mean"] * len(index)
     ranges = np.array([value_range(m) for m in metrics]).reshape(-1, 2)
     ci_low, ci_high = _transformed_interval(estimate, error, quantile, ranges[:, 0], ranges[:, 1])
     counted = np.array([_counted(m) for m in metrics], dtype=bool)
     if counted.any():
-        floor_low, floor_high = _counted_floor(stats.index, keys, estimate, error, sums["denominator"].to_numpy(),
-                                               confidence)
+        floor_low, floor_high = _counted_floor(index, keys, estimate, error, denominator, confidence)
         ci_low = np.where(counted, np.fmin(ci_low, floor_low), ci_low)
         ci_high = np.where(counted, np.fmax(ci_high, floor_high), ci_high)
     defined = ~np.isnan(estimate)
-    return pd.DataFrame({"mean": estimate, "ci_low": ci_low, "ci_high": ci_high,
-                         "replications": np.where(defined, count, 0).astype(int)}, index=stats.index).reset_index()
+    return index.with_columns(mean=estimate, ci_low=ci_low, ci_high=ci_high,
+                              replications=np.where(defined, count, 0).astype(np.int64))
 
 
-def summarise(values: pd.DataFrame, keys: list[str], confidence: float = CONFIDENCE) -> pd.DataFrame:
+@accepts_frames
+def summarise(values: Table, keys: list[str], confidence: float = CONFIDENCE) -> Table:
     """Estimate (column ``mean``), ci_low, ci_high, replications and estimator of ``value`` for each
-    group of ``keys``: ratio of sums for rows with a numerator and denominator, mean otherwise; the
-    interval at ``confidence`` (two-sided)."""
+    group of ``keys`` (in order of first appearance): ratio of sums for rows with a numerator and
+    denominator, mean otherwise; the interval at ``confidence`` (two-sided). Every group is kept, also
+    those undefined in every replication."""
     ratio = _is_ratio(values)
-    parts = []
-    if (~ratio).any():
-        parts.append(_t_summary(values[~ratio], keys, "value", confidence))
-    if ratio.any():
-        parts.append(_ratio_summary(values[ratio], keys, confidence))
-    summary = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=keys + ["mean", "ci_low", "ci_high", "replications"])
-    # keep every group, also those undefined in every replication
-    kinds = values[keys].assign(is_ratio=ratio.to_numpy()).groupby(keys, sort=False)["is_ratio"].any().reset_index()
-    merged = kinds.merge(summary, on=keys, how="left")
-    merged["replications"] = merged["replications"].fillna(0).astype(int)
-    merged["estimator"] = np.where(merged.pop("is_ratio").to_numpy(dtype=bool), "ratio", "mean")
-    return merged
+    found: dict[tuple, tuple] = {}
+    for part in ([_t_summary(values[~ratio], keys, "value", confidence)] if (~ratio).any() else []) + (
+            [_ratio_summary(values[ratio], keys, confidence)] if ratio.any() else []):
+        found.update(zip(zip(*(part[k].tolist() for k in keys)),
+                         zip(*(part[c].tolist() for c in ("mean", "ci_low", "ci_high", "replications")))))
+    grouped = groups(values, keys)
+    kinds = grouped.keys_of(values, keys)
+    missing = (math.nan, math.nan, math.nan, 0)
+    estimates = [found.get(key, missing) for key in zip(*(kinds[k].tolist() for k in keys))]
+    mean, low, high, count = (np.array(column, dtype=float) for column in zip(*estimates)) if estimates else (
+        np.zeros(0),) * 4
+    return kinds.with_columns(mean=mean, ci_low=low, ci_high=high, replications=count.astype(np.int64),
+                              estimator=np.where(grouped.any(ratio), "ratio", "mean").astype(object))
 
 
-def clip_to_range(summary: pd.DataFrame) -> pd.DataFrame:
+@accepts_frames
+def clip_to_range(summary: Table) -> Table:
     """Intersect each confidence interval with its KPI's possible values (every KPI is >= 0; shares
     are <= 1, except overtime as a share of scheduled hours): a t interval around a small count can
     otherwise reach below zero."""
     from simulator.kpis import KPI_BY_NAME
 
-    summary = summary.copy()
-    summary["ci_low"] = summary["ci_low"].clip(lower=0.0)
-    shares = summary["metric"].map(lambda m: KPI_BY_NAME[m].kind == "share" and m != "overtime_share"
-                                   if m in KPI_BY_NAME else False)
-    summary.loc[shares, "ci_high"] = summary.loc[shares, "ci_high"].clip(upper=1.0)
-    return summary
+    shares = np.array([m in KPI_BY_NAME and KPI_BY_NAME[m].kind == "share" and m != "overtime_share"
+                       for m in summary["metric"].tolist()], dtype=bool)
+    high = summary["ci_high"].astype(float)
+    return summary.with_columns(ci_low=np.maximum(summary["ci_low"].astype(float), 0.0),
+                                ci_high=np.where(shares, np.minimum(high, 1.0), high))
 
 
 VERDICTS = ("met", "missed", "ci_spans_target")
 
 
-def evaluate_targets(summary: pd.DataFrame, targets: tuple[Target, ...]) -> pd.DataFrame:
+TARGET_COLUMNS = ["metric", "scope", "target", "bound", "direction", "within", "mean", "ci_low", "ci_high", "status",
+                  "mean_meets", "ci_clear_of_target"]
+
+
+@accepts_frames
+def evaluate_targets(summary: Table, targets: tuple[Target, ...]) -> Table:
     """Each target with its KPI's estimate and CI. ``status`` is ``met`` when the whole CI meets the
     target, ``missed`` when none of it does, and ``ci_spans_target`` when the CI straddles the bound
     (the run cannot say; more replications can); ``mean_meets`` says which side the estimate is on."""
     rows = []
-    indexed = summary.set_index(["metric", "scope"])
+    estimates = {key: (summary["mean"][n], summary["ci_low"][n], summary["ci_high"][n])
+                 for n, key in enumerate(zip(summary["metric"].tolist(), summary["scope"].tolist()))}
     for target in targets:
-        key = (target.kpi, target.scope)
-        if key in indexed.index:
-            mean, low, high = (float(indexed.at[key, c]) for c in ("mean", "ci_low", "ci_high"))
-        else:
-            mean = low = high = float("nan")
+        mean, low, high = (float(v) for v in estimates.get((target.kpi, target.scope), (math.nan,) * 3))
         mean_meets = bool(mean == mean and target.is_met(mean))
         if low != low or high != high:
             status = "met" if mean_meets else "missed"
@@ -280,13 +287,14 @@ def evaluate_targets(summary: pd.DataFrame, targets: tuple[Target, ...]) -> pd.D
             status = "missed"
         else:
             status = "ci_spans_target"
-        rows.append({"metric": target.kpi, "scope": target.scope, "target": target.describe(),
-                     "bound": target.bound, "direction": target.direction,
-                     "within": target.within if target.within is not None else float("nan"), "mean": mean,
-                     "ci_low": low, "ci_high": high, "status": status, "mean_meets": mean_meets,
-                     "ci_clear_of_target": status != "ci_spans_target"})
-    return pd.DataFrame(rows, columns=["metric", "scope", "target", "bound", "direction", "within", "mean", "ci_low",
-                                       "ci_high", "status", "mean_meets", "ci_clear_of_target"])
+        rows.append((target.kpi, target.scope, target.describe(), target.bound, target.direction,
+                     target.within if target.within is not None else math.nan, mean, low, high, status,
+                     mean_meets, status != "ci_spans_target"))
+    table = Table.from_rows(rows, TARGET_COLUMNS)
+    if not rows:   # the empty table keeps its text columns text
+        table = table.with_columns(**{c: np.zeros(0, dtype=object) for c in ("metric", "scope", "target",
+                                                                             "direction", "status")})
+    return table
 
 
 def paired_differences(baseline: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:

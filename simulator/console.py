@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-import pandas as pd
+import numpy as np
 
+from simulator.columns import Table, as_table
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.model import Scenario, weekdays_in
-from simulator.sweep import Sweep
 from simulator.i18n import language, tr
 from simulator.kpis import KPI_BY_NAME, KPIS, headline_pairs, kpi_label
 from simulator.risk import chance_text
 from simulator.units import format_clock, format_duration
+
+if TYPE_CHECKING:   # a run's console report needs no pandas (simulator/columns.py)
+    import pandas as pd
+
+    from simulator.sweep import Sweep
 
 
 def format_value(metric: str, value: float) -> str:
@@ -89,15 +96,27 @@ def _kpi_name(metric: str) -> str:
     return metric if language() == "en" else f"{kpi_label(metric)} ({metric})"
 
 
-def verdict_lines(targets: pd.DataFrame) -> list[str]:
+def _row_objects(table: Table) -> list[SimpleNamespace]:
+    """Every row of a table as an object with an attribute per column (as ``itertuples`` gives)."""
+    return [SimpleNamespace(**row) for row in table.row_dicts(nan_as_none=False)]
+
+
+def _estimates(summary: Table) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """``{(metric, scope): (mean, ci_low, ci_high)}`` of a summary."""
+    return dict(zip(zip(summary["metric"].tolist(), summary["scope"].tolist()),
+                    zip(*(summary[c].astype(float).tolist() for c in ("mean", "ci_low", "ci_high")))))
+
+
+def verdict_lines(targets: "pd.DataFrame | Table") -> list[str]:
     """Each target's verdict, its KPI and scope, the estimate and its CI: what the run is for."""
+    targets = as_table(targets)
     if not len(targets):
         return []
-    counts = targets["status"].value_counts()
+    statuses = targets["status"].tolist()
     lines = [tr("Targets: {met} met, {missed} missed, {spans} with a CI that spans the target",
-                met=counts.get('met', 0), missed=counts.get('missed', 0), spans=counts.get('ci_spans_target', 0))]
+                met=statuses.count("met"), missed=statuses.count("missed"), spans=statuses.count("ci_spans_target"))]
     rows = []
-    for target in targets.itertuples():
+    for target in _row_objects(targets):
         where = "" if target.scope == "all" else f" ({target.scope})"
         within = tr(" within {duration}", duration=format_duration(target.within)) if target.within == target.within else ""
         chance = chance_text(int(target.days), int(target.days_met), target.chance_low, target.chance_high) \
@@ -129,28 +148,27 @@ def flag_lines(flags) -> list[str]:
 
 def render_run(result: RunResult) -> str:
     """The whole console report of a run: verdicts and flags first, then the tables."""
-    scenario = result.scenario
+    scenario, tables = result.scenario, result.tables
     lines = [f"{scenario.name}", run_header(scenario, result.seconds), describe_service_level(scenario), ""]
-    lines += verdict_lines(result.targets)
+    lines += verdict_lines(tables.targets)
     lines += flag_lines(result.flags)
-    if len(result.targets) or result.flags:
+    if len(tables.targets) or result.flags:
         lines.append("")
-    summary = result.summary.set_index(["metric", "scope"])
-    targets = {(t.metric, t.scope): t for t in result.targets.itertuples()}
+    summary = _estimates(tables.summary)
+    targets = {(t.metric, t.scope): t for t in _row_objects(tables.targets)}
     rows = []
     for kpi in KPIS:
-        if (kpi.name, "all") not in summary.index:
+        if (kpi.name, "all") not in summary:
             continue
-        row = summary.loc[(kpi.name, "all")]
+        mean, low, high = summary[(kpi.name, "all")]
         target = targets.get((kpi.name, "all"))
         status = "" if target is None else f"{_bound(target)}: {tr(STATUS[target.status])}"
-        rows.append([_kpi_name(kpi.name), format_value(kpi.name, row["mean"]),
-                     format_interval(kpi.name, row["ci_low"], row["ci_high"]), status])
+        rows.append([_kpi_name(kpi.name), format_value(kpi.name, mean), format_interval(kpi.name, low, high), status])
     kinds = {scenario.channel(d.channel).deferrable for d in scenario.demand}
     title = tr("KPI (all contacts; waits of real-time ones)" if kinds == {True, False} else "KPI (all contacts)")
     lines += _table([title, tr("estimate"), tr("95% CI"), tr("target")], rows)
     lines += _beside_formulas(result)
-    lines += _breakdowns(result.summary)
+    lines += _breakdowns(tables.summary)
     lines += _by_day(result)
     unfinished = _in_system_at_end(result)
     if unfinished and any(not scenario.channel(d.channel).deferrable for d in scenario.demand):
@@ -164,7 +182,7 @@ def _beside_formulas(result: RunResult) -> list[str]:
     from simulator.formulas import beside_the_run
 
     lines = []
-    for check, rows in beside_the_run(result.scenario, result.summary):
+    for check, rows in beside_the_run(result.scenario, result.tables.summary):
         lines += ["", f"{check.formula} beside the simulation, channel {check.channel} ({check.inputs}; "
                       "the formula's steady state):"]
         lines += _table([tr("KPI"), check.formula, tr("simulated"), tr("95% CI")],
@@ -183,13 +201,13 @@ def _by_day(result: RunResult) -> list[str]:
 
     if result.scenario.clock.days < 2:
         return []
-    days = by_day(result.scenario, result.intervals)
-    days = days[days["scope"] == "all"]
-    label = (days["weekday"].str.capitalize() + " " + days["date"]) if days["date"].astype(bool).all() \
-        else "day " + days["day"].astype(str)
-    table = days.assign(scope="day:" + label)
-    shown = [m for m in DAILY_KPIS if table[(table.metric == m)]["mean"].notna().any()]
-    return ["", *_scope_table(table, "By day", list(dict.fromkeys(table["scope"])), shown)]
+    days = by_day(result.scenario, result.tables.intervals).where(scope="all")
+    dated = all(days["date"].tolist())
+    labels = [f"day:{weekday.capitalize()} {date}" if dated else f"day:day {day}"
+              for weekday, date, day in zip(days["weekday"].tolist(), days["date"].tolist(), days["day"].tolist())]
+    table = days.with_columns(scope=np.array(labels, dtype=object))
+    shown = [m for m in DAILY_KPIS if (~np.isnan(table.where(metric=m)["mean"].astype(float))).any()]
+    return ["", *_scope_table(table, "By day", list(dict.fromkeys(labels)), shown)]
 
 
 def run_header(scenario: Scenario, seconds: float | None = None) -> str:
@@ -229,12 +247,12 @@ BREAKDOWNS = (
 )
 
 
-def _breakdowns(summary: pd.DataFrame) -> list[str]:
+def _breakdowns(summary: Table) -> list[str]:
     lines = []
-    defined = summary[summary["mean"].notna()]
-    present = set(zip(defined.metric, defined.scope))
+    present = {key for key, (mean, _, _) in _estimates(summary).items() if mean == mean}
+    all_scopes = list(dict.fromkeys(summary["scope"].tolist()))
     for prefix, title, metrics, kind in BREAKDOWNS:
-        scopes = [s for s in summary.scope.unique() if s.startswith(prefix + ":")]
+        scopes = [s for s in all_scopes if s.startswith(prefix + ":")]
         if kind:   # a channel is real-time when it has waits, deferrable when it has a response time
             scopes = [s for s in scopes if (("response_time_mean", s) in present) == (kind == "deferrable")]
         if prefix == "step" and len(scopes) < 2:
@@ -245,18 +263,17 @@ def _breakdowns(summary: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _scope_table(summary: pd.DataFrame, title: str, scopes: list[str], metrics: list[str]) -> list[str]:
+def _scope_table(summary: "Table | pd.DataFrame", title: str, scopes: list[str], metrics: list[str]) -> list[str]:
     """A row per scope, a column per metric, each cell ``mean ±half-width``."""
-    indexed = summary.set_index(["metric", "scope"])
+    indexed = _estimates(as_table(summary))
     rows = []
     for scope in scopes:
         cells = [scope.split(":", 1)[1]]
         for metric in metrics:
-            if (metric, scope) not in indexed.index:
+            if (metric, scope) not in indexed:
                 cells.append("-")
                 continue
-            row = indexed.loc[(metric, scope)]
-            cells.append(_mean_pm(metric, row["mean"], row["ci_low"], row["ci_high"]))
+            cells.append(_mean_pm(metric, *indexed[(metric, scope)]))
         rows.append(cells)
     return _table([title, *metrics], rows)
 
@@ -271,8 +288,8 @@ def _mean_pm(metric: str, mean: float, low: float, high: float) -> str:
 
 
 def _in_system_at_end(result: RunResult) -> float:
-    rows = result.summary[(result.summary.scope == "all") & (result.summary.metric == "unfinished")]
-    return float(rows["mean"].iloc[0]) if not rows.empty else 0.0
+    rows = result.tables.summary.where(scope="all", metric="unfinished")
+    return float(rows["mean"][0]) if len(rows) else 0.0
 
 
 COMPARED_KPIS = ("service_level", "wait_mean", "abandon_rate", "utilisation", "error_rate", "fcr",
@@ -357,6 +374,8 @@ def render_staffing(staffing, scenario: Scenario, replications: int) -> str:
         weeks = table["days"].map(lambda days: 1 if days == "every day" else len(weekdays_in(days)))
         per = "day" if (table["days"] == "every day").all() else "week"
         hours = (table["required"] * weeks * scenario.clock.interval).sum() / 60
+        import pandas as pd
+
         erlang = pd.to_numeric(table["erlang_c"], errors="coerce")
         versus = (f"; Erlang C's curve: {(erlang * weeks * scenario.clock.interval).sum() / 60:,.1f}"
                   if erlang.notna().all() else "")

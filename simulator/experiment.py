@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from simulator.capacity import CapacityFlag
+from simulator.columns import Table
 from simulator.errors import SimulatorError
 from simulator.executors import run_tasks
 from simulator.replication import ReplicationOutput, run_replication  # noqa: F401 (re-exported for scripts)
@@ -33,19 +36,52 @@ from simulator.warmup import choose_warmup, with_warmup
 
 
 @dataclass
+class RunTables:
+    """A run's tables as :class:`~simulator.columns.Table` (numpy columns, no pandas): what the command
+    line writes and prints. :class:`RunResult` hands each out as a pandas DataFrame."""
+
+    replications: Table      # replication, seed, metric, scope, value, numerator, denominator, squares
+    intervals: Table         # replication, seed, interval, metric, scope, value, numerator, denominator, squares
+    summary: Table           # metric, scope, mean, ci_low, ci_high, replications, estimator
+    interval_summary: Table  # interval, start, end, metric, scope, mean, ci_low, ci_high, replications, estimator
+    distributions: Table     # distribution, scope, point, mean, ci_low, ci_high, replications, estimator
+    targets: Table           # each target with its KPI's estimate, CI, status and chance of being met
+
+
+FRAMES = ("replications", "intervals", "summary", "interval_summary", "distributions", "targets")
+
+
+@dataclass
 class RunResult:
-    """Everything a run produced, as pandas tables (columns documented in docs/outputs.md)."""
+    """Everything a run produced (columns documented in docs/outputs.md). ``replications``,
+    ``intervals``, ``summary``, ``interval_summary``, ``distributions`` and ``targets`` are pandas
+    DataFrames, built the first time they are read (the command line works on ``tables`` and never
+    loads pandas for a run)."""
 
     scenario: Scenario
-    replications: pd.DataFrame     # replication, seed, metric, scope, value, numerator, denominator, squares
-    intervals: pd.DataFrame        # replication, seed, interval, metric, scope, value, numerator, denominator, squares
-    summary: pd.DataFrame          # metric, scope, mean, ci_low, ci_high, replications, estimator
-    interval_summary: pd.DataFrame  # interval, start, end, metric, scope, mean, ci_low, ci_high, replications, ...
-    distributions: pd.DataFrame    # distribution, scope, point, mean, ci_low, ci_high, replications, ...
-    targets: pd.DataFrame          # each target with its KPI's estimate, CI and status
+    tables: RunTables
     flags: list[CapacityFlag] = field(default_factory=list)
     seconds: float = 0.0
     outputs: list[ReplicationOutput] = field(default_factory=list, repr=False)
+    _frames: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def _frame(self, name: str) -> "pd.DataFrame":
+        if name not in self._frames:
+            self._frames[name] = getattr(self.tables, name).to_frame()
+        return self._frames[name]
+
+    replications = property(lambda self: self._frame("replications"),
+                            doc="Per replication and KPI: value, numerator, denominator, squares (DataFrame).")
+    intervals = property(lambda self: self._frame("intervals"),
+                         doc="Per replication, interval and KPI: value, numerator, denominator, squares.")
+    summary = property(lambda self: self._frame("summary"),
+                       doc="Per KPI and scope: mean, ci_low, ci_high, replications, estimator.")
+    interval_summary = property(lambda self: self._frame("interval_summary"),
+                                doc="The summary per reporting interval, with its start and end.")
+    distributions = property(lambda self: self._frame("distributions"),
+                             doc="Shares of contacts by wait and by satisfaction proxy, with CIs.")
+    targets = property(lambda self: self._frame("targets"),
+                       doc="Each target with its KPI's estimate, CI, verdict and chance of being met.")
 
     def kpi(self, metric: str, scope: str = "all") -> "Estimate":
         """One KPI's estimate: ``mean``, ``ci_low``, ``ci_high`` as floats, ``replications`` as an int."""
@@ -162,47 +198,45 @@ def run_scenario(scenario: "Scenario | str | Path", replications: int | None = N
 
 
 def summarise_run(scenario: Scenario, outputs: list[ReplicationOutput], seconds: float) -> RunResult:
-    """Tables and summaries from the replications' outputs."""
-    import pandas as pd
-
+    """Tables and summaries from the replications' outputs (numpy only: see :mod:`simulator.columns`)."""
     from simulator.analysis import clip_to_range, evaluate_targets, summarise
     from simulator.capacity import capacity_flags
     from simulator.risk import target_chances
     from simulator.workload import work_flags
 
     columns = ["value", "numerator", "denominator", "squares"]
-    replications = _frame(outputs, "kpis", ["metric", "scope"] + columns)
-    intervals = _frame(outputs, "intervals", ["interval", "metric", "scope"] + columns)
+    replications = _table(outputs, "kpis", ["metric", "scope"] + columns)
+    intervals = _table(outputs, "intervals", ["interval", "metric", "scope"] + columns)
     summary = clip_to_range(summarise(replications, ["metric", "scope"]))
     interval_summary = clip_to_range(summarise(intervals, ["interval", "metric", "scope"]))
-    shapes = pd.DataFrame([row for output in outputs for row in output.distributions],
-                          columns=["distribution", "scope", "point"] + columns)
-    distributions = clip_to_range(summarise(shapes.assign(metric=shapes["distribution"]),
-                                            ["metric", "scope", "point"])).rename(columns={"metric": "distribution"})
-    distributions["ci_high"] = distributions["ci_high"].clip(upper=1.0)   # every distribution is of shares
-    labels = {k: scenario.clock.interval_labels(int(k)) for k in interval_summary["interval"].unique()}
-    interval_summary.insert(1, "start", interval_summary["interval"].map(lambda k: labels[k][0]))
-    interval_summary.insert(2, "end", interval_summary["interval"].map(lambda k: labels[k][1]))
+    shapes = Table.from_rows([row for output in outputs for row in output.distributions],
+                             ["distribution", "scope", "point"] + columns)
+    distributions = clip_to_range(summarise(shapes.with_columns(metric=shapes["distribution"]),
+                                            ["metric", "scope", "point"])).rename({"metric": "distribution"})
+    distributions = distributions.with_columns(ci_high=np.minimum(distributions["ci_high"], 1.0))  # all shares
+    number = interval_summary["interval"].astype(np.int64).tolist()
+    labels = {k: scenario.clock.interval_labels(k) for k in set(number)}
+    interval_summary = interval_summary.with_columns(
+        at=1, start=np.array([labels[k][0] for k in number], dtype=object),
+        end=np.array([labels[k][1] for k in number], dtype=object))
     targets = evaluate_targets(summary, scenario.targets)
-    targets = pd.concat([targets, target_chances(scenario, replications, intervals)], axis=1)
-    return RunResult(
-        scenario=scenario, replications=replications, intervals=intervals, summary=summary,
-        interval_summary=interval_summary, distributions=distributions, targets=targets,
-        flags=capacity_flags(scenario) + work_flags(scenario, summary, interval_summary), seconds=seconds, outputs=outputs,
-    )
+    chances = target_chances(scenario, replications, intervals)
+    targets = targets.with_columns(**chances.columns)
+    tables = RunTables(replications, intervals, summary, interval_summary, distributions, targets)
+    return RunResult(scenario=scenario, tables=tables, seconds=seconds, outputs=outputs,
+                     flags=capacity_flags(scenario) + work_flags(scenario, summary, interval_summary))
 
 
-def _frame(outputs: list[ReplicationOutput], attribute: str, columns: list[str]) -> pd.DataFrame:
+def _table(outputs: list[ReplicationOutput], attribute: str, columns: list[str]) -> Table:
     """One table of every replication's rows of ``attribute``, with replication and seed first."""
-    import pandas as pd
-
-    frames = []
+    parts = []
     for output in outputs:
-        frame = pd.DataFrame(getattr(output, attribute), columns=columns)
-        frame.insert(0, "seed", output.seed)
-        frame.insert(0, "replication", output.replication)
-        frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+        part = Table.from_rows(getattr(output, attribute), columns)
+        parts.append(part.with_columns(at=0, replication=output.replication, seed=output.seed))
+    names = ["replication", "seed"] + columns
+    if not parts or not any(len(p) for p in parts):
+        return Table({name: np.zeros(0, dtype=object if name in ("metric", "scope") else float) for name in names})
+    return Table.concat([p for p in parts if len(p)], names)
 
 
 @dataclass

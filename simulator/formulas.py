@@ -40,16 +40,20 @@ class FormulaCheck:
 
 def beside_the_run(scenario: Scenario, summary) -> list[tuple[FormulaCheck, dict[str, tuple[float, ...]]]]:
     """Each channel's formula with, per KPI it predicts, (formula, simulated mean, CI low, CI high) from
-    the run's ``summary`` (its channel scope)."""
-    indexed = summary.set_index(["metric", "scope"])
+    the run's ``summary`` (its channel scope; a Table or a DataFrame)."""
+    from simulator.columns import as_table
+
+    summary = as_table(summary)
+    keys = zip(summary["metric"].tolist(), summary["scope"].tolist())
+    estimates = {key: (float(summary["mean"][n]), float(summary["ci_low"][n]), float(summary["ci_high"][n]))
+                 for n, key in enumerate(keys)}
     pairs = []
     for check in formula_checks(scenario):
         rows = {}
         for metric, value in check.values.items():
             key = (metric, f"channel:{check.channel}")
-            if key in indexed.index:
-                row = indexed.loc[key]
-                rows[metric] = (value, float(row["mean"]), float(row["ci_low"]), float(row["ci_high"]))
+            if key in estimates:
+                rows[metric] = (value, *estimates[key])
         if rows:
             pairs.append((check, rows))
     return pairs

@@ -181,7 +181,7 @@ class Figure:
             table = runs[name].replications
             chosen = table[(table.metric == metric) & (table.scope == scope)]
             linear = linearise(chosen, ["metric", "scope"])
-            return pd.Series(linear.to_numpy(), index=chosen["replication"].to_numpy()).sort_index()
+            return pd.Series(linear, index=chosen["replication"].to_numpy()).sort_index()
 
         base, other = values(comparison.baseline).align(values(scenario), join="inner")
         self.relative, self.relative_low, self.relative_high = relative_change(base.to_numpy(), other.to_numpy())

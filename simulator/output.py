@@ -16,21 +16,25 @@ import platform
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import pandas as pd
 import simpy
 
 from simulator import __version__
+from simulator.columns import Table
 from simulator.errors import InputError, SimulatorError
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.model import Scenario
 from simulator.metrics.calendar import by_day, by_weekday_interval
 from simulator.model.staff import agent_names
 from simulator.scenario.resolve import resolved_yaml
-from simulator.planning.staffing import Staffing
-from simulator.sweep import Sweep, risk_table
+
+if TYPE_CHECKING:   # a run's write-up needs none of these (nor pandas: see simulator/columns.py)
+    import pandas as pd
+
+    from simulator.planning.staffing import Staffing
+    from simulator.sweep import Sweep
 
 SUMMARY_COLUMNS = ["metric", "scope", "mean", "ci_low", "ci_high", "replications", "estimator"]
 
@@ -47,7 +51,7 @@ def provenance(result: RunResult) -> dict:
         "run_seconds": round(result.seconds, 3),
         "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "versions": {"servicesim": __version__, "python": platform.python_version(), "simpy": simpy.__version__,
-                     "numpy": np.__version__, "pandas": pd.__version__},
+                     "numpy": np.__version__, "pandas": _version_of("pandas")},
         "warmup_minutes": scenario.clock.warmup,
         "warmup_rule": "MSER-5 (warmup: auto)" if scenario.clock.warmup_auto else "as given",
         "capacity_flags": flag_records(result.flags),
@@ -60,13 +64,25 @@ def flag_records(flags) -> list[dict]:
     return [{"kind": f.kind, "about": f.skill, "message": f.message} for f in flags]
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+def _version_of(package: str) -> str:
+    """An installed package's version, without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def _records(frame: "pd.DataFrame | Table") -> list[dict]:
+    if isinstance(frame, Table):
+        return frame.row_dicts()
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 def verdict_records(result: RunResult) -> list[dict]:
     """Each target's verdict (met, missed, ci_spans_target) with its estimate and CI, JSON-ready."""
-    return _records(result.targets)
+    return _records(result.tables.targets)
 
 
 def run_json(result: RunResult, folder: Path) -> dict:
@@ -84,12 +100,12 @@ def formula_records(result: RunResult) -> list[dict]:
     return [{"channel": check.channel, "formula": check.formula, "inputs": check.inputs,
              "kpis": {metric: dict(zip(("formula", "mean", "ci_low", "ci_high"), values))
                       for metric, values in rows.items()}}
-            for check, rows in beside_the_run(result.scenario, result.summary)]
+            for check, rows in beside_the_run(result.scenario, result.tables.summary)]
 
 
 def summary_records(result: RunResult) -> list[dict]:
     """The summary as JSON-ready records (NaN becomes null)."""
-    return _records(result.summary[SUMMARY_COLUMNS])
+    return _records(result.tables.summary.select(SUMMARY_COLUMNS))
 
 
 def comparison_json(comparison: Comparison, folder: Path) -> dict:
@@ -205,6 +221,8 @@ def contact_log(result: RunResult, replication: int = 0) -> pd.DataFrame:
 
 def log_frame(scenario, tables) -> pd.DataFrame:
     """One replication's records (``tables``) as a contact log (see :func:`contact_log`)."""
+    import pandas as pd
+
     clock = scenario.clock
     dates = clock.dates or tuple(PLACEHOLDER_START + dt.timedelta(days=d) for d in range(clock.days))
     arrived = tables.arrived_at
@@ -268,6 +286,8 @@ def write_sweep(sweep: Sweep, out_dir: Path, run_id: str | None = None, charts: 
     paired differences from the first point) and each point's own run files."""
     def write(folder: Path) -> None:
         sweep.table().to_csv(folder / "sweep.csv", index=False)
+        from simulator.sweep import risk_table
+
         risk_table(sweep).to_csv(folder / "risk.csv", index=False)
         if charts:
             from simulator.charts import cost_and_service, sweep_charts, sweep_heatmap
@@ -295,6 +315,8 @@ def write_staffing(staffing: Staffing, scenario: Scenario, out_dir: Path, run_id
     def write(folder: Path) -> None:
         table.to_csv(folder / "staffing.csv", index=False)
         if staffing.around is not None:
+            from simulator.sweep import risk_table
+
             risk_table(staffing.around).to_csv(folder / "risk.csv", index=False)
         if staffing.answer is not None:   # the answer, run: its verdicts and flags, as any run's files
             (folder / "answer").mkdir()
@@ -336,6 +358,8 @@ def write_roster(plan, out_dir: Path, run_id: str | None = None, charts: bool = 
 def shifts_table(roster) -> pd.DataFrame:
     """One row per shift of the roster: its hours, days, agents, breaks and paid hours (a day's, or a
     week's when shifts have days)."""
+    import pandas as pd
+
     from simulator.scenario.model import weekday_label
 
     return pd.DataFrame([{"shift": s.name, "days": weekday_label(s.days), "agents": s.count,
@@ -352,30 +376,32 @@ def roster_json(plan, folder: Path) -> dict:
             "flags": flag_records(roster.answer.flags), "coverage": _records(roster.coverage)}
 
 
-def summary_with_chances(result: RunResult) -> pd.DataFrame:
+def summary_with_chances(result: RunResult) -> Table:
     """The summary, with a row per target for the chance of meeting it: metric ``chance_met``, scope
     ``target:<kpi>@<scope>``, the share of replication-days met and its Wilson interval, over ``replications``
     days (docs/outputs.md)."""
-    targets = result.targets
+    targets, summary = result.tables.targets, result.tables.summary.select(SUMMARY_COLUMNS)
     if not len(targets) or "chance_met" not in targets:
-        return result.summary[SUMMARY_COLUMNS]
-    chances = pd.DataFrame({"metric": "chance_met", "scope": "target:" + targets["metric"] + "@" + targets["scope"],
-                            "mean": targets["chance_met"], "ci_low": targets["chance_low"],
-                            "ci_high": targets["chance_high"], "replications": targets["days"],
-                            "estimator": "share of replication-days met (Wilson)"})
-    return pd.concat([result.summary[SUMMARY_COLUMNS], chances], ignore_index=True)
+        return summary
+    scopes = [f"target:{metric}@{scope}" for metric, scope in zip(targets["metric"].tolist(), targets["scope"].tolist())]
+    chances = Table({"metric": np.full(len(targets), "chance_met", dtype=object), "scope": scopes,
+                     "mean": targets["chance_met"], "ci_low": targets["chance_low"], "ci_high": targets["chance_high"],
+                     "replications": targets["days"],
+                     "estimator": np.full(len(targets), "share of replication-days met (Wilson)", dtype=object)})
+    return Table.concat([summary, chances], SUMMARY_COLUMNS)
 
 
 def _write_run(result: RunResult, folder: Path) -> None:
-    summary_with_chances(result).to_csv(folder / "summary.csv", index=False)
-    result.replications.to_csv(folder / "replications.csv", index=False)
-    result.interval_summary.to_csv(folder / "intervals.csv", index=False)
-    by_day(result.scenario, result.intervals).to_csv(folder / "days.csv", index=False)
-    weekday_intervals = by_weekday_interval(result.scenario, result.intervals)
+    tables = result.tables
+    summary_with_chances(result).to_csv(folder / "summary.csv")
+    tables.replications.to_csv(folder / "replications.csv")
+    tables.interval_summary.to_csv(folder / "intervals.csv")
+    by_day(result.scenario, tables.intervals).to_csv(folder / "days.csv")
+    weekday_intervals = by_weekday_interval(result.scenario, tables.intervals)
     if weekday_intervals is not None:
-        weekday_intervals.to_csv(folder / "weekday_intervals.csv", index=False)
-    result.distributions.to_csv(folder / "distributions.csv", index=False)
-    result.targets.to_csv(folder / "targets.csv", index=False)
+        weekday_intervals.to_csv(folder / "weekday_intervals.csv")
+    tables.distributions.to_csv(folder / "distributions.csv")
+    tables.targets.to_csv(folder / "targets.csv")
     (folder / "scenario.yaml").write_text(resolved_yaml(result.scenario), encoding="utf-8")
     (folder / "run.json").write_text(json.dumps(provenance(result), indent=2) + "\n", encoding="utf-8")
 

@@ -15,9 +15,9 @@ values of ``replications.csv``.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from simulator.analysis import wilson
+from simulator.columns import Table, as_table, groups
 from simulator.metrics.calendar import COUNTS
 from simulator.scenario.model import Scenario, Target
 
@@ -25,7 +25,7 @@ CHANCE_COLUMNS = ["days", "days_met", "chance_met", "chance_low", "chance_high",
                   "intervals_met_share"]
 
 
-def target_chances(scenario: Scenario, replications: pd.DataFrame, intervals: pd.DataFrame) -> pd.DataFrame:
+def target_chances(scenario: Scenario, replications: Table, intervals: Table) -> Table:
     """Per target (in the scenario's order): days judged and met, the chance met with its Wilson
     interval, and the share of the judged reporting intervals on which it is met."""
     rows = []
@@ -34,48 +34,52 @@ def target_chances(scenario: Scenario, replications: pd.DataFrame, intervals: pd
         met = np.array([target.is_met(value) for value in days], dtype=bool)
         low, high = wilson(np.array([met.sum()], dtype=float), np.array([len(met)], dtype=float))
         per_interval = _interval_values(scenario, target, intervals)
-        rows.append({"days": len(days), "days_met": int(met.sum()),
-                     "chance_met": met.mean() if len(met) else np.nan,
-                     "chance_low": float(low[0]) if len(met) else np.nan,
-                     "chance_high": float(high[0]) if len(met) else np.nan,
-                     "intervals_judged": len(per_interval),
-                     "intervals_met_share": (np.mean([target.is_met(v) for v in per_interval])
-                                             if len(per_interval) else np.nan)})
-    return pd.DataFrame(rows, columns=CHANCE_COLUMNS)
+        rows.append((len(days), int(met.sum()), met.mean() if len(met) else np.nan,
+                     float(low[0]) if len(met) else np.nan, float(high[0]) if len(met) else np.nan,
+                     len(per_interval),
+                     np.mean([target.is_met(v) for v in per_interval]) if len(per_interval) else np.nan))
+    table = Table.from_rows(rows, CHANCE_COLUMNS)
+    return table if rows else Table({name: np.zeros(0, dtype=np.int64 if name in ("days", "days_met",
+                                                                                "intervals_judged") else float)
+                                     for name in CHANCE_COLUMNS})
 
 
-def daily_values(scenario: Scenario, target: Target, replications: pd.DataFrame,
-                 intervals: pd.DataFrame) -> np.ndarray:
+def daily_values(scenario: Scenario, target: Target, replications: Table, intervals: Table) -> np.ndarray:
     """The target KPI's value on every replication-day (days with no value, such as a day nobody called,
-    left out)."""
+    left out). The tables may be Tables or DataFrames."""
     if scenario.clock.days == 1:
-        rows = replications[(replications.metric == target.kpi) & (replications.scope == target.scope)]
-        return rows["value"].dropna().to_numpy(dtype=float)
+        values = as_table(replications).where(metric=target.kpi, scope=target.scope)["value"].astype(float)
+        return values[~np.isnan(values)]
     clock = scenario.clock
-    rows = intervals[(intervals.metric == target.kpi) & (intervals.scope == target.scope)
-                     & (intervals.interval >= clock.first_interval)]
-    if rows.empty:
+    rows = _rows_of(scenario, target, intervals)
+    if not len(rows):
         return np.zeros(0)
-    day = rows["interval"].to_numpy() // clock.intervals_per_day
-    rows = rows.assign(day=day)
-    if rows["numerator"].notna().any():
-        sums = rows.groupby(["replication", "day"])[["numerator", "denominator"]].sum()
-        values = sums["numerator"] / sums["denominator"].where(sums["denominator"] > 0)
+    by_day = groups(rows.with_columns(day=rows["interval"].astype(np.int64) // clock.intervals_per_day),
+                    ["replication", "day"])
+    if (~np.isnan(rows["numerator"].astype(float))).any():
+        denominator = by_day.sum(rows["denominator"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.where(denominator > 0, by_day.sum(rows["numerator"]) / denominator, np.nan)
     elif target.kpi in COUNTS:
-        values = rows.groupby(["replication", "day"])["value"].sum()
+        values = by_day.sum(rows["value"])
     else:
-        values = rows.groupby(["replication", "day"])["value"].mean()
-    return values.dropna().to_numpy(dtype=float)
+        values = by_day.mean(rows["value"])
+    return values[~np.isnan(values)]
 
 
-def _interval_values(scenario: Scenario, target: Target, intervals: pd.DataFrame) -> np.ndarray:
+def _rows_of(scenario: Scenario, target: Target, intervals: Table) -> Table:
+    rows = as_table(intervals).where(metric=target.kpi, scope=target.scope)
+    return rows[rows["interval"] >= scenario.clock.first_interval]
+
+
+def _interval_values(scenario: Scenario, target: Target, intervals: Table) -> np.ndarray:
     """The target KPI's value in every replication's reporting intervals (ratio KPIs only: a count or a
     level for the whole run has no meaning per interval)."""
-    rows = intervals[(intervals.metric == target.kpi) & (intervals.scope == target.scope)
-                     & (intervals.interval >= scenario.clock.first_interval)]
-    if rows.empty or not rows["numerator"].notna().any():
+    rows = _rows_of(scenario, target, intervals)
+    if not len(rows) or np.isnan(rows["numerator"].astype(float)).all():
         return np.zeros(0)
-    return rows["value"].dropna().to_numpy(dtype=float)
+    values = rows["value"].astype(float)
+    return values[~np.isnan(values)]
 
 
 def chance_text(days: int, met: int, low: float, high: float) -> str:

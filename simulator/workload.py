@@ -17,9 +17,10 @@ rejects a candidate that raises one. The thresholds are documented in docs/kpis.
 
 from __future__ import annotations
 
-import pandas as pd
+import numpy as np
 
 from simulator.capacity import CapacityFlag
+from simulator.columns import Table, as_table
 from simulator.scenario.model import Scenario
 from simulator.units import format_duration
 
@@ -31,29 +32,32 @@ UNSERVED_SHARE = 0.01
 WORK_FLAGS = ("overtime", "backlog", "response", "unserved", "occupancy")
 
 
-def _occupancy_flags(scenario: Scenario, pool, intervals: pd.DataFrame | None) -> list[CapacityFlag]:
+def _occupancy_flags(scenario: Scenario, pool, intervals: Table | None) -> list[CapacityFlag]:
     """A pool that ran above its max_occupancy in some interval (the mean over replications)."""
     cap = scenario.occupancy_cap(pool)
     if cap is None or intervals is None:
         return []
-    rows = intervals[(intervals.metric == "occupancy") & (intervals.scope == f"pool:{pool.name}")]
-    over = rows[rows["mean"] > cap + 1e-9]
-    if over.empty:
+    rows = intervals.where(metric="occupancy", scope=f"pool:{pool.name}")
+    over = rows[rows["mean"].astype(float) > cap + 1e-9]
+    if not len(over):
         return []
-    worst = over.loc[over["mean"].idxmax()]
+    worst = int(np.argmax(over["mean"]))
     skills = " + ".join(skill for skill, _ in pool.skills)
     return [CapacityFlag("occupancy", skills, (
         f"pool '{pool.name}' ran above its max_occupancy of {cap:.0%} in {len(over)} interval(s); worst "
-        f"{worst['mean']:.0%} at {scenario.clock.interval_labels(int(worst['interval']))[0]}"))]
+        f"{over['mean'][worst]:.0%} at {scenario.clock.interval_labels(int(over['interval'][worst]))[0]}"))]
 
 
-def work_flags(scenario: Scenario, summary: pd.DataFrame, intervals: pd.DataFrame | None = None) -> list[CapacityFlag]:
-    """The work flags a run's summary (and per-interval summary) raises."""
-    values = summary.set_index(["metric", "scope"])["mean"].to_dict()
+def work_flags(scenario: Scenario, summary: Table, intervals: Table | None = None) -> list[CapacityFlag]:
+    """The work flags a run's summary (and per-interval summary) raises (Tables or DataFrames)."""
+    summary = as_table(summary)
+    intervals = as_table(intervals) if intervals is not None else None
+    values = summary.lookup(["metric", "scope"], "mean")
     clock = scenario.clock
     first_close = clock.intervals_per_day - 1
-    backlogs = {} if intervals is None else intervals[(intervals.metric == "backlog")
-                                                      & (intervals.interval == first_close)].set_index("scope")["mean"]
+    backlogs = {} if intervals is None else intervals.where(metric="backlog", interval=first_close).lookup(
+        ["scope"], "mean")
+    backlogs = {scope: value for (scope,), value in backlogs.items()}
 
     def value(metric: str, scope: str, missing: float = 0.0) -> float:
         found = values.get((metric, scope), float("nan"))
