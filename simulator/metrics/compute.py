@@ -595,9 +595,9 @@ def _scopes_with_automation(scenario: Scenario) -> set[str]:
 
 def replication_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Row]:
     """Every KPI of one replication in every scope, after the warm-up."""
-    facts = ContactFacts(tables, scenario)
     window = np.array([scenario.clock.warmup, np.inf])
-    pool_time = staff_time(tables, scenario.clock.horizon, window)
+    pool_time = staff_time(tables, scenario.clock.horizon, window)   # first: its temporaries and the facts'
+    facts = ContactFacts(tables, scenario)                           # are then never in memory together
     rows = contact_kpi_rows(tables, scenario, facts)
     rows += step_kpi_rows(tables, scenario, facts, pool_time, window)
     rows += staff_kpi_rows(tables, scenario, facts, pool_time, window)
@@ -683,6 +683,7 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
     bounds = clock.interval_bounds()
     lengths = np.diff(bounds)
     first = clock.first_interval
+    pool_time = staff_time(tables, clock.horizon, bounds)   # before the facts (see replication_kpis)
     facts = ContactFacts(tables, scenario)
     interval_of = clock.interval_of(tables.arrived_at)
     rows: list[IntervalRow] = []
@@ -734,7 +735,6 @@ def interval_kpis(tables: ReplicationTables, scenario: Scenario) -> list[Interva
             within = by(judged & facts.answered & (np.nan_to_num(tables.wait, nan=np.inf) <= threshold + 1e-12))
             add("service_level", scope, within, by(judged & facts.answered) + by(judged & facts.abandoned & ~facts.short)
                 + by(judged & facts.unanswered_at_end) + by(judged & facts.turned_away))
-    pool_time = staff_time(tables, clock.horizon, bounds)
     totals = {"busy": np.zeros(count), "at_work": np.zeros(count)}
     for pool, times in zip(scenario.staff, pool_time):
         scope = f"pool:{pool.name}"

@@ -57,17 +57,23 @@ class Recorder:
         # records written in bulk, as (rows, width) float arrays, by name (the one-line recursion)
         self.blocks: dict[str, list[np.ndarray]] = {}
 
-    def add_block(self, name: str, columns: list) -> None:
-        """Append rows given as columns (equal-length arrays) to the record ``name``."""
-        if len(columns[0]):
+    def add_block(self, name: str, columns: "list | np.ndarray") -> None:
+        """Append rows to the record ``name``: given as columns (equal-length arrays), or as a
+        (rows, width) float array already."""
+        if isinstance(columns, np.ndarray) and columns.ndim == 2:
+            if len(columns):
+                self.blocks.setdefault(name, []).append(columns)
+        elif len(columns[0]):
             self.blocks.setdefault(name, []).append(np.column_stack([np.asarray(c, dtype=float) for c in columns]))
 
     def table(self, name: str, width: int) -> np.ndarray:
         """Every row of the record ``name`` as a (rows, width) float array: blocks, then tuples.
         Booleans become 0/1 and -1 marks 'none'; callers turn them back into types."""
         rows = getattr(self, name)
-        flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width).reshape(-1, width)
         blocks = self.blocks.get(name, [])
+        if len(blocks) == 1 and not rows:   # the one-line recursion's: the block itself, not a copy of it
+            return blocks[0]
+        flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width).reshape(-1, width)
         return np.concatenate(blocks + [flat]) if blocks else flat
 
     def rows(self, name: str) -> list[tuple]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+from array import array
 from heapq import heappop, heappush, heapreplace
 from typing import TYPE_CHECKING, Sequence
 
@@ -123,9 +124,9 @@ def run_single_queue(system: "ServiceSystem", resource: int) -> Recorder:
     step_of, work_of, error_of, containment_of, needed_of = first_steps(system.route_of)
     count = len(arrivals)
     # per customer: who served them (an agent's number) or NO_STEP, GAVE_UP, LEFT; when the service began, ended
-    fate = [NO_STEP] * count
-    began = [0.0] * count
-    ended = [0.0] * count
+    fate = array("q", [NO_STEP]) * count   # typed arrays: 8 bytes a value, not a list of float objects
+    began = array("d", [0.0]) * count
+    ended = array("d", [0.0]) * count
     for number in range(count):
         if not needed_of[number]:   # needs no step: done at once
             continue
@@ -153,7 +154,7 @@ def run_single_queue(system: "ServiceSystem", resource: int) -> Recorder:
         sequence += 1
         heapreplace(heap, (ends, sequence, agent))
         fate[number], began[number], ended[number] = agent, start, ends
-    write_records(system, resource, np.array(fate, dtype=np.int64), np.array(began), np.array(ended),
+    write_records(system, resource, np.frombuffer(fate, dtype=np.int64), np.frombuffer(began), np.frombuffer(ended),
                   (np.asarray(step_of), np.asarray(error_of), np.asarray(containment_of)))
     return system.recorder
 
@@ -162,7 +163,8 @@ def write_records(system: "ServiceSystem", resource: int, fate: np.ndarray, bega
                   needs: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
     """The event engine's records, from each customer's fate, in the order it writes them: services (and
     their errors and containments) as they end, departures and abandonments as they happen; rows at the
-    same moment in the order of the customers, which is the order the events were scheduled in."""
+    same moment in the order of the customers, which is the order the events were scheduled in. Each
+    record is filled column by column into its block (a 200,000-customer day's temporaries stay small)."""
     recorder, agents = system.recorder, system.agents
     step, error_draw, containment_draw = needs
     arrived = np.asarray(system.arrival_times, dtype=float)
@@ -172,27 +174,48 @@ def write_records(system: "ServiceSystem", resource: int, fate: np.ndarray, bega
     who = fate[served]
     ids = np.array([agent.id for agent in agents], dtype=np.int64)
     person = np.array([agent.person for agent in agents], dtype=bool)[who]
-    start, end, queued_at = began[served], ended[served], arrived[served]
-    recorder.add_block("services", [served, step[served], ids[who], queued_at, start, end])
+    recorder.add_block("services", _block(len(served), lambda: served, lambda: step[served], lambda: ids[who],
+                                          lambda: arrived[served], lambda: began[served], lambda: ended[served]))
     rate = np.asarray(system.step_error_rate, dtype=float)[step[served]]
     factor = np.array([agent.error_factor[resource] for agent in agents], dtype=float)[who]
     wrong = served[(rate > 0) & (error_draw[served] < rate * factor)]
+    del rate, factor
     recorder.add_block("errors", [wrong, step[wrong], np.full(len(wrong), REACHED_CUSTOMER)])
     resolved = served[containment_draw[served] < np.asarray(system.step_containment, dtype=float)[step[served]]]
     recorder.contained.extend(resolved.tolist())
-    waited = np.where(start > queued_at, start - queued_at, 0.0)
     gave_up = np.flatnonzero(fate == GAVE_UP)
     gives_up_at = arrived[gave_up] + patience[gave_up]
     as_they_give_up = gave_up[np.argsort(gives_up_at, kind="stable")]
     recorder.add_block("gave_up", [as_they_give_up, step[as_they_give_up], arrived[as_they_give_up]])
     no_step = np.flatnonzero(fate == NO_STEP)
-    none = -np.ones(len(no_step))
-    departures = [np.concatenate(parts) for parts in zip(
-        (served, np.zeros(len(served)), np.where(person, start, -1.0), np.where(person, waited, -1.0), waited, end),
-        (gave_up, np.ones(len(gave_up)), -np.ones(len(gave_up)), -np.ones(len(gave_up)),
-         gives_up_at - arrived[gave_up], gives_up_at),
-        (no_step, np.zeros(len(no_step)), none, none, np.zeros(len(no_step)), arrived[no_step]))]
-    order = np.lexsort((departures[0], departures[5]))   # by time, then customer
-    recorder.add_block("departures", [column[order] for column in departures])
+    # departures by time, then customer: the served as they finish, the rest as they give up or arrive
+    departed_at = np.concatenate((ended[served], gives_up_at, arrived[no_step]))
+    order = np.lexsort((np.concatenate((served, gave_up, no_step)), departed_at))
+    sizes = (len(served), len(gave_up), len(no_step))
+
+    def column(*parts):
+        """A departures column from its part for the served, for those who gave up and for those who
+        needed no step (each a function giving an array, or one number for all), in departure order."""
+        return lambda: np.concatenate([part() if callable(part) else np.full(size, float(part))
+                                       for part, size in zip(parts, sizes)])[order]
+
+    def waited() -> np.ndarray:
+        start, queued = began[served], arrived[served]
+        return np.where(start > queued, start - queued, 0.0)
+
+    recorder.add_block("departures", _block(
+        len(order), column(lambda: served, lambda: gave_up, lambda: no_step), column(0, 1, 0),
+        column(lambda: np.where(person, began[served], -1.0), -1, -1),
+        column(lambda: np.where(person, waited(), -1.0), -1, -1),
+        column(waited, lambda: gives_up_at - arrived[gave_up], 0), lambda: departed_at[order]))
     left = np.flatnonzero(fate == LEFT)
     recorder.add_block("left_waiting", [left, step[left], arrived[left], -np.ones(len(left)), -np.ones(len(left))])
+
+
+def _block(rows: int, *columns) -> np.ndarray:
+    """A (rows, columns) float block filled one column at a time from the functions given, so only one
+    column's temporaries exist at once."""
+    block = np.empty((rows, len(columns)))
+    for k, make in enumerate(columns):
+        block[:, k] = make()
+    return block
