@@ -202,13 +202,18 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
         quiet: bool, assignments: tuple[str, ...], jobs: int | None, executor: str, address: str | None,
         no_charts: bool, with_report: bool, contacts: bool) -> None:
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
+    from simulator.chart_process import chart_process
     from simulator.experiment import run_scenario
     from simulator.scenario import load_scenario
 
-    scenario = load_scenario(scenario_file, _overrides(assignments))
-    _warn(scenario, quiet or as_json)
-    total = (replications or scenario.replications) * (2 if scenario.clock.warmup_auto else 1)
     with contextlib.ExitStack() as stack:
+        # first of all, the charts' process starts loading matplotlib and pandas (chart_process.py)
+        painter = chart_process(not no_charts)
+        if painter is not None:
+            stack.enter_context(painter)
+        scenario = load_scenario(scenario_file, _overrides(assignments))
+        _warn(scenario, quiet or as_json)
+        total = (replications or scenario.replications) * (2 if scenario.clock.warmup_auto else 1)
         # --contacts: each replication's records go to disk as it finishes, so memory holds one at a time
         if contacts:
             from simulator.output import ContactsSpool
@@ -220,10 +225,10 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
             result = run_scenario(scenario, replications=replications, seed=seed, keep_tables=contacts,
                                   jobs=_engine(jobs, executor, address), progress=progress,
                                   on_output=spool.add if spool is not None else None)
-        from simulator.output import run_json, write_results   # pandas and the rest: after the simulation
+        from simulator.output import run_json, write_results   # the write-up: after the simulation
 
         folder = write_results(result, out_dir, contacts=contacts, charts=not no_charts, report=with_report,
-                               spool=spool)
+                               spool=spool, painter=painter)
     if as_json:
         click.echo(json.dumps(run_json(result, folder), indent=1))
     elif not quiet:

@@ -33,6 +33,7 @@ from simulator.scenario.resolve import resolved_yaml
 if TYPE_CHECKING:   # a run's write-up needs none of these (nor pandas: see simulator/columns.py)
     import pandas as pd
 
+    from simulator.chart_process import ChartProcess
     from simulator.planning.staffing import Staffing
     from simulator.sweep import Sweep
 
@@ -135,13 +136,20 @@ def staffing_json(staffing: Staffing, folder: Path) -> dict:
 
 
 def write_results(result: RunResult, out_dir: Path, run_id: str | None = None, contacts: bool = False,
-                  charts: bool = True, report: bool = False, spool: "ContactsSpool | None" = None) -> Path:
+                  charts: bool = True, report: bool = False, spool: "ContactsSpool | None" = None,
+                  painter: "ChartProcess | None" = None) -> Path:
     """Write the run's files into ``out_dir/<slug>/<run-id>/`` atomically; return that folder. With
     ``contacts``, also ``contacts.csv.gz`` (every contact) and ``contact_log.csv.gz`` (replication 1 as a
-    contact log): moved from ``spool`` when the run wrote them as it went, else from the kept tables."""
+    contact log): moved from ``spool`` when the run wrote them as it went, else from the kept tables.
+    Charts are drawn by ``painter`` (a chart process made ready during the run) while the tables are
+    written, or here when there is none."""
     def write(folder: Path) -> None:
+        if charts and painter is not None:
+            painter.start(result, folder)
         _write_run(result, folder)
-        if charts:
+        if charts and painter is not None:
+            painter.paths()
+        elif charts:
             from simulator.charts import run_charts   # matplotlib only when charts are drawn
             run_charts(result, folder)
         if spool is not None:

@@ -85,3 +85,13 @@ def test_sigterm_while_the_results_are_written_leaves_no_staging_folder(tmp_path
     returned, seconds, stderr = stop(process, signal.SIGTERM)
     assert returned == 143 and seconds < 2.0
     assert [p for p in out.rglob("*") if p.is_dir() and p.parent != out] == []
+    no_worker_outlives(process)                          # the chart process and its workers too
+
+
+def test_ctrl_c_while_the_chart_process_gets_ready_ends_it_with_the_workers(tmp_path):
+    process = start(tmp_path / "out")                    # charts: a chart process beside the two workers
+    wait_for(lambda: len(group(process)) >= 4)
+    returned, seconds, stderr = stop(process, signal.SIGINT)
+    assert returned == 130 and seconds < 2.0 and "Traceback" not in stderr
+    no_worker_outlives(process)
+    assert not [p for p in (tmp_path / "out").rglob("*") if p.is_dir() and p.parent != tmp_path / "out"]

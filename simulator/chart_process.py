@@ -1,0 +1,162 @@
+"""A run's charts, drawn by a process that got ready while the replications ran.
+
+Drawing a run's charts needs matplotlib and pandas: about a second of imports and font set-up before
+the first line is drawn, which on its own was more than the issue's budget for a whole chart set. So
+``servicesim run`` forks a chart process as it starts; it loads both, and warms matplotlib's text
+layout, while the replications run. When the run is summarised, the process is handed the result and
+draws the charts (on every core: :func:`simulator.charts.run_charts`) while this process writes the
+CSV files, then hands back the paths. A chart set then costs what drawing it costs.
+
+The chart process leaves Ctrl-C to the command (which ends it), ends on SIGTERM and dies with its
+parent (:func:`simulator.executors._worker_signals`). Where processes cannot be forked (macOS, Windows),
+the charts are drawn here, as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from simulator.errors import SimulatorError
+
+if TYPE_CHECKING:
+    from simulator.experiment import RunResult
+
+
+class ChartProcess:
+    """The process that draws a run's charts: :meth:`start` hands it the result, :meth:`paths` waits for
+    the charts; :meth:`close` (or leaving the ``with`` block) ends it whatever happened."""
+
+    def __init__(self):
+        from simulator.executors import _signals_held
+
+        context = multiprocessing.get_context("fork")
+        self._connection, theirs = context.Pipe()
+        with _signals_held():
+            self._process = context.Process(target=_serve, args=(theirs,), name="servicesim-charts")
+            self._process.start()
+        theirs.close()
+        self._drawing = False
+
+    def start(self, result: RunResult, folder: Path) -> None:
+        """Hand over the result: the charts are drawn into ``folder`` from now on."""
+        from simulator.chart_formats import chart_formats
+        from simulator.i18n import language
+
+        slim = _without_records(result)
+        self._connection.send_bytes(pickle.dumps((slim, Path(folder), chart_formats(), language()),
+                                                 protocol=pickle.HIGHEST_PROTOCOL))
+        self._drawing = True
+
+    def paths(self) -> list[Path]:
+        """Wait for the charts (their paths, in the order of :data:`simulator.charts.RUN_CHARTS`); a
+        failure in the chart process is raised here."""
+        if not self._drawing:
+            raise SimulatorError("the chart process was given nothing to draw")
+        while not self._connection.poll(0.05):   # short waits: Ctrl-C is handled at once
+            if not self._process.is_alive():
+                raise SimulatorError("the chart process ended without drawing the charts")
+        drawn, value = pickle.loads(self._connection.recv_bytes())
+        self._drawing = False
+        if not drawn:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """End the process (at once if it is still drawing: an interrupted run leaves nothing running)."""
+        try:
+            self._connection.close()
+        except OSError:
+            pass
+        process = self._process
+        if process.is_alive():
+            process.terminate()
+            process.join(timeout=1.0)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=1.0)
+        else:
+            process.join(timeout=1.0)
+
+    def __enter__(self) -> "ChartProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def chart_process(charts: bool) -> ChartProcess | None:
+    """A chart process getting ready, when charts are to be drawn and this platform can fork one."""
+    if not charts or sys.platform in ("darwin", "win32") or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return ChartProcess()
+
+
+def _without_records(result: RunResult) -> RunResult:
+    """The result without what charts never read (each replication's rows, the DataFrames built so far):
+    the tables are sent, and DataFrames are built over there."""
+    import dataclasses
+
+    return dataclasses.replace(result, outputs=[], _frames={})
+
+
+def _serve(connection) -> None:
+    """In the chart process: get ready, wait for a result, draw its charts, send back their paths."""
+    from simulator.executors import _worker_signals
+
+    _worker_signals()
+    _get_ready()
+    try:
+        payload = connection.recv_bytes()
+    except (EOFError, OSError):   # the run failed or was stopped before it had a result
+        return
+    try:
+        result, folder, formats, language = pickle.loads(payload)
+        from simulator.chart_formats import set_chart_formats
+        from simulator.charts import run_charts
+        from simulator.i18n import set_language
+
+        set_chart_formats("svg" in formats)
+        set_language(language)
+        answer = (True, run_charts(result, folder))
+    except BaseException as exc:   # noqa: BLE001 (handed to the command, which raises it)
+        answer = (False, exc if _picklable(exc) else SimulatorError(f"drawing the charts failed: {exc!r}"))
+    try:
+        connection.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+    except (BrokenPipeError, OSError):
+        pass
+
+
+def _get_ready() -> None:
+    """Import what the charts need and lay out some text once (matplotlib's font cache and text engine
+    load on first use), so the chart workers forked later start warm."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas  # noqa: F401 (the charts read DataFrames)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    import simulator.charts  # noqa: F401
+    import simulator.views  # noqa: F401
+
+    figure = Figure(figsize=(2, 1), dpi=50, layout="constrained")
+    FigureCanvasAgg(figure)
+    axis = figure.add_subplot()
+    axis.plot([0, 1], [0, 1], label="ready")
+    axis.set_title("ready")
+    axis.legend()
+    figure.savefig(io.BytesIO(), format="png")
+
+
+def _picklable(value: object) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:   # noqa: BLE001
+        return False
+    return True
