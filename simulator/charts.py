@@ -391,8 +391,11 @@ def run_charts(result: RunResult, folder: Path, jobs: int | None = None) -> list
     every core; each chart is independent of the others, and the order of the paths is the same)."""
     from simulator.executors import map_locally
 
-    drawn = map_locally(_draw_run_chart, list(RUN_CHARTS), (result, folder, chart_formats()), jobs)
-    return [path for paths in drawn for path in paths]
+    # the longest first (it re-simulates a day), so no worker is left drawing it alone at the end
+    order = sorted(range(len(RUN_CHARTS)), key=lambda k: RUN_CHARTS[k][1] not in DRAWN_FIRST)
+    drawn = map_locally(_draw_run_chart, [RUN_CHARTS[k] for k in order], (result, folder, chart_formats()), jobs)
+    in_order = dict(zip(order, drawn))
+    return [path for k in range(len(RUN_CHARTS)) for path in in_order[k]]
 
 
 # the charts of a run in reading order (the report shows them so): (module, function) of each
@@ -403,6 +406,9 @@ RUN_CHARTS = (
     ("charts", "quality"), ("views", "time_breakdown"), ("views", "replication_spread"), ("views", "agent_timeline"),
     ("views", "process_map"), ("charts", "satisfaction_distribution"),
 )
+
+
+DRAWN_FIRST = ("agent_timeline",)
 
 
 def _draw_run_chart(shared: tuple[RunResult, Path, tuple[str, ...]], chart: tuple[str, str]) -> list[Path]:
