@@ -87,17 +87,17 @@ def main() -> None:
         memory: dict[str, list[float]] = {"bare": [], "run": [], "events": []}
         chart_seconds: list[float] = []
         for round_ in range(1, args.rounds + 1):
-            line = []
+            line, run_seconds = [], 0.0
             for kind, command, env in (("bare", bare_cmd, None), ("run", sim_cmd, None),
                                        ("events", sim_cmd, {"SERVICESIM_ENGINE": "events"}),
                                        ("charts", charts_cmd, None)):
                 seconds, out, peak = timed(command, env)
                 if kind == "charts":   # the same run with its chart set: what the charts add
-                    chart_seconds.append(seconds - line_seconds)
+                    chart_seconds.append(seconds - run_seconds)
                     line.append(f"charts +{chart_seconds[-1]:.2f} s")
                     continue
                 if kind == "run":
-                    line_seconds = seconds
+                    run_seconds = seconds
                 if kind == "bare":
                     customers = int(out.split()[0])
                 else:
