@@ -17,7 +17,7 @@ import math
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -275,7 +275,3 @@ def accepts_frames(function: Callable) -> Callable:
 def as_table(value) -> Table:
     """A Table, from a Table or a DataFrame."""
     return Table.from_frame(value) if is_frame(value) else value
-
-
-def concat_rows(parts: Iterable[Table]) -> Table:
-    return Table.concat(list(parts))
