@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.columns import Table, accepts_frames, groups
+from simulator.columns import Table, accepts_frames, as_table, groups
 from simulator.scenario.model import Target
 
 if TYPE_CHECKING:
@@ -264,6 +264,13 @@ def clip_to_range(summary: Table) -> Table:
 VERDICTS = ("met", "missed", "ci_spans_target")
 
 
+def estimates(summary: "Table | pd.DataFrame") -> dict[tuple[str, str], tuple[float, float, float]]:
+    """``{(metric, scope): (mean, ci_low, ci_high)}`` of a summary, as floats (the last row wins)."""
+    summary = as_table(summary)
+    return dict(zip(zip(summary["metric"].tolist(), summary["scope"].tolist()),
+                    zip(*(summary[c].astype(float).tolist() for c in ("mean", "ci_low", "ci_high")))))
+
+
 TARGET_COLUMNS = ["metric", "scope", "target", "bound", "direction", "within", "mean", "ci_low", "ci_high", "status",
                   "mean_meets", "ci_clear_of_target"]
 
@@ -274,10 +281,9 @@ def evaluate_targets(summary: Table, targets: tuple[Target, ...]) -> Table:
     target, ``missed`` when none of it does, and ``ci_spans_target`` when the CI straddles the bound
     (the run cannot say; more replications can); ``mean_meets`` says which side the estimate is on."""
     rows = []
-    estimates = {key: (summary["mean"][n], summary["ci_low"][n], summary["ci_high"][n])
-                 for n, key in enumerate(zip(summary["metric"].tolist(), summary["scope"].tolist()))}
+    found = estimates(summary)
     for target in targets:
-        mean, low, high = (float(v) for v in estimates.get((target.kpi, target.scope), (math.nan,) * 3))
+        mean, low, high = found.get((target.kpi, target.scope), (math.nan,) * 3)
         mean_meets = bool(mean == mean and target.is_met(mean))
         if low != low or high != high:
             status = "met" if mean_meets else "missed"

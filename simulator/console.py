@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulator.analysis import estimates
 from simulator.columns import Table, as_table
 from simulator.experiment import Comparison, RunResult
 from simulator.scenario.model import Scenario, weekdays_in
@@ -101,12 +102,6 @@ def _row_objects(table: Table) -> list[SimpleNamespace]:
     return [SimpleNamespace(**row) for row in table.row_dicts(nan_as_none=False)]
 
 
-def _estimates(summary: Table) -> dict[tuple[str, str], tuple[float, float, float]]:
-    """``{(metric, scope): (mean, ci_low, ci_high)}`` of a summary."""
-    return dict(zip(zip(summary["metric"].tolist(), summary["scope"].tolist()),
-                    zip(*(summary[c].astype(float).tolist() for c in ("mean", "ci_low", "ci_high")))))
-
-
 def verdict_lines(targets: "pd.DataFrame | Table") -> list[str]:
     """Each target's verdict, its KPI and scope, the estimate and its CI: what the run is for."""
     targets = as_table(targets)
@@ -154,7 +149,7 @@ def render_run(result: RunResult) -> str:
     lines += flag_lines(result.flags)
     if len(tables.targets) or result.flags:
         lines.append("")
-    summary = _estimates(tables.summary)
+    summary = estimates(tables.summary)
     targets = {(t.metric, t.scope): t for t in _row_objects(tables.targets)}
     rows = []
     for kpi in KPIS:
@@ -249,7 +244,7 @@ BREAKDOWNS = (
 
 def _breakdowns(summary: Table) -> list[str]:
     lines = []
-    present = {key for key, (mean, _, _) in _estimates(summary).items() if mean == mean}
+    present = {key for key, (mean, _, _) in estimates(summary).items() if mean == mean}
     all_scopes = list(dict.fromkeys(summary["scope"].tolist()))
     for prefix, title, metrics, kind in BREAKDOWNS:
         scopes = [s for s in all_scopes if s.startswith(prefix + ":")]
@@ -265,7 +260,7 @@ def _breakdowns(summary: Table) -> list[str]:
 
 def _scope_table(summary: "Table | pd.DataFrame", title: str, scopes: list[str], metrics: list[str]) -> list[str]:
     """A row per scope, a column per metric, each cell ``mean ±half-width``."""
-    indexed = _estimates(as_table(summary))
+    indexed = estimates(summary)
     rows = []
     for scope in scopes:
         cells = [scope.split(":", 1)[1]]

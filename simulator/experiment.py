@@ -48,9 +48,6 @@ class RunTables:
     targets: Table           # each target with its KPI's estimate, CI, status and chance of being met
 
 
-FRAMES = ("replications", "intervals", "summary", "interval_summary", "distributions", "targets")
-
-
 @dataclass
 class RunResult:
     """Everything a run produced (columns documented in docs/outputs.md). ``replications``,

@@ -41,12 +41,9 @@ class FormulaCheck:
 def beside_the_run(scenario: Scenario, summary) -> list[tuple[FormulaCheck, dict[str, tuple[float, ...]]]]:
     """Each channel's formula with, per KPI it predicts, (formula, simulated mean, CI low, CI high) from
     the run's ``summary`` (its channel scope; a Table or a DataFrame)."""
-    from simulator.columns import as_table
+    from simulator.analysis import estimates as estimates_of
 
-    summary = as_table(summary)
-    keys = zip(summary["metric"].tolist(), summary["scope"].tolist())
-    estimates = {key: (float(summary["mean"][n]), float(summary["ci_low"][n]), float(summary["ci_high"][n]))
-                 for n, key in enumerate(keys)}
+    estimates = estimates_of(summary)
     pairs = []
     for check in formula_checks(scenario):
         rows = {}
