@@ -11,6 +11,7 @@ import math
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -41,8 +42,19 @@ def _figure() -> Figure:
 
 
 def _save(figure: Figure, folder: Path, name: str) -> list[Path]:
+    """Write the figure in each chart format. The PNG's constrained layout is worked out here, once:
+    savefig would draw the whole figure without output to lay it out, then again for real (a sixth of a
+    chart's time); the PNG is the same, pixel for pixel. An SVG is laid out by savefig, with its own
+    renderer's text metrics."""
     paths = [folder / f"{name}.{extension}" for extension in chart_formats()]
+    engine = figure.get_layout_engine()
     for path in paths:
+        if engine is not None and path.suffix == ".png":
+            engine.execute(figure)
+            with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+                figure.set_layout_engine(None)   # laid out: savefig draws once
+        elif engine is not None:
+            figure.set_layout_engine(engine)
         figure.savefig(path)
     return paths
 
