@@ -5,7 +5,10 @@ the first line is drawn, which on its own was more than the issue's budget for a
 ``servicesim run`` forks a chart process as it starts; it loads both, and warms matplotlib's text
 layout, while the replications run. When the run is summarised, the process is handed the result and
 draws the charts (on every core: :func:`simulator.charts.run_charts`) while this process writes the
-CSV files, then hands back the paths. A chart set then costs what drawing it costs.
+CSV files, then hands back the paths. A chart set then costs what drawing it costs. Charts that read
+nothing but the scenario (the agent timeline, which simulates replication 1's first day again) need not
+wait for the results: once the command has its scenario, :meth:`ChartProcess.preview` hands it over and
+they are drawn as soon as the process is ready, while the replications run.
 
 The chart process leaves Ctrl-C to the command (which ends it), ends on SIGTERM and dies with its
 parent (:func:`simulator.executors._worker_signals`). Where processes cannot be forked (macOS, Windows),
@@ -16,7 +19,9 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,11 +29,13 @@ from simulator.errors import SimulatorError
 
 if TYPE_CHECKING:
     from simulator.experiment import RunResult
+    from simulator.scenario import Scenario
 
 
 class ChartProcess:
-    """The process that draws a run's charts: :meth:`start` hands it the result, :meth:`paths` waits for
-    the charts; :meth:`close` (or leaving the ``with`` block) ends it whatever happened."""
+    """The process that draws a run's charts: :meth:`preview` hands it the scenario (optional),
+    :meth:`start` the result, :meth:`paths` waits for the charts; :meth:`close` (or leaving the ``with``
+    block) ends it whatever happened, and removes what it drew ahead."""
 
     def __init__(self):
         from simulator.executors import _signals_held
@@ -40,6 +47,20 @@ class ChartProcess:
             self._process.start()
         theirs.close()
         self._drawing = False
+        self._ahead: Path | None = None
+
+    def preview(self, scenario: Scenario) -> None:
+        """Hand over the scenario as it will be run (its seed and replications set): the charts that read
+        only the scenario are drawn from now on, into a folder of their own (the results folder does not
+        exist yet). Call it at most once, before :meth:`start`."""
+        from simulator.chart_formats import chart_formats
+        from simulator.i18n import language
+
+        self._ahead = Path(tempfile.mkdtemp(prefix=".servicesim-charts-"))
+        # the scenario goes through a file: a large one could fill the pipe, and this process would
+        # wait for the chart process to finish getting ready before it could simulate
+        (self._ahead / "scenario.pickle").write_bytes(pickle.dumps(scenario, protocol=pickle.HIGHEST_PROTOCOL))
+        self._connection.send_bytes(pickle.dumps(("scenario", self._ahead, chart_formats(), language())))
 
     def start(self, result: RunResult, folder: Path) -> None:
         """Hand over the result: the charts are drawn into ``folder`` from now on."""
@@ -47,7 +68,7 @@ class ChartProcess:
         from simulator.i18n import language
 
         slim = _without_records(result)
-        self._connection.send_bytes(pickle.dumps((slim, Path(folder), chart_formats(), language()),
+        self._connection.send_bytes(pickle.dumps(("result", slim, Path(folder), chart_formats(), language()),
                                                  protocol=pickle.HIGHEST_PROTOCOL))
         self._drawing = True
 
@@ -80,6 +101,8 @@ class ChartProcess:
                 process.join(timeout=1.0)
         else:
             process.join(timeout=1.0)
+        if self._ahead is not None:   # what was drawn ahead and not moved into a results folder
+            shutil.rmtree(self._ahead, ignore_errors=True)
 
     def __enter__(self) -> "ChartProcess":
         return self
@@ -104,30 +127,93 @@ def _without_records(result: RunResult) -> RunResult:
 
 
 def _serve(connection) -> None:
-    """In the chart process: get ready, wait for a result, draw its charts, send back their paths."""
+    """In the chart process: get ready, draw ahead what the scenario allows when it comes, wait for the
+    result, draw its charts, send back their paths."""
     from simulator.executors import _worker_signals
 
     _worker_signals()
     _get_ready()
+    ahead = None
     try:
-        payload = connection.recv_bytes()
+        message = pickle.loads(connection.recv_bytes())
+        if message[0] == "scenario":
+            ahead = _DrawnAhead(*message[1:])
+            message = pickle.loads(connection.recv_bytes())
     except (EOFError, OSError):   # the run failed or was stopped before it had a result
+        if ahead is not None:
+            ahead.stop()
         return
     try:
-        result, folder, formats, language = pickle.loads(payload)
-        from simulator.chart_formats import set_chart_formats
+        _, result, folder, formats, language = message
         from simulator.charts import run_charts
-        from simulator.i18n import set_language
 
-        set_chart_formats("svg" in formats)
-        set_language(language)
-        answer = (True, run_charts(result, folder))
+        _use(formats, language)
+        if ahead is not None and ahead.scenario != result.scenario:   # an automatic warm-up changed it
+            ahead.stop()
+            ahead = None
+        answer = (True, run_charts(result, folder, ahead=ahead.wait if ahead is not None else None))
     except BaseException as exc:   # noqa: BLE001 (handed to the command, which raises it)
         answer = (False, exc if _picklable(exc) else SimulatorError(f"drawing the charts failed: {exc!r}"))
+    finally:
+        if ahead is not None:
+            ahead.stop()
     try:
         connection.send_bytes(pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
     except (BrokenPipeError, OSError):
         pass
+
+
+class _DrawnAhead:
+    """In the chart process: the charts that read only the scenario, drawn by a process of their own
+    (forked: it starts warm) into ``folder`` while the replications run and, later, while the other
+    charts are drawn."""
+
+    def __init__(self, folder: Path, formats: tuple[str, ...], language: str):
+        self.scenario = pickle.loads((folder / "scenario.pickle").read_bytes())
+        context = multiprocessing.get_context("fork")
+        self._connection, theirs = context.Pipe(duplex=False)
+        self._process = context.Process(target=_draw_ahead, args=(theirs, self.scenario, folder, formats, language),
+                                        name="servicesim-charts-ahead")
+        self._process.start()
+        theirs.close()
+
+    def wait(self) -> dict[str, list[Path]]:
+        """The charts' files by name; none if drawing them failed (they are drawn again, and fail there)."""
+        while not self._connection.poll(0.05):
+            if not self._process.is_alive() and not self._connection.poll(0):
+                return {}
+        try:
+            return pickle.loads(self._connection.recv_bytes())
+        except (EOFError, OSError):
+            return {}
+
+    def stop(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join(timeout=1.0)
+        self._connection.close()
+
+
+def _draw_ahead(connection, scenario: Scenario, folder: Path, formats: tuple[str, ...], language: str) -> None:
+    from simulator.charts import scenario_charts
+    from simulator.executors import _worker_signals
+
+    _worker_signals()
+    _use(formats, language)
+    try:
+        drawn = scenario_charts(scenario, folder)
+    except Exception:   # noqa: BLE001 (drawn again with the other charts, where the failure is reported)
+        drawn = {}
+    connection.send_bytes(pickle.dumps(drawn, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _use(formats: tuple[str, ...], language: str) -> None:
+    """The command's chart formats and language, in the chart process."""
+    from simulator.chart_formats import set_chart_formats
+    from simulator.i18n import set_language
+
+    set_chart_formats("svg" in formats)
+    set_language(language)
 
 
 def _get_ready() -> None:

@@ -8,8 +8,9 @@ takes results already computed and returns the paths it wrote.
 from __future__ import annotations
 
 import math
-
+import shutil
 from pathlib import Path
+from typing import Callable
 
 import matplotlib
 import numpy as np
@@ -25,6 +26,7 @@ from simulator.experiment import Comparison, RunResult
 from simulator.fonts import use_fonts
 from simulator.i18n import tr
 from simulator.kpis import KPI_BY_NAME, headline_pairs, kpi_label
+from simulator.scenario import Scenario
 from simulator.units import format_duration
 
 use_fonts()   # names in any script (Hangul ...) draw, not as empty boxes (animate and others draw through here)
@@ -398,16 +400,37 @@ def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
     return _save(figure, folder, "satisfaction")
 
 
-def run_charts(result: RunResult, folder: Path, jobs: int | None = None) -> list[Path]:
+def run_charts(result: RunResult, folder: Path, jobs: int | None = None,
+               ahead: "Callable[[], dict[str, list[Path]]] | None" = None) -> list[Path]:
     """The charts of a run, written into its results folder, drawn on up to ``jobs`` processes (default:
-    every core; each chart is independent of the others, and the order of the paths is the same)."""
+    every core; each chart is independent of the others, and the order of the paths is the same).
+
+    ``ahead``: when the charts of :data:`FROM_THE_SCENARIO` are being drawn elsewhere (a chart process
+    draws them while the replications run), a function that waits for them and returns their files by
+    chart name; they are moved into ``folder``. One it does not return is drawn here after all."""
     from simulator.executors import map_locally
 
+    charts = [chart for chart in RUN_CHARTS if ahead is None or chart[1] not in FROM_THE_SCENARIO]
     # the longest first (it re-simulates a day), so no worker is left drawing it alone at the end
-    order = sorted(range(len(RUN_CHARTS)), key=lambda k: RUN_CHARTS[k][1] not in DRAWN_FIRST)
-    drawn = map_locally(_draw_run_chart, [RUN_CHARTS[k] for k in order], (result, folder, chart_formats()), jobs)
-    in_order = dict(zip(order, drawn))
-    return [path for k in range(len(RUN_CHARTS)) for path in in_order[k]]
+    charts.sort(key=lambda chart: chart[1] not in DRAWN_FIRST)
+    drawn = dict(zip((name for _, name in charts),
+                     map_locally(_draw_run_chart, charts, (result, folder, chart_formats()), jobs)))
+    if ahead is not None:
+        for name, paths in ahead().items():
+            drawn[name] = [Path(shutil.move(path, folder / path.name)) for path in paths]
+        for chart in RUN_CHARTS:
+            if chart[1] not in drawn:
+                drawn[chart[1]] = _draw_run_chart((result, folder, chart_formats()), chart)
+    return [path for _, name in RUN_CHARTS for path in drawn[name]]
+
+
+def scenario_charts(scenario: Scenario, folder: Path) -> dict[str, list[Path]]:
+    """The run's charts that read nothing but its scenario (:data:`FROM_THE_SCENARIO`), drawn into
+    ``folder`` before the run has results: their files by chart name."""
+    import importlib
+
+    return {name: getattr(importlib.import_module(f"simulator.{module}"), function)(scenario, folder)
+            for name, (module, function) in FROM_THE_SCENARIO.items()}
 
 
 # the charts of a run in reading order (the report shows them so): (module, function) of each
@@ -419,8 +442,11 @@ RUN_CHARTS = (
     ("views", "process_map"), ("charts", "satisfaction_distribution"),
 )
 
-
 DRAWN_FIRST = ("agent_timeline",)
+
+# charts of RUN_CHARTS that read only the run's scenario, not its results: (module, function of the
+# scenario) drawing each, which the chart process runs while the replications run (chart_process.py)
+FROM_THE_SCENARIO = {"agent_timeline": ("views", "day_of_agents")}
 
 
 def _draw_run_chart(shared: tuple[RunResult, Path, tuple[str, ...]], chart: tuple[str, str]) -> list[Path]:

@@ -203,7 +203,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
         no_charts: bool, with_report: bool, contacts: bool) -> None:
     """Run SCENARIO's replications, print its KPIs and write its results folder."""
     from simulator.chart_process import chart_process
-    from simulator.experiment import run_scenario
+    from simulator.experiment import run_scenario, with_overrides
     from simulator.scenario import load_scenario
 
     with contextlib.ExitStack() as stack:
@@ -212,6 +212,8 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
         if painter is not None:
             stack.enter_context(painter)
         scenario = load_scenario(scenario_file, _overrides(assignments))
+        if painter is not None:   # the charts that need only the scenario are drawn during the run
+            painter.preview(with_overrides(scenario, replications, seed))
         _warn(scenario, quiet or as_json)
         total = (replications or scenario.replications) * (2 if scenario.clock.warmup_auto else 1)
         # --contacts: each replication's records go to disk as it finishes, so memory holds one at a time

@@ -20,6 +20,7 @@ from simulator.console import format_value
 from simulator.experiment import Comparison, RunResult
 from simulator.i18n import tr
 from simulator.kpis import kpi_label
+from simulator.scenario import Scenario
 from simulator.units import format_duration
 
 TIME_PARTS = {"queue_time_mean": ("waiting in queues", COLOURS[5]),
@@ -139,6 +140,12 @@ TIMELINE_HOURS = 24   # a scenario without days (one long opening) shows its fir
 
 
 def agent_timeline(result: RunResult, folder: Path, most: int = 60) -> list[Path]:
+    """What every member of staff did through the first day of the run's replication 1: see
+    :func:`day_of_agents` (the chart reads nothing but the run's scenario)."""
+    return day_of_agents(result.scenario, folder, most)
+
+
+def day_of_agents(scenario: Scenario, folder: Path, most: int = 60) -> list[Path]:
     """What every member of staff did through the first day of replication 1 (rows: agents, pool by
     pool; colour: busy with a channel, idle, on a break, in training, not at work), sampled every
     minute (every 600th of the day when it is longer than ten hours) from the run itself
@@ -146,7 +153,6 @@ def agent_timeline(result: RunResult, folder: Path, most: int = 60) -> list[Path
     from simulator.snapshots import BUSY, STATE_NAMES, film_scenario, frame_times
     from simulator.animate import STATE_COLOURS, CHANNEL_COLOURS
 
-    scenario = result.scenario
     day = min(scenario.clock.day_length, TIMELINE_HOURS * 60.0)
     times = frame_times(scenario, max(1.0, day / 600), 0, day)
     film = film_scenario(scenario, times, stop_at_last=True)

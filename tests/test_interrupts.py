@@ -20,10 +20,12 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux" or shutil.which("pgrep")
                                 reason="needs Linux and pgrep to watch the worker processes")
 
 
-def start(out: Path, *extra: str) -> subprocess.Popen:
+def start(out: Path, *extra: str, temporary: Path | None = None) -> subprocess.Popen:
+    """The command on two workers; ``temporary``: its temporary folder (TMPDIR), to look into."""
     command = [sys.executable, "-m", "simulator.cli", "run", str(SCENARIOS / "contact_centre.yaml"), "-r", "200",
                "-j", "2", "--out", str(out), "-q", *extra]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    env = {**os.environ, "TMPDIR": str(temporary)} if temporary is not None else None
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env)
 
 
 def group(process: subprocess.Popen) -> list[str]:
@@ -95,3 +97,16 @@ def test_ctrl_c_while_the_chart_process_gets_ready_ends_it_with_the_workers(tmp_
     assert returned == 130 and seconds < 2.0 and "Traceback" not in stderr
     no_worker_outlives(process)
     assert not [p for p in (tmp_path / "out").rglob("*") if p.is_dir() and p.parent != tmp_path / "out"]
+
+
+def test_ctrl_c_while_charts_are_drawn_ahead_leaves_no_temporary_folder(tmp_path):
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    process = start(tmp_path / "out", temporary=temporary)
+    # the command, two workers, the chart process and the process drawing the agent timeline ahead (or done)
+    wait_for(lambda: list(temporary.glob(".servicesim-charts-*/scenario.pickle"))
+             and (len(group(process)) >= 5 or list(temporary.glob(".servicesim-charts-*/*.png"))))
+    returned, seconds, stderr = stop(process, signal.SIGINT)
+    assert returned == 130 and seconds < 2.0 and "Traceback" not in stderr
+    no_worker_outlives(process)
+    assert list(temporary.iterdir()) == []
