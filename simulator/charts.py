@@ -12,13 +12,13 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
+from PIL import Image
 
 from simulator.chart_formats import chart_formats
 from simulator.console import format_value
@@ -44,21 +44,26 @@ def _figure() -> Figure:
 
 
 def _save(figure: Figure, folder: Path, name: str) -> list[Path]:
-    """Write the figure in each chart format. The PNG's constrained layout is worked out here, once:
-    savefig would draw the whole figure without output to lay it out, then again for real (a sixth of a
-    chart's time); the PNG is the same, pixel for pixel. An SVG is laid out by savefig, with its own
-    renderer's text metrics."""
+    """Write the figure in each chart format (PNG first): see :func:`_write_png`; an SVG is written by
+    savefig, which lays it out with its own renderer's text metrics."""
     paths = [folder / f"{name}.{extension}" for extension in chart_formats()]
-    engine = figure.get_layout_engine()
     for path in paths:
-        if engine is not None and path.suffix == ".png":
-            engine.execute(figure)
-            with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
-                figure.set_layout_engine(None)   # laid out: savefig draws once
-        elif engine is not None:
-            figure.set_layout_engine(engine)
-        figure.savefig(path)
+        if path.suffix == ".png":
+            _write_png(figure, path)
+        else:
+            figure.savefig(path)
     return paths
+
+
+def _write_png(figure: Figure, path: Path) -> None:
+    """The figure drawn once (with its constrained layout) and written by Pillow as RGB at zlib level 3.
+
+    savefig would draw the whole figure twice (once without output, to lay it out) and write RGBA at
+    level 6; a chart is opaque (its alpha channel was all 255), so these are the same pixels, in files of
+    the same size, at two thirds of the cost (drawing twice and encoding were a third of a chart's time)."""
+    figure.canvas.draw()
+    pixels = np.asarray(figure.canvas.buffer_rgba())[..., :3]
+    Image.fromarray(pixels).save(path, format="png", compress_level=3, dpi=(figure.dpi, figure.dpi))
 
 
 def legend_below(figure: Figure, *axes) -> None:

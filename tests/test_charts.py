@@ -122,16 +122,16 @@ def test_the_queue_chart_shows_each_live_queue_and_not_the_overnight_backlog():
     peak = phone.loc[phone["mean"].idxmax()]
     assert peak["start"] >= "09:30" and peak["mean"] > 1          # a morning peak of callers on hold
     assert not table[(table.metric == "backlog") & (table.scope == "channel:email")].empty
-    import matplotlib.figure
+    import simulator.charts
 
     drawn = []
-    original = matplotlib.figure.Figure.savefig
-    matplotlib.figure.Figure.savefig = lambda self, *a, **k: drawn.append(
-        [line.get_label() for axis in self.axes for line in axis.get_lines()])
+    original = simulator.charts._write_png
+    simulator.charts._write_png = lambda figure, path: drawn.append(
+        [line.get_label() for axis in figure.axes for line in axis.get_lines()])
     try:
         queue_by_interval(result, Path("."))
     finally:
-        matplotlib.figure.Figure.savefig = original
+        simulator.charts._write_png = original
     assert drawn and all("email" not in label for label in drawn[0])
     assert any(label.startswith("phone") for label in drawn[0])
 
