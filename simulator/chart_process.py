@@ -8,7 +8,8 @@ draws the charts (on every core: :func:`simulator.charts.run_charts`) while this
 CSV files, then hands back the paths. A chart set then costs what drawing it costs. Charts that read
 nothing but the scenario (the agent timeline, which simulates replication 1's first day again) need not
 wait for the results: once the command has its scenario, :meth:`ChartProcess.preview` hands it over and
-they are drawn as soon as the process is ready, while the replications run.
+they are drawn as soon as matplotlib is ready (pandas, which only the results' charts need, loads
+after), while the replications run.
 
 The chart process leaves Ctrl-C to the command (which ends it), ends on SIGTERM and dies with its
 parent (:func:`simulator.executors._worker_signals`). Where processes cannot be forked (macOS, Windows),
@@ -135,7 +136,14 @@ def _serve(connection) -> None:
     _get_ready()
     ahead = None
     try:
-        message = pickle.loads(connection.recv_bytes())
+        message = None
+        if connection.poll(0):   # the scenario came while matplotlib loaded: its charts need no pandas
+            message = pickle.loads(connection.recv_bytes())
+            if message[0] == "scenario":
+                ahead, message = _DrawnAhead(*message[1:]), None
+        import pandas  # noqa: F401 (the charts of the results read DataFrames)
+
+        message = message or pickle.loads(connection.recv_bytes())
         if message[0] == "scenario":
             ahead = _DrawnAhead(*message[1:])
             message = pickle.loads(connection.recv_bytes())
@@ -217,18 +225,19 @@ def _use(formats: tuple[str, ...], language: str) -> None:
 
 
 def _get_ready() -> None:
-    """Import what the charts need and lay out some text once (matplotlib's font cache and text engine
-    load on first use), so the chart workers forked later start warm."""
+    """Import what the charts need but pandas (imported next: the charts that read only the scenario can
+    start before it) and lay out some text once (matplotlib's font cache and text engine load on first
+    use), so the chart workers forked later start warm."""
     import io
 
     import matplotlib
 
     matplotlib.use("Agg")
-    import pandas  # noqa: F401 (the charts read DataFrames)
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     import simulator.charts  # noqa: F401
+    import simulator.snapshots  # noqa: F401 (the agent timeline simulates replication 1's first day)
     import simulator.views  # noqa: F401
 
     figure = Figure(figsize=(2, 1), dpi=50, layout="constrained")

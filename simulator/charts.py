@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 import shutil
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -28,6 +27,9 @@ from simulator.i18n import tr
 from simulator.kpis import KPI_BY_NAME, headline_pairs, kpi_label
 from simulator.scenario import Scenario
 from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    import pandas as pd   # imported where a chart needs it: a run's chart process starts without it
 
 use_fonts()   # names in any script (Hangul ...) draw, not as empty boxes (animate and others draw through here)
 
@@ -672,6 +674,8 @@ def _day_axis(axis, table: pd.DataFrame) -> np.ndarray:
 
 def staffing_requirement_chart(table: pd.DataFrame, folder: Path, title: str) -> list[Path]:
     """The simulated requirement per interval beside Erlang C's (and Erlang A's), day type by day type."""
+    import pandas as pd
+
     figure = _figure()
     axis = figure.add_subplot()
     x = _day_axis(axis, table)
@@ -721,6 +725,8 @@ def _agents_by_interval(figure, axis, label: str, title: str, folder: Path, name
 
 def staffing_pools_chart(table: pd.DataFrame, folder: Path, title: str) -> list[Path]:
     """Per pool: the headcount in the file, the simulated requirement and Erlang C's answer."""
+    import pandas as pd
+
     figure = _figure()
     axis = figure.add_subplot()
     x = np.arange(len(table))

@@ -7,11 +7,12 @@ the results folder, like :mod:`simulator.charts`, in the same palette and target
 
 from __future__ import annotations
 
+import math
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
@@ -22,6 +23,14 @@ from simulator.i18n import tr
 from simulator.kpis import kpi_label
 from simulator.scenario import Scenario
 from simulator.units import format_duration
+
+if TYPE_CHECKING:
+    import pandas as pd   # the tables are DataFrames; pandas is imported by whoever built them
+
+def _known(value) -> bool:
+    """An estimate that exists (not missing, not NaN)."""
+    return value is not None and not math.isnan(float(value))
+
 
 TIME_PARTS = {"queue_time_mean": ("waiting in queues", COLOURS[5]),
               "time_with_automation_mean": ("with automation", COLOURS[2]),
@@ -80,8 +89,8 @@ def _time_bars(row, keys: list[str], labels: list[str], folder: Path, title: str
                 axis.text(start + part / 2, yy, f"{part:.1f}", ha="center", va="center", color="white",
                           fontsize="small", fontweight="bold")
         left += width
-    low = np.array([float(t["ci_low"]) if pd.notna(t["ci_low"]) else float(t["mean"]) for t in totals]) * scale
-    high = np.array([float(t["ci_high"]) if pd.notna(t["ci_high"]) else float(t["mean"]) for t in totals]) * scale
+    low = np.array([float(t["ci_low"]) if _known(t["ci_low"]) else float(t["mean"]) for t in totals]) * scale
+    high = np.array([float(t["ci_high"]) if _known(t["ci_high"]) else float(t["mean"]) for t in totals]) * scale
     axis.errorbar(total * scale, y, xerr=[total * scale - low, high - total * scale], fmt="none", color="black",
                   capsize=4, label=tr("time in the system: 95% CI"))
     for yy, value, end in zip(y, total * scale, high):
@@ -115,10 +124,10 @@ def replication_spread(result: RunResult, folder: Path, most: int = 4) -> list[P
         estimate = _row(result.summary, metric, scope)
         axis.scatter(rng.uniform(-0.18, 0.18, len(own)), own, s=14, color=COLOURS[4], alpha=0.8,
                      label="one replication (a day like it)")
-        if estimate is not None and pd.notna(estimate["mean"]):
+        if estimate is not None and _known(estimate["mean"]):
             mean = _scale(metric, [estimate["mean"]])[0]
             low, high = _scale(metric, [estimate["ci_low"], estimate["ci_high"]])
-            axis.errorbar([0.55], [mean], yerr=[[mean - low], [high - mean]] if pd.notna(low) else None, fmt="o",
+            axis.errorbar([0.55], [mean], yerr=[[mean - low], [high - mean]] if _known(low) else None, fmt="o",
                           color=COLOURS[0], capsize=5, label="estimate with its 95% CI")
         target = next((t for t in scenario.targets if t.kpi == metric and t.scope == scope), None)
         if target is not None:
@@ -264,9 +273,9 @@ def _step_figures(summary: pd.DataFrame, scope: str) -> str:
     parts = []
     for metric, name in (("queue_time_mean", "wait"), ("handle_time_mean", "handling")):
         row = _row(summary, metric, scope)
-        if row is not None and pd.notna(row["mean"]):
+        if row is not None and _known(row["mean"]):
             parts.append(f"{name} {format_value(metric, row['mean'])}")
     offered = _row(summary, "offered", scope)
-    if offered is not None and pd.notna(offered["mean"]):
+    if offered is not None and _known(offered["mean"]):
         parts.append(f"{offered['mean']:.0f} requests")
     return " · ".join(parts)
