@@ -1,15 +1,15 @@
 """A run's charts, drawn by a process that got ready while the replications ran.
 
-Drawing a run's charts needs matplotlib and pandas: about a second of imports and font set-up before
-the first line is drawn, which on its own was more than the issue's budget for a whole chart set. So
-``servicesim run`` forks a chart process as it starts; it loads both, and warms matplotlib's text
-layout, while the replications run. When the run is summarised, the process is handed the result and
-draws the charts (on every core: :func:`simulator.charts.run_charts`) while this process writes the
-CSV files, then hands back the paths. A chart set then costs what drawing it costs. Charts that read
+Drawing a run's charts needs matplotlib: over half a second of imports and font set-up before the first
+line is drawn, more than half the issue's budget for a whole chart set. So ``servicesim run`` forks a
+chart process as it starts; it loads matplotlib, and warms its text layout, while the replications run.
+The charts read the run's tables (:class:`simulator.columns.Table`), not DataFrames, so the process
+never imports pandas (another 0.4 s and 70 MB). When the run is summarised, the process is handed the
+result and draws the charts (on every core: :func:`simulator.charts.run_charts`) while this process
+writes the CSV files, then hands back the paths. A chart set then costs what drawing it costs. Charts that read
 nothing but the scenario (the agent timeline, which simulates replication 1's first day again) need not
 wait for the results: once the command has its scenario, :meth:`ChartProcess.preview` hands it over and
-they are drawn as soon as matplotlib is ready (pandas, which only the results' charts need, loads
-after), while the replications run.
+they are drawn as soon as the process is ready, while the replications run.
 
 The chart process leaves Ctrl-C to the command (which ends it), ends on SIGTERM and dies with its
 parent (:func:`simulator.executors._worker_signals`). Where processes cannot be forked (macOS, Windows),
@@ -136,14 +136,7 @@ def _serve(connection) -> None:
     _get_ready()
     ahead = None
     try:
-        message = None
-        if connection.poll(0):   # the scenario came while matplotlib loaded: its charts need no pandas
-            message = pickle.loads(connection.recv_bytes())
-            if message[0] == "scenario":
-                ahead, message = _DrawnAhead(*message[1:]), None
-        import pandas  # noqa: F401 (the charts of the results read DataFrames)
-
-        message = message or pickle.loads(connection.recv_bytes())
+        message = pickle.loads(connection.recv_bytes())
         if message[0] == "scenario":
             ahead = _DrawnAhead(*message[1:])
             message = pickle.loads(connection.recv_bytes())
@@ -225,9 +218,9 @@ def _use(formats: tuple[str, ...], language: str) -> None:
 
 
 def _get_ready() -> None:
-    """Import what the charts need but pandas (imported next: the charts that read only the scenario can
-    start before it) and lay out some text once (matplotlib's font cache and text engine load on first
-    use), so the chart workers forked later start warm."""
+    """Import what the charts need (matplotlib, not pandas: a run's charts read its tables) and lay out
+    some text once (matplotlib's font cache and text engine load on first use), so the chart workers
+    forked later start warm."""
     import io
 
     import matplotlib

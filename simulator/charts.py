@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 from PIL import Image
 
 from simulator.chart_formats import chart_formats
+from simulator.columns import Table
 from simulator.console import format_value
 from simulator.experiment import Comparison, RunResult
 from simulator.fonts import use_fonts
@@ -95,19 +96,19 @@ def _scale(metric: str, values):
 
 def service_level_by_interval(result: RunResult, folder: Path) -> list[Path]:
     """Service level per interval with its CI band and the target, over the offered volume."""
-    table = result.interval_summary
+    table = result.tables.interval_summary
     clock = result.scenario.clock
     target = next((t for t in result.scenario.targets if t.kpi == "service_level"), None)
     scope = _service_level_scope(result)
-    level = table[(table.metric == "service_level") & (table.scope == scope)]
-    if level.empty:
+    level = table.where(metric="service_level", scope=scope)
+    if not len(level):
         return []
-    offered = table[(table.metric == "offered") & (table.scope == scope)]
+    offered = table.where(metric="offered", scope=scope)
     figure = _figure()
     volume = figure.add_subplot()
     axis = volume.twinx()
-    x = level["interval"].to_numpy()
-    abandoned = table[(table.metric == "abandoned") & (table.scope == scope)]
+    x = level["interval"]
+    abandoned = table.where(metric="abandoned", scope=scope)
     who = tr("all real-time contacts") if scope == "all" else scope.split(":", 1)[1]
     volume.bar(offered["interval"], offered["mean"], color="#d9e2ec", width=0.8, label=tr("offered contacts"))
     volume.bar(abandoned["interval"], abandoned["mean"], color="#f4a3a8", width=0.8, label=tr("of which abandoned"))
@@ -137,19 +138,19 @@ def _service_level_scope(result: RunResult) -> str:
     """The scope the service-level chart draws: the first service-level target's (all contacts or a
     channel: like with like), else all contacts."""
     target = next((t for t in result.scenario.targets if t.kpi == "service_level"), None)
-    scopes = set(result.interval_summary.scope)
+    scopes = set(result.tables.interval_summary.unique("scope"))
     return target.scope if target is not None and target.scope in scopes else "all"
 
 
 def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
     """Staffed against busy agents per pool over the day: where the staff are, and how busy."""
-    table = result.interval_summary
-    pools = [s for s in table.scope.unique() if s.startswith("pool:")]
+    table = result.tables.interval_summary
+    pools = [s for s in table.unique("scope") if s.startswith("pool:")]
     figure = _figure()
     axis = figure.add_subplot()
     for colour, scope in zip(COLOURS, pools):
-        staffed = table[(table.metric == "staffed") & (table.scope == scope)]
-        busy = table[(table.metric == "busy") & (table.scope == scope)]
+        staffed = table.where(metric="staffed", scope=scope)
+        busy = table.where(metric="busy", scope=scope)
         name = scope.split(":", 1)[1]
         axis.step(staffed["interval"], staffed["mean"], where="mid", color=colour, linestyle="--",
                   label=f"{name}: staffed")
@@ -158,7 +159,7 @@ def staffing_by_interval(result: RunResult, folder: Path) -> list[Path]:
     axis.set_ylabel("agents (average over the interval)")
     axis.set_xlabel(tr("interval start"))
     axis.set_ylim(bottom=0)
-    _interval_ticks(axis, np.sort(table["interval"].unique()), result.scenario.clock)
+    _interval_ticks(axis, np.unique(table["interval"]), result.scenario.clock)
     legend_below(figure, axis)
     figure.suptitle(tr("{name}: staffed and busy agents (busy with 95% CI)", name=result.scenario.name))
     return _save(figure, folder, "staffing_by_interval")
@@ -168,16 +169,16 @@ def targets_by_interval(result: RunResult, folder: Path) -> list[Path]:
     """Each target on a KPI measured per interval (other than service level, which has its own chart):
     its value per interval in the target's scope, with the CI band and the target, so that the bank
     branch's "mean wait at most 5 minutes" is charted as it is judged."""
-    table = result.interval_summary
+    table = result.tables.interval_summary
     charted = _service_level_scope(result)      # the service-level chart has this one
     chosen = [t for t in result.scenario.targets if not (t.kpi == "service_level" and t.scope == charted)
-              and not table[(table.metric == t.kpi) & (table.scope == t.scope)].empty]
+              and len(table.where(metric=t.kpi, scope=t.scope))]
     if not chosen:
         return []
     figure = _figure()
     axes = np.atleast_1d(figure.subplots(1, len(chosen[:3])))
     for axis, target, colour in zip(axes, chosen[:3], COLOURS):
-        rows = table[(table.metric == target.kpi) & (table.scope == target.scope)]
+        rows = table.where(metric=target.kpi, scope=target.scope)
         axis.fill_between(rows["interval"], _scale(target.kpi, rows["ci_low"]), _scale(target.kpi, rows["ci_high"]),
                           color=colour, alpha=0.2, label="95% CI")
         axis.plot(rows["interval"], _scale(target.kpi, rows["mean"]), color=colour, marker="o", markersize=3,
@@ -190,7 +191,7 @@ def targets_by_interval(result: RunResult, folder: Path) -> list[Path]:
         axis.set_ylim(0, min(top * 1.6, ceiling) if top > 0 else 1)
         axis.set_ylabel(f"{kpi_label(target.kpi)} ({_unit(target.kpi)})")
         axis.set_title(target.scope if target.scope != "all" else "all contacts", fontsize="medium")
-        _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
+        _interval_ticks(axis, np.unique(rows["interval"]), result.scenario.clock)
     legend_below(figure, *axes)
     figure.suptitle(tr("{name}: the targets, interval by interval", name=result.scenario.name))
     return _save(figure, folder, "targets_by_interval")
@@ -200,16 +201,16 @@ def wait_distribution(result: RunResult, folder: Path) -> list[Path]:
     """Share of the contacts who queued for a person answered within each wait, per real-time channel (a
     CDF with its CI band; abandoners are never answered, so the curve tops out below 100%), and each
     channel's service-level threshold: where the curve crosses it is the channel's service level."""
-    table = result.distributions[result.distributions.distribution == "wait_cdf"]
-    scopes = [s for s in table.scope.unique() if s.startswith("channel:")] or [s for s in table.scope.unique()]
+    table = result.tables.distributions.where(distribution="wait_cdf")
+    scopes = [s for s in table.unique("scope") if s.startswith("channel:")] or table.unique("scope")
     if not scopes:
         return []
     figure = _figure()
     axis = figure.add_subplot()
     scenario = result.scenario
     for colour, scope in zip(COLOURS, scopes):
-        rows = table[table.scope == scope]
-        x = np.maximum(rows["point"].to_numpy(), 1 / 12)          # 0 drawn at 5 s on the log axis
+        rows = table.where(scope=scope)
+        x = np.maximum(rows["point"], 1 / 12)          # 0 drawn at 5 s on the log axis
         axis.fill_between(x, rows["ci_low"] * 100, rows["ci_high"] * 100, color=colour, alpha=0.15)
         name = scope.split(":", 1)[-1]
         axis.plot(x, rows["mean"] * 100, color=colour, marker="o", markersize=3, label=name)
@@ -240,12 +241,12 @@ def queue_by_interval(result: RunResult, folder: Path) -> list[Path]:
     """Customers waiting (time-average) in each interval, one line per real-time channel with its CI band:
     a live queue per channel, so that one channel's peak is not hidden in a total (backlogs of deferrable
     work have their own chart)."""
-    table = result.interval_summary
+    table = result.tables.interval_summary
     scenario = result.scenario
     live = [f"channel:{c.name}" for c in scenario.channels if not c.deferrable
             and any(d.channel == c.name for d in scenario.demand)]
-    rows = table[(table.metric == "waiting") & table.scope.isin(live)]
-    if rows.empty:
+    rows = table.where(metric="waiting").where_in("scope", live)
+    if not len(rows):
         return []   # a backlog is not a queue of customers
     return _lines_by_scope(result, folder, rows, live, "customers waiting, average over the interval",
                            "live queues over the day, by channel", "queue_by_interval")
@@ -253,23 +254,22 @@ def queue_by_interval(result: RunResult, folder: Path) -> list[Path]:
 
 def backlog_by_interval(result: RunResult, folder: Path) -> list[Path]:
     """Deferrable work left open at the end of each interval, per deferrable channel, with its CI band."""
-    table = result.interval_summary
-    rows = table[table.metric == "backlog"]
-    if rows.empty:
+    rows = result.tables.interval_summary.where(metric="backlog")
+    if not len(rows):
         return []
     limits = [t for t in result.scenario.targets if t.kpi == "backlog_end"]   # judged at the last closing
-    return _lines_by_scope(result, folder, rows, sorted(rows.scope.unique()), "items open at the end of the interval",
+    return _lines_by_scope(result, folder, rows, sorted(rows.unique("scope")), "items open at the end of the interval",
                            "backlog of deferrable work over the day", "backlog_by_interval", limits)
 
 
 def backlog_age_by_interval(result: RunResult, folder: Path) -> list[Path]:
     """How old the open deferrable work is at the end of each interval, per deferrable channel: the mean
     age with its CI band and the oldest item (replication mean), against the response target."""
-    table = result.interval_summary
-    rows = table[table.metric == "backlog_age_mean"]
-    if rows.empty:
+    table = result.tables.interval_summary
+    rows = table.where(metric="backlog_age_mean")
+    if not len(rows):
         return []
-    oldest = table[table.metric == "backlog_age_max"]
+    oldest = table.where(metric="backlog_age_max")
     return _deferrable_chart(result, folder, rows, oldest, "age of the open work at the end of the interval",
                              "how old the backlog is", "backlog_age_by_interval")
 
@@ -277,40 +277,38 @@ def backlog_age_by_interval(result: RunResult, folder: Path) -> list[Path]:
 def response_time_by_interval(result: RunResult, folder: Path) -> list[Path]:
     """Mean response time of deferrable work by interval of arrival, per channel, with its CI band,
     against the response target: when an email sent at 16:00 is answered, not only on average."""
-    table = result.interval_summary
-    rows = table[table.metric == "response_time_mean"]
-    if rows.empty:
+    rows = result.tables.interval_summary.where(metric="response_time_mean")
+    if not len(rows):
         return []
     return _deferrable_chart(result, folder, rows, None, "mean response time, by interval of arrival",
                              "response time of deferrable work", "response_time_by_interval")
 
 
-def _deferrable_chart(result: RunResult, folder: Path, rows: pd.DataFrame, oldest: pd.DataFrame | None,
+def _deferrable_chart(result: RunResult, folder: Path, rows: Table, oldest: Table | None,
                       ylabel: str, title: str, name: str) -> list[Path]:
     """Durations of deferrable work per interval, a line and CI band per channel, in minutes or hours
     (whichever reads better), with each channel's response target in the neutral target style."""
     scenario = result.scenario
-    scopes = sorted(rows.scope.unique())
+    scopes = sorted(rows.unique("scope"))
     scopes = [scope for scope in scopes if scope.startswith("channel:")] or scopes   # not "all" beside them
-    rows = rows[rows.scope.isin(scopes)]
+    rows = rows.where_in("scope", scopes)
     targets = {scope: scenario.clock.opening_time(scenario.channel(scope.split(":", 1)[1]).response_target)
                for scope in scopes if scope.startswith("channel:")
                and scenario.channel(scope.split(":", 1)[1]).response_target is not None}
-    top = np.nanmax(np.concatenate([rows["mean"].to_numpy(dtype=float), list(targets.values()) or [0.0],
-                                    [] if oldest is None else
-                                    oldest[oldest.scope.isin(scopes)]["mean"].to_numpy(dtype=float)]))
+    top = np.nanmax(np.concatenate([rows["mean"].astype(float), list(targets.values()) or [0.0],
+                                    [] if oldest is None else oldest.where_in("scope", scopes)["mean"].astype(float)]))
     hours = bool(np.isfinite(top) and top > 180)
     scale, unit = (1 / 60, "hours") if hours else (1.0, "minutes")
     figure = _figure()
     axis = figure.add_subplot()
     for colour, scope in zip(COLOURS, scopes):
-        line = rows[rows.scope == scope]
+        line = rows.where(scope=scope)
         label = scope.split(":", 1)[-1]
         axis.fill_between(line["interval"], line["ci_low"] * scale, line["ci_high"] * scale, color=colour, alpha=0.2)
         axis.plot(line["interval"], line["mean"] * scale, color=colour, marker="o", markersize=3,
                   label=f"{label}: mean (95% CI band)")
         if oldest is not None:
-            worst = oldest[oldest.scope == scope]
+            worst = oldest.where(scope=scope)
             axis.plot(worst["interval"], worst["mean"] * scale, color=colour, linestyle=":", label=f"{label}: oldest item")
         if scope in targets:
             axis.axhline(targets[scope] * scale, **TARGET,
@@ -323,20 +321,20 @@ def _deferrable_chart(result: RunResult, folder: Path, rows: pd.DataFrame, oldes
     axis.set_ylim(0, top * scale * 1.25 if np.isfinite(top) and top > 0 else 1)
     axis.set_ylabel(f"{ylabel} ({unit}, opening time)")
     axis.set_xlabel(tr("interval start"))
-    _interval_ticks(axis, np.sort(rows["interval"].unique()), scenario.clock)
+    _interval_ticks(axis, np.unique(rows["interval"]), scenario.clock)
     legend_below(figure, axis)
     figure.suptitle(f"{scenario.name}: {tr(title)}")
     return _save(figure, folder, name)
 
 
-def _lines_by_scope(result: RunResult, folder: Path, rows: pd.DataFrame, scopes: list[str], ylabel: str,
+def _lines_by_scope(result: RunResult, folder: Path, rows: Table, scopes: list[str], ylabel: str,
                     title: str, name: str, limits: list = ()) -> list[Path]:
     """One line per scope (a channel) of an interval metric, each with its CI band, and ``limits``
     (targets on the same quantity) as neutral lines."""
     figure = _figure()
     axis = figure.add_subplot()
     for colour, scope in zip(COLOURS, scopes):
-        line = rows[rows.scope == scope]
+        line = rows.where(scope=scope)
         axis.fill_between(line["interval"], line["ci_low"], line["ci_high"], color=colour, alpha=0.2)
         axis.plot(line["interval"], line["mean"], color=colour, marker="o", markersize=3,
                   label=f"{scope.split(':', 1)[-1]} (95% CI band)")
@@ -347,7 +345,7 @@ def _lines_by_scope(result: RunResult, folder: Path, rows: pd.DataFrame, scopes:
     axis.set_ylim(bottom=0)
     axis.set_ylabel(ylabel)
     axis.set_xlabel(tr("interval start"))
-    _interval_ticks(axis, np.sort(rows["interval"].unique()), result.scenario.clock)
+    _interval_ticks(axis, np.unique(rows["interval"]), result.scenario.clock)
     legend_below(figure, axis)
     figure.suptitle(f"{result.scenario.name}: {tr(title)}")
     return _save(figure, folder, name)
@@ -358,14 +356,16 @@ QUALITY = ("abandon_rate", "error_rate", "rework_rate", "recontact_rate", "fcr",
 
 def quality(result: RunResult, folder: Path) -> list[Path]:
     """Abandonment, errors, rework, recontacts, first-contact resolution and containment, with CIs."""
-    summary = result.summary[result.summary.scope == "all"].set_index("metric")
-    shown = [k for k in QUALITY if k in summary.index and summary.loc[k, "mean"] == summary.loc[k, "mean"]]
+    summary = result.tables.summary.where(scope="all")
+    row = {metric: number for number, metric in enumerate(summary["metric"].tolist())}
+    shown = [k for k in QUALITY if k in row and not math.isnan(summary["mean"][row[k]])]
     figure = _figure()
     axis = figure.add_subplot()
     y = np.arange(len(shown))[::-1]
-    mean = summary.loc[shown, "mean"].to_numpy() * 100
-    low = summary.loc[shown, "ci_low"].fillna(summary.loc[shown, "mean"]).to_numpy() * 100
-    high = summary.loc[shown, "ci_high"].fillna(summary.loc[shown, "mean"]).to_numpy() * 100
+    rows = summary[[row[k] for k in shown]]
+    mean = rows["mean"].astype(float) * 100
+    low = np.where(np.isnan(rows["ci_low"].astype(float)), rows["mean"], rows["ci_low"]).astype(float) * 100
+    high = np.where(np.isnan(rows["ci_high"].astype(float)), rows["mean"], rows["ci_high"]).astype(float) * 100
     axis.barh(y, mean, color=[COLOURS[2] if k in ("fcr", "containment_rate") else COLOURS[0] for k in shown])
     axis.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="none", color="black", capsize=4, label="95% CI")
     for yy, value, end in zip(y, mean, high):
@@ -388,15 +388,14 @@ def quality(result: RunResult, folder: Path) -> list[Path]:
 
 def satisfaction_distribution(result: RunResult, folder: Path) -> list[Path]:
     """The satisfaction proxy's distribution over contacts that left, with CI whiskers."""
-    rows = result.distributions[(result.distributions.distribution == "satisfaction")
-                                & (result.distributions.scope == "all")]
+    rows = result.tables.distributions.where(distribution="satisfaction", scope="all")
     figure = _figure()
     axis = figure.add_subplot()
     labels = [f"{p:.1f}-{p + 0.5:.1f}" for p in rows["point"]]
     x = np.arange(len(rows))
-    mean = rows["mean"].to_numpy() * 100
+    mean = rows["mean"] * 100
     axis.bar(x, mean, color=[COLOURS[2] if p >= 4 else COLOURS[0] for p in rows["point"]])
-    axis.errorbar(x, mean, yerr=[mean - rows["ci_low"].to_numpy() * 100, rows["ci_high"].to_numpy() * 100 - mean],
+    axis.errorbar(x, mean, yerr=[mean - rows["ci_low"] * 100, rows["ci_high"] * 100 - mean],
                   fmt="none", color="black", capsize=4, label="95% CI")
     axis.set_xticks(x, labels)
     axis.set_xlabel("satisfaction proxy (1 to 5; green: satisfied, 4 or more)")
@@ -628,10 +627,10 @@ def service_level_heatmap(result: RunResult, folder: Path) -> list[Path]:
     if clock.days < 2:
         return []
     target = next((t for t in result.scenario.targets if t.kpi == "service_level"), None)
-    table = result.interval_summary
-    scope = target.scope if target is not None and target.scope in set(table.scope) else "all"
-    rows = table[(table.metric == "service_level") & (table.scope == scope)]
-    if rows.empty:
+    table = result.tables.interval_summary
+    scope = target.scope if target is not None and target.scope in table.unique("scope") else "all"
+    rows = table.where(metric="service_level", scope=scope)
+    if not len(rows):
         return []
     grid = np.full((clock.days, clock.intervals_per_day), np.nan)
     for interval, mean in zip(rows["interval"], rows["mean"]):

@@ -207,7 +207,7 @@ def run(scenario_file: Path, replications: int | None, seed: int | None, out_dir
     from simulator.scenario import load_scenario
 
     with contextlib.ExitStack() as stack:
-        # first of all, the charts' process starts loading matplotlib, then pandas (chart_process.py)
+        # first of all, the charts' process starts loading matplotlib (chart_process.py)
         painter = chart_process(not no_charts)
         if painter is not None:
             stack.enter_context(painter)

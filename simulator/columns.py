@@ -95,6 +95,22 @@ class Table:
             mask &= self.columns[name] == value
         return self[mask]
 
+    def where_in(self, name: str, values: Sequence) -> "Table":
+        """The rows whose column ``name`` is one of ``values``."""
+        wanted = set(values)
+        return self[np.fromiter((value in wanted for value in self.columns[name].tolist()), dtype=bool,
+                                count=len(self))]
+
+    def unique(self, name: str) -> list:
+        """The column's distinct values in the order they first appear (as pandas' ``unique``)."""
+        return list(dict.fromkeys(self.columns[name].tolist()))
+
+    def first(self, **equal) -> dict | None:
+        """The first row whose columns equal the values given, as a dict (NaN kept), or None."""
+        rows = self.where(**equal)
+        return {name: values[0].item() if hasattr(values[0], "item") else values[0]
+                for name, values in rows.columns.items()} if len(rows) else None
+
     def lookup(self, keys: Sequence[str], value: str) -> dict[tuple, object]:
         """``{(key values...): value}`` for every row (the last row wins where keys repeat)."""
         return dict(zip(zip(*(self.columns[k].tolist() for k in keys)), self.columns[value].tolist()))

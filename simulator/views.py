@@ -17,6 +17,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from simulator.charts import COLOURS, TARGET, _figure, _save, _scale, _unit, legend_below
+from simulator.columns import Table
 from simulator.console import format_value
 from simulator.experiment import Comparison, RunResult
 from simulator.i18n import tr
@@ -25,7 +26,7 @@ from simulator.scenario import Scenario
 from simulator.units import format_duration
 
 if TYPE_CHECKING:
-    import pandas as pd   # the tables are DataFrames; pandas is imported by whoever built them
+    import pandas as pd   # a comparison's table is a DataFrame; pandas is imported by whoever built it
 
 def _known(value) -> bool:
     """An estimate that exists (not missing, not NaN)."""
@@ -41,8 +42,8 @@ TIME_PARTS = {"queue_time_mean": ("waiting in queues", COLOURS[5]),
 def time_breakdown(result: RunResult, folder: Path) -> list[Path]:
     """Where a contact's time goes, per channel: queue, automation, service, rework (mean minutes per
     contact that left, stacked; they add up to the time in the system, whose 95% CI is the whisker)."""
-    summary = result.summary
-    scopes = [s for s in summary.scope.unique() if s.startswith("channel:")]
+    summary = result.tables.summary
+    scopes = [s for s in summary.unique("scope") if s.startswith("channel:")]
     scopes = (["all"] if len(scopes) > 1 else []) + scopes or ["all"]
     labels = [tr("all contacts") if s == "all" else s.split(":", 1)[1] for s in scopes]
     return _time_bars(lambda metric, scope: _row(summary, metric, scope), scopes, labels, folder,
@@ -51,19 +52,18 @@ def time_breakdown(result: RunResult, folder: Path) -> list[Path]:
 
 def comparison_time_breakdown(comparison: Comparison, folder: Path) -> list[Path]:
     """Where a contact's time goes in each scenario (all contacts): what a redesign changes."""
-    table = comparison.table
+    table = Table.from_frame(comparison.table)
     names = list(comparison.runs)
 
-    def row(metric: str, scenario: str) -> pd.Series | None:
-        return _row(table[table.scenario == scenario], metric, "all")
+    def row(metric: str, scenario: str) -> dict | None:
+        return table.first(metric=metric, scope="all", scenario=scenario)
 
     return _time_bars(row, names, names, folder, "Where a contact's time goes, scenario by scenario (all contacts)",
                       "compare_time_breakdown")
 
 
-def _row(table: pd.DataFrame, metric: str, scope: str) -> pd.Series | None:
-    rows = table[(table.metric == metric) & (table.scope == scope)]
-    return None if rows.empty else rows.iloc[0]
+def _row(table: Table, metric: str, scope: str) -> dict | None:
+    return table.first(metric=metric, scope=scope)
 
 
 def _time_bars(row, keys: list[str], labels: list[str], folder: Path, title: str, name: str) -> list[Path]:
@@ -111,17 +111,19 @@ def replication_spread(result: RunResult, folder: Path, most: int = 4) -> list[P
     differ from another, which is what a day on the floor feels like."""
     scenario = result.scenario
     pairs = [(t.kpi, t.scope) for t in scenario.targets] or [("service_level", "all"), ("wait_mean", "all")]
-    values = result.replications
-    pairs = [p for p in dict.fromkeys(pairs)
-             if not values[(values.metric == p[0]) & (values.scope == p[1])]["value"].dropna().empty][:most]
+    def own_values(metric: str, scope: str) -> np.ndarray:
+        value = result.tables.replications.where(metric=metric, scope=scope)["value"].astype(float)
+        return value[~np.isnan(value)]
+
+    pairs = [p for p in dict.fromkeys(pairs) if len(own_values(*p))][:most]
     if not pairs or scenario.replications < 2:
         return []
     figure = _figure()
     axes = np.atleast_1d(figure.subplots(1, len(pairs)))
     rng = np.random.default_rng(0)       # the jitter only spreads the dots sideways; it is not data
     for axis, (metric, scope) in zip(axes, pairs):
-        own = _scale(metric, values[(values.metric == metric) & (values.scope == scope)]["value"].dropna())
-        estimate = _row(result.summary, metric, scope)
+        own = _scale(metric, own_values(metric, scope))
+        estimate = _row(result.tables.summary, metric, scope)
         axis.scatter(rng.uniform(-0.18, 0.18, len(own)), own, s=14, color=COLOURS[4], alpha=0.8,
                      label="one replication (a day like it)")
         if estimate is not None and _known(estimate["mean"]):
@@ -199,13 +201,16 @@ def day_of_agents(scenario: Scenario, folder: Path, most: int = 60) -> list[Path
 
 def process_map(result: RunResult, folder: Path) -> list[Path]:
     """The scenario drawn as a map (:func:`process_map_figure`), written as process_map.png and .svg."""
-    return _save(process_map_figure(result.scenario, result.summary), folder, "process_map")
+    return _save(process_map_figure(result.scenario, result.tables.summary), folder, "process_map")
 
 
-def process_map_figure(scenario, summary: pd.DataFrame):
+def process_map_figure(scenario, summary: "Table | pd.DataFrame"):
     """The scenario drawn as a map: a row per demand stream, from its channel through each step (who
     does it: a skill and the pools that have it, or an automation) to done, with errors' rework and
-    repeat contacts as arrows back, and each step's measured wait and handling time under it."""
+    repeat contacts as arrows back, and each step's measured wait and handling time under it (from
+    ``summary``: a run's summary table, or its DataFrame)."""
+    if not isinstance(summary, Table):
+        summary = Table.from_frame(summary)
     # a row per demand stream and process of its journey (a menu's branches each get a row)
     rows = [(d, process, share) for d in scenario.demand for process, share in scenario.journey(d.process)]
     width = max(len(process.steps) for _, process, _ in rows) + 2
@@ -268,7 +273,7 @@ def _arrow(axis, x0: float, y0: float, x1: float, y1: float, bend: float = 0.0, 
                   fontsize=7.5, color=colour)
 
 
-def _step_figures(summary: pd.DataFrame, scope: str) -> str:
+def _step_figures(summary: Table, scope: str) -> str:
     """A step's measured figures for the map: wait, handling time, and offered requests."""
     parts = []
     for metric, name in (("queue_time_mean", "wait"), ("handle_time_mean", "handling")):

@@ -183,7 +183,7 @@ def test_the_process_map_is_drawn_from_the_scenario_with_each_steps_measured_fig
 
     scenario = load_variants(SCENARIOS / "lessons" / "process_redesign.yaml")["baseline"]
     result = run_scenario(scenario, replications=2)
-    figure = process_map_figure(scenario, result.summary)
+    figure = process_map_figure(scenario, result.tables.summary)   # a run's table, or its DataFrame (below)
     texts = " | ".join(text.get_text() for axis in figure.axes for text in axis.texts)
     assert "claims\n(web_form)" in texts
     assert "register\nregistration: registration" in texts and "assess\nassessment: assessors" in texts

@@ -1,6 +1,7 @@
 """The pandas-free tables a run's write-up computes on (simulator/columns.py): they must group, summarise
 and write exactly as pandas does, and ``servicesim run`` must not load pandas at all."""
 
+import math
 import subprocess
 import sys
 
@@ -69,6 +70,19 @@ def test_summarise_gives_a_dataframe_for_a_dataframe_and_the_same_numbers_as_for
     assert ratio["estimator"] == "ratio" and ratio["mean"] == pytest.approx(numerator[:30].sum() / denominator[:30].sum())
     plain = from_frame.set_index("metric").loc["offered"]
     assert plain["estimator"] == "mean" and plain["mean"] == pytest.approx(denominator[30:].mean())
+
+
+def test_rows_chosen_by_value_and_distinct_values_are_those_pandas_gives():
+    frame = pd.DataFrame({"scope": ["pool:b", "all", "pool:a", "all", "pool:b"], "metric": list("xyxyx"),
+                          "mean": [1.0, np.nan, 3.0, 4.0, 5.0]})
+    table = Table.from_frame(frame)
+    assert table.unique("scope") == list(frame.scope.unique()) == ["pool:b", "all", "pool:a"]
+    chosen = table.where_in("scope", ["pool:a", "pool:b"])
+    np.testing.assert_array_equal(chosen["mean"], frame[frame.scope.isin(["pool:a", "pool:b"])]["mean"])
+    assert len(table.where_in("scope", [])) == 0
+    first = table.first(scope="all")
+    assert first["metric"] == "y" and math.isnan(first["mean"]) and type(first["mean"]) is float
+    assert table.first(scope="all", metric="x") is None
 
 
 SCRIPT = """
