@@ -154,8 +154,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("workload_spread", "score", "lower",
         "how unevenly the work fell on the agents: the cv of their busy time (0: even)", STAFF),
     Kpi("breaks_late", "share", "lower",
-        "breaks that started late: the agent was still busy with a contact when the break was due (and the "
-        "break was shorter); where pools have breaks", STAFF),
+        "breaks that started late: more than wellbeing.break_grace (2 minutes) after they were due, the agent "
+        "still busy with a contact (and the break that much shorter); where pools have breaks", STAFF),
     Kpi("break_lost_mean", "duration", "lower",
         "the minutes of break lost to the contact in hand, averaged over the breaks due", STAFF),
     Kpi("wellbeing_index", "score", "higher",

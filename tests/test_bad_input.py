@@ -48,6 +48,8 @@ def check(tmp_path: Path, text: str, *expected: str, command: str = "validate") 
 @pytest.mark.parametrize("old, new, expected", [
     ("headcount: 6", "headcount: -3", "scenario.yaml:16: staff.agents.headcount: must be a whole number >= 0, got -3"),
     ("headcount: 6", "headcount: six", "staff.agents.headcount: must be a whole number >= 0, got 'six'"),
+    ("replications: 2", "replications: 2\nwellbeing: {break_grace: -1min}",
+     "scenario.yaml:4: wellbeing.break_grace: must be a duration >= 0, got '-1min'"),
     ("replications: 2", "replications: 2\nreplicatons: 5", "scenario.yaml:4: replicatons: unknown key; did you mean 'replications'?"),
     ("mean: 4", "mean: 4 parsecs", "processes.answer.steps.talk.duration.exponential.mean: must be a duration"),
     ("{exponential: {mean: 4}}", "{expo: {mean: 4}}", "processes.answer.steps.talk.duration.expo: unknown distribution"),

@@ -35,7 +35,8 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
     for who, length in zip((runs[0] // clock.days).tolist(), run_length.tolist()):
         longest[who] = max(longest.get(who, 0.0), length)
     busy = np.bincount(agent, weights=end - start, minlength=len(tables.agent_pool))
-    late, lost = (_late_breaks(tables, union(agent, start, end)) if len(tables.break_agent)
+    late, lost = (_late_breaks(tables, union(agent, start, end), scenario.wellbeing.break_grace)
+                  if len(tables.break_agent)
                   else (np.zeros(0, dtype=bool), np.zeros(0)))
     at_work = {a for a in tables.duty_agent[tables.duty_end > clock.warmup].tolist()}
     rows = []
@@ -62,10 +63,11 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
     return rows
 
 
-def _late_breaks(tables: ReplicationTables, work: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Per scheduled break: whether the agent was still at work when it was due (it finishes the contact
-    in hand first, so the break starts late and is shorter), and the minutes of break lost. ``work``: each
-    agent's merged busy periods (agent, start, end), sorted by agent and start (:func:`union`)."""
+def _late_breaks(tables: ReplicationTables, work: tuple, grace: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per scheduled break: whether it started late, the agent still at work more than ``grace`` minutes
+    after it was due (it finishes the contact in hand first, so the break starts late and is shorter), and
+    the minutes of break lost (any, within the grace too). ``work``: each agent's merged busy periods
+    (agent, start, end), sorted by agent and start (:func:`union`)."""
     agents, starts, ends = work
     if not len(agents):
         return np.zeros(len(tables.break_agent), dtype=bool), np.zeros(len(tables.break_agent))
@@ -75,9 +77,9 @@ def _late_breaks(tables: ReplicationTables, work: tuple) -> tuple[np.ndarray, np
     at = np.searchsorted(keys, tables.break_agent * span + due, side="right") - 1   # last period begun by then
     found = at >= 0
     at = np.maximum(at, 0)
-    late = found & (agents[at] == tables.break_agent) & (ends[at] > due)
-    lost = np.where(late, np.minimum(ends[at], tables.break_end) - due, 0.0)
-    return late, lost
+    held = found & (agents[at] == tables.break_agent) & (ends[at] > due)
+    lost = np.where(held, np.minimum(ends[at], tables.break_end) - due, 0.0)
+    return held & (ends[at] - due > grace), lost
 
 
 def _peak_occupancy(intervals: list, scope: str, first: int) -> float:

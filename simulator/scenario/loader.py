@@ -175,7 +175,8 @@ def _read_quality_costs(node: Node) -> QualityCosts:
 
 def _read_wellbeing(node: Node) -> Wellbeing:
     """``{comfortable_occupancy: 0.85, per_occupancy_point: 2, per_overtime_point: 1, long_run: 60min,
-    per_10_minutes: 2, per_spread: 20}``: the staff wellbeing index's weights (docs/kpis.md)."""
+    per_10_minutes: 2, per_spread: 20, per_late_break: 20, break_grace: 2min}``: the staff wellbeing
+    index's weights, and how late a break must start to count as late (docs/kpis.md)."""
     default = Wellbeing()
     if node.value in (MISSING, None) or not node.expect_map("a mapping of the wellbeing index's weights"):
         return default
@@ -185,14 +186,16 @@ def _read_wellbeing(node: Node) -> Wellbeing:
                      "long_run": "a longest run of back-to-back work above this costs points",
                      "per_10_minutes": "points off per 10 minutes above long_run",
                      "per_spread": "points off per unit of cv of work across agents",
-                     "per_late_break": "points off per unit of the share of breaks taken late"})
+                     "per_late_break": "points off per unit of the share of breaks taken late",
+                     "break_grace": "a break that starts later than this after it was due is late"})
     values = {"comfortable_occupancy": node.read("comfortable_occupancy", share, default.comfortable_occupancy),
               "per_occupancy_point": node.read("per_occupancy_point", number(0), default.per_occupancy_point),
               "per_overtime_point": node.read("per_overtime_point", number(0), default.per_overtime_point),
               "long_run": node.read("long_run", positive_duration, default.long_run),
               "per_10_minutes": node.read("per_10_minutes", number(0), default.per_10_minutes),
               "per_spread": node.read("per_spread", number(0), default.per_spread),
-              "per_late_break": node.read("per_late_break", number(0), default.per_late_break)}
+              "per_late_break": node.read("per_late_break", number(0), default.per_late_break),
+              "break_grace": node.read("break_grace", duration, default.break_grace)}
     if None in values.values():
         return default
     return Wellbeing(**values)

@@ -723,7 +723,10 @@ class Wellbeing:
     point of occupancy above ``comfortable_occupancy`` in the pool's busiest interval, for each point of
     scheduled time worked as overtime, for each 10 minutes by which an agent's longest run of
     back-to-back work exceeds ``long_run`` (minutes), for the spread of work across agents (its cv), and for
-    the share of breaks taken late (the agent still busy when its break was due)."""
+    the share of breaks taken late: started more than ``break_grace`` minutes after they were due, the
+    agent still busy with a contact (as a WFM adherence tool judges a scheduled activity's start, with a
+    tolerance; without one, every break due during a contact would be late, and the share would only
+    restate occupancy)."""
 
     comfortable_occupancy: float = 0.85
     per_occupancy_point: float = 2.0
@@ -732,6 +735,7 @@ class Wellbeing:
     per_10_minutes: float = 2.0
     per_spread: float = 20.0
     per_late_break: float = 20.0
+    break_grace: float = 2.0
 
     def index(self, peak_occupancy: float, overtime_share: float, longest_run: float, spread: float,
               late_breaks: float = 0.0) -> float:
