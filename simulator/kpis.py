@@ -124,7 +124,7 @@ KPIS: tuple[Kpi, ...] = (
         "contacts"),
     Kpi("recovery_rate", "share", "higher",
         "complaints resolved (completed, no error reaching the customer) within recovery.within / complaints "
-        "that left"),
+        "due within the simulated days (one still open past its deadline was not recovered)"),
     Kpi("churn_proxy", "share", "lower",
         "a proxy, to calibrate: the mean chance a customer leaves after their contact, base + per_point x (5 - "
         "satisfaction) + after_failure (retention:), over first contacts that left; shown where retention is set"),

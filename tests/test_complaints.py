@@ -137,3 +137,45 @@ def test_only_one_stream_takes_complaints():
     mapping["demand"]["more"] = dict(mapping["demand"]["complaints"])
     with pytest.raises(ScenarioError, match="only one demand stream can take complaints"):
         build(mapping)
+
+
+def test_a_complaint_still_open_past_its_deadline_counts_as_not_recovered():
+    """One complaints agent, 1000 minutes a complaint; four wrong answers bring four complaints at 32-35.
+    The first is resolved in time (1000 minutes: within 1500), the second and third late (at 2032, and
+    at 3032, finished after the close), the fourth never started: still open at the end (2400), past its
+    deadline (35 + 1500). One of four recovered; counting only the complaints that left says one of three."""
+    from simulator.metrics.compute import replication_kpis
+
+    mapping = desk({"after_error": 1.0, "delay": {"constant": {"value": 30}}, "recovery": {"within": 1500}})
+    mapping["clock"]["warmup"] = 0
+    mapping["processes"]["complaint"]["steps"][0]["duration"] = 1000
+    mapping["staff"]["complaints_team"]["headcount"] = 1
+    scenario = build(mapping)
+    people = Customers([0.0, 1.0, 2.0, 3.0], np.zeros(4, dtype=np.int64), np.ones(4, dtype=np.int64),
+                       [math.inf] * 4, [[(0, 2.0, 0.0, 1.0)]] * 4)
+    system = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0))
+    system.run()
+    tables = tables_of(system)
+    assert tables.departed_at[tables.complaint & (tables.outcome == 0)].tolist() == [1032.0, 2032.0, 3032.0]
+    assert (tables.complaint & (tables.outcome == 2)).sum() == 1
+    rows = {(r[0], r[1]): r for r in replication_kpis(tables, scenario)}
+    metric, scope, value, recovered, due, _ = rows[("recovery_rate", "all")]
+    assert (recovered, due) == (1, 4) and value == pytest.approx(1 / 4)
+
+
+def test_a_recovery_window_that_ends_after_the_run_is_not_judged():
+    """The same complaints with 3000 minutes to recover them: none is due by the end (2400), so the run
+    cannot tell whether the open one will be resolved in time, and gives no rate."""
+    from simulator.metrics.compute import replication_kpis
+
+    mapping = desk({"after_error": 1.0, "delay": {"constant": {"value": 30}}, "recovery": {"within": 3000}})
+    mapping["clock"]["warmup"] = 0
+    mapping["processes"]["complaint"]["steps"][0]["duration"] = 1000
+    mapping["staff"]["complaints_team"]["headcount"] = 1
+    scenario = build(mapping)
+    people = Customers([0.0], np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64), [math.inf],
+                       [[(0, 2.0, 0.0, 1.0)]])
+    system = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0))
+    system.run()
+    rows = {(r[0], r[1]): r for r in replication_kpis(tables_of(system), scenario)}
+    assert rows[("recovery_rate", "all")][4] == 0 and math.isnan(rows[("recovery_rate", "all")][2])

@@ -155,3 +155,13 @@ def test_calendar_delays_become_opening_time():
     assert clock.opening_time(90) == 90
     assert clock.opening_time(1440 + 30) == 600 + 30
     assert clock.opening_time(20 * 60) == 600           # the rest of a day counts at most one opening
+
+
+def test_an_operation_open_round_the_clock_has_calendar_time_as_its_opening_time():
+    """A horizon of 2400 minutes without opening hours never closes: a day's response target is 1440
+    minutes, not the whole horizon."""
+    from simulator.scenario.model import Clock
+
+    assert Clock(day_length=2400).opening_time(1440) == 1440
+    assert Clock(day_length=2400).opening_time(2 * 1440 + 30) == 2 * 1440 + 30
+    assert Clock(day_length=1440, days=3).opening_time(1440 + 30) == 1440 + 30

@@ -107,6 +107,11 @@ class ContactFacts:
         self.recovers = any(d.complaints is not None and d.complaints.recovery_within is not None
                             for d in scenario.demand)
         self.recovered = recovered_complaints(tables, scenario)
+        # complaints whose recovery deadline fell within the simulated days: the run can tell of each
+        # whether it was recovered in time (one still open then was not); of the others it cannot
+        window = recovery_window(scenario)
+        self.recovery_due = tables.complaint & (tables.arrived_at + window <= clock.horizon + 1e-9) \
+            if window is not None else np.zeros(len(tables.arrived_at), dtype=bool)
         self.churn, self.excess_churn, self.customer_value = churn_proxy(tables, scenario, self) \
             if scenario.retention else (None, None, None)
         # defects made upstream and found (or not) downstream: per contact, defects found and escaped
@@ -193,14 +198,23 @@ def churn_proxy(tables: ReplicationTables, scenario: Scenario, facts: "ContactFa
     return churn, np.maximum(churn - base, 0.0), value
 
 
-def recovered_complaints(tables: ReplicationTables, scenario: Scenario) -> np.ndarray:
-    """Per contact: a complaint completed, with no error reaching the customer, within its stream's
-    ``recovery.within`` of arriving."""
+def recovery_window(scenario: Scenario) -> float | None:
+    """The complaint stream's ``recovery.within`` in opening time (calendar time turned into opening time,
+    as a response target: ``1d`` is by the same time on the next opening day), or None."""
     rule = next((d.complaints for d in scenario.demand if d.complaints is not None), None)
     if rule is None or rule.recovery_within is None:
+        return None
+    return scenario.clock.opening_time(rule.recovery_within)
+
+
+def recovered_complaints(tables: ReplicationTables, scenario: Scenario) -> np.ndarray:
+    """Per contact: a complaint completed, with no error reaching the customer, within its stream's
+    ``recovery.within`` of arriving (:func:`recovery_window`)."""
+    window = recovery_window(scenario)
+    if window is None:
         return np.zeros(len(tables.arrived_at), dtype=bool)
     return (tables.complaint & (tables.outcome == 0) & (tables.errors == 0)
-            & (tables.departed_at - tables.arrived_at <= rule.recovery_within + 1e-9))
+            & (tables.departed_at - tables.arrived_at <= window + 1e-9))
 
 
 def waiting_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str,
@@ -299,15 +313,16 @@ def retention_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndar
 
 def complaint_kpis(tables: ReplicationTables, facts: ContactFacts, mask: np.ndarray, scope: str) -> list[Row]:
     """Complaints about the scope's contacts (those that left: completed or gave up), and of the scope's
-    complaints, the share recovered."""
+    complaints due within the simulated days, the share recovered in time (one still open at the end,
+    past its deadline, was not: counting only those that left would flatter a team that falls behind)."""
     about = mask & facts.left & ~tables.complaint
     complained = np.zeros(len(mask), dtype=bool)
     complained[tables.repeat_of[tables.complaint]] = True
-    handled = mask & tables.complaint & facts.done
     rows = [plain("complaints", scope, (mask & tables.complaint).sum()),
             ratio("complaint_rate", scope, (about & complained).sum(), about.sum())]
     if facts.recovers:
-        rows.append(ratio("recovery_rate", scope, (handled & facts.recovered).sum(), handled.sum()))
+        due = mask & facts.recovery_due
+        rows.append(ratio("recovery_rate", scope, (due & facts.recovered).sum(), due.sum()))
     return rows
 
 

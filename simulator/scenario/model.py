@@ -129,7 +129,11 @@ class Clock:
 
     def opening_time(self, minutes: float) -> float:
         """A calendar delay as simulated opening time: whole days become whole opening days (same time
-        of day, that many days later); the rest counts in opening minutes, at most one day's opening."""
+        of day, that many days later); the rest counts in opening minutes, at most one day's opening. An
+        operation open round the clock (a day of 24 hours or more: a ``horizon`` without opening hours)
+        never closes, so its opening time is calendar time."""
+        if self.day_length >= 1440.0:
+            return minutes
         days, rest = divmod(minutes, 1440.0)
         return days * self.day_length + min(rest, self.day_length)
 
