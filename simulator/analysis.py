@@ -256,8 +256,10 @@ def clip_to_range(summary: Table) -> Table:
 
     shares = np.array([m in KPI_BY_NAME and KPI_BY_NAME[m].kind == "share" and m != "overtime_share"
                        for m in summary["metric"].tolist()], dtype=bool)
-    high = summary["ci_high"].astype(float)
-    return summary.with_columns(ci_low=np.maximum(summary["ci_low"].astype(float), 0.0),
+    low, high = np.maximum(summary["ci_low"].astype(float), 0.0), summary["ci_high"].astype(float)
+    # both ends: a share that is 100% in every replication can sum to 1 + 1e-13, and its interval must
+    # not end below where it starts
+    return summary.with_columns(ci_low=np.where(shares, np.minimum(low, 1.0), low),
                                 ci_high=np.where(shares, np.minimum(high, 1.0), high))
 
 

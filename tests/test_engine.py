@@ -186,3 +186,7 @@ def test_confidence_intervals_stay_within_what_a_kpi_can_be():
     summary = clip_to_range(summarise(values, ["metric", "scope"])).set_index("metric")
     assert summary.loc["backlog_end", "ci_low"] == 0.0 and summary.loc["backlog_end", "ci_high"] > 3.0
     assert summary.loc["service_level", "ci_high"] == 1.0 and summary.loc["service_level", "ci_low"] < 0.9
+    # a share at 100% in every replication, a hair above it by rounding: its interval is [1, 1], not [1 + e, 1]
+    full = pd.DataFrame({"metric": "occupancy_peak", "scope": "all", "value": [1.0 + 3e-13] * 3})
+    low, high = clip_to_range(summarise(full, ["metric", "scope"]))[["ci_low", "ci_high"]].iloc[0]
+    assert low == high == 1.0
