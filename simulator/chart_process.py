@@ -6,10 +6,10 @@ chart process as it starts; it loads matplotlib, and warms its text layout, whil
 The charts read the run's tables (:class:`simulator.columns.Table`), not DataFrames, so the process
 never imports pandas (another 0.4 s and 70 MB). When the run is summarised, the process is handed the
 result and draws the charts (on every core: :func:`simulator.charts.run_charts`) while this process
-writes the CSV files, then hands back the paths. A chart set then costs what drawing it costs. Charts that read
-nothing but the scenario (the agent timeline, which simulates replication 1's first day again) need not
-wait for the results: once the command has its scenario, :meth:`ChartProcess.preview` hands it over and
-they are drawn as soon as the process is ready, while the replications run.
+writes the CSV files, then hands back the paths. A chart set then costs what drawing it costs. Charts
+that read nothing but the scenario (the agent timeline, which simulates replication 1's first day
+again) need not wait for the results: once the command has its scenario, :meth:`ChartProcess.preview`
+hands it over and they are drawn as soon as the process is ready, while the replications run.
 
 The chart process leaves Ctrl-C to the command (which ends it), ends on SIGTERM and dies with its
 parent (:func:`simulator.executors._worker_signals`). Where processes cannot be forked (macOS, Windows),

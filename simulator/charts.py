@@ -362,10 +362,9 @@ def quality(result: RunResult, folder: Path) -> list[Path]:
     figure = _figure()
     axis = figure.add_subplot()
     y = np.arange(len(shown))[::-1]
-    rows = summary[[row[k] for k in shown]]
-    mean = rows["mean"].astype(float) * 100
-    low = np.where(np.isnan(rows["ci_low"].astype(float)), rows["mean"], rows["ci_low"]).astype(float) * 100
-    high = np.where(np.isnan(rows["ci_high"].astype(float)), rows["mean"], rows["ci_high"]).astype(float) * 100
+    rows = summary[np.array([row[k] for k in shown], dtype=np.int64)]
+    mean = rows["mean"] * 100
+    low, high = (np.where(np.isnan(rows[end]), rows["mean"], rows[end]) * 100 for end in ("ci_low", "ci_high"))
     axis.barh(y, mean, color=[COLOURS[2] if k in ("fcr", "containment_rate") else COLOURS[0] for k in shown])
     axis.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="none", color="black", capsize=4, label="95% CI")
     for yy, value, end in zip(y, mean, high):
