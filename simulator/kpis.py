@@ -152,7 +152,8 @@ KPIS: tuple[Kpi, ...] = (
         "each agent's longest run of back-to-back work (pauses under a minute do not break it), averaged over "
         "the agents at work", STAFF),
     Kpi("workload_spread", "score", "lower",
-        "how unevenly the work fell on the agents: the cv of their busy time (0: even)", STAFF),
+        "how unevenly the work fell on the agents: the cv of their occupancy, each agent's busy time over its "
+        "time at work (0: even; a part-timer at a full-timer's pace is even)", STAFF),
     Kpi("breaks_late", "share", "lower",
         "breaks that started late: more than wellbeing.break_grace (2 minutes) after they were due, the agent "
         "still busy with a contact (and the break that much shorter); where pools have breaks", STAFF),

@@ -51,6 +51,32 @@ def test_work_falling_on_one_agent_shows_in_the_spread():
     assert values[("occupancy_peak", "pool:agents")] == pytest.approx(40 / 120)
 
 
+def test_a_part_timer_at_the_pace_of_a_full_timer_is_an_even_spread():
+    """One agent on 09:00-11:00, one on 09:00-10:00, each busy half the time it is at work (60 and 30
+    minutes): the same occupancy, no spread, though their busy minutes differ (their cv is 1/3)."""
+    mapping = {
+        "name": "part time", "clock": {"open": "09:00", "close": "11:00", "interval": "1h"}, "seed": 1,
+        "replications": 1, "channels": {"phone": {}},
+        "demand": {"calls": {"channel": "phone", "arrivals": {"per_hour": 1}, "process": "serve"}},
+        "processes": {"serve": {"steps": [{"name": "talk", "skill": "s", "duration": 1}]}},
+        "staff": {"agents": {"shifts": {"long": {"start": "09:00", "end": "11:00", "count": 1},
+                                        "short": {"start": "09:00", "end": "10:00", "count": 1}},
+                             "skills": {"s": 3}}},
+    }
+    scenario = build(mapping)
+    # two calls at once: each agent takes one; the long shift's agent a second one later
+    people = Customers([0.0, 0.0, 60.0], np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64), [math.inf] * 3,
+                       [[(0, 30.0, 1.0, 1.0)], [(0, 30.0, 1.0, 1.0)], [(0, 30.0, 1.0, 1.0)]])
+    system = ServiceSystem(scenario, people, build_roster(scenario, Streams(0)), Streams(0))
+    system.run()
+    tables = tables_of(system)
+    busy = np.bincount(tables.service_agent, weights=tables.service_end - tables.service_start)
+    assert sorted(busy.tolist()) == [30.0, 60.0]
+    rows = {(r[0], r[1]): r[2] for r in wellbeing_rows(tables, scenario, replication_kpis(tables, scenario),
+                                                       interval_kpis(tables, scenario))}
+    assert rows[("workload_spread", "pool:agents")] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_the_index_takes_the_documented_points_off():
     rule = Wellbeing()
     assert rule.index(0.80, 0.0, 30.0, 0.0) == 100.0

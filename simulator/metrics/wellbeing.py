@@ -35,6 +35,7 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
     for who, length in zip((runs[0] // clock.days).tolist(), run_length.tolist()):
         longest[who] = max(longest.get(who, 0.0), length)
     busy = np.bincount(agent, weights=end - start, minlength=len(tables.agent_pool))
+    at_work_minutes = _at_work(tables, agent, start, end, clock)
     late, lost = (_late_breaks(tables, union(agent, start, end), scenario.wellbeing.break_grace)
                   if len(tables.break_agent)
                   else (np.zeros(0, dtype=bool), np.zeros(0)))
@@ -45,7 +46,9 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
         members = [a for a in range(len(tables.agent_pool)) if tables.agent_pool[a] in numbers and a in at_work]
         peak = _peak_occupancy(intervals, scope, first)
         run = float(np.mean([longest.get(a, 0.0) for a in members])) if members else float("nan")
-        loads = busy[members] if members else np.zeros(0)
+        # each agent's occupancy, not its busy minutes: a part-timer at the same pace as a full-timer is even
+        worked = [a for a in members if at_work_minutes[a] > 0]
+        loads = busy[worked] / at_work_minutes[worked] if worked else np.zeros(0)
         spread = float(loads.std() / loads.mean()) if len(loads) and loads.mean() > 0 else float("nan")
         share = overtime.get(scope, 0.0)
         mine = np.isin(tables.break_agent, members) & (tables.break_start >= clock.warmup)
@@ -61,6 +64,16 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
                      ("break_lost_mean", scope, float(lost[mine].mean()), float(lost[mine].sum()), float(mine.sum()),
                       float(np.square(lost[mine]).sum()))]
     return rows
+
+
+def _at_work(tables: ReplicationTables, agent: np.ndarray, start: np.ndarray, end: np.ndarray,
+             clock) -> np.ndarray:
+    """Per agent: minutes at work after the warm-up, as occupancy counts them (on duty until the last
+    closing, or busy: ``agent``, ``start``, ``end`` are the work after the warm-up)."""
+    periods = union(np.concatenate((tables.duty_agent, agent)),
+                    np.maximum(np.concatenate((tables.duty_start, start)), clock.warmup),
+                    np.concatenate((np.minimum(tables.duty_end, clock.horizon), end)))
+    return np.bincount(periods[0], weights=periods[2] - periods[1], minlength=len(tables.agent_pool))
 
 
 def _late_breaks(tables: ReplicationTables, work: tuple, grace: float) -> tuple[np.ndarray, np.ndarray]:

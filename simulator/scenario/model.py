@@ -726,11 +726,11 @@ class Wellbeing:
     """How the staff wellbeing index (0 to 100, a proxy) counts what wears staff down: points off for each
     point of occupancy above ``comfortable_occupancy`` in the pool's busiest interval, for each point of
     scheduled time worked as overtime, for each 10 minutes by which an agent's longest run of
-    back-to-back work exceeds ``long_run`` (minutes), for the spread of work across agents (its cv), and for
-    the share of breaks taken late: started more than ``break_grace`` minutes after they were due, the
-    agent still busy with a contact (as a WFM adherence tool judges a scheduled activity's start, with a
-    tolerance; without one, every break due during a contact would be late, and the share would only
-    restate occupancy)."""
+    back-to-back work exceeds ``long_run`` (minutes), for the spread of work across agents (the cv of their
+    occupancy), and for the share of breaks taken late: started more than ``break_grace`` minutes after
+    they were due, the agent still busy with a contact (as a WFM adherence tool judges a scheduled
+    activity's start, with a tolerance; without one, every break due during a contact would be late, and
+    the share would only restate occupancy)."""
 
     comfortable_occupancy: float = 0.85
     per_occupancy_point: float = 2.0
