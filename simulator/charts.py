@@ -467,48 +467,69 @@ def _draw_run_chart(shared: tuple[RunResult, Path, tuple[str, ...]], chart: tupl
 
 
 def comparison_charts(comparison: Comparison, folder: Path,
-                      metrics: tuple[str, ...] = ("service_level", "abandon_rate", "wait_mean", "cost_per_contact")
-                      ) -> list[Path]:
+                      metrics: tuple[str, ...] = ("service_level", "abandon_rate", "wait_mean", "cost_per_contact"),
+                      jobs: int | None = None) -> list[Path]:
     """Each KPI per scenario with CI whiskers (left) and the paired difference from the baseline (right):
-    the targets' KPIs in their own scopes first."""
-    paths = []
+    the targets' KPIs in their own scopes first; then cost against service, and where the time goes.
+    Drawn on up to ``jobs`` processes (default: every core), in that order."""
+    from simulator.executors import map_locally
+
+    scenario = comparison.runs[comparison.baseline].scenario
+    charts = [("kpi_compared", metric, scope) for metric, scope in headline_pairs(scenario, metrics)]
+    charts += [("cost_and_service",), ("comparison_time_breakdown",)]
+    drawn = map_locally(_draw_comparison_chart, charts, (comparison, folder, chart_formats()), jobs)
+    return [path for paths in drawn for path in paths]
+
+
+def _draw_comparison_chart(shared: tuple[Comparison, Path, tuple[str, ...]], chart: tuple) -> list[Path]:
+    """One chart of :func:`comparison_charts` (in a worker, or here)."""
+    from simulator.chart_formats import set_chart_formats
+    from simulator.views import comparison_time_breakdown
+
+    comparison, folder, formats = shared
+    set_chart_formats("svg" in formats)
+    drawing = {"kpi_compared": kpi_compared, "cost_and_service": cost_and_service,
+               "comparison_time_breakdown": comparison_time_breakdown}[chart[0]]
+    return drawing(comparison, folder, *chart[1:])
+
+
+def kpi_compared(comparison: Comparison, folder: Path, metric: str, scope: str) -> list[Path]:
+    """One KPI in one scope, per scenario with CI whiskers, beside its paired difference from the
+    baseline (green where the CI excludes zero)."""
     table = comparison.table
     scenario = comparison.runs[comparison.baseline].scenario
-    for metric, scope in headline_pairs(scenario, metrics):
-        rows = table[(table.metric == metric) & (table.scope == scope)]
-        if rows.empty or rows["mean"].isna().all():
-            continue
-        figure = _figure()
-        level, diff = figure.subplots(1, 2)
-        names = rows["scenario"].tolist()
-        y = np.arange(len(names))[::-1]
-        mean, low, high = (_scale(metric, rows[c]) for c in ("mean", "ci_low", "ci_high"))
-        level.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", color=COLOURS[0], capsize=4)
-        level.set_yticks(y, names)
-        where = "" if scope == "all" else f", {scope}"
-        level.set_xlabel(f"{kpi_label(metric)}{where} ({_unit(metric)})")
-        level.set_title("each scenario, with 95% CI")
-        target = next((t for t in scenario.targets if t.kpi == metric and t.scope == scope), None)
-        if target is not None:
-            level.axvline(_scale(metric, [target.bound])[0], **TARGET,
-                          label=f"target: {target.direction.replace('_', ' ')} {format_value(metric, target.bound)}")
-            legend_below(figure, level)
-        others = rows[rows.scenario != comparison.baseline]
-        d_mean, d_low, d_high = (_scale(metric, others[c]) for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
-        yd = np.arange(len(others))[::-1]
-        colours = [COLOURS[2] if s else "#999999" for s in others["significant"]]
-        for k in range(len(others)):
-            diff.errorbar(d_mean[k], yd[k], xerr=[[d_mean[k] - d_low[k]], [d_high[k] - d_mean[k]]], fmt="o",
-                          color=colours[k], capsize=4)
-        diff.axvline(0, color="black", linewidth=0.8)
-        diff.set_yticks(yd, others["scenario"].tolist())
-        diff.set_xlabel(f"difference from {comparison.baseline} ({_unit(metric)})")
-        diff.set_title("paired difference, 95% CI\n(green: the CI excludes zero)")
-        figure.suptitle(f"{kpi_label(metric)}{where}: scenarios compared on the same customers")
-        name = metric if scope == "all" else f"{metric}_{scope.replace(':', '_').replace('.', '_')}"
-        paths += _save(figure, folder, f"compare_{name}")
-    from simulator.views import comparison_time_breakdown
-    return paths + cost_and_service(comparison, folder) + comparison_time_breakdown(comparison, folder)
+    rows = table[(table.metric == metric) & (table.scope == scope)]
+    if rows.empty or rows["mean"].isna().all():
+        return []
+    figure = _figure()
+    level, diff = figure.subplots(1, 2)
+    names = rows["scenario"].tolist()
+    y = np.arange(len(names))[::-1]
+    mean, low, high = (_scale(metric, rows[c]) for c in ("mean", "ci_low", "ci_high"))
+    level.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", color=COLOURS[0], capsize=4)
+    level.set_yticks(y, names)
+    where = "" if scope == "all" else f", {scope}"
+    level.set_xlabel(f"{kpi_label(metric)}{where} ({_unit(metric)})")
+    level.set_title("each scenario, with 95% CI")
+    target = next((t for t in scenario.targets if t.kpi == metric and t.scope == scope), None)
+    if target is not None:
+        level.axvline(_scale(metric, [target.bound])[0], **TARGET,
+                      label=f"target: {target.direction.replace('_', ' ')} {format_value(metric, target.bound)}")
+        legend_below(figure, level)
+    others = rows[rows.scenario != comparison.baseline]
+    d_mean, d_low, d_high = (_scale(metric, others[c]) for c in ("diff_mean", "diff_ci_low", "diff_ci_high"))
+    yd = np.arange(len(others))[::-1]
+    colours = [COLOURS[2] if s else "#999999" for s in others["significant"]]
+    for k in range(len(others)):
+        diff.errorbar(d_mean[k], yd[k], xerr=[[d_mean[k] - d_low[k]], [d_high[k] - d_mean[k]]], fmt="o",
+                      color=colours[k], capsize=4)
+    diff.axvline(0, color="black", linewidth=0.8)
+    diff.set_yticks(yd, others["scenario"].tolist())
+    diff.set_xlabel(f"difference from {comparison.baseline} ({_unit(metric)})")
+    diff.set_title("paired difference, 95% CI\n(green: the CI excludes zero)")
+    figure.suptitle(f"{kpi_label(metric)}{where}: scenarios compared on the same customers")
+    name = metric if scope == "all" else f"{metric}_{scope.replace(':', '_').replace('.', '_')}"
+    return _save(figure, folder, f"compare_{name}")
 
 
 def efficient(cost: np.ndarray, service: np.ndarray) -> np.ndarray:

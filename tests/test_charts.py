@@ -210,3 +210,20 @@ def test_the_replication_spread_shows_every_replication_beside_the_ci(tmp_path):
     # one replication at 20 agents is not two at 10: a single-replication run has no spread to draw
     assert replication_spread(run_scenario(load_scenario(SCENARIOS / "help_desk.yaml"), replications=1),
                               tmp_path / "none") == []
+
+
+def test_a_comparisons_charts_drawn_on_two_processes_are_those_drawn_on_one(tmp_path):
+    """Each chart of a comparison is drawn in a worker of its own: the same files, in the same order,
+    byte for byte, as one process draws them."""
+    from simulator.charts import comparison_charts
+    from simulator.experiment import compare_scenarios
+    from simulator.scenario import load_variants
+
+    comparison = compare_scenarios(load_variants(SCENARIOS / "contact_centre.yaml"), replications=2, jobs=1)
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    one = comparison_charts(comparison, tmp_path / "one", jobs=1)
+    two = comparison_charts(comparison, tmp_path / "two", jobs=2)
+    assert [p.name for p in one] == [p.name for p in two] and len(one) >= 10
+    assert "cost_and_service.png" in {p.name for p in one} and "compare_time_breakdown.png" in {p.name for p in one}
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(one, two))
