@@ -190,3 +190,29 @@ def test_confidence_intervals_stay_within_what_a_kpi_can_be():
     full = pd.DataFrame({"metric": "occupancy_peak", "scope": "all", "value": [1.0 + 3e-13] * 3})
     low, high = clip_to_range(summarise(full, ["metric", "scope"]))[["ci_low", "ci_high"]].iloc[0]
     assert low == high == 1.0
+
+
+def test_records_compacted_every_few_customers_are_the_records_kept_as_tuples(monkeypatch):
+    """The event engine turns its services and departures into float blocks every batch of customers
+    (memory: a tuple of six numbers is four times their size); the tables are the same, row for row."""
+    import simulator.model.system as model
+    from simulator.replication import tables_of
+
+    mapping = two_segment_scenario(headcount=3)
+    mapping["clock"] = {"horizon": 200}
+    scenario = build(mapping)
+
+    def tables():
+        people = customers(list(np.cumsum(np.full(200, 0.7))), [k % 2 for k in range(200)], [4.0] * 200,
+                           [1.5 + (k % 5) for k in range(200)])
+        run = system(scenario, people)
+        run.run()
+        return tables_of(run)
+
+    kept = tables()
+    monkeypatch.setattr(model, "COMPACT_EVERY", 8)
+    compacted = tables()
+    assert len(kept.service_start) > 100 and (kept.outcome == 1).any()   # served and abandoned alike
+    for name in ("service_contact", "service_agent", "service_start", "service_end", "departed_at", "outcome",
+                 "answered_at", "queue_time"):
+        np.testing.assert_array_equal(getattr(compacted, name), getattr(kept, name), err_msg=name)

@@ -1,10 +1,13 @@
 """What the model writes down as it runs: append-only buffers, cheap on the per-event path.
 
 The event engine appends one tuple per service and one per departure to plain lists:
-no pandas, no dictionaries, no logging per event. The one-line recursion
-(:mod:`simulator.model.single_queue`) writes whole columns at the end instead, as
-blocks. :meth:`Recorder.table` gives either as one array, once, at the end of the
-replication (:func:`simulator.metrics.tables.build_tables`).
+no pandas, no dictionaries, no logging per event. A tuple of six numbers takes about
+190 bytes, four times its numbers, so every :data:`COMPACT_EVERY` customers the engine
+has the lists turned into float blocks (:meth:`Recorder.compact`): the conversion is the
+one that would be done at the end anyway, and memory holds one batch of tuples, not a
+day's. The one-line recursion (:mod:`simulator.model.single_queue`) writes whole columns
+at the end instead, as blocks. :meth:`Recorder.table` gives blocks and tuples as one
+array, once, at the end of the replication (:func:`simulator.metrics.tables.build_tables`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 REACHED_CUSTOMER, REWORKED, COMING_BACK = 0, 1, 2   # what followed an error
 RECONTACT, RETRIAL, COMPLAINT = 0, 1, 2             # why a customer contacts again
+COMPACT_EVERY = 1 << 14                             # customers between compactions (a power of two)
 
 
 class Recorder:
@@ -66,6 +70,15 @@ class Recorder:
         elif len(columns[0]):
             self.blocks.setdefault(name, []).append(np.column_stack([np.asarray(c, dtype=float) for c in columns]))
 
+    def compact(self) -> None:
+        """Turn the services and departures written so far into float blocks, in order (the rows are
+        the same; :meth:`table` gives blocks first, then the tuples written since)."""
+        for name, width in (("services", 6), ("departures", 6)):
+            rows = getattr(self, name)
+            if rows:
+                self.add_block(name, _flat(rows, width))
+                rows.clear()
+
     def table(self, name: str, width: int) -> np.ndarray:
         """Every row of the record ``name`` as a (rows, width) float array: blocks, then tuples.
         Booleans become 0/1 and -1 marks 'none'; callers turn them back into types."""
@@ -73,9 +86,14 @@ class Recorder:
         blocks = self.blocks.get(name, [])
         if len(blocks) == 1 and not rows:   # the one-line recursion's: the block itself, not a copy of it
             return blocks[0]
-        flat = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width).reshape(-1, width)
+        flat = _flat(rows, width)
         return np.concatenate(blocks + [flat]) if blocks else flat
 
     def rows(self, name: str) -> list[tuple]:
         """Every row of the record ``name`` as tuples (blocks give floats): for tests and narration."""
         return [tuple(row) for block in self.blocks.get(name, []) for row in block.tolist()] + list(getattr(self, name))
+
+
+def _flat(rows: list[tuple], width: int) -> np.ndarray:
+    """Tuples of ``width`` numbers as a (rows, width) float array."""
+    return np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * width).reshape(-1, width)

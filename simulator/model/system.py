@@ -38,7 +38,8 @@ from simpy.events import NORMAL
 
 from simulator.model.contact import ABANDONED, BALKED, BLOCKED, COMPLETED, Contact
 from simulator.model.customers import Customers, NeedsDrawer, step_index
-from simulator.model.records import COMING_BACK, COMPLAINT, REACHED_CUSTOMER, RECONTACT, RETRIAL, REWORKED, Recorder
+from simulator.model.records import (COMING_BACK, COMPACT_EVERY, COMPLAINT, REACHED_CUSTOMER, RECONTACT, RETRIAL,
+                                     REWORKED, Recorder)
 from simulator.model.roster import Roster
 from simulator.model.single_queue import run_single_queue, single_resource
 from simulator.model.staff import Agent, PartlyBusyAgents, SkillQueue, build_staff, place_agent
@@ -348,6 +349,8 @@ class ServiceSystem:
         """A customer makes contact; the next one is due at their own arrival time."""
         number = event.value
         self.schedule_arrival(number + 1)
+        if not number & (COMPACT_EVERY - 1):   # a batch of customers: their records into compact blocks
+            self.recorder.compact()
         demand, segment = self.demand_of[number], self.segment_of[number]
         contact = Contact(number, demand, segment, self.priority_of[demand][segment], self.patience_of[number],
                           self.route_of[number], self.group_of[demand][segment])
