@@ -120,14 +120,19 @@ def map_locally(function: Callable[[object, object], object], items: list, share
     """``function(shared, item)`` for every item, on up to ``jobs`` local processes (default: every core);
     results in item order. Workers are forked where the platform can, so they start with what this
     process has imported and ``shared`` without pickling either; ``function`` must be a module-level
-    function. Interrupts stop the workers as :func:`run_tasks` does. Used to draw a chart set in parallel."""
+    function. Interrupts stop the workers as :func:`run_tasks` does. Used to draw a chart set in parallel
+    (not while other threads run: then here, in turn)."""
     import multiprocessing
+    import threading
 
     jobs = min(jobs or default_jobs(), len(items))
-    if jobs <= 1:
-        return [function(shared, item) for item in items]
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods and sys.platform != "darwin" else None)
+    forks = "fork" in methods and sys.platform != "darwin"
+    # a process forked while other threads run (a Dask client leaves one) can inherit a lock one of them
+    # held, and hang on it: then the items are done here, one after another
+    if jobs <= 1 or (forks and threading.active_count() > 1):
+        return [function(shared, item) for item in items]
+    context = multiprocessing.get_context("fork" if forks else None)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_take_shared, initargs=(shared,))
     try:
         with _signals_held():
