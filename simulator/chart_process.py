@@ -224,7 +224,11 @@ def _get_ready() -> None:
     import io
 
     import matplotlib
+    import matplotlib.artist
 
+    # matplotlib builds the docstring of every Artist class's set() as it defines the class, a fifth of
+    # its import time; nobody reads a docstring in this process, or in those forked from it
+    matplotlib.artist.kwdoc = lambda artist: ""
     matplotlib.use("Agg")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
