@@ -23,13 +23,19 @@ def small_run():
                                            horizon=240, warmup=0, replications=2, interval=30)))
 
 
-def test_the_chart_process_draws_the_charts_the_command_draws_itself(tmp_path):
+def charts_drawn_here(tmp_path):
+    """A small run and its charts drawn in this process into tmp_path/here (tmp_path/there is made for
+    the chart process to draw into)."""
     from simulator.charts import run_charts
 
     result = small_run()
     (tmp_path / "here").mkdir()
     (tmp_path / "there").mkdir()
-    drawn_here = run_charts(result, tmp_path / "here", jobs=1)
+    return result, run_charts(result, tmp_path / "here", jobs=1)
+
+
+def test_the_chart_process_draws_the_charts_the_command_draws_itself(tmp_path):
+    result, drawn_here = charts_drawn_here(tmp_path)
     with ChartProcess() as painter:
         painter.start(result, tmp_path / "there")
         drawn_there = painter.paths()
@@ -59,12 +65,7 @@ def test_a_chart_process_given_nothing_ends_when_closed():
 
 
 def test_charts_drawn_ahead_from_the_scenario_join_the_others_and_their_folder_goes(tmp_path):
-    from simulator.charts import run_charts
-
-    result = small_run()
-    (tmp_path / "here").mkdir()
-    (tmp_path / "there").mkdir()
-    drawn_here = run_charts(result, tmp_path / "here", jobs=1)
+    result, drawn_here = charts_drawn_here(tmp_path)
     with ChartProcess() as painter:
         painter.preview(result.scenario)
         ahead = painter._ahead
