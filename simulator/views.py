@@ -28,6 +28,7 @@ from simulator.units import format_duration
 if TYPE_CHECKING:
     import pandas as pd   # a comparison's table is a DataFrame; pandas is imported by whoever built it
 
+
 def _known(value) -> bool:
     """An estimate that exists (not missing, not NaN)."""
     return value is not None and not math.isnan(float(value))
@@ -111,6 +112,7 @@ def replication_spread(result: RunResult, folder: Path, most: int = 4) -> list[P
     differ from another, which is what a day on the floor feels like."""
     scenario = result.scenario
     pairs = [(t.kpi, t.scope) for t in scenario.targets] or [("service_level", "all"), ("wait_mean", "all")]
+
     def own_values(metric: str, scope: str) -> np.ndarray:
         value = result.tables.replications.where(metric=metric, scope=scope)["value"].astype(float)
         return value[~np.isnan(value)]

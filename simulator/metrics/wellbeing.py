@@ -13,7 +13,7 @@ import numpy as np
 
 from simulator.metrics.staff_time import person_busy, union
 from simulator.metrics.tables import ReplicationTables
-from simulator.scenario.model import Scenario
+from simulator.scenario.model import Clock, Scenario
 
 PAUSE = 1.0   # minutes: work resumed within this is the same run of back-to-back work
 
@@ -67,7 +67,7 @@ def wellbeing_rows(tables: ReplicationTables, scenario: Scenario, kpis: list, in
 
 
 def _at_work(tables: ReplicationTables, agent: np.ndarray, start: np.ndarray, end: np.ndarray,
-             clock) -> np.ndarray:
+             clock: Clock) -> np.ndarray:
     """Per agent: minutes at work after the warm-up, as occupancy counts them (on duty until the last
     closing, or busy: ``agent``, ``start``, ``end`` are the work after the warm-up)."""
     periods = union(np.concatenate((tables.duty_agent, agent)),
