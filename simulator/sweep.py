@@ -25,7 +25,7 @@ import yaml
 from simulator.errors import InputError
 from simulator.experiment import Comparison, compare_scenarios
 from simulator.kpis import KPIS
-from simulator.scenario import load_scenario
+from simulator.scenario import load_baseline
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,6 @@ def run_sweep(path: Path, varies: list[tuple[str, list[Any]]], overrides: dict[s
     scenarios = {}
     for point in points:
         label = ", ".join(f"{name}={value}" for name, value in point.items())
-        scenarios[label] = load_scenario(path, {**(overrides or {}), **point})
+        scenarios[label] = load_baseline(path, {**(overrides or {}), **point})
     comparison = compare_scenarios(scenarios, replications=replications, seed=seed, jobs=jobs, progress=progress)
     return Sweep(parameters, points, comparison)

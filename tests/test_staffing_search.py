@@ -131,3 +131,35 @@ def test_a_pool_in_shifts_is_searched_by_scaling_its_shifts_or_shift_by_shift():
     assert lever.varied == "shift counts, scaled together" and lever.changes(10) == {
         "staff.team.shifts.early.count": 5, "staff.team.shifts.late.count": 5}
     assert [l.label for l in levers(scenario, per_shift=True)] == ["team.early", "team.late"]
+
+
+VARIANT_SETS_HEADCOUNT = """\
+name: a line with a variant
+clock: {open: "08:00", close: "10:00", interval: 1h}
+replications: 2
+channels: {phone: {}}
+demand:
+  calls: {channel: phone, arrivals: {per_hour: 30}, process: serve}
+processes:
+  serve: {steps: [{name: talk, skill: s, duration: {exponential: {mean: 4}}}]}
+staff:
+  agents: {headcount: 3, skills: {s: 3}}
+variants:
+  plus_one: {staff.agents.headcount: 4}
+"""
+
+
+def test_a_search_may_turn_a_pools_headcount_into_a_curve_that_a_variant_would_contradict(tmp_path):
+    """The requirement search and the roster run the baseline with the pool staffed per interval (or in
+    shifts); a variant that sets the pool's headcount would then be invalid (both at once), but no
+    variant is run: the candidate is built alone. The file as given is still checked whole."""
+    from simulator.errors import ScenarioError
+    from simulator.planning.staffing import Runs
+
+    path = tmp_path / "line.yaml"
+    path.write_text(VARIANT_SETS_HEADCOUNT)
+    staffed = {"staff.agents": {"skills": {"s": 3}, "staffed": [3, 4]}}
+    result = Runs(path, {}, 2, 1, 1, None)(staffed)
+    assert [pool.headcount for pool in result.scenario.staff] == [4]
+    with pytest.raises(ScenarioError, match="variants.plus_one"):
+        load_scenario(path, staffed)

@@ -34,7 +34,7 @@ from simulator.capacity import offered_load
 from simulator.errors import InputError
 from simulator.experiment import RunResult, run_scenario
 from simulator.queueing import erlang_c_agents
-from simulator.scenario import Scenario, load_scenario
+from simulator.scenario import Scenario, load_baseline, load_scenario
 from simulator.scenario.model import StaffedCurves
 from simulator.scenario.resolve import staffed_document
 from simulator.workload import WORK_FLAGS
@@ -66,7 +66,7 @@ class Runs:
     def __call__(self, changes: dict[str, Any]) -> RunResult:
         key = json.dumps(changes, sort_keys=True)
         if key not in self.cache:
-            scenario = load_scenario(self.path, {**self.overrides, **changes})
+            scenario = load_baseline(self.path, {**self.overrides, **changes})
             self.cache[key] = run_scenario(scenario, replications=self.replications, seed=self.seed, jobs=self.jobs)
             if self.progress is not None:
                 self.progress(1)
@@ -257,7 +257,7 @@ def around_answer(path: Path, overrides: dict[str, Any] | None, staffing: Staffi
     lever = search[label]
     required = int(rows.set_index("pool").at[label, "required"])
     levels = [level for level in range(required - spread, required + spread + 1) if level >= 0]
-    scenarios = {f"{label}={level}": load_scenario(path, {**(overrides or {}), **(staffing.changes or {}),
+    scenarios = {f"{label}={level}": load_baseline(path, {**(overrides or {}), **(staffing.changes or {}),
                                                           **lever.changes(level)}) for level in levels}
     comparison = compare_scenarios(scenarios, replications=replications, seed=seed, jobs=jobs)
     return Sweep([label], [{label: level} for level in levels], comparison)

@@ -71,6 +71,14 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     return load_variants(path, overrides)["baseline"]
 
 
+def load_baseline(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """The scenario in ``path`` with ``overrides``, its variants left unbuilt: for the candidates that a
+    staffing search, a roster or a sweep derives from a file it has loaded whole. Such a change (a pool's
+    headcount turned into shifts) can contradict what a variant sets, and no variant is run."""
+    path = Path(path)
+    return _build_with(read_yaml_file(path), path, overrides or {}, "--set")
+
+
 def load_variants(path: str | Path, overrides: dict[str, Any] | None = None) -> dict[str, Scenario]:
     """The baseline and every entry of its ``variants:``, each a whole validated scenario.
 
