@@ -123,3 +123,16 @@ def test_the_weeks_roster_holds_on_fresh_seeds_in_nine_of_ten_weekday_intervals(
         table = by_weekday_interval(fresh.scenario, fresh.intervals)
         level = table[(table.metric == "service_level") & (table.scope == "all")]["mean"]
         assert len(level) == 120 and (level >= 0.8).mean() >= 0.9, (seed, level.round(3).tolist())
+
+
+def test_a_back_office_judged_over_days_gets_a_clear_answer_from_roster(tmp_path):
+    """Deferrable work has no target interval by interval: roster says so, and what to use instead."""
+    from click.testing import CliRunner
+
+    from simulator.cli import main
+
+    done = CliRunner().invoke(main, ["roster", str(SCENARIOS / "claims_back_office.yaml"), "-r", "2",
+                                     "--out", str(tmp_path)])
+    assert done.exit_code == 2 and "Traceback" not in done.output
+    assert "a requirement per interval (staff --per-interval, roster) needs a service_level" in done.stderr
+    assert "staff finds its headcount" in done.stderr and not any(tmp_path.iterdir())

@@ -226,10 +226,13 @@ def per_interval_requirement(scenario: Scenario, pool_name: str,
     targets. ``run(curves)`` runs the scenario with the pool staffed so (``staffed:`` by weekdays)."""
     clock = scenario.clock
     if abs(clock.day_length / clock.interval - clock.intervals_per_day) > 1e-9:
-        raise InputError("--per-interval needs a day of whole reporting intervals (the curve is one count each)")
+        raise InputError("a requirement per interval (staff --per-interval, roster) needs a day of whole "
+                         "reporting intervals (the curve is one count each)")
     if not interval_targets(scenario, pool_name):
-        raise InputError(f"--per-interval needs a service_level, abandonment or wait_mean target for all contacts "
-                         f"or a channel that pool {pool_name} serves")
+        raise InputError(f"a requirement per interval (staff --per-interval, roster) needs a service_level, "
+                         f"abandonment or wait_mean target for all contacts or a channel that pool {pool_name} "
+                         f"serves (deferrable work is judged over days, by response_within_target and "
+                         f"backlog_end, not interval by interval: staff finds its headcount)")
     types = day_types(scenario)
     loads, erlang_c, erlang_a = formula_curves(scenario, pool_name, types)
     n = clock.intervals_per_day
