@@ -417,8 +417,9 @@ def _write_run(result: RunResult, folder: Path) -> None:
 def _atomically(out_dir: Path, slug: str, run_id: str | None, write: Callable[[Path], None],
                 report: bool = False) -> Path:
     """Write into a hidden temporary folder (the report too), then rename it into place: whole or
-    not at all."""
+    not at all (the folders made for it go too when it fails or is interrupted)."""
     parent = out_dir / slug
+    made = [folder for folder in (parent, *parent.parents) if not folder.exists()]   # the deepest first
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -435,6 +436,11 @@ def _atomically(out_dir: Path, slug: str, run_id: str | None, write: Callable[[P
         os.rename(staging, final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:
+            try:
+                folder.rmdir()
+            except OSError:   # another run's results went in meanwhile
+                break
         raise
     return final
 

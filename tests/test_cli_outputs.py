@@ -216,3 +216,22 @@ def test_contacts_are_streamed_so_memory_holds_one_replication_not_all(tmp_path)
     table = pd.read_csv(with_contacts[0] / "contacts.csv.gz")
     assert sorted(table["replication"].unique()) == list(range(8))
     assert (table.groupby("replication")["contact"].min() == 0).all()    # every replication whole, in order
+
+
+def test_results_that_fail_to_be_written_take_the_folders_made_for_them_along(tmp_path):
+    """Whole or not at all: a write that fails leaves neither its staging folder nor the scenario's and
+    results folders it made; a results folder that was there already, and holds other runs, stays."""
+    from simulator.output import _atomically
+
+    def fails(folder):
+        (folder / "summary.csv").write_text("half")
+        raise OSError("No space left on device")
+
+    with pytest.raises(OSError):
+        _atomically(tmp_path / "new" / "results", "a-scenario", "20261203-000000", fails)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "results" / "other-scenario" / "20261201-000000").mkdir(parents=True)
+    with pytest.raises(OSError):
+        _atomically(tmp_path / "results", "a-scenario", "20261203-000000", fails)
+    assert [p.relative_to(tmp_path).as_posix() for p in sorted(tmp_path.rglob("*"))] == [
+        "results", "results/other-scenario", "results/other-scenario/20261201-000000"]
